@@ -1,0 +1,90 @@
+/** English messages; typed against the zh-CN catalogue so no key can be missing. */
+import type { Messages } from './zh-cn';
+
+export const en: Messages = {
+  app: {
+    name: 'Huying',
+    latinName: '呼应',
+    tagline: 'Command & Dispatch',
+  },
+  mode: {
+    label: 'View',
+    wall: 'Wall',
+    workstation: 'Workstation',
+  },
+  language: {
+    label: 'Language',
+  },
+  sync: {
+    label: 'Sync',
+    states: {
+      connecting: 'Connecting',
+      snapshot: 'Downloading snapshot',
+      catching_up: 'Catching up',
+      live: 'Live',
+      offline: 'Offline',
+    },
+    dataCenter: 'Data center',
+    offlineSince: (time) => `offline since ${time}`,
+    lastBatch: (time) => `last update ${time}`,
+    progress: (rows, total) => (total === null ? `${rows} rows received` : `${rows} / ${total} rows received`),
+    unknown: 'Sync state unknown',
+  },
+  status: {
+    loading: 'Loading…',
+    loadingMap: 'Loading the district map…',
+    retry: 'Retry',
+    errorTitle: 'Something went wrong',
+  },
+  errors: {
+    invalid_args: 'Invalid request arguments',
+    unknown_method: 'Unknown request',
+    forbidden_sender: 'Sender not allowed',
+    forbidden: 'Not allowed',
+    unauthenticated: 'Not signed in',
+    not_found: 'Not found',
+    illegal_transition: 'Not allowed in the current state',
+    conflict: 'Conflicting change',
+    unavailable: 'Data center unreachable',
+    must_refetch: 'Data must be downloaded again',
+    timeout: 'Request timed out',
+    internal: 'Internal error',
+  },
+  district: {
+    towns: 'Towns',
+    villages: 'Villages',
+    grids: 'Grids',
+    townList: 'Towns and subdistricts',
+    resetView: 'District',
+    resetViewHint: 'Back to the whole district',
+    zoomTo: (name) => `Zoom to ${name}`,
+    villagesOf: (n) => `${n} villages`,
+    gridsOf: (n) => `${n} grids`,
+    kinds: {
+      district: 'District',
+      subdistrict: 'Subdistrict',
+      town: 'Town',
+      community: 'Community',
+      village: 'Village',
+    },
+    gridKinds: {
+      community: 'Community grid',
+      rural: 'Rural grid',
+    },
+  },
+  tooltip: {
+    gridCode: 'Grid code',
+    gridName: 'Grid name',
+    village: 'Village',
+    town: 'Town',
+    workers: 'Grid workers',
+    noWorker: 'No grid worker assigned',
+  },
+  map: {
+    ariaLabel: 'District grid map',
+    legend: 'Legend: grids coloured by town',
+    zoomIn: 'Zoom in',
+    zoomOut: 'Zoom out',
+    resetBearing: 'Reset bearing',
+  },
+};

@@ -1,0 +1,97 @@
+/**
+ * Simplified-Chinese messages, the default locale. This object defines the
+ * shape of the catalogue (`Messages`): every other locale is typed against it,
+ * so a missing or extra key fails type-checking rather than showing a blank.
+ * Messages that take values are functions, so their parameters are typed too.
+ */
+import type { ErrorCode, SyncState } from '../../core';
+
+export const zhCN = {
+  app: {
+    name: '呼应',
+    latinName: 'Huying',
+    tagline: '综合指挥调度',
+  },
+  mode: {
+    label: '视图',
+    wall: '大屏',
+    workstation: '工作台',
+  },
+  language: {
+    label: '语言',
+  },
+  sync: {
+    label: '同步',
+    states: {
+      connecting: '连接中',
+      snapshot: '下载快照',
+      catching_up: '追赶更新',
+      live: '实时',
+      offline: '离线',
+    } satisfies Record<SyncState, string>,
+    dataCenter: '数据中心',
+    offlineSince: (time: string) => `离线自 ${time}`,
+    lastBatch: (time: string) => `最近更新 ${time}`,
+    progress: (rows: string, total: string | null) => (total === null ? `已接收 ${rows} 行` : `已接收 ${rows} / ${total} 行`),
+    unknown: '同步状态未知',
+  },
+  status: {
+    loading: '正在加载…',
+    loadingMap: '正在加载辖区地图…',
+    retry: '重试',
+    errorTitle: '出错了',
+  },
+  errors: {
+    invalid_args: '请求参数无效',
+    unknown_method: '未知的请求',
+    forbidden_sender: '来源不被允许',
+    forbidden: '无权执行此操作',
+    unauthenticated: '尚未登录',
+    not_found: '未找到',
+    illegal_transition: '当前状态不允许此操作',
+    conflict: '数据冲突',
+    unavailable: '无法连接数据中心',
+    must_refetch: '需要重新下载数据',
+    timeout: '请求超时',
+    internal: '内部错误',
+  } satisfies Record<ErrorCode, string>,
+  district: {
+    towns: '镇街',
+    villages: '村居',
+    grids: '网格',
+    townList: '镇街列表',
+    resetView: '全区',
+    resetViewHint: '回到全区视图',
+    zoomTo: (name: string) => `定位到${name}`,
+    villagesOf: (n: string) => `${n} 个村居`,
+    gridsOf: (n: string) => `${n} 个网格`,
+    kinds: {
+      district: '区',
+      subdistrict: '街道',
+      town: '镇',
+      community: '社区',
+      village: '村',
+    },
+    gridKinds: {
+      community: '社区网格',
+      rural: '农村网格',
+    },
+  },
+  tooltip: {
+    gridCode: '网格编码',
+    gridName: '网格名称',
+    village: '村居',
+    town: '镇街',
+    workers: '网格员',
+    noWorker: '未配置网格员',
+  },
+  map: {
+    ariaLabel: '辖区网格地图',
+    legend: '图例：网格按镇街着色',
+    zoomIn: '放大',
+    zoomOut: '缩小',
+    resetBearing: '重置方向',
+  },
+};
+
+export type Messages = typeof zhCN;

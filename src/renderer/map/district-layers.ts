@@ -1,0 +1,169 @@
+/**
+ * The deck.gl layers of the district map, built by a pure function so they
+ * can be tested without a WebGL context and rebuilt on every render cheaply:
+ * deck.gl compares props, and because `data` arrays come from the memoised
+ * MapModel and every layer keeps a stable id, a re-render regenerates no
+ * attribute unless its data or one of its `updateTriggers` changed (picking a
+ * town recolours 1,401 fills and 10 outlines; hovering and zooming regenerate
+ * nothing). Later live layers (events, measures) follow the same rule.
+ *
+ * Order, bottom to top: grid fills with thin outlines, village boundaries,
+ * town boundaries, the selected town, the district outline (glow + line),
+ * village labels, town labels.
+ */
+import type { Color, Layer } from '@deck.gl/core';
+import { PathLayer, PolygonLayer, TextLayer } from '@deck.gl/layers';
+import type { BoundaryPath, GridPart, Label, MapModel } from './map-model';
+import { townColorOf } from './map-model';
+import { CJK_FONT_FAMILY, MAP_THEME } from './theme';
+
+export const LAYER_IDS = {
+  grids: 'grids',
+  villageBoundaries: 'village-boundaries',
+  townBoundaries: 'town-boundaries',
+  selectedTown: 'selected-town',
+  districtGlow: 'district-glow',
+  districtOutline: 'district-outline',
+  villageLabels: 'village-labels',
+  townLabels: 'town-labels',
+} as const;
+
+/** Village labels appear from about the zoom of a single town filling the view. */
+export const VILLAGE_LABEL_MIN_ZOOM = 12.3;
+
+export interface DistrictLayerOptions {
+  showVillageLabels: boolean;
+  /** a town picked in the side list: its outline glows and other towns dim */
+  selectedTownCode: string | null;
+  /** labels and lines grow on the wall (read from metres away) */
+  scale: number;
+  fontFamily?: string;
+}
+
+/** Fill alpha of grids outside the selected town. */
+const DIMMED_ALPHA = 60;
+
+export function gridFillColor(model: MapModel, part: GridPart, selectedTownCode: string | null): Color {
+  const [r, g, b] = townColorOf(model, part.grid.townCode);
+  const dimmed = selectedTownCode !== null && part.grid.townCode !== selectedTownCode;
+  return [r, g, b, dimmed ? DIMMED_ALPHA : MAP_THEME.gridFillAlpha];
+}
+
+const selectedPathsCache = new WeakMap<MapModel, Map<string, BoundaryPath[]>>();
+
+/** The selected town's rings, cached so the layer's data keeps its identity. */
+const NO_PATHS: BoundaryPath[] = [];
+
+function selectedTownPaths(model: MapModel, code: string | null): BoundaryPath[] {
+  if (code === null) return NO_PATHS;
+  let byCode = selectedPathsCache.get(model);
+  if (!byCode) selectedPathsCache.set(model, (byCode = new Map()));
+  let paths = byCode.get(code);
+  if (!paths) byCode.set(code, (paths = model.townPaths.filter((p) => p.code === code)));
+  return paths;
+}
+
+export function buildDistrictLayers(model: MapModel, options: DistrictLayerOptions): Layer[] {
+  const { selectedTownCode, scale } = options;
+  const fontFamily = options.fontFamily ?? CJK_FONT_FAMILY;
+  const getPath = (d: BoundaryPath) => d.path;
+  const labelCommon = {
+    getText: (d: Label) => d.text,
+    getPosition: (d: Label) => d.position,
+    characterSet: model.labelCharacters,
+    fontFamily,
+    fontWeight: 600,
+    fontSettings: { sdf: true, fontSize: 64, buffer: 10, radius: 14, cutoff: 0.22 },
+    outlineWidth: 3,
+    outlineColor: MAP_THEME.labelOutline,
+    sizeUnits: 'pixels' as const,
+    sizeScale: scale,
+    billboard: true,
+  };
+
+  return [
+    new PolygonLayer<GridPart>({
+      id: LAYER_IDS.grids,
+      data: model.gridParts,
+      getPolygon: (d) => d.polygon,
+      filled: true,
+      stroked: true,
+      getFillColor: (d) => gridFillColor(model, d, selectedTownCode),
+      getLineColor: MAP_THEME.gridLine,
+      getLineWidth: 1,
+      lineWidthUnits: 'pixels',
+      lineWidthMinPixels: 1,
+      pickable: true,
+      autoHighlight: true,
+      highlightColor: MAP_THEME.hoverHighlight,
+      updateTriggers: { getFillColor: [selectedTownCode] },
+    }),
+    new PathLayer<BoundaryPath>({
+      id: LAYER_IDS.villageBoundaries,
+      data: model.villagePaths,
+      getPath,
+      getColor: MAP_THEME.villageLine,
+      getWidth: 1.2 * scale,
+      widthUnits: 'pixels',
+      jointRounded: true,
+    }),
+    new PathLayer<BoundaryPath>({
+      id: LAYER_IDS.townBoundaries,
+      data: model.townPaths,
+      getPath,
+      getColor: MAP_THEME.townLine,
+      getWidth: 2.4 * scale,
+      widthUnits: 'pixels',
+      jointRounded: true,
+      capRounded: true,
+      updateTriggers: { getWidth: [scale] },
+    }),
+    new PathLayer<BoundaryPath>({
+      id: LAYER_IDS.selectedTown,
+      data: selectedTownPaths(model, selectedTownCode),
+      visible: selectedTownCode !== null,
+      getPath,
+      getColor: MAP_THEME.townLineSelected,
+      getWidth: 4 * scale,
+      widthUnits: 'pixels',
+      jointRounded: true,
+      capRounded: true,
+      updateTriggers: { getWidth: [scale] },
+    }),
+    new PathLayer<BoundaryPath>({
+      id: LAYER_IDS.districtGlow,
+      data: model.districtPaths,
+      getPath,
+      getColor: MAP_THEME.districtGlow,
+      getWidth: 14 * scale,
+      widthUnits: 'pixels',
+      jointRounded: true,
+      updateTriggers: { getWidth: [scale] },
+    }),
+    new PathLayer<BoundaryPath>({
+      id: LAYER_IDS.districtOutline,
+      data: model.districtPaths,
+      getPath,
+      getColor: MAP_THEME.districtLine,
+      getWidth: 3 * scale,
+      widthUnits: 'pixels',
+      jointRounded: true,
+      updateTriggers: { getWidth: [scale] },
+    }),
+    new TextLayer<Label>({
+      id: LAYER_IDS.villageLabels,
+      data: model.villageLabels,
+      visible: options.showVillageLabels,
+      ...labelCommon,
+      getSize: 13,
+      getColor: MAP_THEME.villageLabel,
+    }),
+    new TextLayer<Label>({
+      id: LAYER_IDS.townLabels,
+      data: model.townLabels,
+      ...labelCommon,
+      getSize: 22,
+      getColor: MAP_THEME.townLabel,
+    }),
+  ];
+}

@@ -1,0 +1,92 @@
+/**
+ * The migration runner: order, idempotence, one transaction per migration,
+ * refusal of a replica from a newer build, and the pragmas of a file replica.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate, ReplicaTooNewError } from './migrate';
+import { migrations } from './migrations';
+import { openReplica } from './open';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('migrate', () => {
+  it('applies every migration once, in order, and records it', () => {
+    const db = new Database(':memory:');
+    const first = migrate(db);
+    expect(first.applied).toEqual(migrations.map((m) => m.id));
+    expect(first.version).toBe(migrations.length);
+    const rows = db.prepare('SELECT id, name FROM schema_migrations ORDER BY id').all();
+    expect(rows).toEqual(migrations.map((m) => ({ id: m.id, name: m.name })));
+    const again = migrate(db);
+    expect(again.applied).toEqual([]);
+    expect(again.version).toBe(migrations.length);
+  });
+
+  it('lists every migration file in index.ts, numbered 1, 2, 3 … like its file name', () => {
+    const files = readdirSync(path.join(import.meta.dirname, 'migrations'))
+      .filter((f) => /^\d{4}-.*\.ts$/.test(f) && !f.endsWith('.test.ts'))
+      .sort();
+    expect(files.map((f) => f.replace(/\.ts$/, ''))).toEqual(migrations.map((m) => `${String(m.id).padStart(4, '0')}-${m.name}`));
+  });
+
+  it('applies a migration and its record in one transaction: a failure leaves no trace', () => {
+    const db = new Database(':memory:');
+    const good = { id: 1, name: 'good', sql: 'CREATE TABLE a (x INTEGER)' };
+    const bad = { id: 2, name: 'bad', sql: 'CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);' };
+    expect(() => migrate(db, [good, bad])).toThrow(/nowhere/);
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    expect(tables).toEqual(['a', 'schema_migrations']);
+    expect(db.prepare('SELECT id FROM schema_migrations').pluck().all()).toEqual([1]);
+    // the fixed migration goes through on the next start
+    const fixed = { id: 2, name: 'bad', sql: 'CREATE TABLE b (x INTEGER)' };
+    expect(migrate(db, [good, fixed]).applied).toEqual([2]);
+  });
+
+  it('refuses a replica written by a newer build', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(migrations.length + 1, 'from-the-future', 'x');
+    expect(() => migrate(db)).toThrow(ReplicaTooNewError);
+  });
+
+  it('refuses a replica whose history disagrees with this build', () => {
+    const db = new Database(':memory:');
+    migrate(db, [{ id: 1, name: 'something-else', sql: 'CREATE TABLE z (x)' }]);
+    expect(() => migrate(db)).toThrow(/does not match/);
+  });
+
+  it('rejects a migration list with gaps', () => {
+    const db = new Database(':memory:');
+    expect(() => migrate(db, [{ id: 2, name: 'two', sql: 'SELECT 1' }])).toThrow(/without gaps/);
+  });
+});
+
+describe('openReplica', () => {
+  it('opens a file replica in WAL mode with synchronous=FULL and foreign keys on, migrated', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'huying-replica-'));
+    dirs.push(dir);
+    const replica = openReplica({ file: path.join(dir, 'r.sqlite') });
+    try {
+      expect(replica.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(replica.sqlite.pragma('synchronous', { simple: true })).toBe(2); // FULL
+      expect(replica.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(replica.migration.applied).toEqual(migrations.map((m) => m.id));
+    } finally {
+      replica.close();
+    }
+    const reopened = openReplica({ file: path.join(dir, 'r.sqlite') });
+    expect(reopened.migration.applied).toEqual([]);
+    reopened.close();
+  });
+
+  it('passes nativeBinding to better-sqlite3 (a wrong path fails loudly)', () => {
+    expect(() => openReplica({ file: ':memory:', nativeBinding: '/nonexistent/better_sqlite3.node' })).toThrow();
+  });
+});

@@ -1,0 +1,12 @@
+/**
+ * Every migration of the replica, in order. Migrations are TypeScript modules
+ * exporting SQL so they travel inside the bundle of the Electron utility
+ * process; add a new file `NNNN-name.ts` and append it here, never edit one
+ * that has shipped.
+ */
+import { migration0001 } from './0001-reference-data';
+import type { Migration } from './types';
+
+export type { Migration } from './types';
+
+export const migrations: readonly Migration[] = [migration0001];

@@ -1,0 +1,3 @@
+export * from './local-time';
+export * from './schema';
+export * from './calendar';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, SyncState } from '../../core';
+import { ErrorCode } from '../../core/errors';
+import { SyncState } from '../../core/rpc/contract';
 import { catalogues, createI18n } from './index';
 
 type Tree = { [k: string]: unknown };

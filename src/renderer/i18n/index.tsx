@@ -6,7 +6,7 @@
  * for the active locale.
  */
 import { createContext, useContext, useMemo, type ReactNode } from 'react';
-import type { ErrorCode } from '../../core';
+import type { ErrorCode } from '../../core/errors';
 import { en } from './en';
 import { zhCN, type Messages } from './zh-cn';
 import type { Locale } from '../shell/preferences';

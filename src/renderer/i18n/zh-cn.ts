@@ -4,7 +4,8 @@
  * so a missing or extra key fails type-checking rather than showing a blank.
  * Messages that take values are functions, so their parameters are typed too.
  */
-import type { ErrorCode, SyncState } from '../../core';
+import type { ErrorCode } from '../../core/errors';
+import type { SyncState } from '../../core/rpc/contract';
 
 export const zhCN = {
   app: {

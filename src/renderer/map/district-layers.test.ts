@@ -49,7 +49,7 @@ describe('district layers', () => {
     const inside = model.gridParts.find((p) => p.grid.townCode === town.code)!;
     const outside = model.gridParts.find((p) => p.grid.townCode !== town.code)!;
     expect(gridFillColor(model, inside, town.code)).toEqual([...town.color, 150]);
-    expect((gridFillColor(model, outside, town.code) as number[])[3]).toBeLessThan(150);
+    expect(gridFillColor(model, outside, town.code)[3]).toBeLessThan(150);
     const selected = byId(buildDistrictLayers(model, { ...base, selectedTownCode: town.code })).get(LAYER_IDS.selectedTown)!;
     expect(selected.props.visible).toBe(true);
     expect((selected.props.data as { code: string }[]).every((p) => p.code === town.code)).toBe(true);

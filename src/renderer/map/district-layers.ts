@@ -11,11 +11,11 @@
  * town boundaries, the selected town, the district outline (glow + line),
  * village labels, town labels.
  */
-import type { Color, Layer } from '@deck.gl/core';
+import type { Layer } from '@deck.gl/core';
 import { PathLayer, PolygonLayer, TextLayer } from '@deck.gl/layers';
 import type { BoundaryPath, GridPart, Label, MapModel } from './map-model';
 import { townColorOf } from './map-model';
-import { CJK_FONT_FAMILY, MAP_THEME } from './theme';
+import { CJK_FONT_FAMILY, MAP_THEME, type Rgba } from './theme';
 
 export const LAYER_IDS = {
   grids: 'grids',
@@ -43,7 +43,7 @@ export interface DistrictLayerOptions {
 /** Fill alpha of grids outside the selected town. */
 const DIMMED_ALPHA = 60;
 
-export function gridFillColor(model: MapModel, part: GridPart, selectedTownCode: string | null): Color {
+export function gridFillColor(model: MapModel, part: GridPart, selectedTownCode: string | null): Rgba {
   const [r, g, b] = townColorOf(model, part.grid.townCode);
   const dimmed = selectedTownCode !== null && part.grid.townCode !== selectedTownCode;
   return [r, g, b, dimmed ? DIMMED_ALPHA : MAP_THEME.gridFillAlpha];

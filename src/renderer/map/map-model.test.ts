@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AreasTree, GridsGeometry } from '../../core';
+import { AreasTree, GridsGeometry } from '../../core/rpc/contract';
 import { fakeDistrict } from '../test/fake-district';
 import { buildMapModel, townColorOf } from './map-model';
 

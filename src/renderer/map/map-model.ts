@@ -8,7 +8,8 @@
  * deck.gl never re-tessellates 1,401 grids for a hover or a zoom.
  */
 import polygonClipping, { type MultiPolygon } from 'polygon-clipping';
-import type { AreaGeometry, AreaKind, AreaNode, AreasTree, BBox, Grid, GridsGeometry, LonLat } from '../../core';
+import type { AreaGeometry, AreaKind, AreaNode, BBox, Grid, LonLat } from '../../core/geo/types';
+import type { AreasTree, GridsGeometry } from '../../core/rpc/contract';
 import { buildCharacterSet } from './label-charset';
 import { assignTownColors } from './town-colors';
 import type { Rgb } from './theme';

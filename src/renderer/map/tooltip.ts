@@ -2,7 +2,7 @@
  * What the hover card says about a grid, as data: the map component only
  * positions it. Kept pure so the wording is tested without WebGL.
  */
-import type { Grid } from '../../core';
+import type { Grid } from '../../core/geo/types';
 import type { I18n } from '../i18n';
 import type { MapModel } from './map-model';
 

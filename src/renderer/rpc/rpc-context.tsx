@@ -4,7 +4,7 @@
  * tests can pass a client over a fake bridge.
  */
 import { createContext, useContext, type ReactNode } from 'react';
-import type { RpcClient } from '../../core';
+import type { RpcClient } from '../../core/rpc/wire';
 
 const RpcContext = createContext<RpcClient | null>(null);
 

@@ -4,7 +4,8 @@
  * the code. Nothing is thrown into React.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { toRpcError, type RequestArgs, type RequestName, type RequestResult, type RpcError } from '../../core';
+import { toRpcError, type RpcError } from '../../core/errors';
+import type { RequestArgs, RequestName, RequestResult } from '../../core/rpc/contract';
 import { useRpc } from './rpc-context';
 
 export type RequestState<T> = { status: 'loading' } | { status: 'ok'; data: T } | { status: 'error'; error: RpcError };

@@ -3,7 +3,8 @@
  * the pushed `sync/status` event. A push always wins over a late answer.
  */
 import { useEffect, useState } from 'react';
-import { toRpcError, type RpcError, type SyncStatus } from '../../core';
+import { toRpcError, type RpcError } from '../../core/errors';
+import type { SyncStatus } from '../../core/rpc/contract';
 import { useRpc } from './rpc-context';
 
 export type SyncStatusState = { status: 'loading' } | { status: 'ok'; data: SyncStatus } | { status: 'error'; error: RpcError };

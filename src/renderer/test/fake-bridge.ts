@@ -3,7 +3,8 @@
  * own `answer` so arguments are validated and failures arrive as error data,
  * exactly as over IPC or the WebSocket. Events are pushed with `emit`.
  */
-import { answer, type Bridge, type EventName, type EventPayload, type Handlers } from '../../core';
+import type { EventName, EventPayload, Handlers } from '../../core/rpc/contract';
+import { answer, type Bridge } from '../../core/rpc/wire';
 
 export interface FakeBridge extends Bridge {
   emit<E extends EventName>(name: E, payload: EventPayload<E>): void;

@@ -5,7 +5,8 @@
  * Codes follow the real 12/15-digit scheme and the answers pass the contract's
  * zod schemas.
  */
-import type { AreaBoundary, AreaNode, AreasTree, BBox, Grid, GridsGeometry, LonLat } from '../../core';
+import type { AreaNode, BBox, Grid, LonLat } from '../../core/geo/types';
+import type { AreaBoundary, AreasTree, GridsGeometry } from '../../core/rpc/contract';
 
 const TOWN_NAMES = ['新华街', '新雅街', '秀全街', '花城街', '花东镇', '花山镇', '炭步镇', '赤坭镇', '狮岭镇', '梯面镇'];
 

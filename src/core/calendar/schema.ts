@@ -17,6 +17,10 @@ export const LocalDateString = z
   .string()
   .refine((s) => parseLocalDate(s) !== null, { message: 'unknown date format: expected a real date written YYYY-MM-DD' });
 
+/** An instant on the wire: ISO 8601 with `Z` or an explicit offset, e.g. `2025-09-26T11:30:00.000Z`. */
+export const IsoInstant = z.iso.datetime({ offset: true });
+export type IsoInstant = z.infer<typeof IsoInstant>;
+
 /** A time of day written `HH:MM`, 00:00 … 24:00. */
 export const TimeOfDayString = z
   .string()

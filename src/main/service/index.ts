@@ -23,7 +23,7 @@ import { ReferenceSync, type RoundOutcome } from './sync/reference-sync';
 import { createSyncHandlers } from './sync/sync-handlers';
 
 export type { Clock } from './clock';
-export type { Logger } from './log';
+export { createLogger, type Logger } from './log';
 export type { RoundOutcome } from './sync/reference-sync';
 
 /** The replica's file name inside `dataDir`. */

@@ -1,0 +1,156 @@
+/**
+ * The embedded data center of the web host, run as a CHILD process (its own
+ * PGlite, its own event loop, so a heavy seed or query never stalls the
+ * renderer's WebSocket): `node --import tsx src/datacenter/cli.ts --port 0
+ * --data DIR --seed demo`. We wait for its JSON "data center ready" line,
+ * which carries the URL it bound to, and stop it on close (SIGTERM, then
+ * SIGKILL after a grace period). If it dies on its own we say so through
+ * `onExit`, and the host reports it in the log and the sync status.
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createInterface } from 'node:readline';
+import type { Logger } from '../service/index';
+
+export interface EmbeddedDataCenterOptions {
+  /** the data center's own folder (PGlite files) */
+  dataDir: string;
+  /** default src/datacenter/cli.ts of this checkout */
+  cliPath?: string;
+  /** default 'demo' */
+  seed?: 'demo' | null;
+  /** how long to wait for the ready line; default 120 s (first run seeds the demo district) */
+  readyTimeoutMs?: number;
+  /** grace period between SIGTERM and SIGKILL on stop; default 5 s */
+  stopTimeoutMs?: number;
+  log: Logger;
+  /** every line the child prints; default: written to our stderr as it is */
+  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** the child exited without being asked to */
+  onExit?: (description: string) => void;
+}
+
+export interface EmbeddedDataCenter {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_DATACENTER_CLI = fileURLToPath(new URL('../../datacenter/cli.ts', import.meta.url));
+
+const TAIL_LINES = 40;
+
+export async function startEmbeddedDataCenter(opts: EmbeddedDataCenterOptions): Promise<EmbeddedDataCenter> {
+  const cliPath = opts.cliPath ?? DEFAULT_DATACENTER_CLI;
+  // tsx's ESM loader, resolved from this package so the child works from any cwd.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const args = ['--import', tsx, cliPath, '--port', '0', '--data', opts.dataDir];
+  if (opts.seed !== null) args.push('--seed', opts.seed ?? 'demo');
+
+  const child = spawn(process.execPath, args, {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+    // Its own process group: Ctrl-C in the terminal reaches the host, which then stops the
+    // child in order, instead of both racing to exit.
+    detached: process.platform !== 'win32',
+  });
+  const tail: string[] = [];
+  const output = opts.onOutput ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let stopping = false;
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    }),
+  );
+  // If this process ends without close() (an uncaught error, process.exit), do not leave the child behind.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  let announce: ((url: string) => void) | null = null;
+  const ready = new Promise<string>((resolve, reject) => {
+    announce = resolve;
+    child.once('error', reject);
+    void exitPromise.then(() => reject(new Error(`the embedded data center exited before it was ready (${describe(exited!)})${tailText(tail)}`)));
+  });
+
+  const watch = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr') => {
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      output(line, name);
+      if (name === 'stdout' && announce) {
+        const url = readyUrl(line);
+        if (url) {
+          announce(url);
+          announce = null;
+        }
+      }
+    });
+  };
+  watch(child.stdout!, 'stdout');
+  watch(child.stderr!, 'stderr');
+
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    process.off('exit', killOnExit);
+    if (exited) return;
+    child.kill('SIGTERM');
+    const timeout = opts.stopTimeoutMs ?? 5_000;
+    const graceful = await Promise.race([exitPromise.then(() => true), delay(timeout).then(() => false)]);
+    if (!graceful) {
+      opts.log.warn({ pid: child.pid, timeoutMs: timeout }, 'embedded data center did not stop in time; killing it');
+      child.kill('SIGKILL');
+      await exitPromise;
+    }
+  };
+
+  let url: string;
+  try {
+    url = await Promise.race([
+      ready,
+      delay(opts.readyTimeoutMs ?? 120_000).then(() => {
+        throw new Error(`the embedded data center did not report ready within ${opts.readyTimeoutMs ?? 120_000} ms${tailText(tail)}`);
+      }),
+    ]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  void exitPromise.then(() => {
+    if (stopping) return;
+    const description = `the embedded data center exited unexpectedly (${describe(exited!)})`;
+    opts.log.error({ pid: child.pid, ...exited, tail: tail.slice(-10) }, description);
+    opts.onExit?.(description);
+  });
+  opts.log.info({ url, pid: child.pid, dataDir: opts.dataDir }, 'embedded data center ready');
+  return { url, pid: child.pid!, stop };
+}
+
+/** The URL of a `{"msg":"data center ready","url":…}` log line, else null. */
+export function readyUrl(line: string): string | null {
+  if (!line.startsWith('{')) return null;
+  try {
+    const obj = JSON.parse(line) as { msg?: unknown; url?: unknown };
+    if (obj.msg === 'data center ready' && typeof obj.url === 'string') return obj.url;
+  } catch {
+    // not JSON: an ordinary log line
+  }
+  return null;
+}
+
+function describe(e: { code: number | null; signal: NodeJS.Signals | null }): string {
+  return e.signal ? `signal ${e.signal}` : `code ${e.code}`;
+}
+
+function tailText(tail: string[]): string {
+  return tail.length ? `; last output:\n${tail.slice(-15).join('\n')}` : '';
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+

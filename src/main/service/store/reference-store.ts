@@ -25,15 +25,23 @@ export interface ScopeState {
   syncedAt: string;
 }
 
-/** Rows per multi-row INSERT: well under SQLite's 32,766 bound variables for the widest table. */
-const CHUNK = 200;
-
-function insertChunked<T>(rows: T[], insert: (chunk: T[]) => void): void {
-  for (let i = 0; i < rows.length; i += CHUNK) insert(rows.slice(i, i + CHUNK));
-}
-
 export function replaceReferenceData(replica: Replica, data: ReferenceData, syncedAt: string): void {
   const { db, sqlite } = replica;
+  // Plain prepared statements for the bulk insert: drizzle's multi-row builder costs about
+  // 10x more per row here (TOOLCHAIN.md), and the column list is checked against schema.ts
+  // by the migration test. Reads below go through drizzle.
+  const insertArea = sqlite.prepare(
+    'INSERT INTO areas (code, name, level, kind, parent_code, label_lon, label_lat, bbox, geometry, population) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insertWorker = sqlite.prepare('INSERT INTO workers (id, name, phone) VALUES (?, ?, ?)');
+  const insertGrid = sqlite.prepare(
+    'INSERT INTO grids (code, name, kind, village_code, town_code, label_lon, label_lat, geometry, valid_from, valid_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insertLink = sqlite.prepare('INSERT INTO grid_workers (grid_code, worker_id, position) VALUES (?, ?, ?)');
+  const insertUnit = sqlite.prepare(
+    'INSERT INTO units (id, name, short_name, kind, area_code, parent_id, lon, lat, phone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+
   sqlite.transaction(() => {
     // Rows arrive in any order (a unit's parent after the unit); check the keys at commit.
     sqlite.pragma('defer_foreign_keys = ON');
@@ -43,71 +51,20 @@ export function replaceReferenceData(replica: Replica, data: ReferenceData, sync
     db.delete(units).run();
     db.delete(areas).run();
 
-    insertChunked(data.areas, (chunk) =>
-      db
-        .insert(areas)
-        .values(
-          chunk.map((a) => ({
-            code: a.code,
-            name: a.name,
-            level: a.level,
-            kind: a.kind,
-            parentCode: a.parentCode,
-            labelLon: a.labelPoint[0],
-            labelLat: a.labelPoint[1],
-            bbox: a.bbox,
-            geometry: a.geometry,
-            population: a.population,
-          })),
-        )
-        .run(),
-    );
-
+    for (const a of data.areas) {
+      insertArea.run(a.code, a.name, a.level, a.kind, a.parentCode, a.labelPoint[0], a.labelPoint[1], JSON.stringify(a.bbox), JSON.stringify(a.geometry), a.population);
+    }
     // A worker may serve several grids (and a grid several workers); store each person once.
     const people = new Map<string, GridWorker>();
     for (const g of data.grids) for (const w of g.workers) if (!people.has(w.id)) people.set(w.id, w);
-    insertChunked([...people.values()], (chunk) => db.insert(workers).values(chunk).run());
-
-    insertChunked(data.grids, (chunk) =>
-      db
-        .insert(grids)
-        .values(
-          chunk.map((g) => ({
-            code: g.code,
-            name: g.name,
-            kind: g.kind,
-            villageCode: g.villageCode,
-            townCode: g.townCode,
-            labelLon: g.labelPoint[0],
-            labelLat: g.labelPoint[1],
-            geometry: g.geometry,
-            validFrom: g.validFrom,
-            validTo: g.validTo,
-          })),
-        )
-        .run(),
-    );
-    const links = data.grids.flatMap((g) => g.workers.map((w, position) => ({ gridCode: g.code, workerId: w.id, position })));
-    insertChunked(links, (chunk) => db.insert(gridWorkers).values(chunk).run());
-
-    insertChunked(data.units, (chunk) =>
-      db
-        .insert(units)
-        .values(
-          chunk.map((u) => ({
-            id: u.id,
-            name: u.name,
-            shortName: u.shortName,
-            kind: u.kind,
-            areaCode: u.areaCode,
-            parentId: u.parentId,
-            lon: u.location[0],
-            lat: u.location[1],
-            phone: u.phone,
-          })),
-        )
-        .run(),
-    );
+    for (const w of people.values()) insertWorker.run(w.id, w.name, w.phone);
+    for (const g of data.grids) {
+      insertGrid.run(g.code, g.name, g.kind, g.villageCode, g.townCode, g.labelPoint[0], g.labelPoint[1], JSON.stringify(g.geometry), g.validFrom, g.validTo);
+      g.workers.forEach((w, position) => insertLink.run(g.code, w.id, position));
+    }
+    for (const u of data.units) {
+      insertUnit.run(u.id, u.name, u.shortName, u.kind, u.areaCode, u.parentId, u.location[0], u.location[1], u.phone);
+    }
 
     db.insert(syncState)
       .values({ scope: REFERENCE_SCOPE, version: data.version, syncedAt })

@@ -1,0 +1,285 @@
+/**
+ * Main's view of the data service running in a utilityProcess: a
+ * DataServicePort whose handlers post `{ t: 'req' }` messages to the child
+ * (protocol in src/main/service/process.ts), plus supervision.
+ *
+ * Supervision: when the child exits unexpectedly, pending requests fail with
+ * `unavailable`, subscribers of `sync/status` get an `offline` status with a
+ * message, and the child is forked again after an exponential backoff (reset
+ * once a child has stayed up for `stableAfterMs`). Event subscriptions are
+ * re-sent to every new child. While the child is down, requests fail at once
+ * (`sync/status` answers the offline status); while it starts, they wait.
+ *
+ * No electron import: the fork function is passed in, so tests drive it with
+ * in-memory children and fake timers.
+ */
+import { HuyingError } from '../core/errors';
+import { isEventName, requests, type EventName, type Handlers, type RequestName, type SyncStatus } from '../core/rpc/contract';
+import { ServerFrame, type DataServicePort, type Reply } from '../core/rpc/wire';
+import type { FromServiceMessage, ToServiceMessage } from './service/process';
+
+/** The part of Electron's UtilityProcess we use. */
+export interface UtilityChildLike {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  kill(): boolean;
+}
+
+export type SupervisorState = 'idle' | 'starting' | 'ready' | 'down' | 'stopped';
+
+export interface ServiceSupervisorOptions {
+  /** Forks a new data-service child (utilityProcess.fork in Electron). */
+  fork(): UtilityChildLike;
+  dataCenterUrl: string;
+  /** Text of the `sync/status` message pushed while the service is down (already translated). */
+  offlineMessage: string;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Uptime after which a crash counts as a first failure again. */
+  stableAfterMs?: number;
+  requestTimeoutMs?: number;
+  /** A child that has not said `ready` by then is killed and restarted. */
+  readyTimeoutMs?: number;
+  /** How long stop() waits for a clean exit before killing. */
+  stopTimeoutMs?: number;
+  log?: (message: string, detail?: unknown) => void;
+}
+
+export interface ServiceSupervisor extends DataServicePort {
+  readonly state: SupervisorState;
+  /** How many times the child has been forked again after a crash. */
+  readonly restarts: number;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+interface Pending {
+  message: Extract<ToServiceMessage, { t: 'req' }>;
+  sent: boolean;
+  timer: ReturnType<typeof setTimeout>;
+  settle(reply: Reply): void;
+}
+
+/** Delay before restart number `attempt` (0-based): initial · 2^attempt, capped. */
+export function backoffDelay(attempt: number, initialMs: number, maxMs: number): number {
+  return Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+}
+
+export function createServiceSupervisor(opts: ServiceSupervisorOptions): ServiceSupervisor {
+  const initialBackoffMs = opts.initialBackoffMs ?? 500;
+  const maxBackoffMs = opts.maxBackoffMs ?? 30_000;
+  const stableAfterMs = opts.stableAfterMs ?? 10_000;
+  const requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
+  const stopTimeoutMs = opts.stopTimeoutMs ?? 5_000;
+  const log = opts.log ?? ((message, detail) => console.warn(`data service: ${message}`, detail ?? ''));
+
+  let state: SupervisorState = 'idle';
+  let child: UtilityChildLike | null = null;
+  let attempt = 0;
+  let restarts = 0;
+  let readyAt = 0;
+  let nextId = 1;
+  let restartTimer: ReturnType<typeof setTimeout> | undefined;
+  let readyTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastStatus: SyncStatus | null = null;
+  let offlineSince: string | null = null;
+  const pending = new Map<number, Pending>();
+  const listeners = new Map<EventName, Set<(payload: never) => void>>();
+
+  const post = (message: ToServiceMessage) => {
+    try {
+      child?.postMessage(message);
+    } catch (err) {
+      log('could not post to the child', err);
+    }
+  };
+
+  const deliver = (name: EventName, payload: unknown) => {
+    if (name === 'sync/status') lastStatus = payload as SyncStatus;
+    for (const listener of [...(listeners.get(name) ?? [])]) {
+      try {
+        listener(payload as never);
+      } catch (err) {
+        log(`listener of ${name} threw`, err);
+      }
+    }
+  };
+
+  const offlineStatus = (): SyncStatus => ({
+    state: 'offline',
+    dataCenterUrl: opts.dataCenterUrl,
+    offlineSince,
+    lastBatchAt: lastStatus?.lastBatchAt ?? null,
+    version: lastStatus?.version ?? null,
+    progress: null,
+    message: opts.offlineMessage,
+  });
+
+  const failAll = (message: string) => {
+    for (const [id, p] of pending) {
+      clearTimeout(p.timer);
+      pending.delete(id);
+      p.settle({ ok: false, error: { code: 'unavailable', message } });
+    }
+  };
+
+  const sendPending = () => {
+    for (const p of pending.values()) {
+      if (p.sent) continue;
+      p.sent = true;
+      post(p.message);
+    }
+  };
+
+  const onReady = () => {
+    clearTimeout(readyTimer);
+    state = 'ready';
+    readyAt = Date.now();
+    offlineSince = null;
+    for (const name of listeners.keys()) post({ t: 'sub', name });
+    sendPending();
+    if (restarts > 0 && listeners.has('sync/status')) {
+      // subscribers last saw our `offline`: tell them where the new child stands
+      void request('sync/status', {}).then(
+        (status) => deliver('sync/status', status),
+        (err: unknown) => log('could not read sync/status after restart', err),
+      );
+    }
+  };
+
+  const onMessage = (message: unknown) => {
+    const m = message as FromServiceMessage | null;
+    if (m && typeof m === 'object' && m.t === 'ready') return onReady();
+    if (m && typeof m === 'object' && m.t === 'fatal') return log(`child could not start: ${m.message}`);
+    const frame = ServerFrame.safeParse(message);
+    if (!frame.success) return log('malformed message from the child', message);
+    if (frame.data.t === 'res') {
+      const p = pending.get(frame.data.id);
+      if (!p) return;
+      clearTimeout(p.timer);
+      pending.delete(frame.data.id);
+      p.settle(frame.data.reply as Reply);
+    } else if (isEventName(frame.data.name)) {
+      deliver(frame.data.name, frame.data.payload);
+    }
+  };
+
+  const onExit = (code: number) => {
+    clearTimeout(readyTimer);
+    child = null;
+    if (state === 'stopped') return;
+    if (state === 'ready' && Date.now() - readyAt >= stableAfterMs) attempt = 0;
+    state = 'down';
+    log(`child exited with code ${code}`);
+    failAll(`the data service stopped (exit code ${code}); restarting`);
+    offlineSince ??= new Date().toISOString();
+    deliver('sync/status', offlineStatus());
+    const delay = backoffDelay(attempt++, initialBackoffMs, maxBackoffMs);
+    restartTimer = setTimeout(() => {
+      restarts++;
+      spawn();
+    }, delay);
+  };
+
+  const spawn = () => {
+    state = 'starting';
+    let forked: UtilityChildLike;
+    try {
+      forked = opts.fork();
+    } catch (err) {
+      log('fork failed', err);
+      // treat like a crash so the backoff applies
+      queueMicrotask(() => onExit(-1));
+      return;
+    }
+    child = forked;
+    forked.on('message', (message) => {
+      if (child === forked) onMessage(message);
+    });
+    forked.on('exit', (code) => {
+      if (child === forked) onExit(code);
+    });
+    readyTimer = setTimeout(() => {
+      if (child !== forked || state !== 'starting') return;
+      log(`child not ready after ${readyTimeoutMs} ms; killing it`);
+      forked.kill();
+    }, readyTimeoutMs);
+  };
+
+  function request(name: RequestName, args: unknown): Promise<unknown> {
+    if (state === 'down' && name === 'sync/status') return Promise.resolve(offlineStatus());
+    if (state === 'down' || state === 'stopped' || state === 'idle') {
+      return Promise.reject(new HuyingError('unavailable', `the data service is ${state === 'down' ? 'restarting' : 'not running'}`));
+    }
+    return new Promise((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new HuyingError('timeout', `${name} got no answer from the data service in ${requestTimeoutMs} ms`));
+      }, requestTimeoutMs);
+      const p: Pending = {
+        message: { t: 'req', id, name, args },
+        sent: false,
+        timer,
+        settle: (reply) => (reply.ok ? resolve(reply.result) : reject(new HuyingError(reply.error.code, reply.error.message, reply.error.details))),
+      };
+      pending.set(id, p);
+      if (state === 'ready') sendPending();
+    });
+  }
+
+  const handlers = Object.fromEntries(
+    (Object.keys(requests) as RequestName[]).map((name) => [name, (args: unknown) => request(name, args)]),
+  ) as unknown as Handlers;
+
+  return {
+    handlers,
+    get state() {
+      return state;
+    },
+    get restarts() {
+      return restarts;
+    },
+    subscribe(name, listener) {
+      let set = listeners.get(name);
+      if (!set) {
+        listeners.set(name, (set = new Set()));
+        if (state === 'ready') post({ t: 'sub', name });
+      }
+      const entry = (payload: never) => listener(payload);
+      set.add(entry);
+      return () => {
+        if (!set.delete(entry) || set.size > 0) return;
+        listeners.delete(name);
+        if (state === 'ready') post({ t: 'unsub', name });
+      };
+    },
+    start() {
+      if (state !== 'idle') return;
+      spawn();
+    },
+    stop() {
+      if (state === 'stopped') return Promise.resolve();
+      state = 'stopped';
+      clearTimeout(restartTimer);
+      clearTimeout(readyTimer);
+      failAll('the data service is shutting down');
+      const c = child;
+      if (!c) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          log(`child did not exit within ${stopTimeoutMs} ms; killing it`);
+          c.kill();
+          resolve();
+        }, stopTimeoutMs);
+        c.on('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        post({ t: 'shutdown' });
+      });
+    },
+  };
+}

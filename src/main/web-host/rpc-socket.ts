@@ -1,0 +1,205 @@
+/**
+ * The web host's half of the WebSocket transport: the RPC contract carried as
+ * ClientFrame/ServerFrame JSON on `/rpc` of the host's HTTP server.
+ *
+ * - Upgrades only on `path`, and only for an allowed Origin (default: no
+ *   Origin, i.e. not a browser, or the same host as the request — this stops
+ *   other web pages from driving the service through a visitor's browser).
+ * - Every request goes through `answer()` (schema check, errors as data).
+ *   A frame that is not JSON or not a ClientFrame never crashes anything: a
+ *   `req` whose id we can read is answered with the error; anything else
+ *   closes that socket with code 1008 and a reason saying what was wrong.
+ * - Subscriptions are per socket (`sub`/`unsub`, idempotent) and removed from
+ *   the data service when the socket closes.
+ * - A ping every `heartbeatMs` drops sockets whose peer has vanished.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { formatZodError, toRpcError } from '../../core/errors';
+import { isEventName, type EventName } from '../../core/rpc/contract';
+import { answer, ClientFrame, type DataServicePort, type ServerFrame } from '../../core/rpc/wire';
+
+export interface RpcSocketOptions {
+  /** default '/rpc' */
+  path?: string;
+  /** default: allow a missing Origin or one whose host equals the request's Host */
+  allowOrigin?: (origin: string | undefined) => boolean;
+  /** largest frame accepted, in bytes; default 1 MiB */
+  maxPayload?: number;
+  /** ping interval; 0 turns the heartbeat off; default 30 s */
+  heartbeatMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface RpcSocketHandle {
+  /** Closes every socket (1001), detaches from the server, drops all subscriptions. */
+  close(): Promise<void>;
+  /** Sockets currently connected. */
+  readonly connections: number;
+}
+
+/** WebSocket close codes we use (RFC 6455 §7.4.1). */
+const CLOSE_GOING_AWAY = 1001;
+const CLOSE_UNSUPPORTED = 1003;
+const CLOSE_POLICY = 1008;
+
+function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+/** A close reason must fit in 123 bytes of UTF-8. */
+function closeReason(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= 123) return text;
+  return new TextDecoder().decode(bytes.slice(0, 120)).replace(/\uFFFD+$/, '') + '…';
+}
+
+function rejectUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+}
+
+export function attachRpcSocket(server: Server, port: DataServicePort, opts: RpcSocketOptions = {}): RpcSocketHandle {
+  const path = opts.path ?? '/rpc';
+  const heartbeatMs = opts.heartbeatMs ?? 30_000;
+  const log = opts.log ?? ((message: string) => console.warn(`rpc-socket: ${message}`));
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? 1024 * 1024 });
+  const alive = new WeakMap<WebSocket, boolean>();
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    let pathname: string;
+    try {
+      pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      pathname = '';
+    }
+    if (pathname !== path) {
+      // another upgrade listener may own this path; if we are the only one, say no
+      if (server.listenerCount('upgrade') === 1) rejectUpgrade(socket, 404, 'Not Found');
+      return;
+    }
+    const origin = req.headers.origin;
+    const allowed = opts.allowOrigin ? opts.allowOrigin(origin) : sameOrigin(origin, req.headers.host);
+    if (!allowed) {
+      log(`refused WebSocket from origin ${origin ?? '(none)'}`);
+      rejectUpgrade(socket, 403, 'Forbidden');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+  server.on('upgrade', onUpgrade);
+
+  wss.on('connection', (ws: WebSocket) => {
+    const subscriptions = new Map<EventName, () => void>();
+    alive.set(ws, true);
+
+    const send = (frame: ServerFrame) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      let text: string;
+      try {
+        text = JSON.stringify(frame);
+      } catch (err) {
+        // e.g. a BigInt in a result: tell the caller instead of dropping the answer
+        if (frame.t !== 'res') return log(`could not encode event ${frame.name}: ${String(err)}`);
+        text = JSON.stringify({ t: 'res', id: frame.id, reply: { ok: false, error: toRpcError(err) } } satisfies ServerFrame);
+      }
+      ws.send(text);
+    };
+
+    const refuse = (code: number, reason: string) => {
+      log(`closing socket: ${reason}`);
+      ws.close(code, closeReason(reason));
+    };
+
+    ws.on('pong', () => alive.set(ws, true));
+    ws.on('error', (err) => log(`socket error: ${err.message}`));
+    ws.on('close', () => {
+      for (const off of subscriptions.values()) off();
+      subscriptions.clear();
+    });
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) return refuse(CLOSE_UNSUPPORTED, 'binary frames are not supported; send JSON text');
+      let raw: unknown;
+      try {
+        raw = JSON.parse(data.toString());
+      } catch {
+        return refuse(CLOSE_POLICY, 'malformed frame: not JSON');
+      }
+      const parsed = ClientFrame.safeParse(raw);
+      if (!parsed.success) {
+        const r = raw as { t?: unknown; id?: unknown; name?: unknown; args?: unknown } | null;
+        if (r && typeof r === 'object' && r.t === 'req' && Number.isInteger(r.id) && (r.id as number) >= 0) {
+          // an identifiable request: answer it (answer() names what is wrong with it)
+          void answer(port.handlers, r.name, r.args).then((reply) => send({ t: 'res', id: r.id as number, reply }));
+          return;
+        }
+        return refuse(CLOSE_POLICY, `malformed frame: ${formatZodError(parsed.error)}`);
+      }
+      const frame = parsed.data;
+      switch (frame.t) {
+        case 'req':
+          void answer(port.handlers, frame.name, frame.args).then((reply) => send({ t: 'res', id: frame.id, reply }));
+          return;
+        case 'sub': {
+          const name = frame.name;
+          if (!isEventName(name)) return refuse(CLOSE_POLICY, `unknown event ${JSON.stringify(name)}`);
+          if (subscriptions.has(name)) return;
+          subscriptions.set(
+            name,
+            port.subscribe(name, (payload) => send({ t: 'evt', name, payload })),
+          );
+          return;
+        }
+        case 'unsub': {
+          const name = frame.name as EventName;
+          subscriptions.get(name)?.();
+          subscriptions.delete(name);
+          return;
+        }
+      }
+    });
+  });
+
+  const heartbeat =
+    heartbeatMs > 0
+      ? setInterval(() => {
+          for (const ws of wss.clients) {
+            if (alive.get(ws) === false) {
+              ws.terminate();
+              continue;
+            }
+            alive.set(ws, false);
+            ws.ping();
+          }
+        }, heartbeatMs)
+      : undefined;
+  heartbeat?.unref();
+
+  return {
+    get connections() {
+      return wss.clients.size;
+    },
+    close() {
+      server.off('upgrade', onUpgrade);
+      clearInterval(heartbeat);
+      for (const ws of wss.clients) ws.close(CLOSE_GOING_AWAY, 'server shutting down');
+      return new Promise<void>((resolve) => {
+        // sockets that do not finish the closing handshake promptly are cut
+        const cut = setTimeout(() => {
+          for (const ws of wss.clients) ws.terminate();
+        }, 1000);
+        cut.unref();
+        wss.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+      });
+    },
+  };
+}

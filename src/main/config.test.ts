@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, parseArgs, readConfigFile, resolveConfig } from './config';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'huying-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('command line', () => {
+  it('reads our switches among Electron and Chromium ones', () => {
+    expect(parseArgs(['/usr/bin/electron', '.', '--no-sandbox', '--wall', '--datacenter', 'https://dc.example', '--wall-display=DELL'])).toEqual({
+      wall: true,
+      wallDisplay: 'DELL',
+      dataCenterUrl: 'https://dc.example',
+    });
+    expect(parseArgs(['electron', '.', '--datacenter=http://10.0.0.5:8701'])).toEqual({
+      wall: false,
+      wallDisplay: null,
+      dataCenterUrl: 'http://10.0.0.5:8701',
+    });
+    expect(() => parseArgs(['--datacenter'])).toThrow(ConfigError);
+    expect(() => parseArgs(['--datacenter', '--wall'])).toThrow(/needs a value/);
+  });
+});
+
+describe('config file', () => {
+  it('is optional', () => {
+    expect(readConfigFile(path.join(dir, 'missing.json'))).toEqual({});
+  });
+
+  it('is validated with a clear message', () => {
+    expect(readConfigFile(file('ok.json', '{"dataCenterUrl":"https://dc.example","wallDisplay":2,"openExternal":["https://www.gov.cn"]}'))).toEqual({
+      dataCenterUrl: 'https://dc.example',
+      wallDisplay: 2,
+      openExternal: ['https://www.gov.cn'],
+    });
+    expect(() => readConfigFile(file('broken.json', '{"dataCenterUrl":'))).toThrow(/not valid JSON/);
+    expect(() => readConfigFile(file('typo.json', '{"datacenterUrl":"https://x"}'))).toThrow(/datacenterUrl|Unrecognized/);
+    expect(() => readConfigFile(file('ftp.json', '{"dataCenterUrl":"ftp://x"}'))).toThrow(/dataCenterUrl: must be an http/);
+  });
+});
+
+describe('resolveConfig', () => {
+  const none = { wall: false, wallDisplay: null, dataCenterUrl: null };
+
+  it('starts the embedded data center when nothing names another', () => {
+    expect(resolveConfig({ args: none, env: {}, file: {} })).toEqual({
+      dataCenterUrl: null,
+      dataCenterSource: null,
+      wall: false,
+      wallDisplay: null,
+      openExternal: [],
+    });
+  });
+
+  it('takes the data center from the command line, then the environment, then the file', () => {
+    const fileConfig = { dataCenterUrl: 'https://file.example' };
+    const env = { HUYING_DATACENTER_URL: 'https://env.example/' };
+    expect(resolveConfig({ args: { ...none, dataCenterUrl: 'https://cli.example' }, env, file: fileConfig })).toMatchObject({
+      dataCenterUrl: 'https://cli.example',
+      dataCenterSource: 'command line',
+    });
+    expect(resolveConfig({ args: none, env, file: fileConfig })).toMatchObject({ dataCenterUrl: 'https://env.example', dataCenterSource: 'environment' });
+    expect(resolveConfig({ args: none, env: {}, file: fileConfig })).toMatchObject({ dataCenterUrl: 'https://file.example', dataCenterSource: 'config file' });
+    expect(() => resolveConfig({ args: none, env: { HUYING_DATACENTER_URL: 'localhost:8701' }, file: {} })).toThrow(/HUYING_DATACENTER_URL/);
+  });
+
+  it('takes the wall display from the command line over the file, and keeps origins only', () => {
+    const cfg = resolveConfig({
+      args: { ...none, wall: true, wallDisplay: '2' },
+      env: {},
+      file: { wallDisplay: 'LG', openExternal: ['https://www.gov.cn/path'] },
+    });
+    expect(cfg).toMatchObject({ wall: true, wallDisplay: '2', openExternal: ['https://www.gov.cn'] });
+    expect(resolveConfig({ args: none, env: {}, file: { wallDisplay: 'LG' } }).wallDisplay).toBe('LG');
+  });
+});

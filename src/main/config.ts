@@ -1,0 +1,123 @@
+/**
+ * Desktop configuration: which data center, which display shows the wall, and
+ * which external sites links may open. Pointing the app at another data
+ * center is configuration, not a rebuild. Sources, strongest first:
+ *
+ *   1. command line   --datacenter URL   --wall   --wall-display ID|LABEL
+ *   2. environment    HUYING_DATACENTER_URL
+ *   3. config file    <userData>/config.json, e.g.
+ *                     { "dataCenterUrl": "https://dc.example.org",
+ *                       "wallDisplay": "DELL U4323QE",
+ *                       "openExternal": ["https://www.example.org"] }
+ *
+ * Without a data center URL, main starts the embedded one. No electron import
+ * here, so all of it is unit-tested under Node.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { formatZodError } from '../core/errors';
+
+const HttpUrl = z
+  .string()
+  .refine((s) => /^https?:\/\//i.test(s) && URL.canParse(s), { message: 'must be an http:// or https:// URL' });
+
+export const FileConfig = z
+  .object({
+    /** another data center instead of the embedded demo one */
+    dataCenterUrl: HttpUrl.optional(),
+    /** the display for the wall window: its numeric id or its label */
+    wallDisplay: z.union([z.number().int(), z.string().min(1)]).optional(),
+    /** origins (https://host[:port]) that links may open in the system browser */
+    openExternal: z.array(HttpUrl).optional(),
+  })
+  .strict();
+export type FileConfig = z.infer<typeof FileConfig>;
+
+export interface CliArgs {
+  wall: boolean;
+  wallDisplay: string | null;
+  dataCenterUrl: string | null;
+}
+
+export interface AppConfig {
+  /** null: start the embedded data center */
+  dataCenterUrl: string | null;
+  /** where dataCenterUrl came from, for the log */
+  dataCenterSource: 'command line' | 'environment' | 'config file' | null;
+  /** --wall: open the wall window even without a configured second display */
+  wall: boolean;
+  wallDisplay: number | string | null;
+  openExternal: string[];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads our switches from process.argv; anything else (Chromium's, Electron's) is ignored. */
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const out: CliArgs = { wall: false, wallDisplay: null, dataCenterUrl: null };
+  const valueOf = (i: number, flag: string): [string, number] => {
+    const arg = argv[i]!;
+    if (arg.startsWith(`${flag}=`)) return [arg.slice(flag.length + 1), i];
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith('--')) throw new ConfigError(`${flag} needs a value`);
+    return [next, i + 1];
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--wall') out.wall = true;
+    else if (arg === '--datacenter' || arg.startsWith('--datacenter=')) [out.dataCenterUrl, i] = valueOf(i, '--datacenter');
+    else if (arg === '--wall-display' || arg.startsWith('--wall-display=')) [out.wallDisplay, i] = valueOf(i, '--wall-display');
+  }
+  return out;
+}
+
+/** The config file, or {} when there is none; a broken file is a clear error, not a silent default. */
+export function readConfigFile(file: string): FileConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = FileConfig.safeParse(json);
+  if (!parsed.success) throw new ConfigError(`${file}: ${formatZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+export function resolveConfig(input: { args: CliArgs; env: Record<string, string | undefined>; file: FileConfig }): AppConfig {
+  const { args, env, file } = input;
+  const check = (url: string, source: string) => {
+    const r = HttpUrl.safeParse(url);
+    if (!r.success) throw new ConfigError(`data center URL from ${source} (${JSON.stringify(url)}) must be an http:// or https:// URL`);
+    return url.replace(/\/+$/, '');
+  };
+  let dataCenterUrl: string | null = null;
+  let dataCenterSource: AppConfig['dataCenterSource'] = null;
+  if (args.dataCenterUrl) {
+    dataCenterUrl = check(args.dataCenterUrl, '--datacenter');
+    dataCenterSource = 'command line';
+  } else if (env.HUYING_DATACENTER_URL) {
+    dataCenterUrl = check(env.HUYING_DATACENTER_URL, 'HUYING_DATACENTER_URL');
+    dataCenterSource = 'environment';
+  } else if (file.dataCenterUrl) {
+    dataCenterUrl = check(file.dataCenterUrl, 'the config file');
+    dataCenterSource = 'config file';
+  }
+  const wallDisplay = args.wallDisplay ?? file.wallDisplay ?? null;
+  return {
+    dataCenterUrl,
+    dataCenterSource,
+    wall: args.wall,
+    wallDisplay,
+    openExternal: (file.openExternal ?? []).map((u) => new URL(u).origin),
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * Main's wiring against a mocked `electron`: single-instance lock, the order
+ * of start-up (embedded data center → its URL into the data service and the
+ * CSP → windows), --wall, another data center from the command line, and a
+ * clean shutdown of both utility processes on quit.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+const userData = mkdtempSync(path.join(os.tmpdir(), 'huying-main-'));
+afterAll(() => rmSync(userData, { recursive: true, force: true }));
+
+const electron = await vi.hoisted(async () => {
+  // imports are not initialised yet when hoisted code runs
+  const { EventEmitter } = await import('node:events');
+  class Child extends EventEmitter {
+    readonly sent: unknown[] = [];
+    constructor(
+      readonly modulePath: string,
+      readonly options: { env?: Record<string, string | undefined>; serviceName?: string },
+    ) {
+      super();
+    }
+    postMessage(message: unknown) {
+      this.sent.push(message);
+      // both children exit when told to shut down
+      const m = message as { type?: string; t?: string };
+      if (m.type === 'shutdown' || m.t === 'shutdown') setImmediate(() => this.emit('exit', 0));
+    }
+    kill() {
+      return true;
+    }
+  }
+  class BrowserWindow extends EventEmitter {
+    static all: BrowserWindow[] = [];
+    loaded = '';
+    readonly webContents = { mainFrame: { url: 'app://huying/index.html', processId: 1, routingId: 1 }, send() {}, isDestroyed: () => false };
+    constructor(readonly options: Record<string, unknown>) {
+      super();
+      BrowserWindow.all.push(this);
+    }
+    async loadURL(url: string) {
+      this.loaded = url;
+    }
+    isDestroyed() {
+      return false;
+    }
+    show() {}
+  }
+  const display = (id: number, x: number) => ({
+    id,
+    label: `screen ${id}`,
+    bounds: { x, y: 0, width: 1920, height: 1080 },
+    workArea: { x, y: 0, width: 1920, height: 1040 },
+  });
+  const state = {
+    lock: true,
+    ready: null as null | (() => void),
+    children: [] as Child[],
+    displays: [display(1, 0)],
+  };
+  const app = Object.assign(new EventEmitter(), {
+    requestSingleInstanceLock: vi.fn(() => state.lock),
+    whenReady: vi.fn(() => new Promise<void>((resolve) => (state.ready = resolve))),
+    enableSandbox: vi.fn(),
+    setPath: vi.fn(),
+    getPath: vi.fn(() => ''),
+    getLocale: vi.fn(() => 'zh-CN'),
+    getVersion: vi.fn(() => '0.1.0'),
+    isReady: vi.fn(() => true),
+    quit: vi.fn(),
+    exit: vi.fn(),
+  });
+  return {
+    state,
+    display,
+    Child,
+    app,
+    BrowserWindow,
+    dialog: { showErrorBox: vi.fn() },
+    ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
+    protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
+    session: { defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } },
+    shell: { openExternal: vi.fn() },
+    screen: Object.assign(new EventEmitter(), {
+      getAllDisplays: () => state.displays,
+      getPrimaryDisplay: () => state.displays[0],
+    }),
+    utilityProcess: {
+      fork: vi.fn((modulePath: string, _args: string[], options: Child['options']) => {
+        const child = new Child(modulePath, options);
+        state.children.push(child);
+        return child;
+      }),
+    },
+  };
+});
+vi.mock('electron', () => electron);
+
+const argv = process.argv;
+const env = { ...process.env };
+
+beforeEach(() => {
+  vi.resetModules();
+  vi.clearAllMocks();
+  electron.app.removeAllListeners();
+  electron.screen.removeAllListeners();
+  electron.state.lock = true;
+  electron.state.children = [];
+  electron.state.displays = [electron.display(1, 0)];
+  electron.BrowserWindow.all = [];
+  electron.app.getPath.mockReturnValue(userData);
+  process.argv = ['electron', '.'];
+  delete process.env.HUYING_DATACENTER_URL;
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+});
+afterEach(() => {
+  process.argv = argv;
+  process.env = { ...env };
+  vi.restoreAllMocks();
+});
+
+async function flush() {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** Imports main, lets the app become ready and the embedded data center report its URL. */
+async function boot() {
+  await import('./index');
+  expect(electron.app.enableSandbox).toHaveBeenCalled();
+  expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalled();
+  electron.state.ready?.();
+  await flush();
+}
+
+describe('main', () => {
+  it('quits at once when another instance holds the lock', async () => {
+    electron.state.lock = false;
+    await import('./index');
+    expect(electron.app.quit).toHaveBeenCalled();
+    expect(electron.app.whenReady).not.toHaveBeenCalled();
+  });
+
+  it('starts the embedded data center, then the data service on its URL, then the workstation window', async () => {
+    await boot();
+    const [dc] = electron.state.children;
+    expect(dc!.modulePath).toMatch(/datacenter\.js$/);
+    expect(electron.BrowserWindow.all).toHaveLength(0);
+    dc!.emit('message', { type: 'ready', url: 'http://127.0.0.1:45678' });
+    await flush();
+
+    const service = electron.state.children[1]!;
+    expect(service.modulePath).toMatch(/data-service\.js$/);
+    expect(service.options.env).toMatchObject({
+      HUYING_DATACENTER_URL: 'http://127.0.0.1:45678',
+      HUYING_DATA_DIR: path.join(userData, 'replica'),
+    });
+    expect(electron.protocol.handle).toHaveBeenCalledWith('app', expect.any(Function));
+    expect(electron.ipcMain.handle).toHaveBeenCalledWith('huying:invoke', expect.any(Function));
+    expect(electron.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled();
+
+    // the CSP lets the renderer reach the data center
+    const serve = electron.protocol.handle.mock.calls[0]![1] as (r: Request) => Promise<Response>;
+    const res = await serve(new Request('app://huying/index.html'));
+    expect(res.headers.get('content-security-policy')).toContain('connect-src \'self\' http://127.0.0.1:45678 ws://127.0.0.1:45678');
+
+    expect(electron.BrowserWindow.all.map((w) => w.loaded)).toEqual(['app://huying/index.html']);
+    expect(electron.BrowserWindow.all[0]!.options).toMatchObject({ webPreferences: { sandbox: true, contextIsolation: true } });
+  });
+
+  it('uses a data center from the command line and opens the wall with --wall', async () => {
+    process.argv = ['electron', '.', '--datacenter', 'https://dc.example.org', '--wall'];
+    electron.state.displays = [electron.display(1, 0), electron.display(2, 1920)];
+    await boot();
+    expect(electron.state.children).toHaveLength(1);
+    expect(electron.state.children[0]!.options.env).toMatchObject({ HUYING_DATACENTER_URL: 'https://dc.example.org' });
+    const urls = electron.BrowserWindow.all.map((w) => w.loaded);
+    expect(urls).toEqual(['app://huying/index.html', 'app://huying/index.html?mode=wall']);
+    expect(electron.BrowserWindow.all[1]!.options).toMatchObject({ x: 1920, fullscreen: true });
+  });
+
+  it('shows an error and exits when the configuration is wrong', async () => {
+    process.argv = ['electron', '.', '--datacenter', 'dc.example.org'];
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    await boot();
+    expect(electron.dialog.showErrorBox).toHaveBeenCalledWith('呼应无法启动', expect.stringContaining('--datacenter'));
+    await flush();
+    expect(electron.app.exit).toHaveBeenCalledWith(1);
+    expect(electron.BrowserWindow.all).toHaveLength(0);
+  });
+
+  it('on quit, shuts both children down before quitting for real', async () => {
+    await boot();
+    electron.state.children[0]!.emit('message', { type: 'ready', url: 'http://127.0.0.1:1' });
+    await flush();
+    const service = electron.state.children[1]!;
+    service.emit('message', { t: 'ready' });
+
+    const event = { preventDefault: vi.fn() };
+    electron.app.emit('before-quit', event);
+    expect(event.preventDefault).toHaveBeenCalled();
+    expect(electron.app.quit).not.toHaveBeenCalled();
+    await flush();
+    expect(service.sent).toContainEqual({ t: 'shutdown' });
+    expect(electron.state.children[0]!.sent).toContainEqual({ type: 'shutdown' });
+    expect(electron.ipcMain.removeHandler).toHaveBeenCalledWith('huying:invoke');
+    expect(electron.app.quit).toHaveBeenCalled();
+
+    // the second before-quit (from our app.quit) goes through
+    const second = { preventDefault: vi.fn() };
+    electron.app.emit('before-quit', second);
+    expect(second.preventDefault).not.toHaveBeenCalled();
+  });
+});

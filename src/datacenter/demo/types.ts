@@ -2,7 +2,8 @@
  * What the demo-district generator produces: a complete, self-consistent
  * district that the data center seeds into its store.
  */
-import type { Area, Grid, GridWorker, Unit } from '../../core';
+import type { Area, Grid, GridWorker } from '../../core/geo/types';
+import type { Unit } from '../../core/org/types';
 
 export interface DemoDistrict {
   seed: number;

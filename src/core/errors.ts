@@ -25,6 +25,19 @@ export const ErrorCode = z.enum([
   'must_refetch',
   'timeout',
   'internal',
+  // workflow rule codes (src/core/workflow/errors.ts): 'illegal_transition' above and these
+  'invalid_command',
+  'forbidden_role',
+  'out_of_scope',
+  'not_assigned_unit',
+  'not_lead_unit',
+  'missing_reason',
+  'deadline_passed',
+  'extension_pending',
+  'no_pending_extension',
+  'bounce_not_allowed',
+  'check_required',
+  'invalid_target',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -3,9 +3,9 @@ import type { Messages } from './zh-cn';
 
 export const en: Messages = {
   app: {
-    name: 'Huying',
-    latinName: '呼应',
+    title: 'Huying 呼应 · Command & Dispatch',
     tagline: 'Command & Dispatch',
+    clock: 'Local time',
   },
   mode: {
     label: 'View',
@@ -49,12 +49,24 @@ export const en: Messages = {
     must_refetch: 'Data must be downloaded again',
     timeout: 'Request timed out',
     internal: 'Internal error',
+    invalid_command: 'Invalid command',
+    forbidden_role: 'Your role may not do this',
+    out_of_scope: 'Outside your area',
+    not_assigned_unit: 'Your unit is not assigned to this event',
+    not_lead_unit: 'Only the lead unit may do this',
+    missing_reason: 'A reason is required',
+    deadline_passed: 'The deadline has passed',
+    extension_pending: 'An extension request is already pending',
+    no_pending_extension: 'No extension request is pending',
+    bounce_not_allowed: 'Bouncing back is not allowed now',
+    check_required: 'An on-site check is required first',
+    invalid_target: 'Invalid target',
   },
   district: {
     towns: 'Towns',
     villages: 'Villages',
     grids: 'Grids',
-    townList: 'Towns and subdistricts',
+    townList: 'Towns',
     resetView: 'District',
     resetViewHint: 'Back to the whole district',
     zoomTo: (name) => `Zoom to ${name}`,

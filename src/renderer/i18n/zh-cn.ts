@@ -9,9 +9,9 @@ import type { SyncState } from '../../core/rpc/contract';
 
 export const zhCN = {
   app: {
-    name: '呼应',
-    latinName: 'Huying',
+    title: '呼应 · Huying 综合指挥调度',
     tagline: '综合指挥调度',
+    clock: '当前时间',
   },
   mode: {
     label: '视图',
@@ -55,6 +55,18 @@ export const zhCN = {
     must_refetch: '需要重新下载数据',
     timeout: '请求超时',
     internal: '内部错误',
+    invalid_command: '指令无效',
+    forbidden_role: '当前角色无权执行此操作',
+    out_of_scope: '超出管辖范围',
+    not_assigned_unit: '本单位不是承办单位',
+    not_lead_unit: '只有主办单位可以执行此操作',
+    missing_reason: '请填写原因',
+    deadline_passed: '已超过办理时限',
+    extension_pending: '已有待审批的延期申请',
+    no_pending_extension: '没有待审批的延期申请',
+    bounce_not_allowed: '当前不允许退单',
+    check_required: '需先完成现场核查',
+    invalid_target: '目标无效',
   } satisfies Record<ErrorCode, string>,
   district: {
     towns: '镇街',

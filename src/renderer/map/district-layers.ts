@@ -12,6 +12,7 @@
  * village labels, town labels.
  */
 import type { Layer } from '@deck.gl/core';
+import { CollisionFilterExtension, type CollisionFilterExtensionProps } from '@deck.gl/extensions';
 import { PathLayer, PolygonLayer, TextLayer } from '@deck.gl/layers';
 import type { BoundaryPath, GridPart, Label, MapModel } from './map-model';
 import { townColorOf } from './map-model';
@@ -52,6 +53,8 @@ export function gridFillColor(model: MapModel, part: GridPart, selectedTownCode:
 const selectedPathsCache = new WeakMap<MapModel, Map<string, BoundaryPath[]>>();
 
 /** The selected town's rings, cached so the layer's data keeps its identity. */
+const collisionFilter = new CollisionFilterExtension();
+
 const NO_PATHS: BoundaryPath[] = [];
 
 function selectedTownPaths(model: MapModel, code: string | null): BoundaryPath[] {
@@ -150,13 +153,17 @@ export function buildDistrictLayers(model: MapModel, options: DistrictLayerOptio
       jointRounded: true,
       updateTriggers: { getWidth: [scale] },
     }),
-    new TextLayer<Label>({
+    new TextLayer<Label, CollisionFilterExtensionProps<Label>>({
       id: LAYER_IDS.villageLabels,
       data: model.villageLabels,
       visible: options.showVillageLabels,
       ...labelCommon,
       getSize: 13,
       getColor: MAP_THEME.villageLabel,
+      // dense urban communities: hide a village label whose anchor another label covers
+      extensions: [collisionFilter],
+      collisionGroup: 'village-labels',
+      collisionTestProps: { sizeScale: scale * 1.25 },
     }),
     new TextLayer<Label>({
       id: LAYER_IDS.townLabels,
@@ -164,6 +171,11 @@ export function buildDistrictLayers(model: MapModel, options: DistrictLayerOptio
       ...labelCommon,
       getSize: 22,
       getColor: MAP_THEME.townLabel,
+      // a dark plate keeps the town name readable over village labels and bright fills
+      background: true,
+      getBackgroundColor: MAP_THEME.townLabelPlate,
+      backgroundPadding: [8, 4],
+      backgroundBorderRadius: 4,
     }),
   ];
 }

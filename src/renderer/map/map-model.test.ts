@@ -13,7 +13,7 @@ describe('buildMapModel', () => {
 
   it('counts towns, villages and grids', () => {
     const model = buildMapModel(tree, geometry);
-    expect(model.totals).toEqual({ towns: 4, villages: 12, grids: 24 });
+    expect(model.totals).toEqual({ towns: 4, villages: 12, grids: 24, communityGrids: 12, ruralGrids: 12 });
     expect(model.towns.map((t) => [t.villageCount, t.gridCount])).toEqual([
       [3, 6],
       [3, 6],

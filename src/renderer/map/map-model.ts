@@ -72,7 +72,7 @@ export interface MapModel {
   villageLabels: Label[];
   /** every glyph of every label, for the TextLayer font atlas */
   labelCharacters: string[];
-  totals: { towns: number; villages: number; grids: number };
+  totals: { towns: number; villages: number; grids: number; communityGrids: number; ruralGrids: number };
 }
 
 const FALLBACK_COLOR: Rgb = [140, 150, 170];
@@ -138,7 +138,13 @@ export function buildMapModel(tree: AreasTree, geometry: GridsGeometry): MapMode
     townLabels,
     villageLabels,
     labelCharacters: buildCharacterSet([district.name, ...towns.map((t) => t.name), ...villages.map((v) => v.name)]),
-    totals: { towns: towns.length, villages: villages.length, grids: geometry.grids.length },
+    totals: {
+      towns: towns.length,
+      villages: villages.length,
+      grids: geometry.grids.length,
+      communityGrids: geometry.grids.filter((g) => g.kind === 'community').length,
+      ruralGrids: geometry.grids.filter((g) => g.kind === 'rural').length,
+    },
   };
 }
 

@@ -22,6 +22,7 @@ export const MAP_THEME = {
   districtGlow: [84, 214, 255, 60] as Rgba,
   townLabel: [255, 255, 255, 255] as Rgba,
   villageLabel: [226, 234, 248, 255] as Rgba,
+  townLabelPlate: [6, 11, 22, 170] as Rgba,
   labelOutline: [4, 8, 18, 255] as Rgba,
   /** added over a hovered grid */
   hoverHighlight: [255, 255, 255, 110] as Rgba,

@@ -1,40 +1,36 @@
 /**
- * A Bridge over in-process handlers for renderer tests, using the contract's
- * own `answer` so arguments are validated and failures arrive as error data,
- * exactly as over IPC or the WebSocket. Events are pushed with `emit`.
+ * A Bridge in front of the contract's test double (`createFakeService`),
+ * using the contract's own `answer` so arguments are validated and failures
+ * arrive as error data, exactly as over IPC or the WebSocket.
  */
-import type { EventName, EventPayload, Handlers } from '../../core/rpc/contract';
+import type { RequestName } from '../../core/rpc/contract';
+import { createFakeService, type FakeService } from '../../core/rpc/fake-service';
 import { answer, type Bridge } from '../../core/rpc/wire';
+import { fakeDistrict, type FakeDistrictOptions } from './fake-district';
 
 export interface FakeBridge extends Bridge {
-  emit<E extends EventName>(name: E, payload: EventPayload<E>): void;
+  service: FakeService;
   /** names of the requests invoked so far */
-  calls: string[];
+  calls: RequestName[];
 }
 
-export function createFakeBridge(handlers: Partial<Handlers>): FakeBridge {
-  const listeners = new Map<string, Set<(p: unknown) => void>>();
-  const calls: string[] = [];
-  const missing = (name: string) => () => {
-    throw new Error(`fake bridge: no handler for ${name}`);
-  };
-  const all = new Proxy(handlers, {
-    get: (target, name: string) => (target as Record<string, unknown>)[name] ?? missing(name),
-  }) as Handlers;
+export function bridgeOver(service: FakeService): FakeBridge {
+  const calls: RequestName[] = [];
   return {
+    service,
     calls,
     invoke(name, args) {
-      calls.push(name);
-      return answer(all, name, args);
+      calls.push(name as RequestName);
+      return answer(service.handlers, name, args);
     },
     subscribe(name, listener) {
-      let set = listeners.get(name);
-      if (!set) listeners.set(name, (set = new Set()));
-      set.add(listener);
-      return () => set.delete(listener);
-    },
-    emit(name, payload) {
-      for (const l of listeners.get(name) ?? []) l(payload);
+      return service.subscribe(name as 'sync/status', listener);
     },
   };
+}
+
+/** A fake service answering with a `fakeDistrict` of the given size; other handlers can be replaced. */
+export function fakeDistrictBridge(options: FakeDistrictOptions = {}, partial: Parameters<typeof createFakeService>[0] = {}): FakeBridge {
+  const { tree, geometry } = fakeDistrict(options);
+  return bridgeOver(createFakeService({ 'areas/tree': () => tree, 'grids/geometry': () => geometry, ...partial }));
 }

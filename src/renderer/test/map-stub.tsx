@@ -1,0 +1,25 @@
+/**
+ * Stand-in for DistrictMap in DOM tests: WebGL does not run in happy-dom, so
+ * tests replace the map with this component (via `vi.mock`) and check what
+ * the view asked of it: the model it drew, the selected town, and camera moves.
+ */
+import { useImperativeHandle } from 'react';
+import type { BBox } from '../../core/geo/types';
+import type { DistrictMapProps } from '../map/DistrictMap';
+
+export const mapCalls: { fits: BBox[]; lastProps: DistrictMapProps | null } = { fits: [], lastProps: null };
+
+export function resetMapCalls() {
+  mapCalls.fits = [];
+  mapCalls.lastProps = null;
+}
+
+export function DistrictMapStub(props: DistrictMapProps) {
+  mapCalls.lastProps = props;
+  useImperativeHandle(props.ref, () => ({
+    fitBBox: (bbox: BBox) => void mapCalls.fits.push(bbox),
+    zoomIn: () => {},
+    zoomOut: () => {},
+  }));
+  return <div data-testid="district-map" data-grids={props.model.totals.grids} data-selected={props.selectedTownCode ?? ''} />;
+}

@@ -31,7 +31,8 @@ const children = <T extends { code: string }>(items: T[], parentOf: (t: T) => st
 
 describe('generateDemoDistrict', () => {
   it('draws the district in a few seconds at most', () => {
-    expect(generationMs).toBeLessThan(5000);
+    // about 1–2.5 s cold on the 2-core CI machine; the bound leaves room for a loaded machine
+    expect(generationMs).toBeLessThan(8000);
   });
 
   it('has the figures of DOMAIN.md', () => {

@@ -71,13 +71,15 @@ export const LAYERS = {
 /** @param {string} file absolute or cwd-relative path → layer name, or null when unrestricted */
 export function layerOf(file, root = process.cwd()) {
   const rel = path.relative(root, path.resolve(root, file)).split(path.sep).join('/');
-  if (rel.startsWith('src/core/')) return 'core';
-  if (rel.startsWith('src/datacenter/')) return 'datacenter';
-  if (rel.startsWith('src/main/service/')) return 'service';
-  if (rel.startsWith('src/main/web-host/')) return 'web-host';
-  if (rel.startsWith('src/main/')) return 'main';
-  if (rel.startsWith('src/preload/')) return 'preload';
-  if (rel.startsWith('src/renderer/')) return 'renderer';
+  // a folder import ('../../core') resolves to the folder itself, without a trailing slash
+  const within = (/** @type {string} */ dir) => rel === dir || rel.startsWith(`${dir}/`);
+  if (within('src/core')) return 'core';
+  if (within('src/datacenter')) return 'datacenter';
+  if (within('src/main/service')) return 'service';
+  if (within('src/main/web-host')) return 'web-host';
+  if (within('src/main')) return 'main';
+  if (within('src/preload')) return 'preload';
+  if (within('src/renderer')) return 'renderer';
   return null;
 }
 

@@ -31,6 +31,7 @@ describe('layer import rule', () => {
     expect(layerOf('src/main/index.ts', root)).toBe('main');
     expect(layerOf('src/renderer/App.tsx', root)).toBe('renderer');
     expect(layerOf('tests/e2e/map.spec.ts', root)).toBeNull();
+    expect(layerOf('src/core', root)).toBe('core');
   });
 
   it.each([
@@ -64,6 +65,7 @@ describe('layer import rule', () => {
     ['src/main/index.ts', "import { app } from 'electron';\nimport { createDataService } from './service/index';"],
     ['src/preload/index.ts', "import { contextBridge } from 'electron';\nimport type { Bridge } from '../core/rpc/wire';"],
     ['src/datacenter/server.ts', "import fastify from 'fastify';\nimport { Area } from '../core/geo/types';"],
+    ['src/datacenter/demo/types.ts', "import type { Area } from '../../core';"],
     ['tests/e2e/anything.spec.ts', "import { x } from '../../src/main/index';"],
   ])('%s: allowed imports pass', (file, code) => {
     expect(lint(file, code)).toEqual([]);

@@ -4,3 +4,6 @@ export * from './org/types';
 export * from './rpc/contract';
 export * from './rpc/wire';
 export * from './sync/reference';
+export * from './geo/geometry';
+export * from './events/types';
+export * from './sync/protocol';

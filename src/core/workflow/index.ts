@@ -6,3 +6,4 @@ export * from './commands';
 export * from './event';
 export * from './decide';
 export * from './automation';
+export * from './domain-config';

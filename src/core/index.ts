@@ -7,3 +7,7 @@ export * from './sync/reference';
 export * from './geo/geometry';
 export * from './events/types';
 export * from './sync/protocol';
+export * from './calendar';
+export * from './sla';
+export * from './workflow';
+export * from './taxonomy';

@@ -298,7 +298,7 @@ function apply(event: WorkflowEvent, cmd: Command, actor: Actor, now: Date, ctx:
       if (event.status === 'handled' && event.requiresCheck) {
         return err('check_required', 'this category must pass an on-site check (核查) before closing');
       }
-      return ok({ status: 'closed' });
+      return ok({ status: 'closed', closedAt: at });
     case 'evaluate': {
       const s = normaliseSatisfaction(cmd.satisfaction);
       return ok({ status: 'evaluated', evaluation: { score: s.score, level: s.level, callbackNote: cmd.callbackNote ?? null, at } });

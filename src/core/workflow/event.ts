@@ -80,6 +80,8 @@ export const WorkflowEvent = z.object({
   /** the state to return to on unpark */
   parkedFrom: EventStatus.nullable(),
   feedback: z.object({ text: z.string(), at: IsoInstant, byActorId: z.string() }).nullable(),
+  /** 结案时间 */
+  closedAt: IsoInstant.nullable(),
   mergedInto: z.string().nullable(),
   evaluation: z
     .object({
@@ -149,6 +151,7 @@ export function newEvent(input: NewEventInput): WorkflowEvent {
     reworkCount: 0,
     parkedFrom: null,
     feedback: null,
+    closedAt: null,
     mergedInto: null,
     evaluation: null,
   };

@@ -64,7 +64,10 @@ if (!app.requestSingleInstanceLock()) {
     stopped = true;
     void stopChildren().finally(() => app.quit());
   });
-  app.whenReady().then(start, (err: unknown) => fail(String(err)));
+  app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => fail(err instanceof Error ? (err.stack ?? err.message) : String(err)));
 }
 
 async function stopChildren(): Promise<void> {

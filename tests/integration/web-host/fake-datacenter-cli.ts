@@ -16,8 +16,9 @@ if (mode === 'exit-early') {
   process.exit(3);
 }
 const dc = await startFakeDataCenter(makeDistrict(), Number(values.port ?? 0));
-console.log(JSON.stringify({ level: 30, msg: 'data center ready', url: dc.url }));
 process.on('SIGTERM', () => {
   if (mode === 'ignore-term') return;
   void dc.close().then(() => process.exit(0));
 });
+// only now: the host may signal us as soon as it reads this line
+console.log(JSON.stringify({ level: 30, msg: 'data center ready', url: dc.url }));

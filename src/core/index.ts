@@ -11,3 +11,4 @@ export * from './calendar';
 export * from './sla';
 export * from './workflow';
 export * from './taxonomy';
+export * from './indicators';

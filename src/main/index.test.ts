@@ -166,7 +166,7 @@ describe('main', () => {
     const res = await serve(new Request('app://huying/index.html'));
     expect(res.headers.get('content-security-policy')).toContain('connect-src \'self\' http://127.0.0.1:45678 ws://127.0.0.1:45678');
 
-    expect(electron.BrowserWindow.all.map((w) => w.loaded)).toEqual(['app://huying/index.html']);
+    expect(electron.BrowserWindow.all.map((w) => w.loaded)).toEqual(['app://huying/index.html?mode=workstation']);
     expect(electron.BrowserWindow.all[0]!.options).toMatchObject({ webPreferences: { sandbox: true, contextIsolation: true } });
   });
 
@@ -177,7 +177,7 @@ describe('main', () => {
     expect(electron.state.children).toHaveLength(1);
     expect(electron.state.children[0]!.options.env).toMatchObject({ HUYING_DATACENTER_URL: 'https://dc.example.org' });
     const urls = electron.BrowserWindow.all.map((w) => w.loaded);
-    expect(urls).toEqual(['app://huying/index.html', 'app://huying/index.html?mode=wall']);
+    expect(urls).toEqual(['app://huying/index.html?mode=workstation', 'app://huying/index.html?mode=wall']);
     expect(electron.BrowserWindow.all[1]!.options).toMatchObject({ x: 1920, fullscreen: true });
   });
 

@@ -110,14 +110,14 @@ describe('windows', () => {
     expect(windowOptions('workstation', PRIMARY, '/p.cjs')).toMatchObject({ x: 160, y: 20, width: 1600, height: 1000 });
     const small = { ...PRIMARY, workArea: { x: 0, y: 0, width: 1280, height: 720 } };
     expect(windowOptions('workstation', small, '/p.cjs')).toMatchObject({ x: 0, y: 0, width: 1280, height: 720 });
-    expect(windowUrl('workstation')).toBe('app://huying/index.html');
+    expect(windowUrl('workstation')).toBe('app://huying/index.html?mode=workstation');
   });
 
   it('opens windows from app://, shows them when painted and knows their main frames', () => {
     const registry = new WindowRegistry();
     const ws = openWindow('workstation', PRIMARY, '/p.cjs', registry) as unknown as InstanceType<typeof electron.BrowserWindow>;
     const wall = openWindow('wall', WALL, '/p.cjs', registry) as unknown as InstanceType<typeof electron.BrowserWindow>;
-    expect(ws.loaded).toBe('app://huying/index.html');
+    expect(ws.loaded).toBe('app://huying/index.html?mode=workstation');
     expect(wall.loaded).toBe('app://huying/index.html?mode=wall');
     expect(wall.options).toMatchObject({ fullscreen: true, webPreferences: { sandbox: true, contextIsolation: true } });
     expect(ws.shown).toBe(false);

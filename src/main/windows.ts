@@ -1,7 +1,7 @@
 /**
  * The two kinds of window: the workstation (a normal window on the primary
- * display) and the wall (frameless, full screen on its display; the renderer
- * gets `?mode=wall`). Both load the renderer from app:// with the hardened
+ * display, `?mode=workstation`) and the wall (frameless, full screen on its
+ * display, `?mode=wall`). Both load the renderer from app:// with the hardened
  * webPreferences below, and both are kept in a registry that the IPC sender
  * check asks "is this frame the main frame of one of ours?".
  */
@@ -44,9 +44,13 @@ export function windowOptions(kind: WindowKind, display: DisplayLike, preloadPat
   return { ...common, ...centredBounds(display, { width: 1600, height: 1000 }), minWidth: 1024, minHeight: 640 };
 }
 
-/** The page a window of this kind loads. */
+/**
+ * The page a window of this kind loads. Both name their mode: the renderer
+ * remembers the last mode in localStorage, which the two windows share (one
+ * origin), so a workstation without `?mode` would reopen as a wall.
+ */
 export function windowUrl(kind: WindowKind): string {
-  return kind === 'wall' ? appUrl('index.html', { mode: 'wall' }) : appUrl('index.html');
+  return appUrl('index.html', { mode: kind });
 }
 
 /** Our windows, for the sender check and the event fan-out. */

@@ -2,7 +2,7 @@ import type { Layer } from '@deck.gl/core';
 import { describe, expect, it } from 'vitest';
 import { fakeDistrict } from '../test/fake-district';
 import { buildDistrictLayers, gridFillColor, LAYER_IDS, type DistrictLayerOptions } from './district-layers';
-import { buildMapModel } from './map-model';
+import { buildMapModel, type Label } from './map-model';
 
 const { tree, geometry } = fakeDistrict({ towns: 10, villagesPerTown: 2, gridsPerVillage: 3 });
 const model = buildMapModel(tree, geometry);
@@ -20,15 +20,17 @@ describe('district layers', () => {
       LAYER_IDS.selectedTown,
       LAYER_IDS.districtGlow,
       LAYER_IDS.districtOutline,
-      LAYER_IDS.villageLabels,
-      LAYER_IDS.townLabels,
+      LAYER_IDS.labels,
     ]);
   });
 
   it('reuses the same data arrays across rebuilds, so deck.gl regenerates nothing', () => {
     const a = byId(buildDistrictLayers(model, base));
-    const b = byId(buildDistrictLayers(model, { ...base, showVillageLabels: true }));
-    for (const [id, layer] of a) expect(b.get(id)!.props.data, id).toBe(layer.props.data);
+    const b = byId(buildDistrictLayers(model, { ...base, selectedTownCode: model.towns[0]!.code }));
+    for (const [id, layer] of a) if (id !== LAYER_IDS.selectedTown) expect(b.get(id)!.props.data, id).toBe(layer.props.data);
+    const near1 = byId(buildDistrictLayers(model, { ...base, showVillageLabels: true }));
+    const near2 = byId(buildDistrictLayers(model, { ...base, showVillageLabels: true }));
+    for (const [id, layer] of near1) expect(near2.get(id)!.props.data, id).toBe(layer.props.data);
     const sel1 = byId(buildDistrictLayers(model, { ...base, selectedTownCode: model.towns[2]!.code }));
     const sel2 = byId(buildDistrictLayers(model, { ...base, selectedTownCode: model.towns[2]!.code }));
     expect(sel2.get(LAYER_IDS.selectedTown)!.props.data).toBe(sel1.get(LAYER_IDS.selectedTown)!.props.data);
@@ -55,16 +57,29 @@ describe('district layers', () => {
     expect((selected.props.data as { code: string }[]).every((p) => p.code === town.code)).toBe(true);
   });
 
-  it('shows village labels only when asked, with every Chinese glyph in the font atlas', () => {
-    const far = byId(buildDistrictLayers(model, base));
-    const near = byId(buildDistrictLayers(model, { ...base, showVillageLabels: true }));
-    expect(far.get(LAYER_IDS.villageLabels)!.props.visible).toBe(false);
-    expect(near.get(LAYER_IDS.villageLabels)!.props.visible).toBe(true);
-    expect(far.get(LAYER_IDS.townLabels)!.props.visible).toBe(true);
-    for (const id of [LAYER_IDS.townLabels, LAYER_IDS.villageLabels]) {
-      const props = far.get(id)!.props as unknown as { characterSet: string[]; fontFamily: string; data: { text: string }[] };
-      for (const label of props.data) for (const ch of label.text) expect(props.characterSet).toContain(ch);
-      expect(props.fontFamily).toMatch(/Noto Sans CJK SC/);
-    }
+  it('labels towns always and villages only when asked, with every Chinese glyph in the font atlas', () => {
+    const far = byId(buildDistrictLayers(model, base)).get(LAYER_IDS.labels)!;
+    const near = byId(buildDistrictLayers(model, { ...base, showVillageLabels: true })).get(LAYER_IDS.labels)!;
+    const farData = far.props.data as Label[];
+    const nearData = near.props.data as Label[];
+    expect(farData.map((l) => l.level)).toEqual(Array(10).fill('town'));
+    expect(nearData).toHaveLength(10 + 20);
+    expect(nearData.filter((l) => l.level === 'village')).toHaveLength(20);
+    const props = near.props as unknown as { characterSet: string[]; fontFamily: string };
+    for (const label of nearData) for (const ch of label.text) expect(props.characterSet).toContain(ch);
+    expect(props.fontFamily).toMatch(/Noto Sans CJK SC/);
+  });
+
+  it('lets towns win label collisions, then larger villages', () => {
+    const labels = model.allLabels;
+    const towns = labels.filter((l) => l.level === 'town');
+    const villages = labels.filter((l) => l.level === 'village');
+    expect(towns.every((t) => t.priority === 1000)).toBe(true);
+    expect(Math.max(...villages.map((v) => v.priority))).toBeLessThan(1000);
+    for (const v of villages) expect(v.priority).toBeGreaterThanOrEqual(-1000);
+    const layer = byId(buildDistrictLayers(model, { ...base, showVillageLabels: true })).get(LAYER_IDS.labels)!;
+    const props = layer.props as unknown as { collisionGroup: string; getCollisionPriority: (l: Label) => number };
+    expect(props.collisionGroup).toBe('labels');
+    expect(props.getCollisionPriority(towns[0]!)).toBe(1000);
   });
 });

@@ -9,7 +9,8 @@
  *
  * Order, bottom to top: grid fills with thin outlines, village boundaries,
  * town boundaries, the selected town, the district outline (glow + line),
- * village labels, town labels.
+ * labels (towns always; villages from VILLAGE_LABEL_MIN_ZOOM, decluttered on
+ * the GPU by the collision filter, towns winning).
  */
 import type { Layer } from '@deck.gl/core';
 import { CollisionFilterExtension, type CollisionFilterExtensionProps } from '@deck.gl/extensions';
@@ -25,8 +26,7 @@ export const LAYER_IDS = {
   selectedTown: 'selected-town',
   districtGlow: 'district-glow',
   districtOutline: 'district-outline',
-  villageLabels: 'village-labels',
-  townLabels: 'town-labels',
+  labels: 'labels',
 } as const;
 
 /** Village labels appear from about the zoom of a single town filling the view. */
@@ -54,6 +54,7 @@ const selectedPathsCache = new WeakMap<MapModel, Map<string, BoundaryPath[]>>();
 
 /** The selected town's rings, cached so the layer's data keeps its identity. */
 const collisionFilter = new CollisionFilterExtension();
+const TRANSPARENT: Rgba = [0, 0, 0, 0];
 
 const NO_PATHS: BoundaryPath[] = [];
 
@@ -154,28 +155,23 @@ export function buildDistrictLayers(model: MapModel, options: DistrictLayerOptio
       updateTriggers: { getWidth: [scale] },
     }),
     new TextLayer<Label, CollisionFilterExtensionProps<Label>>({
-      id: LAYER_IDS.villageLabels,
-      data: model.villageLabels,
-      visible: options.showVillageLabels,
+      id: LAYER_IDS.labels,
+      // one layer for towns and villages: collision priorities only hold within a layer
+      // (visgl/deck.gl#9479); switching data at the zoom threshold re-lays out ~260 labels once
+      data: options.showVillageLabels ? model.allLabels : model.townLabels,
       ...labelCommon,
-      getSize: 13,
-      getColor: MAP_THEME.villageLabel,
-      // dense urban communities: hide a village label whose anchor another label covers
-      extensions: [collisionFilter],
-      collisionGroup: 'village-labels',
-      collisionTestProps: { sizeScale: scale * 1.25 },
-    }),
-    new TextLayer<Label>({
-      id: LAYER_IDS.townLabels,
-      data: model.townLabels,
-      ...labelCommon,
-      getSize: 22,
-      getColor: MAP_THEME.townLabel,
-      // a dark plate keeps the town name readable over village labels and bright fills
+      getSize: (d) => (d.level === 'town' ? 22 : 13),
+      getColor: (d) => (d.level === 'town' ? MAP_THEME.townLabel : MAP_THEME.villageLabel),
+      // a dark plate keeps town names readable over fills; village plates are invisible but
+      // still occupy the collision map, so a covered label's anchor is really covered
       background: true,
-      getBackgroundColor: MAP_THEME.townLabelPlate,
+      getBackgroundColor: (d) => (d.level === 'town' ? MAP_THEME.townLabelPlate : TRANSPARENT),
       backgroundPadding: [8, 4],
       backgroundBorderRadius: 4,
+      extensions: [collisionFilter],
+      collisionGroup: 'labels',
+      getCollisionPriority: (d) => d.priority,
+      collisionTestProps: { sizeScale: scale * 1.3 },
     }),
   ];
 }

@@ -51,11 +51,22 @@ describe('buildMapModel', () => {
     expect(Math.max(...lats)).toBeCloseTo(23.5, 9);
   });
 
+  it('ranks village labels by size: the larger village wins a collision', () => {
+    const big = fakeDistrict({ towns: 1, villagesPerTown: 2 });
+    // make the first village twice as tall as the second
+    const [v1, v2] = big.tree.district.children[0]!.children;
+    v1!.bbox = [v1!.bbox[0], v1!.bbox[1], v1!.bbox[2], v1!.bbox[3] + 0.1];
+    const model = buildMapModel(big.tree, big.geometry);
+    const p = (code: string) => model.allLabels.find((l) => l.code === code)!.priority;
+    expect(p(v1!.code)).toBeGreaterThan(p(v2!.code));
+  });
+
   it('builds labels and a character set covering them', () => {
     const model = buildMapModel(tree, geometry);
     expect(model.townLabels.map((l) => l.text)).toEqual(model.towns.map((t) => t.name));
-    expect(model.villageLabels).toHaveLength(12);
-    for (const label of [...model.townLabels, ...model.villageLabels]) {
+    expect(model.allLabels).toHaveLength(4 + 12);
+    expect(model.allLabels.slice(0, 4)).toEqual(model.townLabels);
+    for (const label of model.allLabels) {
       for (const ch of label.text) expect(model.labelCharacters).toContain(ch);
     }
   });

@@ -52,6 +52,9 @@ export interface Label {
   code: string;
   text: string;
   position: LonLat;
+  level: 'town' | 'village';
+  /** who wins when labels collide, -1000…1000: towns always, then larger villages */
+  priority: number;
 }
 
 export interface MapModel {
@@ -68,8 +71,10 @@ export interface MapModel {
   districtPaths: BoundaryPath[];
   townPaths: BoundaryPath[];
   villagePaths: BoundaryPath[];
+  /** town labels only (the far view) */
   townLabels: Label[];
-  villageLabels: Label[];
+  /** towns then villages (the near view); the town entries are the same objects */
+  allLabels: Label[];
   /** every glyph of every label, for the TextLayer font atlas */
   labelCharacters: string[];
   totals: { towns: number; villages: number; grids: number; communityGrids: number; ruralGrids: number };
@@ -120,8 +125,15 @@ export function buildMapModel(tree: AreasTree, geometry: GridsGeometry): MapMode
     }));
   }
 
-  const townLabels = towns.map((t) => ({ code: t.code, text: t.name, position: t.labelPoint }));
-  const villageLabels = villages.map((v) => ({ code: v.code, text: v.name, position: v.labelPoint }));
+  const townLabels: Label[] = towns.map((t) => ({ code: t.code, text: t.name, position: t.labelPoint, level: 'town', priority: 1000 }));
+  const byArea = [...villages].sort((a, b) => bboxArea(b.bbox) - bboxArea(a.bbox) || byCode(a, b));
+  const villageLabels: Label[] = byArea.map((v, rank) => ({
+    code: v.code,
+    text: v.name,
+    position: v.labelPoint,
+    level: 'village',
+    priority: Math.round(999 * (1 - rank / byArea.length)),
+  }));
 
   return {
     version: `${tree.version}/${geometry.version}`,
@@ -136,7 +148,7 @@ export function buildMapModel(tree: AreasTree, geometry: GridsGeometry): MapMode
     townPaths,
     villagePaths: pathsAt('village'),
     townLabels,
-    villageLabels,
+    allLabels: [...townLabels, ...villageLabels],
     labelCharacters: buildCharacterSet([district.name, ...towns.map((t) => t.name), ...villages.map((v) => v.name)]),
     totals: {
       towns: towns.length,
@@ -151,6 +163,10 @@ export function buildMapModel(tree: AreasTree, geometry: GridsGeometry): MapMode
 /** The town's colour, or a neutral grey for a grid whose town is unknown. */
 export function townColorOf(model: MapModel, townCode: string): Rgb {
   return model.townByCode.get(townCode)?.color ?? FALLBACK_COLOR;
+}
+
+function bboxArea([minLon, minLat, maxLon, maxLat]: BBox): number {
+  return (maxLon - minLon) * (maxLat - minLat);
 }
 
 function byCode(a: { code: string }, b: { code: string }): number {

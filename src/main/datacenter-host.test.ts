@@ -44,6 +44,12 @@ describe('embedded data center', () => {
     early.emit('exit', 3);
     await expect(failing).rejects.toThrow(/exited with code 3 before it was ready/);
 
+    const failed = new ManualChild();
+    const refusing = startEmbeddedDataCenter({ fork: () => failed });
+    failed.emit('message', { type: 'error', code: 'store_unavailable', message: 'cannot open PGlite in /x', exitCode: 1 });
+    failed.emit('exit', 1);
+    await expect(refusing).rejects.toThrow('cannot open PGlite in /x (store_unavailable)');
+
     const slow = new ManualChild();
     const hanging = startEmbeddedDataCenter({ fork: () => slow, readyTimeoutMs: 1000 });
     const outcome = hanging.catch((e: Error) => e);

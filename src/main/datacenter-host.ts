@@ -3,8 +3,9 @@
  * utilityProcess, entry out/main/datacenter.js built from
  * src/datacenter/process.ts. Protocol with that child:
  *
- *   child → main   { type: 'ready', url }   listening; url is its HTTP base
- *   main → child   { type: 'shutdown' }     stop, then exit
+ *   child → main   { type: 'ready', url }                       listening; url is its HTTP base
+ *                  { type: 'error', code, message, exitCode }   could not start (then exits)
+ *   main → child   { type: 'shutdown' }                         stop, then exit
  *
  * Used only when no other data center is configured (config.ts). No electron
  * import: the fork function is passed in.
@@ -38,6 +39,13 @@ function readyUrl(message: unknown): string | null {
   }
 }
 
+function startFailure(message: unknown): string | null {
+  if (typeof message !== 'object' || message === null) return null;
+  const m = message as { type?: unknown; code?: unknown; message?: unknown };
+  if (m.type !== 'error') return null;
+  return `${typeof m.message === 'string' ? m.message : 'unknown error'}${typeof m.code === 'string' ? ` (${m.code})` : ''}`;
+}
+
 export function startEmbeddedDataCenter(opts: StartDataCenterOptions): Promise<EmbeddedDataCenter> {
   const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
   const stopTimeoutMs = opts.stopTimeoutMs ?? 10_000;
@@ -45,6 +53,7 @@ export function startEmbeddedDataCenter(opts: StartDataCenterOptions): Promise<E
   return new Promise((resolve, reject) => {
     const child = opts.fork();
     let url: string | null = null;
+    let startError: string | null = null;
     let exited = false;
     let stopping = false;
     const exitWaiters: (() => void)[] = [];
@@ -59,13 +68,19 @@ export function startEmbeddedDataCenter(opts: StartDataCenterOptions): Promise<E
       clearTimeout(timer);
       for (const w of exitWaiters.splice(0)) w();
       if (url === null) {
-        reject(new Error(`the embedded data center exited with code ${code} before it was ready (see its log above)`));
+        reject(new Error(startError ?? `the embedded data center exited with code ${code} before it was ready (see its log above)`));
       } else if (!stopping) {
         opts.onUnexpectedExit?.(code);
       }
     });
 
     child.on('message', (message) => {
+      const failure = startFailure(message);
+      if (failure && url === null) {
+        // it exits next; reject then, with its own words
+        startError = failure;
+        return;
+      }
       const ready = readyUrl(message);
       if (!ready || url !== null) return;
       url = ready;

@@ -19,6 +19,7 @@ const electron = await vi.hoisted(async () => {
     readonly sent: unknown[] = [];
     constructor(
       readonly modulePath: string,
+      readonly args: string[],
       readonly options: { env?: Record<string, string | undefined>; serviceName?: string },
     ) {
       super();
@@ -89,8 +90,8 @@ const electron = await vi.hoisted(async () => {
       getPrimaryDisplay: () => state.displays[0],
     }),
     utilityProcess: {
-      fork: vi.fn((modulePath: string, _args: string[], options: Child['options']) => {
-        const child = new Child(modulePath, options);
+      fork: vi.fn((modulePath: string, args: string[], options: Child['options']) => {
+        const child = new Child(modulePath, args, options);
         state.children.push(child);
         return child;
       }),
@@ -147,14 +148,20 @@ describe('main', () => {
     await boot();
     const [dc] = electron.state.children;
     expect(dc!.modulePath).toMatch(/datacenter\.js$/);
-    expect(electron.BrowserWindow.all).toHaveLength(0);
-    dc!.emit('message', { type: 'ready', url: 'http://127.0.0.1:45678' });
+    const port = dc!.args[dc!.args.indexOf('--port') + 1]!;
+    expect(Number(port)).toBeGreaterThan(0);
+    expect(dc!.args).toEqual(['--host', '127.0.0.1', '--port', port, '--data', path.join(userData, 'datacenter'), '--seed', 'demo']);
+    const url = `http://127.0.0.1:${port}`;
+    // the window is already open; its requests wait for the data service
+    expect(electron.BrowserWindow.all.map((w) => w.loaded)).toEqual(['app://huying/index.html?mode=workstation']);
+    expect(electron.state.children).toHaveLength(1);
+    dc!.emit('message', { type: 'ready', url });
     await flush();
 
     const service = electron.state.children[1]!;
     expect(service.modulePath).toMatch(/data-service\.js$/);
     expect(service.options.env).toMatchObject({
-      HUYING_DATACENTER_URL: 'http://127.0.0.1:45678',
+      HUYING_DATACENTER_URL: url,
       HUYING_DATA_DIR: path.join(userData, 'replica'),
     });
     expect(electron.protocol.handle).toHaveBeenCalledWith('app', expect.any(Function));
@@ -164,7 +171,7 @@ describe('main', () => {
     // the CSP lets the renderer reach the data center
     const serve = electron.protocol.handle.mock.calls[0]![1] as (r: Request) => Promise<Response>;
     const res = await serve(new Request('app://huying/index.html'));
-    expect(res.headers.get('content-security-policy')).toContain('connect-src \'self\' http://127.0.0.1:45678 ws://127.0.0.1:45678');
+    expect(res.headers.get('content-security-policy')).toContain(`connect-src 'self' ${url} ws://127.0.0.1:${port}`);
 
     expect(electron.BrowserWindow.all.map((w) => w.loaded)).toEqual(['app://huying/index.html?mode=workstation']);
     expect(electron.BrowserWindow.all[0]!.options).toMatchObject({ webPreferences: { sandbox: true, contextIsolation: true } });

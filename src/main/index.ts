@@ -2,17 +2,18 @@
  * Electron main: app lifecycle and wiring, nothing else. It
  *   1. takes the single-instance lock (a second start focuses the first),
  *   2. reads the configuration (config.ts),
- *   3. starts the embedded data center in a utilityProcess unless another
- *      data center is configured (datacenter-host.ts),
- *   4. installs the security settings and the app:// protocol,
- *   5. starts and supervises the data service in a utilityProcess
- *      (service-host.ts) and bridges it to the windows over one validated
- *      ipc channel pair (validated-ipc.ts),
- *   6. opens the workstation window, and the wall window when asked
- *      (displays.ts, windows.ts),
+ *   3. installs the security settings and the app:// protocol,
+ *   4. bridges the data service to the windows over one validated ipc
+ *      channel pair (validated-ipc.ts, service-host.ts),
+ *   5. opens the workstation window, and the wall window when asked
+ *      (displays.ts, windows.ts) — at once, their requests wait,
+ *   6. starts the embedded data center in a utilityProcess unless another
+ *      data center is configured (datacenter-host.ts), then the data service
+ *      in another one, supervised (service-host.ts),
  *   7. on quit, stops both children cleanly.
  * Built to out/main/index.js (ES module); see docs/electron.md.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog, ipcMain, screen, utilityProcess } from 'electron';
@@ -98,31 +99,17 @@ async function start(): Promise<void> {
     return fail(t.configFailed + (err instanceof ConfigError ? err.message : String(err)));
   }
 
-  let dataCenterUrl = config.dataCenterUrl;
-  if (dataCenterUrl) {
-    log(`data center ${dataCenterUrl} (from the ${config.dataCenterSource})`);
-  } else {
-    try {
-      dataCenter = await startEmbeddedDataCenter({
-        fork: () =>
-          utilityProcess.fork(DATACENTER_ENTRY, [], {
-            serviceName: 'Huying data center',
-            stdio: 'inherit',
-            env: { ...process.env, HUYING_DATA_DIR: path.join(userData, 'datacenter') },
-          }),
-        onUnexpectedExit: (code) => log(`the embedded data center exited with code ${code}`),
-      });
-    } catch (err) {
-      return fail(t.dataCenterFailed + (err instanceof Error ? err.message : String(err)));
-    }
-    dataCenterUrl = dataCenter.url;
-    log(`embedded data center at ${dataCenterUrl}`);
-  }
+  // The embedded data center gets a port chosen here, so its URL is known before
+  // it is up (seeding the demo district takes a while on a first run): the CSP
+  // and the windows need not wait for it.
+  const embedded = config.dataCenterUrl === null;
+  const port = embedded ? await freePort() : 0;
+  let dataCenterUrl = config.dataCenterUrl ?? `http://127.0.0.1:${port}`;
+  log(`data center ${dataCenterUrl} (${embedded ? 'embedded' : `from the ${config.dataCenterSource}`})`);
 
   installSecurity({ openExternal: config.openExternal, log });
   installAppProtocol({ root: RENDERER_DIR, csp: buildCsp({ connectOrigins: [dataCenterUrl] }) });
 
-  const url = dataCenterUrl;
   service = createServiceSupervisor({
     fork: () =>
       utilityProcess.fork(DATA_SERVICE_ENTRY, [], {
@@ -131,17 +118,16 @@ async function start(): Promise<void> {
         env: {
           ...process.env,
           HUYING_DATA_DIR: path.join(userData, 'replica'),
-          HUYING_DATACENTER_URL: url,
+          HUYING_DATACENTER_URL: dataCenterUrl,
           HUYING_APP_VERSION: app.getVersion(),
           HUYING_LOCALE: app.getLocale().toLowerCase().startsWith('en') ? 'en' : 'zh-CN',
         },
       }),
-    dataCenterUrl: url,
+    dataCenterUrl,
     offlineMessage: t.serviceOffline,
+    startingMessage: t.serviceStarting,
     log,
   });
-  service.start();
-
   disposeIpc = registerValidatedIpc({
     ipcMain,
     port: service,
@@ -150,6 +136,7 @@ async function start(): Promise<void> {
     onRefused: (error) => log(`refused ipc call: ${error.code} ${error.message}`),
   });
 
+  // windows now; their requests wait until the data service is up
   openWindows(config);
   // a wall display plugged in or out later: open or close the wall window to match
   screen.on('display-added', () => openWindows(config));
@@ -162,6 +149,43 @@ async function start(): Promise<void> {
       wallDisplayId = null;
     }
     openWindows(config);
+  });
+
+  if (embedded) {
+    try {
+      dataCenter = await startEmbeddedDataCenter({
+        fork: () =>
+          // the data center's CLI switches: our port, PGlite in userData, seeded with the demo district
+          utilityProcess.fork(
+            DATACENTER_ENTRY,
+            ['--host', '127.0.0.1', '--port', String(port), '--data', path.join(userData, 'datacenter'), '--seed', 'demo'],
+            { serviceName: 'Huying data center', stdio: 'inherit' },
+          ),
+        onUnexpectedExit: (code) => log(`the embedded data center exited with code ${code}`),
+      });
+    } catch (err) {
+      return fail(t.dataCenterFailed + (err instanceof Error ? err.message : String(err)));
+    }
+    if (stopped) {
+      // the user quit while it was starting
+      await dataCenter.stop();
+      return;
+    }
+    if (dataCenter.url !== dataCenterUrl) log(`the embedded data center reports ${dataCenter.url}`);
+    dataCenterUrl = dataCenter.url;
+  }
+  if (!stopped) service.start();
+}
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
   });
 }
 

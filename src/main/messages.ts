@@ -5,6 +5,7 @@
  */
 const zhCN = {
   serviceOffline: '数据服务已停止，正在重新启动…',
+  serviceStarting: '正在启动数据中心和数据服务…',
   startFailedTitle: '呼应无法启动',
   configFailed: '配置有误：',
   dataCenterFailed: '内置数据中心未能启动：',
@@ -12,6 +13,7 @@ const zhCN = {
 
 const en: typeof zhCN = {
   serviceOffline: 'The data service stopped; restarting…',
+  serviceStarting: 'Starting the data center and the data service…',
   startFailedTitle: 'Huying could not start',
   configFailed: 'The configuration is wrong: ',
   dataCenterFailed: 'The embedded data center did not start: ',

@@ -56,11 +56,17 @@ afterEach(() => {
 });
 
 describe('data service supervisor', () => {
-  it('holds requests until the child is ready, then forwards them and returns its answers', async () => {
-    const { supervisor, last } = setup();
+  it('holds requests made before start and while starting until the child is ready, then forwards them', async () => {
+    const { supervisor, last } = setup({ startingMessage: '正在启动数据中心…' });
+    expect(supervisor.state).toBe('idle');
+    const info = supervisor.handlers['app/info']({});
+    await expect(Promise.resolve(supervisor.handlers['sync/status']({}))).resolves.toMatchObject({
+      state: 'connecting',
+      dataCenterUrl: 'http://dc.test',
+      message: '正在启动数据中心…',
+    });
     supervisor.start();
     expect(supervisor.state).toBe('starting');
-    const info = supervisor.handlers['app/info']({});
     const tree = supervisor.handlers['areas/tree']({});
     await vi.advanceTimersByTimeAsync(10);
     expect(last().requests()).toHaveLength(0);

@@ -8,7 +8,9 @@
  * message, and the child is forked again after an exponential backoff (reset
  * once a child has stayed up for `stableAfterMs`). Event subscriptions are
  * re-sent to every new child. While the child is down, requests fail at once
- * (`sync/status` answers the offline status); while it starts, they wait.
+ * (`sync/status` answers the offline status); before start() and while it
+ * starts they wait (windows open before the embedded data center is up), and
+ * before start() `sync/status` answers `connecting`.
  *
  * No electron import: the fork function is passed in, so tests drive it with
  * in-memory children and fake timers.
@@ -34,6 +36,8 @@ export interface ServiceSupervisorOptions {
   dataCenterUrl: string;
   /** Text of the `sync/status` message pushed while the service is down (already translated). */
   offlineMessage: string;
+  /** Text of the `sync/status` answered before start() (already translated). */
+  startingMessage?: string;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   /** Uptime after which a crash counts as a first failure again. */
@@ -115,6 +119,16 @@ export function createServiceSupervisor(opts: ServiceSupervisorOptions): Service
     version: lastStatus?.version ?? null,
     progress: null,
     message: opts.offlineMessage,
+  });
+
+  const startingStatus = (): SyncStatus => ({
+    state: 'connecting',
+    dataCenterUrl: opts.dataCenterUrl,
+    offlineSince: null,
+    lastBatchAt: null,
+    version: null,
+    progress: null,
+    message: opts.startingMessage ?? null,
   });
 
   const failAll = (message: string) => {
@@ -210,7 +224,8 @@ export function createServiceSupervisor(opts: ServiceSupervisorOptions): Service
 
   function request(name: RequestName, args: unknown): Promise<unknown> {
     if (state === 'down' && name === 'sync/status') return Promise.resolve(offlineStatus());
-    if (state === 'down' || state === 'stopped' || state === 'idle') {
+    if (state === 'idle' && name === 'sync/status') return Promise.resolve(startingStatus());
+    if (state === 'down' || state === 'stopped') {
       return Promise.reject(new HuyingError('unavailable', `the data service is ${state === 'down' ? 'restarting' : 'not running'}`));
     }
     return new Promise((resolve, reject) => {

@@ -13,7 +13,7 @@ export type { ConnectionState, WebSocketBridge, WebSocketBridgeOptions } from '.
 declare global {
   interface Window {
     /** exposed by src/preload in the desktop app only */
-    readonly huying?: Bridge;
+    huying?: Bridge;
   }
 }
 

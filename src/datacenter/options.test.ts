@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DATA_DIR, parseDataCenterArgs } from './options';
+
+describe('parseDataCenterArgs', () => {
+  it('defaults to embedded PGlite in .data/datacenter on 127.0.0.1:8600, seeded with the demo', () => {
+    expect(parseDataCenterArgs([])).toEqual({
+      kind: 'run',
+      options: { port: 8600, host: '127.0.0.1', seed: 'demo', dataDir: path.resolve(DEFAULT_DATA_DIR) },
+    });
+  });
+
+  it('takes PostgreSQL from --pg or DATABASE_URL, unseeded unless asked', () => {
+    expect(parseDataCenterArgs(['--pg', 'postgres://h/db'])).toEqual({ kind: 'run', options: { port: 8600, host: '127.0.0.1', seed: null, pg: 'postgres://h/db' } });
+    expect(parseDataCenterArgs(['--seed', 'demo'], { DATABASE_URL: 'postgresql://h/db' })).toEqual({
+      kind: 'run',
+      options: { port: 8600, host: '127.0.0.1', seed: 'demo', pg: 'postgresql://h/db' },
+    });
+    // an explicit --data wins over the environment
+    const r = parseDataCenterArgs(['--data', 'x', '--seed', 'none', '--port', '0', '--host', '0.0.0.0'], { DATABASE_URL: 'postgres://h/db' });
+    expect(r).toEqual({ kind: 'run', options: { port: 0, host: '0.0.0.0', seed: null, dataDir: path.resolve('x') } });
+  });
+
+  it('explains what is wrong', () => {
+    const message = (argv: string[], env = {}) => {
+      const r = parseDataCenterArgs(argv, env);
+      return r.kind === 'error' ? r.message : null;
+    };
+    expect(message(['--port', '-1'])).toMatch(/--port/);
+    expect(message(['--port', '65536'])).toMatch(/--port/);
+    expect(message(['--port'])).toMatch(/argument missing/);
+    expect(message(['--host', ' '])).toMatch(/--host/);
+    expect(message(['--data', ''])).toMatch(/--data/);
+    expect(message([], { DATABASE_URL: 'mysql://h/db' })).toMatch(/DATABASE_URL must be a postgres/);
+    expect(parseDataCenterArgs(['-h']).kind).toBe('help');
+  });
+});

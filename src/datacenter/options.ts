@@ -1,0 +1,81 @@
+/**
+ * Command-line options of the data center, shared by the CLI and the Electron
+ * utility-process entry. Parsing never exits: it returns an error message, and
+ * the caller prints it with the usage and exits with code 2.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_HOST, DEFAULT_PORT, type DataCenterOptions } from './server';
+
+export const DEFAULT_DATA_DIR = '.data/datacenter';
+
+export const USAGE = `usage: npm run datacenter -- [--port N] [--host H] [--pg URL | --data DIR] [--seed demo|none]
+
+  --port N      TCP port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
+  --host H      address to bind (default ${DEFAULT_HOST})
+  --pg URL      use PostgreSQL at URL (postgres://…); also taken from DATABASE_URL
+  --data DIR    use embedded PGlite in DIR (default ${DEFAULT_DATA_DIR})
+  --seed demo   load the demo district into an empty database (default with PGlite)
+  --seed none   do not seed (default with PostgreSQL)
+  --help        show this text
+
+Logs are JSON lines on stdout; the line with "msg":"data center ready" carries the "url".
+LOG_LEVEL sets the log level (default info).`;
+
+export type CliOptions = Required<Pick<DataCenterOptions, 'port' | 'host' | 'seed'>> & { pg?: string; dataDir?: string };
+
+export type ParsedArgs = { kind: 'run'; options: CliOptions } | { kind: 'help' } | { kind: 'error'; message: string };
+
+export function parseDataCenterArgs(argv: readonly string[], env: Record<string, string | undefined> = {}): ParsedArgs {
+  let values: { port?: string; host?: string; pg?: string; data?: string; seed?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        pg: { type: 'string' },
+        data: { type: 'string' },
+        seed: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    return { kind: 'error', message: (err as Error).message };
+  }
+  if (values.help) return { kind: 'help' };
+
+  let port = DEFAULT_PORT;
+  if (values.port !== undefined) {
+    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) {
+      return { kind: 'error', message: `--port must be a whole number from 0 to 65535, got "${values.port}"` };
+    }
+    port = Number(values.port);
+  }
+
+  const host = values.host ?? DEFAULT_HOST;
+  if (host.trim() === '') return { kind: 'error', message: '--host must not be empty' };
+
+  if (values.pg !== undefined && values.data !== undefined) {
+    return { kind: 'error', message: '--pg and --data are exclusive: choose PostgreSQL or embedded PGlite' };
+  }
+  // an explicit --data wins over DATABASE_URL from the environment
+  const pgUrl = values.pg ?? (values.data === undefined ? env.DATABASE_URL || undefined : undefined);
+  if (pgUrl !== undefined && !/^postgres(ql)?:\/\/.+/.test(pgUrl)) {
+    const from = values.pg !== undefined ? '--pg' : 'DATABASE_URL';
+    return { kind: 'error', message: `${from} must be a postgres:// or postgresql:// URL` };
+  }
+  if (values.data !== undefined && values.data.trim() === '') return { kind: 'error', message: '--data must name a directory' };
+
+  let seed: 'demo' | null = pgUrl ? null : 'demo';
+  if (values.seed !== undefined) {
+    if (values.seed === 'demo') seed = 'demo';
+    else if (values.seed === 'none') seed = null;
+    else return { kind: 'error', message: `--seed must be "demo" or "none", got "${values.seed}"` };
+  }
+
+  const options: CliOptions = pgUrl ? { port, host, seed, pg: pgUrl } : { port, host, seed, dataDir: path.resolve(values.data ?? DEFAULT_DATA_DIR) };
+  return { kind: 'run', options };
+}

@@ -1,0 +1,48 @@
+/**
+ * Entry of the data center when Electron's main process starts it in a
+ * utilityProcess (`utilityProcess.fork(entry, args)`): the same arguments as
+ * the CLI, plus a message port to the parent. It posts `{ type: 'ready', url }`
+ * once listening, `{ type: 'error', code, message, exitCode }` when it cannot
+ * start, and stops gracefully on `{ type: 'shutdown' }` (or SIGTERM/SIGINT).
+ *
+ * This file must not import electron (the data center is plain Node), so the
+ * shape of `process.parentPort` is declared here. Run without a parent port
+ * (plain node/tsx) it behaves like the CLI.
+ */
+import { runDataCenterProcess } from './run';
+
+/** Messages this process posts to its parent. */
+export type DataCenterProcessMessage =
+  | { type: 'ready'; url: string }
+  | { type: 'error'; code: string; message: string; exitCode: number };
+
+/** Messages the parent may post. */
+export type DataCenterControlMessage = { type: 'shutdown' };
+
+/** The part of Electron's `process.parentPort` (a MessagePortMain) used here. */
+interface ParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): unknown;
+  postMessage(message: DataCenterProcessMessage): void;
+}
+
+function isShutdown(data: unknown): data is DataCenterControlMessage {
+  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'shutdown';
+}
+
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+
+const running = await runDataCenterProcess(process.argv.slice(2), process.env, {
+  onReady: (dc) => parentPort?.postMessage({ type: 'ready', url: dc.url }),
+  onFailure: (error, exitCode) => parentPort?.postMessage({ type: 'error', code: error.code, message: error.message, exitCode }),
+});
+
+if (!running) {
+  const code = process.exitCode ?? 1;
+  // give the error message time to cross to the parent before the process goes
+  if (parentPort) setTimeout(() => process.exit(code), 100);
+  else process.exit(code);
+} else {
+  parentPort?.on('message', (event) => {
+    if (isShutdown(event.data)) void running.shutdown('parent asked to shut down');
+  });
+}

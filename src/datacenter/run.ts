@@ -1,0 +1,96 @@
+/**
+ * Runs a data center as a process: parse arguments, log JSON lines to stdout,
+ * start, and shut down gracefully once on SIGINT/SIGTERM (or when the host
+ * asks): stop listening, let in-flight requests finish, close the database,
+ * exit 0. Another signal more than 2 s later, or a shutdown that hangs for
+ * 15 s, exits 1 at once.
+ *
+ * Exit codes: 0 clean stop · 1 failed to start or to stop · 2 bad arguments.
+ */
+import pino, { type Logger } from 'pino';
+import { toRpcError, type RpcError } from '../core';
+import { parseDataCenterArgs, USAGE } from './options';
+import { startDataCenter, type DataCenter } from './server';
+
+export const SHUTDOWN_TIMEOUT_MS = 15_000;
+/** repeated stop signals within this window are the same request delivered twice */
+const REPEAT_GRACE_MS = 2_000;
+
+export interface RunHooks {
+  /** after the "data center ready" line */
+  onReady?(dc: DataCenter): void;
+  /** start-up failed (bad arguments: exitCode 2, else 1) */
+  onFailure?(error: RpcError, exitCode: number): void;
+}
+
+export interface RunningProcess {
+  /** graceful stop, as on SIGTERM; resolves just before the process exits */
+  shutdown(reason: string): Promise<void>;
+}
+
+export function createLogger(env: Record<string, string | undefined>): Logger {
+  // synchronous stdout: the ready line must be out before anyone acts on it, and nothing lost on exit
+  return pino({ name: 'datacenter', level: env.LOG_LEVEL || 'info' }, pino.destination({ dest: 1, sync: true }));
+}
+
+export async function runDataCenterProcess(argv: readonly string[], env: Record<string, string | undefined>, hooks: RunHooks = {}): Promise<RunningProcess | null> {
+  const parsed = parseDataCenterArgs(argv, env);
+  if (parsed.kind === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    process.exitCode = 0;
+    return null;
+  }
+  if (parsed.kind === 'error') {
+    process.stderr.write(`huying datacenter: ${parsed.message}\n\n${USAGE}\n`);
+    hooks.onFailure?.({ code: 'invalid_args', message: parsed.message }, 2);
+    process.exitCode = 2;
+    return null;
+  }
+
+  const log = createLogger(env);
+  let dc: DataCenter;
+  try {
+    dc = await startDataCenter({ ...parsed.options, logger: log });
+  } catch (err) {
+    const error = toRpcError(err);
+    log.fatal({ err, code: error.code }, `data center failed to start: ${error.message}`);
+    hooks.onFailure?.(error, 1);
+    process.exitCode = 1;
+    return null;
+  }
+
+  let stopping: Promise<void> | null = null;
+  let stoppingSince = 0;
+  const shutdown = (reason: string): Promise<void> => {
+    if (stopping) {
+      // one Ctrl-C reaches us several times (the terminal signals the whole group, npm and tsx relay it): only
+      // a stop request well after the first one means "stop now"
+      if (Date.now() - stoppingSince < REPEAT_GRACE_MS) return stopping;
+      log.warn({ reason }, 'second stop request: exiting now');
+      process.exit(1);
+    }
+    stoppingSince = Date.now();
+    log.info({ reason }, 'shutting down');
+    const timer = setTimeout(() => {
+      log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out: exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    stopping = dc.close().then(
+      () => {
+        log.info('data center stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+    return stopping;
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  hooks.onReady?.(dc);
+  return { shutdown };
+}

@@ -1,0 +1,117 @@
+/**
+ * Starts a data center in this process: opens (and migrates) the database,
+ * seeds the demo district when asked, and listens. The CLI (cli.ts), the
+ * Electron utility-process entry (process.ts) and the tests all come through
+ * here, so there is one start-up order and one "data center ready" line.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { HuyingError } from '../core';
+import { buildApp } from './http/app';
+import { readMeta } from './reference/read';
+import { seedDemo } from './reference/seed';
+import { openDatabase, type DataCenterDb, type DbKind } from './store/database';
+
+export interface DataCenterOptions {
+  /** default 8600; 0 picks a free port */
+  port?: number;
+  /** default 127.0.0.1 */
+  host?: string;
+  /** PostgreSQL URL; embedded PGlite when absent */
+  pg?: string;
+  /** PGlite data directory; in memory when absent (and no `pg`) */
+  dataDir?: string;
+  /** load the demo district into an empty database; default 'demo' on PGlite, null on PostgreSQL */
+  seed?: 'demo' | null;
+  /** seed of the demo generator (default: the generator's own) */
+  demoSeed?: number;
+  /** pino logger; false or absent: silent */
+  logger?: Logger | false;
+  /** an already-open database to serve (tests share one); close() leaves it open */
+  database?: DataCenterDb;
+}
+
+export interface DataCenter {
+  /** base URL to reach it from this machine, e.g. http://127.0.0.1:8600 */
+  url: string;
+  port: number;
+  db: DbKind;
+  epoch: string;
+  /** reference version at start-up (null when unseeded) */
+  version: string | null;
+  /** stops listening (in-flight requests finish), then closes the database it opened */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 8600;
+export const DEFAULT_HOST = '127.0.0.1';
+
+export async function startDataCenter(opts: DataCenterOptions = {}): Promise<DataCenter> {
+  const log = opts.logger || null;
+  const host = opts.host ?? DEFAULT_HOST;
+  const port = opts.port ?? DEFAULT_PORT;
+
+  const owned = !opts.database;
+  const store = opts.database ?? (await openDatabase({ ...(opts.pg ? { pg: opts.pg } : {}), ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) }));
+  let app: FastifyInstance | null = null;
+  try {
+    log?.info({ db: store.kind, location: store.location, migrationsApplied: store.migrations?.applied ?? [] }, 'database open');
+
+    const seed = opts.seed === undefined ? (store.kind === 'pglite' ? 'demo' : null) : opts.seed;
+    if (seed === 'demo') {
+      const t0 = Date.now();
+      const outcome = await seedDemo(store.db, opts.demoSeed);
+      if (outcome.seeded) {
+        log?.info({ version: outcome.version, source: outcome.source, rows: outcome.rows, ms: Date.now() - t0 }, 'reference data seeded');
+      } else {
+        log?.info({ version: outcome.version, source: outcome.source }, 'reference data already loaded; seed skipped');
+      }
+    }
+
+    const meta = await readMeta(store.db);
+    if (!meta) throw new HuyingError('internal', 'the database has no meta row');
+
+    app = await buildApp({ store, logger: opts.logger ?? false });
+    try {
+      await app.listen({ port, host });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new HuyingError('unavailable', `port ${port} on ${host} is already in use`);
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new HuyingError('invalid_args', `cannot listen on host ${host}`);
+      throw err;
+    }
+    const address = app.server.address();
+    const actualPort = typeof address === 'object' && address ? address.port : port;
+    const url = `http://${connectHost(host)}:${actualPort}`;
+    log?.info({ url, db: store.kind, version: meta.referenceVersion, epoch: meta.epoch }, 'data center ready');
+
+    const running = app;
+    let closing: Promise<void> | null = null;
+    return {
+      url,
+      port: actualPort,
+      db: store.kind,
+      epoch: meta.epoch,
+      version: meta.referenceVersion,
+      close: () =>
+        (closing ??= (async () => {
+          try {
+            await running.close();
+          } finally {
+            if (owned) await store.close();
+          }
+        })()),
+    };
+  } catch (err) {
+    await app?.close().catch(() => {});
+    if (owned) await store.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** The host a local client should dial: wildcard binds are reached on loopback. */
+function connectHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}

@@ -20,6 +20,8 @@ export interface PgCluster {
   /** postgres://postgres@127.0.0.1:PORT/postgres */
   url: string;
   port: number;
+  /** temp directory holding the cluster's data, socket and log */
+  dir: string;
   /** creates an empty database and returns its URL */
   createDatabase(name?: string): Promise<string>;
   /** stops the server (immediate) and deletes its directory; safe to call twice */
@@ -29,8 +31,8 @@ export interface PgCluster {
 const INSTALL_HINT =
   'install the `postgresql` package (Debian/Ubuntu: apt-get install postgresql; `npm test` does this when run as root), or set PG_BINDIR to the directory holding initdb and pg_ctl';
 
-/** Directory with initdb and pg_ctl: $PG_BINDIR, `pg_config --bindir`, or the newest /usr/lib/postgresql/N/bin. */
-export function findPgBinDir(): string {
+/** Where initdb and pg_ctl may be: $PG_BINDIR, `pg_config --bindir`, then /usr/lib/postgresql/N/bin, newest first. */
+export function pgBinDirCandidates(): string[] {
   const candidates: string[] = [];
   if (process.env.PG_BINDIR) candidates.push(process.env.PG_BINDIR);
   try {
@@ -44,6 +46,11 @@ export function findPgBinDir(): string {
       .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((v) => `/usr/lib/postgresql/${v}/bin`));
   }
+  return candidates;
+}
+
+/** The first candidate holding initdb and pg_ctl; throws with the install hint when none does. */
+export function findPgBinDir(candidates: readonly string[] = pgBinDirCandidates()): string {
   const found = candidates.find((dir) => existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_ctl')));
   if (!found) throw new Error(`PostgreSQL server binaries (initdb, pg_ctl) not found: ${INSTALL_HINT}`);
   return found;
@@ -154,6 +161,7 @@ export async function startPgCluster(): Promise<PgCluster> {
   return {
     url,
     port,
+    dir,
     async createDatabase(name?: string) {
       const db = name ?? `t${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 8)}`;
       if (!/^[a-z_][a-z0-9_]*$/.test(db)) throw new Error(`database name ${db}: use lower-case letters, digits and _`);

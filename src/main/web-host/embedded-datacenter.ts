@@ -25,7 +25,7 @@ export interface EmbeddedDataCenterOptions {
   /** grace period between SIGTERM and SIGKILL on stop; default 5 s */
   stopTimeoutMs?: number;
   log: Logger;
-  /** every line the child prints; default: written to our stderr as it is */
+  /** every line the child prints; default: its warnings, errors and non-JSON lines to our stderr */
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** the child exited without being asked to */
   onExit?: (description: string) => void;
@@ -56,7 +56,7 @@ export async function startEmbeddedDataCenter(opts: EmbeddedDataCenterOptions): 
     detached: process.platform !== 'win32',
   });
   const tail: string[] = [];
-  const output = opts.onOutput ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const output = opts.onOutput ?? defaultOutput;
   let stopping = false;
   let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   const exitPromise = new Promise<void>((resolve) =>
@@ -128,6 +128,28 @@ export async function startEmbeddedDataCenter(opts: EmbeddedDataCenterOptions): 
   });
   opts.log.info({ url, pid: child.pid, dataDir: opts.dataDir }, 'embedded data center ready');
   return { url, pid: child.pid!, stop };
+}
+
+/**
+ * Copies the child's warnings and errors (and anything that is not a JSON log
+ * line, e.g. a crash trace) to our stderr; its per-request info lines would
+ * drown everything else. HUYING_LOG_LEVEL=debug copies every line.
+ */
+function defaultOutput(line: string): void {
+  if (process.env.HUYING_LOG_LEVEL === 'debug' || process.env.HUYING_LOG_LEVEL === 'trace' || (logLevel(line) ?? 50) >= 40) {
+    process.stderr.write(`${line}\n`);
+  }
+}
+
+/** pino's numeric level of a JSON log line, null for anything else. */
+export function logLevel(line: string): number | null {
+  if (!line.startsWith('{')) return null;
+  try {
+    const level = (JSON.parse(line) as { level?: unknown }).level;
+    return typeof level === 'number' ? level : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The URL of a `{"msg":"data center ready","url":…}` log line, else null. */

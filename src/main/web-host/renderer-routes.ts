@@ -6,6 +6,7 @@
  * builds behind "unexpected token <" errors.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -50,7 +51,9 @@ export async function registerRendererRoutes(app: FastifyInstance, opts: Rendere
         .header('cache-control', 'no-store')
         .send(`The renderer is not built (no index.html in ${root}). Run \`npx electron-vite build\`, or start with \`npm run web\`, which builds it.\n`);
     }
-    return reply.code(200).header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html', root);
+    return readFile(path.join(root, 'index.html'), 'utf8').then((html) =>
+      reply.code(200).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(rootRelative(html)),
+    );
   };
 
   app.setNotFoundHandler((req, reply) => {
@@ -64,6 +67,17 @@ export async function registerRendererRoutes(app: FastifyInstance, opts: Rendere
     app.get('/', (_req, reply) => sendIndex(reply));
   }
   return { built };
+}
+
+/**
+ * The renderer is built with relative URLs (`./assets/…`, which the desktop's
+ * app:// protocol needs). Served for a nested page path such as
+ * /workstation/events they would resolve under that path, so the fallback
+ * copy of index.html points them at the root. (A `<base href="/">` would do
+ * the same, but the CSP's `base-uri 'none'` forbids it, on purpose.)
+ */
+export function rootRelative(html: string): string {
+  return html.replace(/(\s(?:src|href)=["'])\.\//g, '$1/');
 }
 
 /** A path the SPA's router owns: not reserved, not under assets/, and without a file extension. */

@@ -31,7 +31,7 @@ function tempDir(prefix: string): string {
 function fakeRenderer(): string {
   const dir = tempDir('huying-renderer-');
   mkdirSync(path.join(dir, 'assets'));
-  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>呼应</title><div id="root"></div><script type="module" src="/assets/index-abc123.js"></script>');
+  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>呼应</title><script type="module" crossorigin src="./assets/index-abc123.js"></script><link rel="stylesheet" href="./assets/index-abc123.css"><div id="root"></div>');
   writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), 'console.log("app")');
   writeFileSync(path.join(dir, 'assets', 'maplibre-gl-worker-def456.mjs'), 'self.onmessage = () => {}');
   writeFileSync(path.join(dir, 'assets', 'index-abc123.css'), 'body{margin:0}');
@@ -90,7 +90,15 @@ describe('web host against an external data center', () => {
     for (const p of ['/wall', '/workstation/events/42', '/index.html']) {
       const res = await get(p);
       expect(res.status, p).toBe(200);
-      expect(await res.text(), p).toContain('<div id="root">');
+      expect(res.headers.get('content-type'), p).toMatch(/^text\/html/);
+      expect(res.headers.get('content-security-policy'), p).toBe(csp);
+      const html = await res.text();
+      expect(html, p).toContain('<div id="root">');
+      // the build's relative asset URLs must resolve from a nested page path too
+      const script = new URL(/src="([^"]+)"/.exec(html)![1]!, new URL(p, h.url));
+      expect(script.pathname, p).toBe('/assets/index-abc123.js');
+      const style = new URL(/href="([^"]+)"/.exec(html)![1]!, new URL(p, h.url));
+      expect(style.pathname, p).toBe('/assets/index-abc123.css');
     }
     // but missing files, the RPC path and API paths are real 404s
     for (const p of ['/assets/index-missing.js', '/assets/chunk', '/logo.png', '/rpc/extra', '/api/v1/areas']) {

@@ -16,6 +16,16 @@ const CST_OFFSET = '+08:00';
 
 const typeMessage = (expected: string) => (iss: { input?: unknown }) => (iss.input === undefined ? 'required' : `expected ${expected}`);
 
+/**
+ * Options for cross-field refinements that must run even when another field failed, so a payload
+ * gets all its errors at once. The refinement then sees raw values where a field failed: guard
+ * with `isFiniteNumber` / `isString`.
+ */
+export const EVEN_WITH_ERRORS = { when: () => true } as const;
+
+export const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+export const isString = (v: unknown): v is string => typeof v === 'string';
+
 /** `z.object` whose absence reads "required" rather than zod's type message. */
 export function obj<T extends z.core.$ZodLooseShape>(shape: T) {
   return z.object(shape, { error: typeMessage('an object') });

@@ -101,5 +101,7 @@ describe('12345 hotline work orders', () => {
   it('cross-field checks still run when another field is bad', () => {
     const fields = fieldsOf(adaptIntake('hotline_12345', { ...order, content: '', latitude: undefined }, ctx)).map((e) => e.field);
     expect(fields).toEqual(expect.arrayContaining(['content', 'latitude']));
+    const more = fieldsOf(adaptIntake('hotline_12345', { ...order, appealType: '表扬', longitude: 0, latitude: 0, acceptedAt: 'soon' }, ctx)).map((e) => e.field);
+    expect(more.sort()).toEqual(['acceptedAt', 'appealType', 'longitude']);
   });
 });

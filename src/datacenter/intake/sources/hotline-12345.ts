@@ -12,6 +12,9 @@ import { AppealType } from '../draft';
 import {
   attachmentList,
   checkPosition,
+  EVEN_WITH_ERRORS,
+  isFiniteNumber,
+  isString,
   CoordSystemField,
   numberish,
   optionalSourceInstant,
@@ -79,13 +82,13 @@ export const Hotline12345Payload = z
   .superRefine((v, ctx) => {
     if ((v.longitude === undefined) !== (v.latitude === undefined)) {
       ctx.addIssue({ code: 'custom', path: [v.longitude === undefined ? 'longitude' : 'latitude'], message: 'longitude and latitude come together' });
-    } else if (v.longitude !== undefined && v.latitude !== undefined) {
+    } else if (isFiniteNumber(v.longitude) && isFiniteNumber(v.latitude)) {
       checkPosition(v.longitude, v.latitude, ctx, ['longitude'], ['latitude']);
     }
-    if (v.deadline && Date.parse(v.deadline) <= Date.parse(v.acceptedAt)) {
+    if (isString(v.deadline) && isString(v.acceptedAt) && Date.parse(v.deadline) <= Date.parse(v.acceptedAt)) {
       ctx.addIssue({ code: 'custom', path: ['deadline'], message: 'the deadline must be after acceptedAt' });
     }
-  });
+  }, EVEN_WITH_ERRORS);
 export type Hotline12345Payload = z.input<typeof Hotline12345Payload>;
 
 export const hotline12345Adapter = defineAdapter({

@@ -11,6 +11,8 @@ import { z } from 'zod';
 import {
   HttpUrl,
   checkPosition,
+  EVEN_WITH_ERRORS,
+  isFiniteNumber,
   CoordSystemField,
   numberish,
   optionalText,
@@ -77,11 +79,11 @@ export const Open311RequestPayload = z.preprocess(
       const hasLat = v.lat !== undefined;
       const hasLong = v.long !== undefined;
       if (hasLat !== hasLong) ctx.addIssue({ code: 'custom', path: [hasLat ? 'long' : 'lat'], message: 'lat and long come together' });
-      else if (hasLat && hasLong) checkPosition(v.long!, v.lat!, ctx, ['long'], ['lat']);
+      else if (isFiniteNumber(v.lat) && isFiniteNumber(v.long)) checkPosition(v.long, v.lat, ctx, ['long'], ['lat']);
       if (!hasLat && !hasLong && !v.address_string && !v.address_id) {
         ctx.addIssue({ code: 'custom', path: ['lat'], message: 'a location is required: lat and long, address_string or address_id' });
       }
-    }),
+    }, EVEN_WITH_ERRORS),
 );
 export type Open311RequestPayload = z.input<typeof Open311RequestPayload>;
 

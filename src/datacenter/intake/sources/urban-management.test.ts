@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { adaptIntake, createIntakeContext } from './index';
-import { expectFieldError, NOW, ok } from './test-helpers';
+import { expectFieldError, fieldsOf, NOW, ok } from './test-helpers';
 
 const ctx = createIntakeContext({ now: NOW });
 
@@ -49,6 +49,11 @@ describe('digital urban management cases', () => {
     expect(d.categoryCode).toBe('040104');
     expect(d.sourceFields).toMatchObject({ aiAlarm: true, cameraId: 'CAM-XY-0042', confidence: 0.93 });
     expect(d.attachments).toHaveLength(1);
+  });
+
+  it('reports a cross-field problem together with a bad field', () => {
+    const fields = fieldsOf(adaptIntake('urban_management', { ...aiAlarm, cameraId: undefined, caseType: 'x' }, ctx)).map((e) => e.field);
+    expect(fields.sort()).toEqual(['cameraId', 'caseType']);
   });
 
   it("a case's own deadline becomes the urban clock", () => {

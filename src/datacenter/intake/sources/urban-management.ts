@@ -10,6 +10,8 @@ import { z } from 'zod';
 import type { ClockSpec } from '../../../core/workflow/commands';
 import {
   attachmentList,
+  EVEN_WITH_ERRORS,
+  isString,
   locationObject,
   optionalSourceInstant,
   optionalText,
@@ -60,10 +62,12 @@ export const UrbanManagementPayload = z
     attachments: attachmentList(),
   })
   .superRefine((v, ctx) => {
-    if (v.aiAlarm && v.cameraId === undefined) ctx.addIssue({ code: 'custom', path: ['cameraId'], message: 'required for an AI camera alarm' });
-    if (!v.aiAlarm && v.confidence !== undefined) ctx.addIssue({ code: 'custom', path: ['confidence'], message: 'only AI camera alarms carry a confidence' });
-    if (v.deadline && Date.parse(v.deadline) <= Date.parse(v.reportedAt)) ctx.addIssue({ code: 'custom', path: ['deadline'], message: 'the deadline must be after reportedAt' });
-  });
+    if (v.aiAlarm === true && v.cameraId === undefined) ctx.addIssue({ code: 'custom', path: ['cameraId'], message: 'required for an AI camera alarm' });
+    if (v.aiAlarm === false && v.confidence !== undefined) ctx.addIssue({ code: 'custom', path: ['confidence'], message: 'only AI camera alarms carry a confidence' });
+    if (isString(v.deadline) && isString(v.reportedAt) && Date.parse(v.deadline) <= Date.parse(v.reportedAt)) {
+      ctx.addIssue({ code: 'custom', path: ['deadline'], message: 'the deadline must be after reportedAt' });
+    }
+  }, EVEN_WITH_ERRORS);
 export type UrbanManagementPayload = z.input<typeof UrbanManagementPayload>;
 
 export const urbanManagementAdapter = defineAdapter({

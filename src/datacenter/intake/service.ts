@@ -1,0 +1,356 @@
+/**
+ * The intake pipeline behind `POST /api/v1/intake/{source}` and the quarantine replay:
+ *
+ *   decode body → adapter (validate, normalise, convert coordinates) → claim the external
+ *   reference → place in a grid → find near-duplicates → EventSink.createEvent → complete claim
+ *
+ * Bad input never disappears: the raw body goes to `intake_quarantine` with its field errors,
+ * and the caller gets them back. An external reference is entered once: the claim is an
+ * `INSERT … ON CONFLICT DO NOTHING` on the (system, id) primary key of `external_refs`, so of two
+ * racing requests exactly one creates the event. The other — and any later retry — gets the
+ * existing event back (`duplicate`), or a 409 when the same reference comes with a different
+ * payload, or while the first request is still creating it. A claim orphaned by a crash between
+ * the claim and the event is resolved on the next attempt: the sink is asked whether the event
+ * exists (it keeps the reference too); if not, a claim older than `staleClaimMs` is taken over.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { HuyingError, type FieldError, type RpcError } from '../../core/errors';
+import type { DbOrTx } from '../store/database';
+import { externalRefs, intakeQuarantine, type QuarantineStatus } from '../store/intake-schema';
+import type { SlaPolicy } from '../../core/sla/policy';
+import { decodeBody, payloadHash, type RawBody } from './body';
+import type { CategoryResolver } from './categories';
+import type { AppealType, IntakeDraft, IntakeSourceName } from './draft';
+import { findNearDuplicates, DEFAULT_DUPLICATE_RADIUS_METRES, DEFAULT_DUPLICATE_WINDOW_HOURS, type NearDuplicate, type NearDuplicateOptions } from './duplicates';
+import type { EventSink, IntakePlacement } from './event-sink';
+import type { PlacementReference } from './reference';
+import { adaptIntake, createIntakeContext } from './sources/index';
+
+export type IntakeOutcome =
+  | { kind: 'created'; eventId: string; caseNo: string; placement: IntakePlacement; duplicateCandidates: NearDuplicate[] }
+  | { kind: 'duplicate'; eventId: string; caseNo: string }
+  | { kind: 'invalid'; status: 400 | 415; error: RpcError & { details: FieldError[] }; quarantineId: string };
+
+export interface SubmitMeta {
+  remoteAddress?: string | null;
+}
+
+export interface QuarantineRecord {
+  id: string;
+  source: string;
+  receivedAt: string;
+  contentType: string | null;
+  rawPayload: string;
+  errors: FieldError[];
+  status: QuarantineStatus;
+  replayedEventId: string | null;
+  fixedPayload: string | null;
+  fixedContentType: string | null;
+  replayAttempts: number;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  note: string | null;
+  remoteAddress: string | null;
+}
+
+export type QuarantineSummary = Omit<QuarantineRecord, 'rawPayload' | 'fixedPayload'> & { sizeBytes: number; preview: string };
+
+export interface QuarantineQuery {
+  status?: QuarantineStatus;
+  source?: string;
+  /** default 50, at most 200 */
+  limit?: number;
+  /** the `nextCursor` of the previous page */
+  cursor?: string;
+}
+
+export interface IntakeServiceDeps {
+  db: DbOrTx;
+  sink: EventSink;
+  /** grids and district code (see reference.ts: a cache that follows the reference version) */
+  reference: () => Promise<PlacementReference>;
+  clock?: () => Date;
+  categories?: CategoryResolver;
+  hotlinePolicies?: Readonly<Record<AppealType, SlaPolicy>>;
+  duplicates?: NearDuplicateOptions;
+  /** a claim or replay older than this is considered abandoned (default 30 s) */
+  staleClaimMs?: number;
+}
+
+export interface IntakeService {
+  submit(source: IntakeSourceName, body: RawBody, meta?: SubmitMeta): Promise<IntakeOutcome>;
+  listQuarantine(query?: QuarantineQuery): Promise<{ items: QuarantineSummary[]; nextCursor: string | null }>;
+  getQuarantine(id: string): Promise<QuarantineRecord | null>;
+  /** replays the stored payload, or `fix` (saved on the row first); invalid again → the row's errors are updated */
+  replay(id: string, fix?: RawBody | null, actor?: string | null): Promise<IntakeOutcome>;
+  discard(id: string, reason?: string | null, actor?: string | null): Promise<QuarantineRecord>;
+}
+
+/** PostgreSQL's text form of timestamptz (`2025-11-26 08:00:00.123+00`) as ISO 8601. */
+export function isoFromPg(value: string): string;
+export function isoFromPg(value: string | null): string | null;
+export function isoFromPg(value: string | null): string | null {
+  if (value === null) return null;
+  const normal = value.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00');
+  const ms = Date.parse(normal);
+  return Number.isNaN(ms) ? value : new Date(ms).toISOString();
+}
+
+type QuarantineRow = typeof intakeQuarantine.$inferSelect;
+
+function toRecord(r: QuarantineRow): QuarantineRecord {
+  return {
+    id: r.id,
+    source: r.source,
+    receivedAt: isoFromPg(r.receivedAt),
+    contentType: r.contentType,
+    rawPayload: r.rawPayload,
+    errors: r.errors,
+    status: r.status,
+    replayedEventId: r.replayedEventId,
+    fixedPayload: r.fixedPayload,
+    fixedContentType: r.fixedContentType,
+    replayAttempts: r.replayAttempts,
+    resolvedAt: isoFromPg(r.resolvedAt),
+    resolvedBy: r.resolvedBy,
+    note: r.note,
+    remoteAddress: r.remoteAddress,
+  };
+}
+
+function invalidError(errors: FieldError[]): RpcError & { details: FieldError[] } {
+  return { code: 'invalid_args', message: errors.map((e) => `${e.field}: ${e.message}`).join('; '), details: errors };
+}
+
+const encodeCursor = (receivedAt: string, id: string) => Buffer.from(JSON.stringify([receivedAt, id])).toString('base64url');
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {
+    // fall through
+  }
+  throw new HuyingError('invalid_args', 'unknown cursor', [{ field: 'cursor', message: 'not a cursor this server gave out' }]);
+}
+
+export function placeDraft(draft: IntakeDraft, ref: PlacementReference): IntakePlacement {
+  const none = { districtCode: ref.districtCode, townCode: null, villageCode: null, gridCode: null };
+  if (draft.location) {
+    const hit = ref.locator.locate(draft.location[0], draft.location[1]);
+    return hit ? { area: { districtCode: ref.districtCode, ...hit }, outsideDistrict: false, method: 'point' } : { area: none, outsideDistrict: true, method: 'point' };
+  }
+  if (draft.declaredGridCode) {
+    const hit = ref.locator.byCode(draft.declaredGridCode);
+    if (hit) return { area: { districtCode: ref.districtCode, ...hit }, outsideDistrict: false, method: 'declared_grid' };
+  }
+  return { area: none, outsideDistrict: false, method: 'none' };
+}
+
+export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
+  const { db, sink } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const staleMs = deps.staleClaimMs ?? 30_000;
+  const radius = deps.duplicates?.radiusMetres ?? DEFAULT_DUPLICATE_RADIUS_METRES;
+  const windowHours = deps.duplicates?.windowHours ?? DEFAULT_DUPLICATE_WINDOW_HOURS;
+
+  const context = (now: Date) =>
+    createIntakeContext({
+      now,
+      ...(deps.categories ? { categories: deps.categories } : {}),
+      ...(deps.hotlinePolicies ? { hotlinePolicies: deps.hotlinePolicies } : {}),
+    });
+
+  async function quarantine(source: string, body: RawBody, errors: FieldError[], meta: SubmitMeta): Promise<string> {
+    const id = randomUUID();
+    await db.insert(intakeQuarantine).values({
+      id,
+      source,
+      contentType: body.contentType,
+      rawPayload: body.text,
+      errors,
+      remoteAddress: meta.remoteAddress ?? null,
+    });
+    return id;
+  }
+
+  /** Placement, duplicates and the event itself. */
+  async function create(draft: IntakeDraft): Promise<{ eventId: string; caseNo: string; placement: IntakePlacement; duplicateCandidates: NearDuplicate[] }> {
+    const ref = await deps.reference();
+    const placement = placeDraft(draft, ref);
+    let duplicateCandidates: NearDuplicate[] = [];
+    if (draft.location && draft.categoryCode) {
+      const at = Date.parse(draft.reportedAt);
+      const span = windowHours * 3_600_000;
+      const near = await sink.openEventsNear({ lon: draft.location[0], lat: draft.location[1], radiusMetres: radius, from: new Date(at - span), to: new Date(at + span) });
+      duplicateCandidates = findNearDuplicates(draft, near, deps.duplicates);
+    }
+    const created = await sink.createEvent(draft, placement, duplicateCandidates);
+    return { ...created, placement, duplicateCandidates };
+  }
+
+  async function completeClaim(system: string, refId: string, eventId: string, caseNo: string): Promise<void> {
+    await db
+      .update(externalRefs)
+      .set({ eventId, caseNo, createdAt: sql`now()` })
+      .where(and(eq(externalRefs.system, system), eq(externalRefs.refId, refId), isNull(externalRefs.eventId)));
+  }
+
+  /** Creates the event for a draft with an external reference, at most once per reference. */
+  async function createOnce(source: IntakeSourceName, draft: IntakeDraft, hash: string): Promise<IntakeOutcome> {
+    const ref = draft.externalRef!;
+    const key = and(eq(externalRefs.system, ref.system), eq(externalRefs.refId, ref.id));
+    const claimed = await db
+      .insert(externalRefs)
+      .values({ system: ref.system, refId: ref.id, source, payloadHash: hash })
+      .onConflictDoNothing({ target: [externalRefs.system, externalRefs.refId] })
+      .returning({ claimedAt: externalRefs.claimedAt });
+    let ourClaim = claimed[0]?.claimedAt ?? null;
+
+    if (ourClaim === null) {
+      const [row] = await db.select().from(externalRefs).where(key);
+      if (!row) throw new HuyingError('conflict', `external reference ${ref.system}/${ref.id} is being entered; retry`);
+      if (row.payloadHash !== hash) {
+        throw new HuyingError(
+          'conflict',
+          `external reference ${ref.system}/${ref.id} was already entered with a different payload${row.eventId ? ` as event ${row.eventId}` : ''}; an update to an entered record is not an intake`,
+          { field: 'externalRef', eventId: row.eventId, caseNo: row.caseNo },
+        );
+      }
+      if (row.eventId && row.caseNo) return { kind: 'duplicate', eventId: row.eventId, caseNo: row.caseNo };
+      const existing = await sink.findByExternalRef(ref);
+      if (existing) {
+        await completeClaim(ref.system, ref.id, existing.eventId, existing.caseNo);
+        return { kind: 'duplicate', ...existing };
+      }
+      const taken = await db
+        .update(externalRefs)
+        .set({ claimedAt: sql`now()` })
+        .where(and(key, isNull(externalRefs.eventId), eq(externalRefs.claimedAt, row.claimedAt), lt(externalRefs.claimedAt, sql`now() - (${staleMs} * interval '1 millisecond')`)))
+        .returning({ claimedAt: externalRefs.claimedAt });
+      ourClaim = taken[0]?.claimedAt ?? null;
+      if (ourClaim === null) throw new HuyingError('conflict', `external reference ${ref.system}/${ref.id} is being entered by another request; retry`);
+    }
+
+    let created: Awaited<ReturnType<typeof create>>;
+    try {
+      created = await create(draft);
+    } catch (err) {
+      // release our claim so a retry can enter it
+      await db
+        .delete(externalRefs)
+        .where(and(key, isNull(externalRefs.eventId), eq(externalRefs.claimedAt, ourClaim)))
+        .catch(() => {});
+      throw err;
+    }
+    await completeClaim(ref.system, ref.id, created.eventId, created.caseNo);
+    return { kind: 'created', ...created };
+  }
+
+  /** Decode, adapt and create; `onInvalid` decides what a refusal does (a new row, or an update on replay). */
+  async function run(source: IntakeSourceName, body: RawBody, onInvalid: (errors: FieldError[]) => Promise<string>): Promise<IntakeOutcome> {
+    const decoded = decodeBody(body);
+    if (!decoded.ok) return { kind: 'invalid', status: decoded.status, error: invalidError(decoded.errors), quarantineId: await onInvalid(decoded.errors) };
+    const adapted = adaptIntake(source, decoded.value, context(clock()));
+    if (!adapted.ok) {
+      const errors = adapted.error.details as FieldError[];
+      return { kind: 'invalid', status: 400, error: invalidError(errors), quarantineId: await onInvalid(errors) };
+    }
+    const draft = adapted.value;
+    if (draft.externalRef) return createOnce(source, draft, payloadHash(decoded.value));
+    return { kind: 'created', ...(await create(draft)) };
+  }
+
+  async function getRow(id: string): Promise<QuarantineRow | null> {
+    const [row] = await db.select().from(intakeQuarantine).where(eq(intakeQuarantine.id, id));
+    return row ?? null;
+  }
+
+  async function notPending(id: string): Promise<never> {
+    const row = await getRow(id);
+    if (!row) throw new HuyingError('not_found', `no quarantined payload ${id}`);
+    if (row.status !== 'pending') throw new HuyingError('conflict', `quarantined payload ${id} is already ${row.status}`, { status: row.status, replayedEventId: row.replayedEventId });
+    throw new HuyingError('conflict', `quarantined payload ${id} is being replayed; retry`);
+  }
+
+  const notReplaying = or(isNull(intakeQuarantine.replayStartedAt), lt(intakeQuarantine.replayStartedAt, sql`now() - (${staleMs} * interval '1 millisecond')`));
+
+  return {
+    submit(source, body, meta = {}) {
+      return run(source, body, (errors) => quarantine(source, body, errors, meta));
+    },
+
+    async listQuarantine(q = {}) {
+      const limit = Math.min(Math.max(q.limit ?? 50, 1), 200);
+      const conds = [];
+      if (q.status) conds.push(eq(intakeQuarantine.status, q.status));
+      if (q.source) conds.push(eq(intakeQuarantine.source, q.source));
+      if (q.cursor) {
+        const [at, id] = decodeCursor(q.cursor);
+        conds.push(sql`(${intakeQuarantine.receivedAt}, ${intakeQuarantine.id}) < (${at}::timestamptz, ${id})`);
+      }
+      const rows = await db
+        .select()
+        .from(intakeQuarantine)
+        .where(conds.length > 0 ? and(...conds) : undefined)
+        .orderBy(desc(intakeQuarantine.receivedAt), desc(intakeQuarantine.id))
+        .limit(limit + 1);
+      const page = rows.slice(0, limit);
+      const items = page.map((r) => {
+        const { rawPayload, fixedPayload: _f, ...rest } = toRecord(r);
+        return { ...rest, sizeBytes: Buffer.byteLength(rawPayload, 'utf8'), preview: rawPayload.slice(0, 200) };
+      });
+      const last = page.at(-1);
+      return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.receivedAt, last.id) : null };
+    },
+
+    async getQuarantine(id) {
+      const row = await getRow(id);
+      return row ? toRecord(row) : null;
+    },
+
+    async replay(id, fix = null, actor = null) {
+      const [row] = await db
+        .update(intakeQuarantine)
+        .set({
+          replayStartedAt: sql`now()`,
+          ...(fix ? { fixedPayload: fix.text, fixedContentType: fix.contentType } : {}),
+        })
+        .where(and(eq(intakeQuarantine.id, id), eq(intakeQuarantine.status, 'pending'), notReplaying))
+        .returning();
+      if (!row) return notPending(id);
+      const source = row.source as IntakeSourceName;
+      const body: RawBody = row.fixedPayload !== null ? { text: row.fixedPayload, contentType: row.fixedContentType } : { text: row.rawPayload, contentType: row.contentType };
+      let outcome: IntakeOutcome;
+      try {
+        outcome = await run(source, body, async (errors) => {
+          await db
+            .update(intakeQuarantine)
+            .set({ errors, replayAttempts: sql`${intakeQuarantine.replayAttempts} + 1`, replayStartedAt: null })
+            .where(eq(intakeQuarantine.id, id));
+          return id;
+        });
+      } catch (err) {
+        await db.update(intakeQuarantine).set({ replayStartedAt: null }).where(eq(intakeQuarantine.id, id));
+        throw err;
+      }
+      if (outcome.kind !== 'invalid') {
+        await db
+          .update(intakeQuarantine)
+          .set({ status: 'replayed', replayedEventId: outcome.eventId, resolvedAt: sql`now()`, resolvedBy: actor, replayStartedAt: null })
+          .where(eq(intakeQuarantine.id, id));
+      }
+      return outcome;
+    },
+
+    async discard(id, reason = null, actor = null) {
+      const [row] = await db
+        .update(intakeQuarantine)
+        .set({ status: 'discarded', resolvedAt: sql`now()`, resolvedBy: actor, note: reason })
+        .where(and(eq(intakeQuarantine.id, id), eq(intakeQuarantine.status, 'pending'), notReplaying))
+        .returning();
+      if (!row) return notPending(id);
+      return toRecord(row);
+    },
+  };
+}

@@ -9,7 +9,8 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './src/datacenter/store/schema.ts',
+  // every schema module of the data center; tests/integration/datacenter/migration-files.test.ts reads this list too
+  schema: ['./src/datacenter/store/schema.ts'],
   out: './src/datacenter/store/drizzle',
   strict: true,
   verbose: true,

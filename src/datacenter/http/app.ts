@@ -35,6 +35,7 @@ export interface AppOptions {
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { store } = opts;
+  // the cast drops pino's Logger type parameter, which fastify's types would otherwise thread through every plugin
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     // keep-alive clients must not hold a graceful shutdown open

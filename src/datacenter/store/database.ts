@@ -84,7 +84,7 @@ async function openPglite(dataDir: string | undefined): Promise<DataCenterDb> {
   } else {
     client = await PGlite.create();
   }
-  const db = drizzlePglite({ client, schema }) as unknown as Db;
+  const db: Db = drizzlePglite({ client, schema });
   let closed: Promise<void> | null = null;
   return {
     kind: 'pglite',
@@ -107,7 +107,7 @@ async function openPostgres(url: string): Promise<DataCenterDb> {
   const pool = new pg.Pool({ connectionString: url, max: 10, application_name: 'huying-datacenter' });
   // an idle client losing its connection must not crash the process; the next query reports it
   pool.on('error', () => {});
-  const db = drizzleNodePg({ client: pool, schema }) as unknown as Db;
+  const db: Db = drizzleNodePg({ client: pool, schema });
   try {
     await db.execute(sql`SELECT 1`);
   } catch (err) {

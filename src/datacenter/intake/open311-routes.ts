@@ -15,7 +15,7 @@
  * listed: residents see what the public reported, not hotline or police matters.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import type { EventRecord, EventSource } from '../../core/events/types';
 import { HuyingError, type FieldError } from '../../core/errors';
 import { isOpen } from '../../core/workflow/states';
@@ -42,7 +42,7 @@ export interface Open311Deps {
   publicSources?: readonly EventSource[];
   /** name of a unit for `agency_responsible` */
   unitName?: (unitId: string) => string | null;
-  requireApiKey?: preHandlerAsyncHookHandler;
+  requireApiKey?: NonNullable<RouteShorthandOptions['preHandler']>;
   clock?: () => Date;
 }
 

@@ -12,7 +12,7 @@
  * `{ ok: false, error }` (src/core/errors.ts); a refused payload also carries `quarantineId`
  * (and the `x-quarantine-id` header) so the sender can quote it to the data center's admin.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { z } from 'zod';
 import { HuyingError, fieldErrors, toRpcError, type ErrorCode } from '../../core/errors';
 import type { RawBody } from './body';
@@ -20,6 +20,9 @@ import { IntakeSourceName } from './draft';
 import { registerOpen311Routes, type Open311Deps } from './open311-routes';
 import type { IntakeOutcome, IntakeService } from './service';
 import { QUARANTINE_STATUSES } from '../store/intake-schema';
+
+/** A fastify preHandler (or several), as the auth module hands them out. */
+export type PreHandler = NonNullable<RouteShorthandOptions['preHandler']>;
 
 export interface IntakeRouteDeps {
   service: IntakeService;
@@ -29,9 +32,9 @@ export interface IntakeRouteDeps {
    * `request.body` is the raw text at that point; Open311 clients put `api_key` in the body or the
    * query (see `open311ApiKey`).
    */
-  requireApiKey?: (source: IntakeSourceName) => preHandlerAsyncHookHandler;
+  requireApiKey?: (source: IntakeSourceName) => PreHandler;
   /** Auth hook for the quarantine admin routes (role admin). Absent: open. */
-  requireAdmin?: preHandlerAsyncHookHandler;
+  requireAdmin?: PreHandler;
   /** Who replays or discards, for the quarantine row (e.g. the account id the auth hook put on the request). */
   actorOf?: (request: FastifyRequest) => string | null;
   /** Open311 GeoReport v2; absent: no /open311 routes */

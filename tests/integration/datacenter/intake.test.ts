@@ -377,6 +377,19 @@ forEachBackend('intake over HTTP', (backend) => {
       expect(again.json().error.code).toBe('conflict');
     });
 
+    it('a replay of a record entered meanwhile closes the row with that event', async () => {
+      const bad = await post('/api/v1/intake/hotline_12345', { ...hotlineOrder('GZ-BAD-2'), acceptedAt: 'yesterday' });
+      const id = bad.json().quarantineId;
+      const good = hotlineOrder('GZ-BAD-2');
+      const direct = await post('/api/v1/intake/hotline_12345', good);
+      expect(direct.statusCode).toBe(201);
+      const res = await app.inject({ method: 'POST', url: `/api/v1/admin/quarantine/${id}/replay`, payload: JSON.stringify({ payload: good }), headers: { 'content-type': 'application/json' } });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().value).toMatchObject({ duplicate: true, eventId: direct.json().value.eventId });
+      const row = (await app.inject({ method: 'GET', url: `/api/v1/admin/quarantine/${id}` })).json().value;
+      expect(row).toMatchObject({ status: 'replayed', replayedEventId: direct.json().value.eventId });
+    });
+
     it('discards with a reason, once; unknown ids are 404', async () => {
       const list = (await app.inject({ method: 'GET', url: '/api/v1/admin/quarantine?status=pending&source=api' })).json().value.items;
       const id = list[0].id;

@@ -6,9 +6,10 @@
  * checks that), and `withIntakeMigration` appends them to a migration list for the intake's tests
  * and for a lead who wants intake running before the wiring.
  *
- * Wiring (docs/intake.md): add `intakeSchema`'s tables to `schema` in store/schema.ts, run
- * `npx drizzle-kit generate --name intake` and `npx tsx src/datacenter/store/sync-migrations.ts`,
- * then delete this file and use `migrations` alone.
+ * Wiring (docs/intake.md): add `./src/datacenter/store/intake-schema.ts` to the `schema` list of
+ * drizzle.config.ts, run `npx drizzle-kit generate --name intake` and
+ * `npx tsx src/datacenter/store/sync-migrations.ts`, then delete this file and use `migrations`
+ * alone (`withIntakeMigration` already returns the list unchanged once it holds `intake`).
  */
 import type { Migration } from '../store/migration';
 

@@ -4,6 +4,6 @@
  */
 import { runDataCenterProcess } from './run';
 
-const running = await runDataCenterProcess(process.argv.slice(2), process.env);
+const run = runDataCenterProcess(process.argv.slice(2), process.env);
 // nothing to serve: leave now rather than wait for stray handles
-if (!running) process.exit(process.exitCode ?? 1);
+if (!(await run.started)) process.exit(process.exitCode ?? 1);

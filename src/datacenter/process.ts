@@ -31,18 +31,18 @@ function isShutdown(data: unknown): data is DataCenterControlMessage {
 
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 
-const running = await runDataCenterProcess(process.argv.slice(2), process.env, {
+const run = runDataCenterProcess(process.argv.slice(2), process.env, {
   onReady: (dc) => parentPort?.postMessage({ type: 'ready', url: dc.url }),
   onFailure: (error, exitCode) => parentPort?.postMessage({ type: 'error', code: error.code, message: error.message, exitCode }),
 });
+// listening from the start: the app may quit while the demo district is still being seeded
+parentPort?.on('message', (event) => {
+  if (isShutdown(event.data)) run.shutdown('parent asked to shut down');
+});
 
-if (!running) {
+if (!(await run.started)) {
   const code = process.exitCode ?? 1;
   // give the error message time to cross to the parent before the process goes
   if (parentPort) setTimeout(() => process.exit(code), 100);
   else process.exit(code);
-} else {
-  parentPort?.on('message', (event) => {
-    if (isShutdown(event.data)) void running.shutdown('parent asked to shut down');
-  });
 }

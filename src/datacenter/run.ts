@@ -23,9 +23,11 @@ export interface RunHooks {
   onFailure?(error: RpcError, exitCode: number): void;
 }
 
-export interface RunningProcess {
-  /** graceful stop, as on SIGTERM; resolves just before the process exits */
-  shutdown(reason: string): Promise<void>;
+export interface DataCenterRun {
+  /** true once it serves; false when it did not start (process.exitCode is set: 0 help, 1 failure, 2 bad arguments) */
+  started: Promise<boolean>;
+  /** graceful stop, as on SIGTERM; asked during start-up, it stops as soon as it is up */
+  shutdown(reason: string): void;
 }
 
 export function createLogger(env: Record<string, string | undefined>): Logger {
@@ -33,50 +35,35 @@ export function createLogger(env: Record<string, string | undefined>): Logger {
   return pino({ name: 'datacenter', level: env.LOG_LEVEL || 'info' }, pino.destination({ dest: 1, sync: true }));
 }
 
-export async function runDataCenterProcess(argv: readonly string[], env: Record<string, string | undefined>, hooks: RunHooks = {}): Promise<RunningProcess | null> {
+export function runDataCenterProcess(argv: readonly string[], env: Record<string, string | undefined>, hooks: RunHooks = {}): DataCenterRun {
   const parsed = parseDataCenterArgs(argv, env);
   if (parsed.kind === 'help') {
     process.stdout.write(`${USAGE}\n`);
     process.exitCode = 0;
-    return null;
+    return { started: Promise.resolve(false), shutdown: () => {} };
   }
   if (parsed.kind === 'error') {
     process.stderr.write(`huying datacenter: ${parsed.message}\n\n${USAGE}\n`);
     hooks.onFailure?.({ code: 'invalid_args', message: parsed.message }, 2);
     process.exitCode = 2;
-    return null;
+    return { started: Promise.resolve(false), shutdown: () => {} };
   }
 
   const log = createLogger(env);
-  let dc: DataCenter;
-  try {
-    dc = await startDataCenter({ ...parsed.options, logger: log });
-  } catch (err) {
-    const error = toRpcError(err);
-    log.fatal({ err, code: error.code }, `data center failed to start: ${error.message}`);
-    hooks.onFailure?.(error, 1);
-    process.exitCode = 1;
-    return null;
-  }
-
-  let stopping: Promise<void> | null = null;
+  let dc: DataCenter | null = null;
+  /** set while a stop asked during start-up waits for the start to finish */
+  let deferred: string | null = null;
+  let stopping = false;
   let stoppingSince = 0;
-  const shutdown = (reason: string): Promise<void> => {
-    if (stopping) {
-      // one Ctrl-C reaches us several times (the terminal signals the whole group, npm and tsx relay it): only
-      // a stop request well after the first one means "stop now"
-      if (Date.now() - stoppingSince < REPEAT_GRACE_MS) return stopping;
-      log.warn({ reason }, 'second stop request: exiting now');
-      process.exit(1);
-    }
-    stoppingSince = Date.now();
+
+  const stop = (running: DataCenter, reason: string) => {
     log.info({ reason }, 'shutting down');
     const timer = setTimeout(() => {
       log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out: exiting');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS);
     timer.unref();
-    stopping = dc.close().then(
+    running.close().then(
       () => {
         log.info('data center stopped');
         process.exit(0);
@@ -86,11 +73,47 @@ export async function runDataCenterProcess(argv: readonly string[], env: Record<
         process.exit(1);
       },
     );
-    return stopping;
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  hooks.onReady?.(dc);
-  return { shutdown };
+  const shutdown = (reason: string) => {
+    if (stopping) {
+      // one Ctrl-C reaches us several times (the terminal signals the whole group, npm and tsx relay it):
+      // only a stop request well after the first one means "stop now"
+      if (Date.now() - stoppingSince < REPEAT_GRACE_MS) return;
+      log.warn({ reason }, 'second stop request: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    stoppingSince = Date.now();
+    if (dc) {
+      stop(dc, reason);
+    } else {
+      // stopping mid-seed would waste the work and risk the embedded files: finish starting, then stop
+      deferred = reason;
+      log.info({ reason }, 'stop requested during start-up: stopping once started');
+    }
+  };
+  // handlers first: a stop may come while the database opens or the demo is seeded
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  const started = startDataCenter({ ...parsed.options, logger: log }).then(
+    (running) => {
+      dc = running;
+      if (deferred !== null) {
+        stop(running, deferred);
+        return true;
+      }
+      hooks.onReady?.(running);
+      return true;
+    },
+    (err: unknown) => {
+      const error = toRpcError(err);
+      log.fatal({ err, code: error.code }, `data center failed to start: ${error.message}`);
+      hooks.onFailure?.(error, 1);
+      process.exitCode = 1;
+      return false;
+    },
+  );
+  return { started, shutdown };
 }

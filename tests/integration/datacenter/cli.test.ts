@@ -209,6 +209,30 @@ describe('data center as an Electron utility process (fake parent port)', () => 
     expect(p.line('data center stopped')).toBeDefined();
   }, 120_000);
 
+  it('asked to shut down while seeding, finishes the seed, then stops cleanly', async () => {
+    const url = await cluster.createDatabase();
+    const p = new Proc(
+      spawn(process.execPath, ['--import', 'tsx', PARENT_PORT_ENTRY, '--port', '0', '--pg', url, '--seed', 'demo'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      }),
+    );
+    started.push(p);
+    await p.until(() => p.line('database open'), 60_000, 'database open line');
+    p.child.send({ type: 'shutdown' }); // the demo district takes seconds to draw and write: we are mid-seed
+    expect(await p.exited).toBe(0);
+    const order = p.lines.map((l) => l.msg).filter((m) => !m.startsWith('Server listening'));
+    expect(order).toEqual([
+      'database open',
+      'stop requested during start-up: stopping once started',
+      'reference data seeded',
+      'data center ready',
+      'shutting down',
+      'data center stopped',
+    ]);
+    expect(p.messages).toEqual([]); // never reported ready to a parent that is leaving
+  }, 120_000);
+
   it('posts an error and exits 2 on bad arguments', async () => {
     const p = new Proc(spawn(process.execPath, ['--import', 'tsx', PARENT_PORT_ENTRY, '--port', 'x'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }));
     expect(await p.exited).toBe(2);

@@ -15,6 +15,8 @@ export const ErrorCode = z.enum([
   /** the caller's role or area scope does not allow this */
   'forbidden',
   'unauthenticated',
+  /** too many attempts (login throttling): retry after `details.retryAfterSeconds` */
+  'rate_limited',
   'not_found',
   /** the workflow does not allow this transition from the current state */
   'illegal_transition',

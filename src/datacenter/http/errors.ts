@@ -27,6 +27,7 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   not_found: 404,
   unknown_method: 404,
   conflict: 409,
+  rate_limited: 429,
   must_refetch: 409,
   illegal_transition: 409,
   deadline_passed: 409,

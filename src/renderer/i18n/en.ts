@@ -42,6 +42,7 @@ export const en: Messages = {
     forbidden_sender: 'Sender not allowed',
     forbidden: 'Not allowed',
     unauthenticated: 'Not signed in',
+    rate_limited: 'Too many attempts: try again later',
     not_found: 'Not found',
     illegal_transition: 'Not allowed in the current state',
     conflict: 'Conflicting change',

@@ -48,6 +48,7 @@ export const zhCN = {
     forbidden_sender: '来源不被允许',
     forbidden: '无权执行此操作',
     unauthenticated: '尚未登录',
+    rate_limited: '尝试次数过多，请稍后再试',
     not_found: '未找到',
     illegal_transition: '当前状态不允许此操作',
     conflict: '数据冲突',

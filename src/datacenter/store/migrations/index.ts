@@ -3,5 +3,6 @@ import type { Migration } from '../migration';
 import { migration as m0001 } from './0001-reference-data';
 import { migration as m0002 } from './0002-events';
 import { migration as m0003 } from './0003-audit-append-only';
+import { migration as m0004 } from './0004-auth';
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0003];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004];

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { AreaGeometry, AreaKind, AreaNode, BBox, Grid, LonLat } from '../geo/types';
+import { queryRequests } from './queries';
 
 export const AppInfo = z.object({
   name: z.string(),
@@ -71,8 +72,13 @@ const NoArgs = z.object({}).strict();
 export const requests = {
   'app/info': { args: NoArgs, result: AppInfo },
   'areas/tree': { args: NoArgs, result: AreasTree },
-  'grids/geometry': { args: NoArgs, result: GridsGeometry },
+  'grids/geometry': {
+    /** asOf (YYYY-MM-DD): the grids in force that day, for playback; today when absent */
+    args: z.object({ asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional() }).strict(),
+    result: GridsGeometry,
+  },
   'sync/status': { args: NoArgs, result: SyncStatus },
+  ...queryRequests,
 } as const;
 
 /** Events pushed from the data service: name → payload. */

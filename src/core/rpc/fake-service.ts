@@ -7,6 +7,9 @@
  */
 import { events, type EventName, type EventPayload, type Handlers, type RequestResult } from './contract';
 import type { DataServicePort } from './wire';
+import type { EventRecord } from '../events/types';
+import { newEvent } from '../workflow/event';
+import type { EventRow } from './queries';
 
 export interface FakeService extends DataServicePort {
   /** Pushes an event to every subscriber (the payload is checked against its schema). */
@@ -30,6 +33,58 @@ function square(lon: number, lat: number, half: number): [number, number][] {
     [lon - half, lat - half],
   ];
 }
+
+/** One filed event in the fake village, for the query requests. */
+const FAKE_EVENT: EventRecord = {
+  id: 'ev-1',
+  caseNo: 'HD202401010001',
+  title: '道路积水',
+  description: '路口积水约 20 厘米',
+  address: '新华街道示例路 1 号',
+  location: [113.22, 23.4],
+  sourceLocation: { lon: 113.22, lat: 23.4, system: 'wgs84' },
+  outsideDistrict: false,
+  source: 'grid_patrol',
+  externalRef: { system: 'grid', id: 'g-1' },
+  urgency: 'normal',
+  reporter: null,
+  attachments: [],
+  sourceDeadline: null,
+  duplicateCandidates: [],
+  createdAt: '2024-01-01T01:00:00.000Z',
+  workflow: {
+    ...newEvent({
+      id: 'ev-1',
+      area: { districtCode: DISTRICT, townCode: TOWN, villageCode: VILLAGE, gridCode: GRID },
+      reportedAt: new Date('2024-01-01T01:00:00.000Z'),
+      categoryCode: '04',
+    }),
+    status: 'filed',
+    version: 1,
+  },
+};
+
+const FAKE_ROW: EventRow = {
+  id: 'ev-1',
+  caseNo: 'HD202401010001',
+  title: '道路积水',
+  address: '新华街道示例路 1 号',
+  status: 'filed',
+  categoryCode: '04',
+  source: 'grid_patrol',
+  urgency: 'normal',
+  townCode: TOWN,
+  villageCode: VILLAGE,
+  gridCode: GRID,
+  location: [113.22, 23.4],
+  reportedAt: '2024-01-01T01:00:00.000Z',
+  updatedAt: '2024-01-01T01:00:00.000Z',
+  leadUnitId: null,
+  deadline: null,
+  clockStatus: null,
+  supervisionLevel: null,
+  pending: null,
+};
 
 /** Small valid answers for every request: one district, one town, one village, one grid. */
 export const fakeResults: { readonly [N in keyof Handlers]: RequestResult<N> } = {
@@ -129,11 +184,86 @@ export const fakeResults: { readonly [N in keyof Handlers]: RequestResult<N> } =
     progress: null,
     message: null,
   },
+  'events/list': { total: 1, offset: 0, rows: [FAKE_ROW], checkpoint: 1 },
+  'events/detail': {
+    event: FAKE_EVENT,
+    audit: [],
+    clocks: [],
+    duplicates: [],
+    recentSimilar: [],
+    nearbyWorkers: [{ id: 'w-1', name: '张三', phone: '13800000000', gridCode: GRID, distanceMetres: 0 }],
+    pending: [],
+    checkpoint: 1,
+  },
+  'events/counts': {
+    counts: {
+      to_verify: 0,
+      to_dispatch: 1,
+      awaiting_signature: 0,
+      bounced: 0,
+      in_progress: 0,
+      extension_requests: 0,
+      overdue_warning: 0,
+      to_check: 0,
+      to_evaluate: 0,
+      supervised_by_me: 0,
+      all: 1,
+    },
+    checkpoint: 1,
+  },
+  'stats/kpis': {
+    period: { from: '2024-01-01T00:00:00.000Z', to: '2024-01-02T00:00:00.000Z' },
+    intake: 1,
+    dispatched: 0,
+    inProgress: 0,
+    overdue: 0,
+    closureRate: { value: null, numerator: 0, denominator: 0, formula: '结案率 = 已结案 / 应结案', sufficient: false },
+    onTimeRate: { value: null, numerator: 0, denominator: 0, formula: '按期结案率 = 按期结案 / 应结案', sufficient: false },
+    satisfaction: { value: null, numerator: 0, denominator: 0, formula: '满意率 = 满意 / 已评价', sufficient: false },
+    byCategory: [{ key: '04', label: '城市管理', count: 1 }],
+    byTown: [{ key: TOWN, label: '新华街道', count: 1 }],
+    bySource: [{ key: 'grid_patrol', label: 'grid_patrol', count: 1 }],
+    byUnit: [],
+    hourly: { today: new Array<number>(24).fill(0), last7Days: new Array<number>(24).fill(0) },
+    checkpoint: 1,
+  },
+  'map/events': {
+    count: 1,
+    ids: ['ev-1'],
+    positions: new Float32Array([113.22, 23.4]),
+    status: new Uint8Array([2]),
+    urgency: new Uint8Array([0]),
+    source: new Uint8Array([1]),
+    reportedAt: new Float64Array([Date.parse('2024-01-01T01:00:00.000Z')]),
+    deadline: new Float64Array([Number.NaN]),
+    clockStatus: new Uint8Array([0]),
+    supervisionLevel: new Uint8Array([0]),
+    checkpoint: 1,
+  },
+  'map/density': { count: 1, positions: new Float32Array([113.22, 23.4]), weights: new Float32Array([1]), total: 1 },
+  'map/playback': {
+    from: '2024-01-01T00:00:00.000Z',
+    to: '2024-01-02T00:00:00.000Z',
+    count: 1,
+    ids: ['ev-1'],
+    positions: new Float32Array([113.22, 23.4]),
+    urgency: new Uint8Array([0]),
+    reportedAt: new Float64Array([Date.parse('2024-01-01T01:00:00.000Z')]),
+    dispatchedAt: new Float64Array([Number.NaN]),
+    handledAt: new Float64Array([Number.NaN]),
+    closedAt: new Float64Array([Number.NaN]),
+    geometryAsOf: '2024-01-01',
+  },
 };
 
 /** Deep copy of plain JSON data (core has no structuredClone: no DOM or Node types here). */
 function copy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+  if (ArrayBuffer.isView(value)) return (value as unknown as Float64Array).slice() as unknown as T;
+  if (Array.isArray(value)) return value.map(copy) as unknown as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)])) as T;
+  }
+  return value;
 }
 
 export function createFakeService(partial: Partial<Handlers> = {}): FakeService {
@@ -143,6 +273,13 @@ export function createFakeService(partial: Partial<Handlers> = {}): FakeService 
     'areas/tree': () => copy(fakeResults['areas/tree']),
     'grids/geometry': () => copy(fakeResults['grids/geometry']),
     'sync/status': () => copy(fakeResults['sync/status']),
+    'events/list': () => copy(fakeResults['events/list']),
+    'events/detail': () => copy(fakeResults['events/detail']),
+    'events/counts': () => copy(fakeResults['events/counts']),
+    'stats/kpis': () => copy(fakeResults['stats/kpis']),
+    'map/events': () => copy(fakeResults['map/events']),
+    'map/density': () => copy(fakeResults['map/density']),
+    'map/playback': () => copy(fakeResults['map/playback']),
   };
   const handlers: Handlers = { ...defaults, ...partial };
   const listeners = new Map<EventName, Set<(payload: never) => void>>();

@@ -16,6 +16,7 @@ import { createAreasHandlers } from './areas/areas-handlers';
 import { systemClock, type Clock } from './clock';
 import { EventHub } from './events';
 import { createGridsHandlers } from './grids/grids-handlers';
+import { createQueryHandlers } from './queries/index';
 import { createLogger, type Logger } from './log';
 import { ReferenceView } from './reference/reference-view';
 import { openReplica } from './store/open';
@@ -109,6 +110,7 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
     ...createAreasHandlers(view),
     ...createGridsHandlers(view),
     ...createSyncHandlers(sync),
+    ...createQueryHandlers(),
   };
 
   let closed: Promise<void> | null = null;

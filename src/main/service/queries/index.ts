@@ -1,0 +1,25 @@
+/**
+ * Read queries over the replica (issue 4 point 4): event lists, detail, queue
+ * counts, KPIs and binary map columns. They answer `unavailable` until the
+ * query layer lands, so the renderer can already be built against the contract
+ * and its fake service.
+ */
+import { HuyingError, type Handlers } from '../../../core/index';
+import type { queryRequests } from '../../../core/rpc/queries';
+
+type QueryHandlers = Pick<Handlers, keyof typeof queryRequests>;
+
+export function createQueryHandlers(): QueryHandlers {
+  const notYet = () => {
+    throw new HuyingError('unavailable', 'the replica query layer is not built yet');
+  };
+  return {
+    'events/list': notYet,
+    'events/detail': notYet,
+    'events/counts': notYet,
+    'stats/kpis': notYet,
+    'map/events': notYet,
+    'map/density': notYet,
+    'map/playback': notYet,
+  };
+}

@@ -10,7 +10,7 @@ import { defineConfig } from 'drizzle-kit';
 export default defineConfig({
   dialect: 'postgresql',
   // every schema module of the data center; tests/integration/datacenter/migration-files.test.ts reads this list too
-  schema: ['./src/datacenter/store/schema.ts', './src/datacenter/store/events-schema.ts', './src/datacenter/store/auth-schema.ts'],
+  schema: ['./src/datacenter/store/schema.ts', './src/datacenter/store/events-schema.ts', './src/datacenter/store/auth-schema.ts', './src/datacenter/store/sync-schema.ts', './src/datacenter/store/intake-schema.ts'],
   out: './src/datacenter/store/drizzle',
   strict: true,
   verbose: true,

@@ -18,4 +18,3 @@ export * from './reference';
 export * from './service';
 export * from './routes';
 export * from './open311-routes';
-export * from './pending-migration';

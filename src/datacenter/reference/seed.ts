@@ -1,7 +1,10 @@
 /**
  * Loads a complete set of reference data into an empty database in ONE
  * transaction, then stamps the meta row with its version: a crash halfway
- * leaves an empty database, never half a district.
+ * leaves an empty database, never half a district. The transaction is a
+ * replicated write (src/datacenter/sync/write.ts): every area, grid, unit and
+ * grid worker gets the seed's sync version and scope, and goes to the sync
+ * feed as one version.
  *
  * Seeding is idempotent at start-up: a database that already holds reference
  * data (from an earlier seed or an import) is left alone, so restarting a data
@@ -14,7 +17,9 @@ import { Area, geometryBBox, Grid, GridWorker, HuyingError, Unit, formatZodError
 import { DEMO_DEFAULT_SEED, generateDemoDistrict, type DemoDistrict } from '../demo';
 import type { Db, DbOrTx } from '../store/database';
 import { areas, gridAssignments, grids, gridWorkers, meta, units } from '../store/schema';
-import { computeReferenceVersion } from './read';
+import { syncRows } from '../store/sync-schema';
+import { writeReplicated, type ChangeSink } from '../sync/write';
+import { computeReferenceVersion, loadAreas, loadGrids, loadUnits } from './read';
 
 /** Everything the reference endpoints serve, as one importable unit. */
 export const ReferenceData = z.object({
@@ -46,33 +51,121 @@ export async function seedReferenceData(db: Db, input: ReferenceData, source: st
   const parsed = ReferenceData.safeParse(input);
   if (!parsed.success) throw new HuyingError('invalid_args', `reference data is invalid: ${formatZodError(parsed.error)}`);
   const data = parsed.data;
-  return db.transaction(async (tx) => {
-    // the row lock makes concurrent seeders queue here; the loser then sees the winner's data
-    const locked = await tx.select({ id: meta.id }).from(meta).where(eq(meta.id, 1)).for('update');
-    if (locked.length === 0) throw new HuyingError('internal', 'the meta row is missing: open the database with openDatabase() first');
-    const loaded = await alreadyLoaded(tx);
-    if (loaded) return loaded;
+  try {
+    const { result } = await writeReplicated(db, async (tx, out) => {
+      // the row lock makes concurrent seeders queue here; the loser then sees the winner's data
+      const locked = await tx.select({ id: meta.id }).from(meta).where(eq(meta.id, 1)).for('update');
+      if (locked.length === 0) throw new HuyingError('internal', 'the meta row is missing: open the database with openDatabase() first');
+      const loaded = await alreadyLoaded(tx);
+      // roll back rather than commit an empty version
+      if (loaded) throw new AlreadyLoaded(loaded);
 
-    await insertAll(tx, data);
-    const version = await computeReferenceVersion(tx);
-    await tx
-      .update(meta)
-      .set({ referenceVersion: version, referenceSource: source, referenceUpdatedAt: sql`now()` })
+      await insertAll(tx, data);
+      await publishReference(tx, out);
+      const version = await computeReferenceVersion(tx);
+      await tx
+        .update(meta)
+        .set({ referenceVersion: version, referenceSource: source, referenceUpdatedAt: sql`now()` })
+        .where(eq(meta.id, 1));
+      return {
+        seeded: true as const,
+        version,
+        source,
+        rows: { areas: data.areas.length, grids: data.grids.length, units: data.units.length, workers: data.workers.length },
+      };
+    });
+    return result;
+  } catch (err) {
+    if (err instanceof AlreadyLoaded) {
+      await ensureReferenceReplicated(db);
+      return err.outcome;
+    }
+    throw err;
+  }
+}
+
+class AlreadyLoaded extends Error {
+  constructor(readonly outcome: SeedOutcome) {
+    super('reference data already loaded');
+  }
+}
+
+/**
+ * The sync scope of each reference row: the district and the towns are
+ * district-wide (every client draws the whole district's towns), a village and
+ * its grid workers belong to their town, a grid to its town, units are
+ * district-wide (any unit may be dispatched to).
+ */
+async function stampReference(tx: DbOrTx, v: number): Promise<void> {
+  await tx.update(areas).set({ v, scope: sql`case when ${areas.level} = 'village' then ${areas.parentCode} else null end` });
+  await tx.update(grids).set({ v, scope: sql`${grids.townCode}` });
+  await tx.update(units).set({ v, scope: null });
+  await tx.execute(
+    sql`update ${gridWorkers} set v = ${v}, scope = a.parent_code from ${areas} a where a.code = ${gridWorkers.villageCode}`,
+  );
+}
+
+/** The replication key of a grid version. */
+export function gridKey(code: string, validFrom: string): string {
+  return `${code}:${validFrom}`;
+}
+
+/**
+ * Stamps every reference row with this version and its scope, and reports
+ * each as a replicated document (the shapes the reference routes serve; a
+ * grid worker is `{ id, name, phone, villageCode }`).
+ */
+export async function publishReference(tx: DbOrTx, out: ChangeSink): Promise<void> {
+  await stampReference(tx, out.v);
+  const scopes = async (query: Promise<{ key: string; scope: string | null }[]>) => new Map((await query).map((r) => [r.key, r.scope]));
+  const areaScopes = await scopes(tx.select({ key: areas.code, scope: areas.scope }).from(areas));
+  for (const a of await loadAreas(tx)) out.upsert('areas', a.code, areaScopes.get(a.code) ?? null, a);
+  for (const g of await loadGrids(tx)) out.upsert('grids', gridKey(g.code, g.validFrom), g.townCode, g);
+  for (const u of await loadUnits(tx)) out.upsert('units', u.id, null, u);
+  const workers = await tx
+    .select({ id: gridWorkers.id, name: gridWorkers.name, phone: gridWorkers.phone, villageCode: gridWorkers.villageCode, scope: gridWorkers.scope })
+    .from(gridWorkers)
+    .orderBy(sql`${gridWorkers.id} collate "C"`);
+  for (const { scope, ...w } of workers) out.upsert('workers', w.id, scope, w);
+}
+
+/**
+ * A database seeded before the sync feed existed has reference rows but no
+ * replicated documents: publish them once, as one version.
+ */
+export async function ensureReferenceReplicated(db: Db): Promise<boolean> {
+  const missing = async (tx: DbOrTx) => {
+    const [r] = await tx
+      .select({
+        present: sql<boolean>`exists (select 1 from ${areas})`,
+        replicated: sql<boolean>`exists (select 1 from ${syncRows} where ${syncRows.tableName} = 'areas')`,
+      })
+      .from(meta)
       .where(eq(meta.id, 1));
-    return {
-      seeded: true,
-      version,
-      source,
-      rows: { areas: data.areas.length, grids: data.grids.length, units: data.units.length, workers: data.workers.length },
-    };
-  });
+    return !!r && r.present && !r.replicated;
+  };
+  if (!(await missing(db))) return false;
+  try {
+    await writeReplicated(db, async (tx, out) => {
+      await tx.select({ id: meta.id }).from(meta).where(eq(meta.id, 1)).for('update');
+      if (!(await missing(tx))) throw new AlreadyLoaded({ seeded: false, reason: 'already_loaded', version: null, source: null });
+      await publishReference(tx, out);
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof AlreadyLoaded) return false;
+    throw err;
+  }
 }
 
 /** Seeds the generated demo district (see src/datacenter/demo). */
 export async function seedDemo(db: Db, seed: number = DEMO_DEFAULT_SEED): Promise<SeedOutcome> {
   // a restart should not pay for drawing a district it will not use
   const loaded = await alreadyLoaded(db);
-  if (loaded) return loaded;
+  if (loaded) {
+    await ensureReferenceReplicated(db);
+    return loaded;
+  }
   return seedReferenceData(db, referenceDataFromDemo(generateDemoDistrict(seed)), `demo:seed=${seed}`);
 }
 

@@ -1,5 +1,5 @@
 /**
- * The intake's tables (drizzle pg-core), migration 0004:
+ * The intake's tables (drizzle pg-core), migration 0006:
  *
  * - `intake_quarantine`: every payload a source sent that intake refused, kept verbatim (text and
  *   content type) with its field errors, so nothing is lost: an admin lists it, fixes it and

@@ -7,6 +7,11 @@
  * workers and their grid assignments, plus a one-row `meta` table with the
  * database epoch and the reference-data version.
  *
+ * The replicated tables (areas, grids, units, grid workers) carry `v`, the
+ * sync version that last wrote the row, and `scope`, the town it belongs to
+ * (null when district-wide); they are written through `writeReplicated`
+ * (src/datacenter/sync/write.ts), which also logs them for the sync feed.
+ *
  * Choices that matter later:
  * - enumerations are `text` with CHECK constraints, not pg enums, so a later
  *   migration can widen them inside a transaction;
@@ -17,6 +22,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   check,
   date,
   doublePrecision,
@@ -73,6 +79,10 @@ export const areas = pgTable(
     maxLat: doublePrecision('max_lat').notNull(),
     geometry: jsonb('geometry').$type<AreaGeometry>().notNull(),
     population: integer('population').notNull(),
+    /** the sync version that last wrote this row (src/datacenter/sync, docs/sync-protocol.md) */
+    v: bigint('v', { mode: 'number' }).notNull().default(0),
+    /** sync scope: the town code the row belongs to, null when district-wide */
+    scope: text('scope'),
   },
   (t) => [
     index('areas_parent_code_idx').on(t.parentCode),
@@ -108,6 +118,10 @@ export const grids = pgTable(
     maxLon: doublePrecision('max_lon').notNull(),
     maxLat: doublePrecision('max_lat').notNull(),
     geometry: jsonb('geometry').$type<AreaGeometry>().notNull(),
+    /** the sync version that last wrote this row (src/datacenter/sync, docs/sync-protocol.md) */
+    v: bigint('v', { mode: 'number' }).notNull().default(0),
+    /** sync scope: the town code the row belongs to, null when district-wide */
+    scope: text('scope'),
   },
   (t) => [
     primaryKey({ name: 'grids_pkey', columns: [t.code, t.validFrom] }),
@@ -135,6 +149,10 @@ export const units = pgTable(
     phone: text('phone').notNull(),
     /** display order (departments follow the district's own list, not the alphabet) */
     sortOrder: integer('sort_order').notNull(),
+    /** the sync version that last wrote this row (src/datacenter/sync, docs/sync-protocol.md) */
+    v: bigint('v', { mode: 'number' }).notNull().default(0),
+    /** sync scope: the town code the row belongs to, null when district-wide */
+    scope: text('scope'),
   },
   (t) => [
     foreignKey({ name: 'units_parent_id_fk', columns: [t.parentId], foreignColumns: [t.id] }),
@@ -153,6 +171,10 @@ export const gridWorkers = pgTable(
     villageCode: text('village_code')
       .notNull()
       .references(() => areas.code),
+    /** the sync version that last wrote this row (src/datacenter/sync, docs/sync-protocol.md) */
+    v: bigint('v', { mode: 'number' }).notNull().default(0),
+    /** sync scope: the town code the row belongs to, null when district-wide */
+    scope: text('scope'),
   },
   (t) => [index('grid_workers_village_code_idx').on(t.villageCode)],
 );

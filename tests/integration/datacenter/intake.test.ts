@@ -17,7 +17,6 @@ import { generateDemoDistrict } from '../../../src/datacenter/demo';
 import { createCategoryResolver, DEMO_HOTLINE_LABELS, DEMO_URBAN_MANAGEMENT_CLASSES } from '../../../src/datacenter/intake/categories';
 import { createMemoryEventSink, type MemoryEventSink } from '../../../src/datacenter/intake/event-sink';
 import { loadOpen311Services, open311ServicesFromTaxonomy, type TaxonomyLikeNode } from '../../../src/datacenter/intake/open311-routes';
-import { withIntakeMigration } from '../../../src/datacenter/intake/pending-migration';
 import { createPlacementReferenceCache } from '../../../src/datacenter/intake/reference';
 import { registerIntakeRoutes } from '../../../src/datacenter/intake/routes';
 import { createIntakeService } from '../../../src/datacenter/intake/service';
@@ -103,7 +102,7 @@ forEachBackend('intake over HTTP', (backend) => {
 
   beforeAll(async () => {
     store = await backend.fresh({ migrate: false });
-    await migrate(store.db, withIntakeMigration(migrations));
+    await migrate(store.db, migrations);
     await ensureMetaRow(store.db);
     await seedGeography(store);
     sink = createMemoryEventSink({ clock: () => now });

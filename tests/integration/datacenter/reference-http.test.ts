@@ -14,6 +14,7 @@ import { HealthResponse } from '../../../src/datacenter/http/app';
 import { referenceDataFromDemo, seedReferenceData, type ReferenceData } from '../../../src/datacenter/reference/seed';
 import { startDataCenter, type DataCenter } from '../../../src/datacenter/server';
 import type { DataCenterDb } from '../../../src/datacenter/store/database';
+import { migrations } from '../../../src/datacenter/store/migrations';
 import { areas, gridAssignments, grids, gridWorkers, meta, units } from '../../../src/datacenter/store/schema';
 import { forEachBackend } from './backends';
 
@@ -47,7 +48,7 @@ forEachBackend('reference data over HTTP', (backend) => {
     const res = await get('/healthz');
     expect(res.status).toBe(200);
     const health = HealthResponse.parse(await res.json());
-    expect(health).toMatchObject({ ok: true, version: null, db: backend.kind, schemaVersion: 1 });
+    expect(health).toMatchObject({ ok: true, version: null, db: backend.kind, schemaVersion: migrations.length });
     const areasRes = await get('/api/v1/areas');
     expect(areasRes.status).toBe(503);
     expect(ErrorResponse.parse(await areasRes.json()).error.code).toBe('unavailable');

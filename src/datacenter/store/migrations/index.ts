@@ -4,5 +4,7 @@ import { migration as m0001 } from './0001-reference-data';
 import { migration as m0002 } from './0002-events';
 import { migration as m0003 } from './0003-audit-append-only';
 import { migration as m0004 } from './0004-auth';
+import { migration as m0005 } from './0005-sync';
+import { migration as m0006 } from './0006-intake';
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { AreaGeometry, AreaKind, AreaNode, BBox, Grid, LonLat } from '../geo/types';
 import { queryRequests } from './queries';
+import { sessionEvents, sessionRequests } from './session';
 
 export const AppInfo = z.object({
   name: z.string(),
@@ -79,11 +80,13 @@ export const requests = {
   },
   'sync/status': { args: NoArgs, result: SyncStatus },
   ...queryRequests,
+  ...sessionRequests,
 } as const;
 
 /** Events pushed from the data service: name → payload. */
 export const events = {
   'sync/status': SyncStatus,
+  ...sessionEvents,
 } as const;
 
 export type RequestName = keyof typeof requests;

@@ -10,6 +10,7 @@ import type { DataServicePort } from './wire';
 import type { EventRecord } from '../events/types';
 import { newEvent } from '../workflow/event';
 import type { EventRow } from './queries';
+import type { SessionUser } from './session';
 
 export interface FakeService extends DataServicePort {
   /** Pushes an event to every subscriber (the payload is checked against its schema). */
@@ -33,6 +34,16 @@ function square(lon: number, lat: number, half: number): [number, number][] {
     [lon - half, lat - half],
   ];
 }
+
+/** A district duty officer, signed in. */
+const FAKE_USER: SessionUser = {
+  id: 'u-duty',
+  login: 'duty',
+  name: '值班员',
+  role: 'duty_officer',
+  organisationId: 'district-440114',
+  scope: { level: 'district', code: DISTRICT },
+};
 
 /** One filed event in the fake village, for the query requests. */
 const FAKE_EVENT: EventRecord = {
@@ -240,6 +251,9 @@ export const fakeResults: { readonly [N in keyof Handlers]: RequestResult<N> } =
     supervisionLevel: new Uint8Array([0]),
     checkpoint: 1,
   },
+  'auth/session': { user: FAKE_USER, offline: false },
+  'auth/login': { user: FAKE_USER, offline: false },
+  'auth/logout': { user: null, offline: false },
   'map/density': { count: 1, positions: new Float32Array([113.22, 23.4]), weights: new Float32Array([1]), total: 1 },
   'map/playback': {
     from: '2024-01-01T00:00:00.000Z',
@@ -279,6 +293,9 @@ export function createFakeService(partial: Partial<Handlers> = {}): FakeService 
     'stats/kpis': () => copy(fakeResults['stats/kpis']),
     'map/events': () => copy(fakeResults['map/events']),
     'map/density': () => copy(fakeResults['map/density']),
+    'auth/session': () => copy(fakeResults['auth/session']),
+    'auth/login': () => copy(fakeResults['auth/login']),
+    'auth/logout': () => copy(fakeResults['auth/logout']),
     'map/playback': () => copy(fakeResults['map/playback']),
   };
   const handlers: Handlers = { ...defaults, ...partial };

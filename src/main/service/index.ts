@@ -17,6 +17,7 @@ import { systemClock, type Clock } from './clock';
 import { EventHub } from './events';
 import { createGridsHandlers } from './grids/grids-handlers';
 import { createQueryHandlers } from './queries/index';
+import { createSessionHandlers } from './auth/session-handlers';
 import { createLogger, type Logger } from './log';
 import { ReferenceView } from './reference/reference-view';
 import { openReplica } from './store/open';
@@ -111,6 +112,7 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
     ...createGridsHandlers(view),
     ...createSyncHandlers(sync),
     ...createQueryHandlers(),
+    ...createSessionHandlers(),
   };
 
   let closed: Promise<void> | null = null;

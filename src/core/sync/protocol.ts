@@ -12,6 +12,12 @@
  * - `must_refetch` (HTTP 409 or a frame) when the epoch changed or the cursor is
  *   older than the retained log: the client re-snapshots the scope.
  * - Commands: `POST /api/v1/commands` with `(clientId, mutationId)` idempotency.
+ *
+ * Scopes of rows: every replicated row belongs to a town (its 12-digit code), to
+ * the district only (the 6-digit district code: outside every town, seen by
+ * district clients only) or to everyone (district-wide rows such as units and
+ * config). A town client receives its town's rows and the district-wide ones; a
+ * row that leaves the town arrives as a delete.
  */
 import { z } from 'zod';
 import { ErrorCode } from '../errors';
@@ -24,6 +30,30 @@ export type Cursor = z.infer<typeof Cursor>;
 /** What a client replicates: the whole district, or one town (12-digit code). */
 export const SyncScope = z.union([z.literal('district'), z.string().regex(/^\d{12}$/)]);
 export type SyncScope = z.infer<typeof SyncScope>;
+
+/**
+ * Query of the live feed (`GET /api/v1/sync/live` WebSocket, `GET /api/v1/sync/changes`
+ * SSE or long-poll): the scope and the cursor the client's replica is at, and its
+ * clientId so the acks of its commands come with the batches. `wait` (long-poll
+ * only): seconds to wait for a change before answering with a heartbeat (default 25, max 60).
+ */
+export const LiveQuery = z.object({
+  scope: SyncScope,
+  epoch: z.string().min(1),
+  v: z.coerce.number().int().nonnegative(),
+  clientId: z.string().min(1).max(100).optional(),
+  wait: z.coerce.number().min(0).max(60).optional(),
+});
+export type LiveQuery = z.infer<typeof LiveQuery>;
+
+/**
+ * Why a cursor cannot continue (the `reason` of a `must_refetch` frame, and
+ * `error.details.reason` of a 409): `epoch` — the database was replaced or restored;
+ * `expired` — the cursor is older than the retained change log; `ahead` — the
+ * cursor is beyond the server's last version (a restored database without a new epoch).
+ */
+export const MUST_REFETCH_REASONS = ['epoch', 'expired', 'ahead'] as const;
+export type MustRefetchReason = (typeof MUST_REFETCH_REASONS)[number];
 
 /**
  * Replicated tables. Rows are JSON documents keyed by `key`; the schemas of
@@ -57,6 +87,8 @@ export type SyncOp = z.infer<typeof SyncOp>;
 
 /** Drift check: per table, row count and the sum of the rows' versions, at a checkpoint. */
 export const ScopeChecksum = z.object({
+  /** the scope summed (the server always sends it) */
+  scope: SyncScope.optional(),
   checkpoint: Cursor,
   tables: z.record(z.string(), z.object({ count: z.number().int().nonnegative(), sumV: z.number().int().nonnegative() })),
 });
@@ -68,8 +100,15 @@ export const CommandAck = z.object({
   mutationId: z.number().int().positive(),
   status: z.enum(['applied', 'rejected']),
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).nullable(),
-  /** the version whose batch carries the command's effects (rejections too, so they are confirmed in order) */
+  /**
+   * the version whose batch carries the command's effects (rejections too, so they are confirmed in
+   * order); 0 for a push refused without being processed (a mutationId at or below the client's last
+   * processed id that the server never saw: code `conflict`, details.reason `stale_mutation_id`) —
+   * nothing for it will come through the feed
+   */
   v: z.number().int().nonnegative(),
+  /** what an applied command returned (e.g. the id and case number of an intake), when anything */
+  result: z.unknown().optional(),
 });
 export type CommandAck = z.infer<typeof CommandAck>;
 
@@ -85,6 +124,8 @@ export const SnapshotFrame = z.discriminatedUnion('t', [
   }),
   z.object({ t: z.literal('rows'), table: ReplicatedTable, rows: z.array(z.object({ key: z.string(), v: z.number().int().positive(), row: z.unknown() })) }),
   z.object({ t: z.literal('end'), checkpoint: Cursor, checksum: ScopeChecksum }),
+  /** the server failed after the stream started: discard the staging tables and retry */
+  z.object({ t: z.literal('error'), code: ErrorCode, message: z.string() }),
 ]);
 export type SnapshotFrame = z.infer<typeof SnapshotFrame>;
 
@@ -102,6 +143,7 @@ export const LiveFrame = z.discriminatedUnion('t', [
   z.object({ t: z.literal('heartbeat'), checkpoint: Cursor, at: IsoInstant }),
   /** checksum of the scope at a checkpoint the client has reached or will reach */
   z.object({ t: z.literal('checksum'), checksum: ScopeChecksum }),
+  /** `reason`: one of MUST_REFETCH_REASONS (a string, so a newer server's reason still parses) */
   z.object({ t: z.literal('must_refetch'), reason: z.string() }),
   z.object({ t: z.literal('error'), code: ErrorCode, message: z.string() }),
 ]);

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { AreaGeometry, AreaKind, AreaNode, BBox, Grid, LonLat } from '../geo/types';
 import { queryRequests } from './queries';
 import { sessionEvents, sessionRequests } from './session';
+import { workstationRequests } from './workstation';
 
 export const AppInfo = z.object({
   name: z.string(),
@@ -81,6 +82,7 @@ export const requests = {
   'sync/status': { args: NoArgs, result: SyncStatus },
   ...queryRequests,
   ...sessionRequests,
+  ...workstationRequests,
 } as const;
 
 /** Events pushed from the data service: name → payload. */

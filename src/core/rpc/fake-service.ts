@@ -268,6 +268,22 @@ export const fakeResults: { readonly [N in keyof Handlers]: RequestResult<N> } =
     closedAt: new Float64Array([Number.NaN]),
     geometryAsOf: '2024-01-01',
   },
+  // the documents are opaque here; renderer tests that need real ones pass resources/config/*.json
+  'config/get': {
+    documents: { calendar: null, taxonomy: null, responsibility: null, workflow: null },
+    versions: { calendar: 0, taxonomy: 0, responsibility: 0, workflow: 0 },
+  },
+  'units/list': {
+    version: 'fake-1',
+    units: [
+      { id: 'district-440114', name: '花都区综合指挥调度中心', shortName: '区指挥中心', kind: 'district', areaCode: DISTRICT, parentId: null, location: [113.22, 23.404], phone: '020-00000000' },
+      { id: 'dept-cg', name: '花都区城市管理和综合执法局', shortName: '城管局', kind: 'department', areaCode: null, parentId: null, location: [113.21, 23.4], phone: '020-00000001' },
+      { id: `town-${TOWN}`, name: '新华街道办事处', shortName: '新华街', kind: 'town', areaCode: TOWN, parentId: null, location: [113.22, 23.39], phone: '020-00000002' },
+    ],
+  },
+  'saved-views/list': { views: [] },
+  'saved-views/save': { views: [] },
+  'saved-views/delete': { views: [] },
 };
 
 /** Deep copy of plain JSON data (core has no structuredClone: no DOM or Node types here). */
@@ -297,6 +313,11 @@ export function createFakeService(partial: Partial<Handlers> = {}): FakeService 
     'auth/login': () => copy(fakeResults['auth/login']),
     'auth/logout': () => copy(fakeResults['auth/logout']),
     'map/playback': () => copy(fakeResults['map/playback']),
+    'config/get': () => copy(fakeResults['config/get']),
+    'units/list': () => copy(fakeResults['units/list']),
+    'saved-views/list': () => copy(fakeResults['saved-views/list']),
+    'saved-views/save': () => copy(fakeResults['saved-views/save']),
+    'saved-views/delete': () => copy(fakeResults['saved-views/delete']),
   };
   const handlers: Handlers = { ...defaults, ...partial };
   const listeners = new Map<EventName, Set<(payload: never) => void>>();

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { HuyingError } from '../core';
-import { buildApp } from './http/app';
+import { buildApp, type AppOptions } from './http/app';
 import { readMeta } from './reference/read';
 import { seedDemo } from './reference/seed';
 import { openDatabase, type DataCenterDb, type DbKind } from './store/database';
@@ -29,6 +29,8 @@ export interface DataCenterOptions {
   logger?: Logger | false;
   /** an already-open database to serve (tests share one); close() leaves it open */
   database?: DataCenterDb;
+  /** extra application options: the auth seam of the sync feed and commands, mutation handlers, sync timers */
+  app?: Pick<AppOptions, 'actorOf' | 'mutations' | 'sync'>;
 }
 
 export interface DataCenter {
@@ -71,7 +73,7 @@ export async function startDataCenter(opts: DataCenterOptions = {}): Promise<Dat
     const meta = await readMeta(store.db);
     if (!meta) throw new HuyingError('internal', 'the database has no meta row');
 
-    app = await buildApp({ store, logger: opts.logger ?? false });
+    app = await buildApp({ ...opts.app, store, logger: opts.logger ?? false });
     try {
       await app.listen({ port, host });
     } catch (err) {

@@ -1,16 +1,19 @@
 /**
  * The data center's HTTP application: fastify with JSON errors as data, the
- * liveness probe and the reference-data routes. Built separately from
+ * liveness probe, the reference-data routes, the sync feed and the command
+ * endpoint. Built separately from
  * listening, so tests can `inject()` without a socket.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { HuyingError } from '../../core';
+import { registerCommandRoutes, type MutationRegistry } from '../commands';
 import { readMeta } from '../reference/read';
 import type { DataCenterDb } from '../store/database';
 import { appliedMigrations } from '../store/migration';
 import { installErrorHandling } from './errors';
+import { registerSyncRoutes, type ActorOf, type LiveOptions, type SyncHub, type SyncHubOptions } from '../sync';
 import { registerReferenceRoutes } from './reference-routes';
 
 /** `GET /healthz` */
@@ -31,6 +34,22 @@ export type HealthResponse = z.infer<typeof HealthResponse>;
 export interface AppOptions {
   store: DataCenterDb;
   logger?: Logger | false;
+  /**
+   * Who is asking (sync feed, commands). Default: `request.actor`, which auth's
+   * hook sets; without that hook those routes answer 401. See src/datacenter/sync/actor.ts.
+   */
+  actorOf?: ActorOf;
+  /** mutation handlers for POST /api/v1/commands (default: the process-wide registry) */
+  mutations?: MutationRegistry;
+  /** tuning of the sync feed (tests shorten the timers) */
+  sync?: { hub?: SyncHubOptions; live?: LiveOptions };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** the live feed's hub (src/datacenter/sync/hub.ts) */
+    syncHub: SyncHub;
+  }
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -43,6 +62,19 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 8 * 1024 * 1024,
   }) as unknown as FastifyInstance;
   installErrorHandling(app);
+  // the sync routes register @fastify/websocket, which must come before the other routes
+  const hub = await registerSyncRoutes(app, {
+    store,
+    ...(opts.actorOf ? { actorOf: opts.actorOf } : {}),
+    ...(opts.sync?.hub ? { hub: opts.sync.hub } : {}),
+    ...(opts.sync?.live ? { live: opts.sync.live } : {}),
+  });
+  app.decorate('syncHub', hub);
+  registerCommandRoutes(app, {
+    db: store.db,
+    ...(opts.actorOf ? { actorOf: opts.actorOf } : {}),
+    ...(opts.mutations ? { registry: opts.mutations } : {}),
+  });
 
   const startedAt = Date.now();
   const schemaVersion = (await appliedMigrations(store.db)).at(-1)?.id ?? 0;

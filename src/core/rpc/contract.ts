@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { AreaGeometry, AreaKind, AreaNode, BBox, Grid, LonLat } from '../geo/types';
+import { Cursor, Mutation, SyncScope } from '../sync/protocol';
 import { queryRequests } from './queries';
 import { sessionEvents, sessionRequests } from './session';
 import { workstationRequests } from './workstation';
@@ -65,8 +66,57 @@ export const SyncStatus = z.object({
     .object({ rows: z.number(), bytes: z.number(), totalRows: z.number().nullable(), rowsPerSecond: z.number(), etaSeconds: z.number().nullable() })
     .nullable(),
   message: z.string().nullable(),
+  /** what the replica holds: the whole district or one town */
+  scope: SyncScope.optional(),
+  /** how far the replica is in the data center's log */
+  cursor: Cursor.nullable().optional(),
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;
+
+/**
+ * An outbox entry's life: queued (not yet accepted by the data center — "queued
+ * offline" while `sync/status` is offline) → sent → confirmed | rejected (only
+ * when the change feed acknowledges it) → dismissed (the officer has seen it).
+ */
+export const OutboxState = z.enum(['queued', 'sent', 'confirmed', 'rejected', 'dismissed']);
+export type OutboxState = z.infer<typeof OutboxState>;
+
+/** One command of this desktop in the outbox. */
+export const OutboxEntry = z.object({
+  /** strictly increasing per client, from 1 */
+  mutationId: z.number().int().positive(),
+  clientId: z.string(),
+  createdAt: z.string(),
+  mutation: Mutation,
+  /** the event it acts on, for event commands */
+  eventId: z.string().nullable(),
+  state: OutboxState,
+  /** why the data center rejected it (a stable code the UI translates) */
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  sentAt: z.string().nullable(),
+  /** the version of the feed batch that acknowledged it */
+  ackedV: z.number().int().nullable(),
+  updatedAt: z.string(),
+});
+export type OutboxEntry = z.infer<typeof OutboxEntry>;
+
+export const OutboxList = z.object({
+  entries: z.array(OutboxEntry),
+  /** true while the data center cannot be reached: queued entries are queued offline */
+  offline: z.boolean(),
+});
+export type OutboxList = z.infer<typeof OutboxList>;
+
+/** Pushed after each applied batch or snapshot, so views re-read only what changed. */
+export const EventsChanged = z.object({
+  /** ids of events whose row, timeline or pending overlay changed */
+  ids: z.array(z.string()),
+  /** true after a snapshot: everything may have changed, re-read all */
+  all: z.boolean(),
+  /** the replica's cursor after the change */
+  checkpoint: Cursor.nullable(),
+});
+export type EventsChanged = z.infer<typeof EventsChanged>;
 
 const NoArgs = z.object({}).strict();
 
@@ -80,6 +130,19 @@ export const requests = {
     result: GridsGeometry,
   },
   'sync/status': { args: NoArgs, result: SyncStatus },
+  /** replicate the whole district or one town from now on (re-snapshots) */
+  'sync/set-scope': { args: z.object({ scope: SyncScope }).strict(), result: SyncStatus },
+  /** queue a command: written to the outbox with its pending overlay, pushed when the link allows */
+  'commands/submit': {
+    args: z.object({ mutation: Mutation }).strict(),
+    result: z.object({ mutationId: z.number().int().positive(), clientId: z.string(), entry: OutboxEntry }),
+  },
+  'outbox/list': {
+    args: z.object({ states: z.array(OutboxState).optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict(),
+    result: OutboxList,
+  },
+  /** the officer has seen a confirmed or rejected command; queued and sent ones cannot be dismissed */
+  'outbox/dismiss': { args: z.object({ mutationId: z.number().int().positive() }).strict(), result: OutboxEntry },
   ...queryRequests,
   ...sessionRequests,
   ...workstationRequests,
@@ -89,6 +152,9 @@ export const requests = {
 export const events = {
   'sync/status': SyncStatus,
   ...sessionEvents,
+  'events/changed': EventsChanged,
+  /** entries whose state changed, and whether the link is down */
+  'outbox/changed': OutboxList,
 } as const;
 
 export type RequestName = keyof typeof requests;

@@ -6,27 +6,40 @@
  *
  * Start-up order: open the replica and migrate it (before any request is
  * answered), then answer from whatever it holds — offline included — while
- * the reference sync brings it up to date in the background.
+ * the sync client (snapshot + live tail) brings it up to date and the
+ * outbox pusher sends queued commands, both in the background.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { DataServicePort, EventName, EventPayload, Handlers, SyncStatus } from '../../core/index';
+import type { DataServicePort, EventName, EventPayload, Handlers, OutboxEntry, SyncScope, SyncStatus } from '../../core/index';
 import { createAppHandlers } from './app/app-handlers';
 import { createAreasHandlers } from './areas/areas-handlers';
+import type { AccessTokenSource } from './auth';
 import { systemClock, type Clock } from './clock';
 import { EventHub } from './events';
 import { createGridsHandlers } from './grids/grids-handlers';
+import { createLogger, type Logger } from './log';
+import { createOutboxHandlers } from './outbox/outbox-handlers';
 import { createQueryHandlers } from './queries/index';
 import { createSessionHandlers } from './auth/session-handlers';
-import { createLogger, type Logger } from './log';
+import { OutboxStore } from './outbox/outbox-store';
+import { OutboxPusher, type PushOutcome } from './outbox/pusher';
 import { ReferenceView } from './reference/reference-view';
-import { openReplica } from './store/open';
-import { ReferenceSync, type RoundOutcome } from './sync/reference-sync';
+import { openReplica, type Replica } from './store/open';
+import { clientIdOf, readPreference, writePreference } from './store/preferences';
+import { RowWriter } from './store/replicated-rows';
+import { readSyncState } from './store/sync-state';
+import { baseUrl } from './sync/http';
+import type { LiveTransport } from './sync/live-transport';
+import { SyncClient, type SyncOutcome } from './sync/sync-client';
 import { createSyncHandlers } from './sync/sync-handlers';
 
 export type { Clock } from './clock';
 export { createLogger, type Logger } from './log';
-export type { RoundOutcome } from './sync/reference-sync';
+export { staticToken, type AccessTokenSource } from './auth';
+export type { SyncOutcome } from './sync/sync-client';
+export type { PushOutcome } from './outbox/pusher';
+export type { Replica } from './store/open';
 
 /** The replica's file name inside `dataDir`. */
 export const REPLICA_FILE = 'replica.sqlite';
@@ -37,6 +50,14 @@ export interface DataServiceOptions {
   /** base URL of the data center, e.g. http://127.0.0.1:8701 */
   dataCenterUrl: string;
   shell: 'electron' | 'web';
+  /**
+   * What to replicate: the whole district (default; walls) or one town. The
+   * choice is kept in the data folder; `sync/set-scope` changes it later,
+   * and an explicit option here wins over the stored one.
+   */
+  scope?: SyncScope;
+  /** where the access token comes from (main's credential store); none: requests go without */
+  auth?: AccessTokenSource;
   /** better-sqlite3's `nativeBinding`: the .node file built for Electron's ABI */
   sqliteBinding?: string;
   fetch?: typeof fetch;
@@ -49,16 +70,22 @@ export interface DataServiceOptions {
   appVersion?: string;
   locale?: string;
   sync?: {
-    /** between checks of the reference version while the link is up; default 30 s */
+    /** data centers without the sync feed: between version checks; default 30 s */
     pollIntervalMs?: number;
     /** backoff after failures: first delay and cap; defaults 1 s and 30 s */
     retryInitialMs?: number;
     retryMaxMs?: number;
-    /** per HTTP request; default 60 s */
+    /** to open a snapshot or live connection, and per command push; default 30 s */
     requestTimeoutMs?: number;
-    /** how long a request waits for the first sync of an empty replica; default 20 s */
+    /** how long a request waits for the first snapshot of an empty replica; default 20 s */
     readyTimeoutMs?: number;
-    /** false: do not start polling (tests drive `syncNow`) */
+    /** no live frame for this long: reconnect; default 45 s */
+    heartbeatTimeoutMs?: number;
+    /** live transports in order of preference; default WebSocket, then SSE */
+    transports?: LiveTransport[];
+    /** a sent command without an ack for this long is pushed again; default 60 s */
+    resendAfterMs?: number;
+    /** false: do not start syncing or pushing (tests drive `syncNow` and `pushNow`) */
     autoStart?: boolean;
   };
 }
@@ -66,39 +93,87 @@ export interface DataServiceOptions {
 export interface DataService extends DataServicePort {
   /** the current sync status (also pushed as `sync/status`) */
   syncStatus(): SyncStatus;
-  /** checks the data center now instead of at the next poll */
-  syncNow(): Promise<RoundOutcome>;
+  /** starts syncing if needed, cuts a backoff short; resolves with the next attempt's outcome */
+  syncNow(): Promise<SyncOutcome>;
+  /** pushes queued commands now */
+  pushNow(): Promise<PushOutcome>;
+  /** this data folder's client id (the outbox pushes under it) */
+  clientId: string;
   /**
    * For a host that supervises the data center (the web host's embedded
-   * child): report it gone, so the status says why before the next poll does.
+   * child): report it gone, so the status says why before the next attempt does.
    */
   reportDataCenterDown(reason: string): void;
-  /** stops syncing and closes the replica; pending requests fail */
+  /** the open replica, for query modules and tests (read it; the sync client writes it) */
+  replica: Replica;
+  /** stops syncing and pushing and closes the replica; pending requests fail */
   close(): Promise<void>;
 }
 
 export async function createDataService(opts: DataServiceOptions): Promise<DataService> {
   const log = opts.logger ?? createLogger('data-service');
   const clock = opts.clock ?? systemClock;
+  const random = opts.random ?? Math.random;
+  const fetchFn = opts.fetch ?? globalThis.fetch;
   mkdirSync(opts.dataDir, { recursive: true });
   const file = path.join(opts.dataDir, REPLICA_FILE);
   const replica = openReplica({ file, ...(opts.sqliteBinding ? { nativeBinding: opts.sqliteBinding } : {}) });
   if (replica.migration.applied.length > 0) log.info({ file, applied: replica.migration.applied }, 'replica migrated');
 
+  const clientId = clientIdOf(replica.sqlite);
+  const storedScope = readPreference<SyncScope>(replica.sqlite, 'scope');
+  const scope: SyncScope = opts.scope ?? storedScope ?? readSyncState(replica.sqlite)?.scope ?? 'district';
+  if (scope !== storedScope) writePreference(replica.sqlite, 'scope', scope);
+
   const hub = new EventHub(log);
+  const writer = new RowWriter(replica.sqlite);
+  const outbox = new OutboxStore(replica.sqlite, clientId);
   let view: ReferenceView | null = null;
-  const sync = new ReferenceSync({
+  let pusher: OutboxPusher | null = null;
+
+  const offline = () => sync.status().state === 'offline';
+  const emitOutbox = (entries: OutboxEntry[]) => {
+    if (entries.length > 0) hub.emit('outbox/changed', { entries, offline: offline() });
+  };
+  const emitOutboxIds = (ids: number[]) => emitOutbox(ids.map((id) => outbox.get(id)).filter((e): e is OutboxEntry => e !== null));
+  const cursorNow = () => readSyncState(replica.sqlite)?.cursor ?? null;
+
+  const sync: SyncClient = new SyncClient({
     replica,
+    writer,
+    outbox,
     dataCenterUrl: opts.dataCenterUrl,
-    fetch: opts.fetch ?? globalThis.fetch,
+    scope,
+    fetch: fetchFn,
     clock,
-    random: opts.random ?? Math.random,
+    random,
     log,
-    ...pick(opts.sync ?? {}, ['pollIntervalMs', 'retryInitialMs', 'retryMaxMs', 'requestTimeoutMs']),
+    ...(opts.auth ? { auth: opts.auth } : {}),
+    ...pick(opts.sync ?? {}, ['pollIntervalMs', 'retryInitialMs', 'retryMaxMs', 'requestTimeoutMs', 'heartbeatTimeoutMs', 'transports']),
     onStatus: (status) => hub.emit('sync/status', status),
-    onApplied: () => view?.invalidate(),
+    onEventsChanged: (ids, all, checkpoint) => hub.emit('events/changed', { ids, all, checkpoint }),
+    onOutboxSettled: (ids) => emitOutboxIds(ids),
+    onReferenceChanged: () => view?.invalidate(),
+    onFeedConnected: () => pusher?.feedConnected(),
   });
-  view = new ReferenceView(replica, sync, clock, opts.sync?.readyTimeoutMs ?? 20_000);
+  pusher = new OutboxPusher({
+    sqlite: replica.sqlite,
+    outbox,
+    base: baseUrl(opts.dataCenterUrl),
+    fetch: fetchFn,
+    clock,
+    random,
+    log,
+    ...(opts.auth ? { auth: opts.auth } : {}),
+    connectedCursor: () => sync.connectedCursor(),
+    onChanged: (ids, eventIds) => {
+      emitOutboxIds(ids);
+      if (eventIds.length > 0) hub.emit('events/changed', { ids: eventIds, all: false, checkpoint: cursorNow() });
+    },
+    ...pick(opts.sync ?? {}, ['retryInitialMs', 'retryMaxMs', 'resendAfterMs', 'requestTimeoutMs']),
+  });
+  const push = pusher;
+  view = new ReferenceView(replica, sync, clock, opts.sync?.readyTimeoutMs ?? 20_000, log);
 
   const handlers: Handlers = {
     ...createAppHandlers({
@@ -110,24 +185,49 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
     }),
     ...createAreasHandlers(view),
     ...createGridsHandlers(view),
-    ...createSyncHandlers(sync),
+    ...createSyncHandlers({
+      status: () => sync.status(),
+      setScope: (s) => {
+        writePreference(replica.sqlite, 'scope', s);
+        sync.setScope(s);
+      },
+    }),
+    ...createOutboxHandlers({
+      outbox,
+      clock,
+      offline,
+      changed: (entries, eventIds) => {
+        emitOutbox(entries);
+        if (eventIds.length > 0) hub.emit('events/changed', { ids: eventIds, all: false, checkpoint: cursorNow() });
+      },
+      kick: () => {
+        if (opts.sync?.autoStart !== false) void push.kick();
+      },
+    }),
     ...createQueryHandlers(),
     ...createSessionHandlers(),
   };
 
   let closed: Promise<void> | null = null;
-  if (opts.sync?.autoStart !== false) sync.start();
+  if (opts.sync?.autoStart !== false) {
+    sync.start();
+    void push.kick();
+  }
 
   return {
     handlers,
     subscribe<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void) {
       return hub.subscribe(name, listener);
     },
+    clientId,
+    replica,
     syncStatus: () => sync.status(),
     syncNow: () => sync.syncNow(),
+    pushNow: () => push.kick(),
     reportDataCenterDown: (reason) => sync.reportDataCenterDown(reason),
     close() {
       closed ??= (async () => {
+        await push.stop();
         await sync.stop();
         hub.clear();
         replica.close();

@@ -1,101 +1,255 @@
 /**
- * The replica's tables as drizzle sees them. The reference data (areas,
- * grids, grid workers, units) is a read-only copy of the data center's,
- * replaced as a whole when its version changes; `sync_state` records which
- * version the replica holds, written in the same transaction as the rows.
+ * The replica's tables as drizzle sees them (from migration 0002 on).
+ *
+ * Every replicated table of the sync protocol (core/sync/protocol.ts
+ * `ReplicatedTable`) is kept as the data center sends it — a JSON document per
+ * key with the version that wrote it — plus the columns queries filter and
+ * sort on, extracted when the row is written (store/replicated-rows.ts). So a
+ * query never parses JSON to filter, and the document stays the one truth
+ * the detail views read.
+ *
+ * `events` is built for 10^6 rows: times are integer milliseconds (range
+ * scans, and binary columns for the map without parsing), `rid` is a stable
+ * integer rowid (the FTS index and the map's id column use it), and the
+ * indexes serve the deadline-ordered queues and the usual filters (see
+ * docs/sync-client.md, "Schema").
+ *
+ * Each replicated table has a `stage_` twin with the same columns and no
+ * secondary index: a snapshot streams into the twins, and one transaction
+ * swaps them in (store/snapshot-store.ts).
+ *
+ * Local-only tables: `sync_state` (the scope, the cursor, the last checksum),
+ * `outbox` and `pending_overlay` (offline commands and their optimistic
+ * effect), and `preferences` (the client id, the chosen scope, UI settings).
  *
  * The SQL that creates these tables lives in the numbered migrations next to
- * this file (drizzle-kit's .sql output would not survive bundling into the
+ * this file (drizzle-kit's output would not survive bundling into the
  * Electron utility process); a test checks both agree column by column.
  */
-import { index, integer, primaryKey, real, sqliteTable, text, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
-import type { AreaGeometry, AreaKind, AreaLevel, BBox, GridKind, UnitKind } from '../../../core/index';
+import { sql } from 'drizzle-orm';
+import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-/** districts, towns/subdistricts (镇/街) and villages/communities (村/社区) */
-export const areas = sqliteTable(
-  'areas',
-  {
-    code: text('code').primaryKey(),
-    name: text('name').notNull(),
-    level: text('level').$type<AreaLevel>().notNull(),
-    kind: text('kind').$type<AreaKind>().notNull(),
-    parentCode: text('parent_code').references((): AnySQLiteColumn => areas.code),
-    labelLon: real('label_lon').notNull(),
-    labelLat: real('label_lat').notNull(),
-    bbox: text('bbox', { mode: 'json' }).$type<BBox>().notNull(),
-    geometry: text('geometry', { mode: 'json' }).$type<AreaGeometry>().notNull(),
-    population: integer('population').notNull(),
-  },
-  (t) => [index('areas_parent_code').on(t.parentCode)],
-);
+/** key + version + document: what every replicated row has */
+const docColumns = () => ({
+  key: text('key').primaryKey(),
+  /** the version (cursor `v`) that wrote this row */
+  v: integer('v').notNull(),
+  /** the row document, JSON */
+  doc: text('doc').notNull(),
+});
 
+const areaColumns = () => ({
+  ...docColumns(),
+  level: text('level'),
+  parentCode: text('parent_code'),
+});
+/** districts, towns/subdistricts (镇/街) and villages/communities (村/社区); key = area code */
+export const areas = sqliteTable('areas', areaColumns(), (t) => [index('areas_parent_code').on(t.parentCode)]);
+export const stageAreas = sqliteTable('stage_areas', areaColumns());
+
+const gridColumns = () => ({
+  ...docColumns(),
+  code: text('code'),
+  villageCode: text('village_code'),
+  townCode: text('town_code'),
+  /** ISO date it was replaced, null while current */
+  validTo: text('valid_to'),
+});
 /** base grids (基础网格) */
-export const grids = sqliteTable(
-  'grids',
-  {
-    code: text('code').primaryKey(),
-    name: text('name').notNull(),
-    kind: text('kind').$type<GridKind>().notNull(),
-    villageCode: text('village_code')
-      .notNull()
-      .references(() => areas.code),
-    townCode: text('town_code')
-      .notNull()
-      .references(() => areas.code),
-    labelLon: real('label_lon').notNull(),
-    labelLat: real('label_lat').notNull(),
-    geometry: text('geometry', { mode: 'json' }).$type<AreaGeometry>().notNull(),
-    validFrom: text('valid_from').notNull(),
-    validTo: text('valid_to'),
-  },
-  (t) => [index('grids_village_code').on(t.villageCode), index('grids_town_code').on(t.townCode)],
-);
+export const grids = sqliteTable('grids', gridColumns(), (t) => [index('grids_town_code').on(t.townCode), index('grids_village_code').on(t.villageCode)]);
+export const stageGrids = sqliteTable('stage_grids', gridColumns());
 
-/** grid workers (网格员) */
-export const workers = sqliteTable('workers', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  phone: text('phone').notNull(),
+const unitColumns = () => ({
+  ...docColumns(),
+  kind: text('kind'),
+  areaCode: text('area_code'),
 });
-
-/** which workers serve which grid (一格一员 or 一格多员), in the data center's order */
-export const gridWorkers = sqliteTable(
-  'grid_workers',
-  {
-    gridCode: text('grid_code')
-      .notNull()
-      .references(() => grids.code, { onDelete: 'cascade' }),
-    workerId: text('worker_id')
-      .notNull()
-      .references(() => workers.id),
-    position: integer('position').notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.gridCode, t.workerId] }), index('grid_workers_worker_id').on(t.workerId)],
-);
-
 /** departments, town governments and village committees that handle events */
-export const units = sqliteTable(
-  'units',
-  {
-    id: text('id').primaryKey(),
-    name: text('name').notNull(),
-    shortName: text('short_name').notNull(),
-    kind: text('kind').$type<UnitKind>().notNull(),
-    areaCode: text('area_code').references(() => areas.code),
-    parentId: text('parent_id').references((): AnySQLiteColumn => units.id),
-    lon: real('lon').notNull(),
-    lat: real('lat').notNull(),
-    phone: text('phone').notNull(),
-  },
-  (t) => [index('units_area_code').on(t.areaCode)],
-);
+export const units = sqliteTable('units', unitColumns(), (t) => [index('units_area_code').on(t.areaCode)]);
+export const stageUnits = sqliteTable('stage_units', unitColumns());
 
-/** one row per replicated scope: the version the replica holds and when it was applied */
+/** grid workers (网格员) and other people the data center replicates */
+export const workers = sqliteTable('workers', docColumns());
+export const stageWorkers = sqliteTable('stage_workers', docColumns());
+
+/** taxonomy, calendar, responsibility matrix, workflow config: one row per document */
+export const config = sqliteTable('config', docColumns());
+export const stageConfig = sqliteTable('stage_config', docColumns());
+
+const eventColumns = () => ({
+  /** stable integer id: the FTS rowid and the map's id column */
+  rid: integer('rid').primaryKey(),
+  /** the event id */
+  key: text('key').notNull().unique(),
+  v: integer('v').notNull(),
+  doc: text('doc').notNull(),
+  caseNo: text('case_no'),
+  status: text('status').notNull(),
+  /** 1 while the event is in an open state (core/workflow OPEN_STATES) */
+  isOpen: integer('is_open').notNull(),
+  categoryCode: text('category_code'),
+  townCode: text('town_code'),
+  villageCode: text('village_code'),
+  gridCode: text('grid_code'),
+  source: text('source').notNull(),
+  urgency: text('urgency').notNull(),
+  /** WGS84, null when the source sent no position */
+  lon: real('lon'),
+  lat: real('lat'),
+  /** times in ms since the epoch */
+  reportedAt: integer('reported_at').notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+  closedAt: integer('closed_at'),
+  /** effective deadline of the most urgent clock (core/sla mostUrgentClock), null without clocks */
+  deadlineAt: integer('deadline_at'),
+  /** when that clock turns to warning */
+  warnAt: integer('warn_at'),
+  /** that clock: running | paused | stopped; null without clocks */
+  clockState: text('clock_state'),
+  /** 主办单位 */
+  leadUnitId: text('lead_unit_id'),
+  /** 督办 level 1–3, null when not supervised */
+  supervisionLevel: integer('supervision_level'),
+  /** rung of the 四呼四应 ladder, null when not escalated */
+  escalationRung: text('escalation_rung'),
+  title: text('title').notNull(),
+  address: text('address'),
+});
+/** events (事件); key = event id */
+export const events = sqliteTable('events', eventColumns(), (t) => [
+  // open queues ordered by deadline: `WHERE is_open = 1 ORDER BY deadline_at`
+  index('events_open_deadline').on(t.deadlineAt).where(sql`is_open = 1`),
+  index('events_status_deadline').on(t.status, t.deadlineAt),
+  index('events_town_status').on(t.townCode, t.status, t.deadlineAt),
+  index('events_village_reported').on(t.villageCode, t.reportedAt),
+  index('events_grid_reported').on(t.gridCode, t.reportedAt),
+  index('events_category_reported').on(t.categoryCode, t.reportedAt),
+  index('events_source_reported').on(t.source, t.reportedAt),
+  index('events_reported').on(t.reportedAt),
+  index('events_updated').on(t.updatedAt),
+  index('events_lead_unit_status').on(t.leadUnitId, t.status),
+  index('events_supervised').on(t.supervisionLevel).where(sql`supervision_level IS NOT NULL`),
+]);
+export const stageEvents = sqliteTable('stage_events', eventColumns());
+
+const auditColumns = () => ({
+  ...docColumns(),
+  eventId: text('event_id').notNull(),
+  seq: integer('seq').notNull(),
+  /** ms since the epoch */
+  at: integer('at').notNull(),
+});
+/** the append-only audit trail (an event's timeline); key `${eventId}:${seq}` */
+export const audit = sqliteTable('audit', auditColumns(), (t) => [index('audit_event_seq').on(t.eventId, t.seq), index('audit_at').on(t.at)]);
+export const stageAudit = sqliteTable('stage_audit', auditColumns());
+
+const wallColumns = () => ({
+  ...docColumns(),
+  /** the document's `kind` (directive, alert, …) when it has one */
+  kind: text('kind'),
+});
+/** directives pushed to walls (上大屏) and alerts with their acknowledgements */
+export const wall = sqliteTable('wall', wallColumns());
+export const stageWall = sqliteTable('stage_wall', wallColumns());
+
+/** The scope the replica holds and how far it is: one row (the replica holds one scope). */
 export const syncState = sqliteTable('sync_state', {
+  /** `district` or a 12-digit town code */
   scope: text('scope').primaryKey(),
-  version: text('version').notNull(),
-  /** ISO time the version was applied */
-  syncedAt: text('synced_at').notNull(),
+  epoch: text('epoch').notNull(),
+  /** the cursor: every version ≤ v of `epoch` is applied */
+  v: integer('v').notNull(),
+  /** version of the reference data (areas, grids, units, workers, config) the replica holds */
+  referenceVersion: text('reference_version').notNull(),
+  /** the last checksum received and whether it matched, JSON */
+  lastChecksum: text('last_checksum'),
+  /** ISO time of the snapshot the replica was built from */
+  snapshotAt: text('snapshot_at').notNull(),
+  /** ISO time of the last applied batch or snapshot */
+  lastBatchAt: text('last_batch_at').notNull(),
 });
 
-export const schema = { areas, grids, workers, gridWorkers, units, syncState };
+/** Commands of this desktop, from submission until the feed confirms or rejects them. */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    /** strictly increasing per client, never reused (AUTOINCREMENT) */
+    mutationId: integer('mutation_id').primaryKey({ autoIncrement: true }),
+    clientId: text('client_id').notNull(),
+    /** ISO time of the submission */
+    createdAt: text('created_at').notNull(),
+    /** the core/sync Mutation, JSON */
+    mutation: text('mutation').notNull(),
+    /** the event it acts on, when it is an event command */
+    eventId: text('event_id'),
+    /** queued | sent | confirmed | rejected | dismissed */
+    state: text('state').notNull(),
+    /** for rejected: { code, message }, JSON */
+    error: text('error'),
+    /** ISO time of the last push */
+    sentAt: text('sent_at'),
+    /** version of the feed batch that carried the ack */
+    ackedV: integer('acked_v'),
+    /** ISO time of the last state change */
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('outbox_state').on(t.state, t.mutationId), index('outbox_event').on(t.eventId)],
+);
+
+/** The optimistic effect of a queued command on an event, shown until it is confirmed or rejected. */
+export const pendingOverlay = sqliteTable(
+  'pending_overlay',
+  {
+    mutationId: integer('mutation_id')
+      .primaryKey()
+      .references(() => outbox.mutationId, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
+    /** { command, expectedStatus, … }, JSON */
+    overlay: text('overlay').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('pending_overlay_event').on(t.eventId)],
+);
+
+/** Local settings of this data folder (client id, chosen scope, UI preferences), JSON values. */
+export const preferences = sqliteTable('preferences', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: text('updated_at').notNull(),
+});
+
+/** Replicated table name → its live and staging drizzle tables. */
+export const replicatedTables = {
+  areas: { live: areas, stage: stageAreas },
+  grids: { live: grids, stage: stageGrids },
+  units: { live: units, stage: stageUnits },
+  workers: { live: workers, stage: stageWorkers },
+  config: { live: config, stage: stageConfig },
+  events: { live: events, stage: stageEvents },
+  audit: { live: audit, stage: stageAudit },
+  wall: { live: wall, stage: stageWall },
+} as const;
+
+export const schema = {
+  areas,
+  stageAreas,
+  grids,
+  stageGrids,
+  units,
+  stageUnits,
+  workers,
+  stageWorkers,
+  config,
+  stageConfig,
+  events,
+  stageEvents,
+  audit,
+  stageAudit,
+  wall,
+  stageWall,
+  syncState,
+  outbox,
+  pendingOverlay,
+  preferences,
+};

@@ -1,9 +1,17 @@
-/** Requests about the link to the data center. */
-import type { Handlers } from '../../../core/index';
-import type { ReferenceSync } from './reference-sync';
+/** Requests about the link to the data center and the scope of the replica. */
+import type { Handlers, SyncScope, SyncStatus } from '../../../core/index';
 
-export function createSyncHandlers(sync: Pick<ReferenceSync, 'status'>): Pick<Handlers, 'sync/status'> {
+export interface SyncControl {
+  status(): SyncStatus;
+  setScope(scope: SyncScope): void;
+}
+
+export function createSyncHandlers(sync: SyncControl): Pick<Handlers, 'sync/status' | 'sync/set-scope'> {
   return {
     'sync/status': () => sync.status(),
+    'sync/set-scope': ({ scope }) => {
+      sync.setScope(scope);
+      return sync.status();
+    },
   };
 }

@@ -5,8 +5,9 @@
  * that has shipped.
  */
 import { migration0001 } from './0001-reference-data';
+import { migration0002 } from './0002-replication';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
-export const migrations: readonly Migration[] = [migration0001];
+export const migrations: readonly Migration[] = [migration0001, migration0002];

@@ -1,0 +1,265 @@
+/**
+ * How a replicated row becomes a replica row: per table, the columns queries
+ * need are extracted from the document the data center sent, and the
+ * statements that write live and staging tables (and keep the FTS index of
+ * events in step) are prepared once.
+ *
+ * Extraction is a pure function of the document, so a replica is the same
+ * whatever split of the feed built it (the resume-anywhere property). It
+ * checks only what the replica needs to index a row (the event id equals
+ * the key, times parse, a status is there…); a row that fails is refused as
+ * malformed and the whole batch or snapshot with it. Full domain validation
+ * is the data center's job; zod-parsing 10^6 event documents here would cost
+ * more than the rest of a snapshot.
+ *
+ * `deadline_at` is the effective deadline of the most urgent clock computed
+ * without the working calendar: base deadline + granted extensions + closed
+ * pauses. That is exact for calendar-time clocks and an ordering key for
+ * working-time clocks with pauses or extensions; the detail view computes
+ * exact clock states with the calendar (core/sla clockState). An open pause
+ * freezes the value (clock_state = 'paused').
+ */
+import type Database from 'better-sqlite3';
+import { OPEN_STATES, type ReplicatedTable } from '../../../core/index';
+
+export class MalformedRowError extends Error {
+  constructor(
+    readonly table: ReplicatedTable,
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`${table} row ${JSON.stringify(key)}: ${reason}`);
+    this.name = 'MalformedRowError';
+  }
+}
+
+type Doc = Record<string, unknown>;
+type Value = string | number | null;
+
+interface TableSpec {
+  /** extracted columns after key, v, doc */
+  columns: readonly string[];
+  extract(key: string, doc: Doc, fail: (reason: string) => never): Value[];
+}
+
+const OPEN = new Set<string>(OPEN_STATES);
+
+const str = (d: Doc, f: string): string | null => (typeof d[f] === 'string' ? (d[f] as string) : null);
+const obj = (v: unknown): Doc | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Doc) : null);
+
+function reqStr(d: Doc, f: string, fail: (r: string) => never): string {
+  const v = d[f];
+  if (typeof v !== 'string' || v.length === 0) fail(`${f} must be a non-empty string`);
+  return v as string;
+}
+function reqTime(d: Doc, f: string, fail: (r: string) => never): number {
+  const t = typeof d[f] === 'string' ? Date.parse(d[f] as string) : NaN;
+  if (!Number.isFinite(t)) fail(`${f} must be an ISO time`);
+  return t;
+}
+function optTime(d: Doc, f: string, fail: (r: string) => never): number | null {
+  if (d[f] === null || d[f] === undefined) return null;
+  return reqTime(d, f, fail);
+}
+
+interface ClockSummary {
+  deadlineAt: number;
+  warnAt: number;
+  state: 'running' | 'paused' | 'stopped';
+}
+
+/** The most urgent clock of an event (counting clocks first, then the earliest deadline), calendar-free. */
+export function summariseClocks(clocks: unknown): ClockSummary | null {
+  if (!Array.isArray(clocks)) return null;
+  let best: (ClockSummary & { counting: boolean }) | null = null;
+  for (const raw of clocks) {
+    const c = obj(raw);
+    if (!c) continue;
+    const base = typeof c.baseDeadline === 'string' ? Date.parse(c.baseDeadline) : NaN;
+    const started = typeof c.startedAt === 'string' ? Date.parse(c.startedAt) : NaN;
+    if (!Number.isFinite(base) || !Number.isFinite(started)) continue;
+    let shift = 0;
+    let paused = false;
+    for (const e of Array.isArray(c.extensions) ? c.extensions : []) {
+      const added = obj(e)?.addedMs;
+      if (typeof added === 'number' && Number.isFinite(added)) shift += added;
+    }
+    for (const p of Array.isArray(c.pauses) ? c.pauses : []) {
+      const pause = obj(p);
+      if (!pause) continue;
+      const from = typeof pause.from === 'string' ? Date.parse(pause.from) : NaN;
+      const to = typeof pause.to === 'string' ? Date.parse(pause.to) : NaN;
+      if (pause.to === null) paused = true;
+      else if (Number.isFinite(from) && Number.isFinite(to) && to > from) shift += to - from;
+    }
+    const deadlineAt = base + shift;
+    const warnFraction = typeof c.warnAt === 'number' && c.warnAt > 0 && c.warnAt < 1 ? c.warnAt : 0.8;
+    const stopped = typeof c.stoppedAt === 'string';
+    const candidate = {
+      deadlineAt,
+      warnAt: Math.round(started + (deadlineAt - started) * warnFraction),
+      state: stopped ? ('stopped' as const) : paused ? ('paused' as const) : ('running' as const),
+      counting: !stopped,
+    };
+    if (!best || (candidate.counting && !best.counting) || (candidate.counting === best.counting && candidate.deadlineAt < best.deadlineAt)) {
+      best = candidate;
+    }
+  }
+  return best ? { deadlineAt: best.deadlineAt, warnAt: best.warnAt, state: best.state } : null;
+}
+
+const SPECS: Record<ReplicatedTable, TableSpec> = {
+  areas: {
+    columns: ['level', 'parent_code'],
+    extract: (_k, d) => [str(d, 'level'), str(d, 'parentCode')],
+  },
+  grids: {
+    columns: ['code', 'village_code', 'town_code', 'valid_to'],
+    extract: (k, d) => [str(d, 'code') ?? k, str(d, 'villageCode'), str(d, 'townCode'), str(d, 'validTo')],
+  },
+  units: {
+    columns: ['kind', 'area_code'],
+    extract: (_k, d) => [str(d, 'kind'), str(d, 'areaCode')],
+  },
+  workers: { columns: [], extract: () => [] },
+  config: { columns: [], extract: () => [] },
+  events: {
+    columns: [
+      'case_no',
+      'status',
+      'is_open',
+      'category_code',
+      'town_code',
+      'village_code',
+      'grid_code',
+      'source',
+      'urgency',
+      'lon',
+      'lat',
+      'reported_at',
+      'created_at',
+      'updated_at',
+      'closed_at',
+      'deadline_at',
+      'warn_at',
+      'clock_state',
+      'lead_unit_id',
+      'supervision_level',
+      'escalation_rung',
+      'title',
+      'address',
+    ],
+    extract(key, d, fail) {
+      if (d.id !== key) fail(`id ${JSON.stringify(d.id)} differs from the key`);
+      const wf = obj(d.workflow) ?? fail('workflow must be an object');
+      const status = reqStr(wf, 'status', fail);
+      const area = obj(wf.area);
+      const loc = Array.isArray(d.location) && d.location.length === 2 && d.location.every((n) => typeof n === 'number') ? (d.location as number[]) : null;
+      const clock = summariseClocks(wf.clocks);
+      const supervision = obj(wf.supervision);
+      const level = supervision && typeof supervision.level === 'number' ? supervision.level : null;
+      return [
+        str(d, 'caseNo'),
+        status,
+        OPEN.has(status) ? 1 : 0,
+        str(wf, 'categoryCode'),
+        area ? str(area, 'townCode') : null,
+        area ? str(area, 'villageCode') : null,
+        area ? str(area, 'gridCode') : null,
+        reqStr(d, 'source', fail),
+        reqStr(d, 'urgency', fail),
+        loc ? loc[0]! : null,
+        loc ? loc[1]! : null,
+        reqTime(wf, 'reportedAt', fail),
+        reqTime(d, 'createdAt', fail),
+        reqTime(wf, 'updatedAt', fail),
+        optTime(wf, 'closedAt', fail),
+        clock?.deadlineAt ?? null,
+        clock?.warnAt ?? null,
+        clock?.state ?? null,
+        str(wf, 'leadUnitId'),
+        level,
+        obj(wf.escalation) ? str(obj(wf.escalation)!, 'rung') : null,
+        reqStr(d, 'title', fail),
+        str(d, 'address'),
+      ];
+    },
+  },
+  audit: {
+    columns: ['event_id', 'seq', 'at'],
+    extract(_k, d, fail) {
+      const seq = d.seq;
+      if (typeof seq !== 'number' || !Number.isInteger(seq)) fail('seq must be an integer');
+      return [reqStr(d, 'eventId', fail), seq as number, reqTime(d, 'at', fail)];
+    },
+  },
+  wall: {
+    columns: ['kind'],
+    extract: (_k, d) => [str(d, 'kind')],
+  },
+};
+
+export const REPLICATED_TABLES = Object.keys(SPECS) as ReplicatedTable[];
+
+/** The values of a row for its table's INSERT, after key, v and doc. */
+export function extractRow(table: ReplicatedTable, key: string, row: unknown): { doc: string; values: Value[] } {
+  const fail = (reason: string): never => {
+    throw new MalformedRowError(table, key, reason);
+  };
+  const d = obj(row) ?? fail('the row must be a JSON object');
+  return { doc: JSON.stringify(row), values: SPECS[table].extract(key, d, fail) };
+}
+
+/** Prepared writes of one replica connection. */
+export class RowWriter {
+  private readonly live = new Map<ReplicatedTable, Database.Statement>();
+  private readonly stage = new Map<ReplicatedTable, Database.Statement>();
+  private readonly remove = new Map<ReplicatedTable, Database.Statement>();
+  private readonly ftsInsert: Database.Statement;
+  private readonly ftsDelete: Database.Statement;
+  private readonly eventRid: Database.Statement;
+
+  constructor(sqlite: Database.Database) {
+    for (const table of REPLICATED_TABLES) {
+      const cols = ['key', 'v', 'doc', ...SPECS[table].columns];
+      const marks = cols.map(() => '?').join(', ');
+      const updates = cols
+        .slice(1)
+        .map((c) => `${c} = excluded.${c}`)
+        .join(', ');
+      this.live.set(table, sqlite.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${marks}) ON CONFLICT (key) DO UPDATE SET ${updates}`));
+      this.stage.set(table, sqlite.prepare(`INSERT INTO stage_${table} (${cols.join(', ')}) VALUES (${marks})`));
+      this.remove.set(table, sqlite.prepare(`DELETE FROM ${table} WHERE key = ?`));
+    }
+    this.ftsInsert = sqlite.prepare('INSERT INTO events_fts (rowid, title, description, address) VALUES (?, ?, ?, ?)');
+    this.ftsDelete = sqlite.prepare('DELETE FROM events_fts WHERE rowid = ?');
+    this.eventRid = sqlite.prepare('SELECT rid FROM events WHERE key = ?').pluck();
+  }
+
+  /** Upserts a live row (inside the caller's transaction). */
+  upsert(table: ReplicatedTable, key: string, v: number, row: unknown): void {
+    const { doc, values } = extractRow(table, key, row);
+    this.live.get(table)!.run(key, v, doc, ...values);
+    if (table === 'events') {
+      const rid = this.eventRid.get(key) as number;
+      this.ftsDelete.run(rid);
+      const d = row as Doc;
+      this.ftsInsert.run(rid, d.title, typeof d.description === 'string' ? d.description : null, typeof d.address === 'string' ? d.address : null);
+    }
+  }
+
+  /** Deletes a live row; a key the replica does not hold is no error (deletes are idempotent). */
+  delete(table: ReplicatedTable, key: string): void {
+    if (table === 'events') {
+      const rid = this.eventRid.get(key) as number | undefined;
+      if (rid !== undefined) this.ftsDelete.run(rid);
+    }
+    this.remove.get(table)!.run(key);
+  }
+
+  /** Inserts a snapshot row into the table's staging twin. */
+  stageRow(table: ReplicatedTable, key: string, v: number, row: unknown): void {
+    const { doc, values } = extractRow(table, key, row);
+    this.stage.get(table)!.run(key, v, doc, ...values);
+  }
+}

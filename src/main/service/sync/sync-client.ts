@@ -1,0 +1,704 @@
+/**
+ * The sync client: keeps the replica equal to the data center's rows of one
+ * scope (the district or a town), by the protocol of core/sync/protocol.ts.
+ *
+ *   no replica, another scope, must_refetch, drift
+ *        │
+ *        ▼
+ *   SNAPSHOT ── NDJSON into the stage_ twins (progress pushed) ── one swap
+ *        │
+ *        ▼
+ *   LIVE TAIL ── WebSocket, else SSE, from the stored cursor
+ *        │        each batch: `from` = cursor, ops + acks + cursor in ONE transaction
+ *        │        heartbeat at the cursor → live; checksum at the cursor → drift check
+ *        ▼
+ *   link lost → offline, reconnect with exponential backoff and jitter
+ *
+ * One loop owns the replica's writes; frames are applied synchronously as
+ * they arrive (better-sqlite3 is synchronous), so they are applied in order
+ * and never interleave. A frame or row that does not fit is refused with a
+ * logged error and the replica stays as it was; the client reconnects from
+ * its cursor with backoff.
+ *
+ * A data center without the sync feed (404 on the snapshot) is still served:
+ * the first cut's reference endpoints are read into the same tables
+ * (./legacy-reference.ts) and polled.
+ */
+import {
+  LiveFrame,
+  formatZodError,
+  type Cursor,
+  type ReplicatedTable,
+  type ScopeChecksum,
+  type SnapshotFrame,
+  type SyncScope,
+  type SyncStatus,
+} from '../../../core/index';
+import type { AccessTokenSource } from '../auth';
+import type { Clock } from '../clock';
+import type { Logger } from '../log';
+import type { OutboxStore } from '../outbox/outbox-store';
+import type { Replica } from '../store/open';
+import {
+  applyBatch,
+  BatchShapeError,
+  clearStaging,
+  compareChecksum,
+  stageRows,
+  swapInSnapshot,
+  tableFigures,
+} from '../store/replica-writes';
+import { MalformedRowError, type RowWriter } from '../store/replicated-rows';
+import { readSyncState, writeChecksum, type SyncStateRow } from '../store/sync-state';
+import { pollDelay, retryDelay } from './backoff';
+import {
+  authHeaders,
+  baseUrl,
+  describeFetchError,
+  MalformedError,
+  MustRefetchError,
+  NotSupportedError,
+  statusError,
+  UnauthenticatedError,
+  UnavailableError,
+} from './http';
+import { legacyReferenceRound } from './legacy-reference';
+import { sseTransport, webSocketTransport, type LiveConnection, type LiveTransport } from './live-transport';
+import { readSnapshotStream } from './snapshot-stream';
+
+/** What one attempt of the loop came to; `syncNow` resolves with it. */
+export type SyncOutcome =
+  /** caught up with the live feed */
+  | 'live'
+  /** legacy data center: new reference data applied / nothing new */
+  | 'applied'
+  | 'unchanged'
+  | 'unavailable'
+  | 'unauthenticated'
+  | 'malformed'
+  | 'stopped';
+
+export interface SyncClientOptions {
+  replica: Replica;
+  writer: RowWriter;
+  outbox: OutboxStore;
+  dataCenterUrl: string;
+  scope: SyncScope;
+  fetch: typeof fetch;
+  clock: Clock;
+  random: () => number;
+  log: Logger;
+  auth?: AccessTokenSource;
+  /** tried in order; default WebSocket, then SSE */
+  transports?: LiveTransport[];
+  /** first retry after a failure, doubling up to retryMaxMs; defaults 1 s and 30 s */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  /** to open a snapshot or a live connection; default 30 s */
+  requestTimeoutMs?: number;
+  /** no frame for this long: the connection is dead; default 45 s */
+  heartbeatTimeoutMs?: number;
+  /** legacy data centers only: between version checks; default 30 s */
+  pollIntervalMs?: number;
+  /** between snapshot progress pushes; default 250 ms */
+  progressIntervalMs?: number;
+  /** rows per staging transaction; default 5000 */
+  stageChunkRows?: number;
+  onStatus(status: SyncStatus): void;
+  /** after each applied batch or snapshot */
+  onEventsChanged(ids: string[], all: boolean, checkpoint: Cursor | null): void;
+  /** outbox entries the feed settled */
+  onOutboxSettled(mutationIds: number[]): void;
+  /** areas, grids, units, workers or config changed */
+  onReferenceChanged(): void;
+  /** the live feed accepted our cursor (the pusher re-sends what is unsettled) */
+  onFeedConnected(): void;
+}
+
+class ConnectionEnded extends Error {}
+
+export class SyncClient {
+  private readonly base: URL;
+  private readonly transports: LiveTransport[];
+  private readonly retry: { initialMs: number; maxMs: number };
+  private current: SyncStatus;
+  private scope: SyncScope;
+  private refetch = false;
+  private failures = 0;
+  private downReason: string | null = null;
+  private started = false;
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private connection: LiveConnection | null = null;
+  private endConnection: ((err: Error) => void) | null = null;
+  private inflight: AbortController | null = null;
+  private waiters: ((o: SyncOutcome) => void)[] = [];
+  private readyWaiters: ((ready: boolean) => void)[] = [];
+  private pendingChecksum: ScopeChecksum | null = null;
+  /** the epoch the connected feed accepted; null while not connected */
+  private feedEpoch: string | null = null;
+  private caughtUp = false;
+
+  constructor(private readonly opts: SyncClientOptions) {
+    this.base = baseUrl(opts.dataCenterUrl);
+    this.transports = opts.transports ?? [webSocketTransport, sseTransport];
+    this.retry = { initialMs: opts.retryInitialMs ?? 1_000, maxMs: opts.retryMaxMs ?? 30_000 };
+    this.scope = opts.scope;
+    const stored = readSyncState(opts.replica.sqlite);
+    this.current = {
+      state: 'connecting',
+      dataCenterUrl: opts.dataCenterUrl,
+      offlineSince: null,
+      lastBatchAt: stored?.lastBatchAt ?? null,
+      version: stored?.referenceVersion ?? null,
+      progress: null,
+      message: null,
+      scope: this.scope,
+      cursor: stored?.cursor ?? null,
+    };
+  }
+
+  status(): SyncStatus {
+    return this.current;
+  }
+
+  /** The cursor the connected feed has confirmed, or null while not connected. */
+  connectedCursor(): Cursor | null {
+    const s = readSyncState(this.opts.replica.sqlite);
+    return s && this.feedEpoch !== null && s.cursor.epoch === this.feedEpoch ? s.cursor : null;
+  }
+
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    this.loop = this.run();
+  }
+
+  /**
+   * Starts the loop if needed, cuts a backoff wait short, and resolves with
+   * the outcome of the next attempt ('live' at once when already caught up).
+   */
+  syncNow(): Promise<SyncOutcome> {
+    if (this.stopped) return Promise.resolve('stopped');
+    if (this.connection && this.caughtUp) return Promise.resolve('live');
+    const p = new Promise<SyncOutcome>((resolve) => this.waiters.push(resolve));
+    if (!this.started) this.start();
+    else this.wake?.();
+    return p;
+  }
+
+  /** Resolves true once the replica holds a snapshot (at once if it does), false after `timeoutMs`. */
+  whenReady(timeoutMs: number): Promise<boolean> {
+    if (readSyncState(this.opts.replica.sqlite)) return Promise.resolve(true);
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter = (ready: boolean) => {
+        cancel();
+        this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
+        resolve(ready);
+      };
+      const cancel = this.opts.clock.setTimeout(() => waiter(false), timeoutMs);
+      this.readyWaiters.push(waiter);
+    });
+  }
+
+  /** Replicates another scope from now on: the next attempt re-snapshots. */
+  setScope(scope: SyncScope): void {
+    if (scope === this.scope) return;
+    this.scope = scope;
+    this.refetch = true;
+    this.setStatus({ scope });
+    this.interrupt(new MustRefetchError(`scope changed to ${scope}`));
+  }
+
+  reportDataCenterDown(reason: string): void {
+    this.downReason = reason;
+    this.opts.log.error({ reason }, 'data center down');
+    this.goOffline(reason);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.interrupt(new ConnectionEnded('stopped'));
+    this.wake?.();
+    await this.loop?.catch(() => undefined);
+    this.settle('stopped');
+    for (const w of [...this.readyWaiters]) w(false);
+  }
+
+  // ── the loop ────────────────────────────────────────────────────────────
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let outcome: SyncOutcome;
+      let delay: number;
+      try {
+        outcome = await this.attempt();
+        delay = this.delayAfter(outcome);
+      } catch (err) {
+        if (this.stopped) break;
+        ({ outcome, delay } = this.failure(err));
+      }
+      this.settle(outcome);
+      if (this.stopped) break;
+      await this.sleep(delay);
+    }
+  }
+
+  private async attempt(): Promise<SyncOutcome> {
+    const state = readSyncState(this.opts.replica.sqlite);
+    if (!state || state.scope !== this.scope || this.refetch || state.cursor.epoch === LEGACY_EPOCH) {
+      try {
+        await this.snapshot();
+      } catch (err) {
+        if (!(err instanceof NotSupportedError)) throw err;
+        return this.legacyRound(state);
+      }
+      this.refetch = false;
+    }
+    return this.tail();
+  }
+
+  private delayAfter(outcome: SyncOutcome): number {
+    if (outcome === 'applied' || outcome === 'unchanged') {
+      this.failures = 0;
+      return pollDelay(this.opts.pollIntervalMs ?? 30_000, this.opts.random);
+    }
+    // the tail ended after it had caught up: reconnect soon, from the first rung
+    this.failures = 1;
+    return retryDelay(1, this.retry, this.opts.random);
+  }
+
+  private failure(err: unknown): { outcome: SyncOutcome; delay: number } {
+    if (err instanceof MustRefetchError) {
+      this.opts.log.warn({ reason: err.message }, 're-snapshotting the scope');
+      this.refetch = true;
+      // at once the first time; a data center that keeps asking gets backoff
+      this.failures += 1;
+      return { outcome: 'unavailable', delay: this.failures <= 1 ? 0 : retryDelay(this.failures - 1, this.retry, this.opts.random) };
+    }
+    this.failures += 1;
+    const delay = retryDelay(this.failures, this.retry, this.opts.random);
+    if (err instanceof MalformedError) {
+      this.opts.log.error({ dataCenterUrl: this.opts.dataCenterUrl, reason: err.message, details: err.details }, 'refused malformed data from the data center; the replica is unchanged');
+      this.goOffline(`refused malformed data: ${err.message}`);
+      return { outcome: 'malformed', delay };
+    }
+    if (err instanceof UnauthenticatedError) {
+      this.opts.log.warn({ reason: err.message }, 'the data center refused the access token');
+      this.goOffline(`not signed in to the data center: ${err.message}`);
+      return { outcome: 'unauthenticated', delay };
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    if (!(err instanceof UnavailableError) && !(err instanceof ConnectionEnded)) {
+      this.opts.log.error({ err }, 'sync attempt failed');
+    } else if (this.current.state !== 'offline') {
+      this.opts.log.warn({ dataCenterUrl: this.opts.dataCenterUrl, reason: message }, 'data center unreachable; serving the replica offline');
+    } else {
+      this.opts.log.debug({ reason: message, failures: this.failures }, 'data center still unreachable');
+    }
+    this.goOffline(`cannot reach the data center: ${message}`);
+    return { outcome: 'unavailable', delay };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        cancel();
+        this.wake = null;
+        resolve();
+      };
+      const cancel = this.opts.clock.setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  private settle(outcome: SyncOutcome): void {
+    for (const w of this.waiters.splice(0)) w(outcome);
+  }
+
+  private interrupt(err: Error): void {
+    this.inflight?.abort(err);
+    this.endConnection?.(err);
+  }
+
+  // ── snapshot ────────────────────────────────────────────────────────────
+
+  private async snapshot(): Promise<void> {
+    const { sqlite } = this.opts.replica;
+    const scope = this.scope;
+    const started = this.opts.clock.now();
+
+    const url = new URL('api/v1/sync/snapshot', this.base);
+    url.searchParams.set('scope', scope);
+    const abort = new AbortController();
+    this.inflight = abort;
+    const { headers, token } = await authHeaders(this.opts.auth);
+    let res: Response;
+    const openTimer = this.opts.clock.setTimeout(() => abort.abort(new UnavailableError(`timed out opening ${url.pathname}`)), this.opts.requestTimeoutMs ?? 30_000);
+    try {
+      res = await this.opts.fetch(url, { headers: { ...headers, accept: 'application/x-ndjson' }, signal: abort.signal });
+    } catch (err) {
+      throw abort.signal.reason instanceof Error ? abort.signal.reason : new UnavailableError(describeFetchError(err, url.pathname));
+    } finally {
+      openTimer();
+    }
+    try {
+      if (!res.ok || !res.body) {
+        const err = await statusError(res, url.pathname);
+        if (err instanceof UnauthenticatedError) this.opts.auth?.invalidate?.(token);
+        throw err;
+      }
+
+      this.setStatus({ state: 'snapshot', progress: { rows: 0, bytes: 0, totalRows: null, rowsPerSecond: 0, etaSeconds: null }, scope });
+      clearStaging(sqlite);
+      let begin: Extract<SnapshotFrame, { t: 'begin' }> | null = null;
+      let rows = 0;
+      let bytes = 0;
+      let lastProgress = 0;
+      const chunk: { table: ReplicatedTable | null; rows: { key: string; v: number; row: unknown }[] } = { table: null, rows: [] };
+      const flush = () => {
+        if (chunk.table && chunk.rows.length > 0) {
+          try {
+            stageRows(sqlite, this.opts.writer, chunk.table, chunk.rows);
+          } catch (err) {
+            if (err instanceof MalformedRowError) throw new MalformedError(`snapshot: ${err.message}`);
+            const code = (err as { code?: unknown }).code;
+            if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) throw new MalformedError(`snapshot: ${(err as Error).message} in ${chunk.table}`);
+            throw err;
+          }
+        }
+        chunk.rows = [];
+      };
+      const progress = (force: boolean) => {
+        const now = this.opts.clock.now();
+        if (!force && now - lastProgress < (this.opts.progressIntervalMs ?? 250)) return;
+        lastProgress = now;
+        const seconds = Math.max(0.001, (now - started) / 1000);
+        const rate = rows / seconds;
+        const total = begin?.totalRows ?? null;
+        this.setStatus({
+          state: 'snapshot',
+          progress: { rows, bytes, totalRows: total, rowsPerSecond: Math.round(rate), etaSeconds: total !== null && rate > 0 ? Math.max(0, (total - rows) / rate) : null },
+        });
+      };
+      let endFrame: Extract<SnapshotFrame, { t: 'end' }> | null = null;
+
+      const result = await readSnapshotStream(res.body, (frame, bytesSoFar) => {
+        if (this.stopped) throw new ConnectionEnded('stopped');
+        bytes = bytesSoFar;
+        switch (frame.t) {
+          case 'begin':
+            if (begin) throw new MalformedError('snapshot: a second begin frame');
+            if (frame.scope !== scope) throw new MalformedError(`snapshot: asked for scope ${scope}, got ${frame.scope}`);
+            begin = frame;
+            progress(true);
+            return;
+          case 'rows': {
+            if (!begin) throw new MalformedError('snapshot: rows before begin');
+            const cp = begin.checkpoint;
+            for (const r of frame.rows) if (r.v > cp.v) throw new MalformedError(`snapshot: ${frame.table} row ${r.key} has v ${r.v} after the checkpoint ${cp.v}`);
+            if (chunk.table !== frame.table) {
+              flush();
+              chunk.table = frame.table;
+            }
+            chunk.rows.push(...frame.rows);
+            rows += frame.rows.length;
+            if (chunk.rows.length >= (this.opts.stageChunkRows ?? 5000)) flush();
+            progress(false);
+            return;
+          }
+          case 'end':
+            if (!begin) throw new MalformedError('snapshot: end before begin');
+            if (frame.checkpoint.epoch !== begin.checkpoint.epoch || frame.checkpoint.v !== begin.checkpoint.v) {
+              throw new MalformedError('snapshot: the end checkpoint differs from the begin checkpoint');
+            }
+            flush();
+            endFrame = frame;
+            return 'stop';
+        }
+      });
+      if (!result.ended || !endFrame || !begin) throw new UnavailableError(`the snapshot stream ended early, after ${rows} rows`);
+      const end: Extract<SnapshotFrame, { t: 'end' }> = endFrame;
+      const checkpoint = (begin as Extract<SnapshotFrame, { t: 'begin' }>).checkpoint;
+      bytes = result.bytes;
+      progress(true);
+
+      const staged = tableFigures(sqlite, Object.keys(end.checksum.tables), true);
+      const mismatches = compareChecksum(staged, end.checksum);
+      if (mismatches.length > 0) {
+        clearStaging(sqlite);
+        throw new MalformedError(`snapshot: the rows do not match the end checksum (${mismatches.map((m) => m.table).join(', ')})`, mismatches);
+      }
+      const at = this.isoNow();
+      swapInSnapshot(sqlite, {
+        scope,
+        checkpoint,
+        referenceVersion: `${checkpoint.epoch}:${checkpoint.v}`,
+        checksum: { checkpoint, ok: true, at },
+        at,
+      });
+      this.pendingChecksum = null;
+      this.opts.log.info({ scope, checkpoint, rows, bytes, ms: this.opts.clock.now() - started }, 'snapshot applied');
+      this.afterSnapshot();
+    } finally {
+      if (this.inflight === abort) this.inflight = null;
+    }
+  }
+
+  private afterSnapshot(): void {
+    const s = readSyncState(this.opts.replica.sqlite)!;
+    // the tail connects next (a legacy round goes live at once)
+    this.setStatus({ state: 'catching_up', lastBatchAt: s.lastBatchAt, version: s.referenceVersion, cursor: s.cursor, progress: null });
+    this.opts.onEventsChanged([], true, s.cursor);
+    this.opts.onReferenceChanged();
+    for (const w of [...this.readyWaiters]) w(true);
+  }
+
+  private async legacyRound(state: SyncStateRow | null): Promise<SyncOutcome> {
+    const abort = new AbortController();
+    this.inflight = abort;
+    try {
+      const applied = await legacyReferenceRound({
+        sqlite: this.opts.replica.sqlite,
+        writer: this.opts.writer,
+        base: this.base,
+        fetch: this.opts.fetch,
+        signal: abort.signal,
+        requestTimeoutMs: this.opts.requestTimeoutMs ?? 60_000,
+        headers: (await authHeaders(this.opts.auth)).headers,
+        stored: state,
+        scope: this.scope,
+        at: () => this.isoNow(),
+        onProgress: (progress) => this.setStatus({ state: 'snapshot', progress }),
+        log: this.opts.log,
+      });
+      if (applied) this.afterSnapshot();
+      const s = readSyncState(this.opts.replica.sqlite)!;
+      this.goLive(s);
+      return applied ? 'applied' : 'unchanged';
+    } finally {
+      if (this.inflight === abort) this.inflight = null;
+    }
+  }
+
+  // ── live tail ───────────────────────────────────────────────────────────
+
+  private async tail(): Promise<SyncOutcome> {
+    const { sqlite } = this.opts.replica;
+    const state = readSyncState(sqlite);
+    if (!state) throw new MustRefetchError('no replica to tail');
+    const { headers, token } = await authHeaders(this.opts.auth);
+    const req = {
+      base: this.base,
+      query: { scope: state.scope, epoch: state.cursor.epoch, v: String(state.cursor.v), clientId: this.opts.outbox.clientId },
+      headers,
+      fetch: this.opts.fetch,
+      openTimeoutMs: this.opts.requestTimeoutMs ?? 30_000,
+    };
+
+    let ended!: (err: Error) => void;
+    const done = new Promise<never>((_, reject) => (ended = reject));
+    done.catch(() => undefined);
+    let finished = false;
+    const finish = (err: Error) => {
+      if (finished) return;
+      finished = true;
+      ended(err);
+    };
+    this.endConnection = finish;
+    this.caughtUp = false;
+    const watchdog: { cancel: (() => void) | null } = { cancel: null };
+    const heartbeatTimeout = this.opts.heartbeatTimeoutMs ?? 45_000;
+    const arm = () => {
+      watchdog.cancel?.();
+      watchdog.cancel = this.opts.clock.setTimeout(() => finish(new UnavailableError(`no frame from the live feed for ${heartbeatTimeout} ms`)), heartbeatTimeout);
+    };
+
+    let lastError: Error | null = null;
+    let conn: LiveConnection | null = null;
+    for (const transport of this.transports) {
+      try {
+        conn = await transport(req, {
+          onMessage: (text) => {
+            if (finished) return;
+            arm();
+            try {
+              this.onFrame(text);
+            } catch (err) {
+              finish(err instanceof Error ? err : new Error(String(err)));
+            }
+          },
+          onClose: (reason) => finish(new UnavailableError(reason)),
+        });
+        break;
+      } catch (err) {
+        if (err instanceof MustRefetchError || err instanceof MalformedError) throw err;
+        if (err instanceof UnauthenticatedError) {
+          this.opts.auth?.invalidate?.(token);
+          throw err;
+        }
+        lastError = err as Error;
+        this.opts.log.debug({ reason: (err as Error).message }, 'live transport failed to open; trying the next');
+      }
+      if (this.stopped) throw new ConnectionEnded('stopped');
+    }
+    if (!conn) throw lastError ?? new UnavailableError('no live transport');
+    this.connection = conn;
+    this.feedEpoch = state.cursor.epoch;
+    if (finished) conn.close();
+    arm();
+    this.failures = 0;
+    this.downReason = null;
+    this.setStatus({ state: 'catching_up', message: null });
+    this.opts.log.info({ transport: conn.kind, cursor: state.cursor }, 'live feed connected');
+    this.opts.onFeedConnected();
+    try {
+      await done;
+      throw new Error('unreachable');
+    } catch (err) {
+      const wasLive = this.caughtUp;
+      if (err instanceof ConnectionEnded) throw err;
+      if (wasLive && err instanceof UnavailableError) {
+        this.opts.log.warn({ reason: err.message }, 'live feed lost; reconnecting');
+        this.goOffline(`live feed lost: ${err.message}`);
+        return 'unavailable';
+      }
+      throw err;
+    } finally {
+      watchdog.cancel?.();
+      conn.close();
+      this.connection = null;
+      this.endConnection = null;
+      this.feedEpoch = null;
+      this.caughtUp = false;
+    }
+  }
+
+  /** Handles one live frame synchronously; throws to end the connection. */
+  private onFrame(text: string): void {
+    const { sqlite } = this.opts.replica;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new MalformedError('a live frame is not JSON');
+    }
+    const parsed = LiveFrame.safeParse(json);
+    if (!parsed.success) throw new MalformedError(`live frame: ${formatZodError(parsed.error).slice(0, 500)}`, parsed.error.issues.slice(0, 10));
+    const frame = parsed.data;
+    switch (frame.t) {
+      case 'batch': {
+        const state = readSyncState(sqlite);
+        if (!state) throw new MustRefetchError('the replica has no cursor');
+        if (frame.from.epoch !== state.cursor.epoch) throw new MustRefetchError(`the feed is at epoch ${frame.from.epoch}, the replica at ${state.cursor.epoch}`);
+        if (frame.from.v < state.cursor.v && frame.checkpoint.v <= state.cursor.v) {
+          this.opts.log.debug({ from: frame.from, checkpoint: frame.checkpoint, cursor: state.cursor }, 'skipped a batch the replica already holds');
+          return;
+        }
+        if (frame.from.v !== state.cursor.v) {
+          this.opts.log.warn({ from: frame.from, cursor: state.cursor }, 'refused a batch that does not start at the cursor; reconnecting from the cursor');
+          throw new UnavailableError(`batch from v ${frame.from.v} does not start at the cursor v ${state.cursor.v}`);
+        }
+        const at = this.isoNow();
+        let result;
+        try {
+          result = applyBatch(sqlite, this.opts.writer, frame, (ack, when) => this.opts.outbox.settle(ack, when), at);
+        } catch (err) {
+          if (err instanceof MalformedRowError || err instanceof BatchShapeError) {
+            throw new MalformedError(`batch ${frame.from.v}→${frame.checkpoint.v}: ${err.message}`);
+          }
+          throw err;
+        }
+        if (!result.applied) throw new UnavailableError('the batch does not start at the cursor');
+        this.setStatus({ lastBatchAt: at, cursor: frame.checkpoint, ...(result.referenceChanged ? { version: `${frame.checkpoint.epoch}:${frame.checkpoint.v}` } : {}) });
+        if (result.eventIds.length > 0 || frame.ops.length > 0) this.opts.onEventsChanged(result.eventIds, false, frame.checkpoint);
+        if (result.settled.length > 0) this.opts.onOutboxSettled(result.settled);
+        if (result.referenceChanged) this.opts.onReferenceChanged();
+        this.checkDrift(frame.checkpoint);
+        return;
+      }
+      case 'heartbeat': {
+        const state = readSyncState(sqlite);
+        if (!state || frame.checkpoint.epoch !== state.cursor.epoch) throw new MustRefetchError(`the feed is at epoch ${frame.checkpoint.epoch}`);
+        if (frame.checkpoint.v === state.cursor.v) {
+          if (!this.caughtUp) {
+            this.caughtUp = true;
+            this.goLive(state);
+            this.settle('live');
+          }
+        } else if (frame.checkpoint.v > state.cursor.v && this.current.state !== 'catching_up') {
+          this.setStatus({ state: 'catching_up' });
+        }
+        return;
+      }
+      case 'checksum':
+        this.pendingChecksum = frame.checksum;
+        this.checkDrift(readSyncState(sqlite)?.cursor ?? null);
+        return;
+      case 'must_refetch':
+        throw new MustRefetchError(frame.reason);
+      case 'error':
+        this.opts.log.error({ code: frame.code, message: frame.message }, 'the live feed reported an error');
+        if (frame.code === 'unauthenticated') throw new UnauthenticatedError(frame.message);
+        if (frame.code === 'must_refetch') throw new MustRefetchError(frame.message);
+        throw new UnavailableError(`the live feed reported ${frame.code}: ${frame.message}`);
+    }
+  }
+
+  /** Compares a pending checksum once the replica stands exactly at its checkpoint. */
+  private checkDrift(cursor: Cursor | null): void {
+    const c = this.pendingChecksum;
+    if (!c || !cursor) return;
+    if (c.checkpoint.epoch !== cursor.epoch) {
+      this.pendingChecksum = null;
+      return;
+    }
+    if (cursor.v > c.checkpoint.v) {
+      this.opts.log.debug({ checkpoint: c.checkpoint, cursor }, 'passed a checksum checkpoint without stopping at it; skipped');
+      this.pendingChecksum = null;
+      return;
+    }
+    if (cursor.v < c.checkpoint.v) return;
+    this.pendingChecksum = null;
+    const { sqlite } = this.opts.replica;
+    const mismatches = compareChecksum(tableFigures(sqlite, Object.keys(c.tables)), c);
+    writeChecksum(sqlite, { checkpoint: c.checkpoint, ok: mismatches.length === 0, at: this.isoNow(), ...(mismatches.length ? { mismatches } : {}) });
+    if (mismatches.length > 0) {
+      this.opts.log.warn({ checkpoint: c.checkpoint, mismatches }, 'the replica drifted from the data center; re-snapshotting the scope');
+      throw new MustRefetchError('checksum drift');
+    }
+  }
+
+  // ── status ──────────────────────────────────────────────────────────────
+
+  private goLive(state: SyncStateRow): void {
+    this.downReason = null;
+    this.failures = 0;
+    this.setStatus({ state: 'live', offlineSince: null, version: state.referenceVersion, lastBatchAt: state.lastBatchAt, cursor: state.cursor, progress: null, message: null });
+  }
+
+  private goOffline(message: string): void {
+    this.setStatus({
+      state: 'offline',
+      offlineSince: this.current.offlineSince ?? this.isoNow(),
+      progress: null,
+      message: this.downReason && !message.startsWith(this.downReason) ? `${this.downReason}; ${message}` : message,
+    });
+  }
+
+  private setStatus(patch: Partial<SyncStatus>): void {
+    const next = { ...this.current, ...patch };
+    if (JSON.stringify(next) === JSON.stringify(this.current)) return;
+    this.current = next;
+    this.opts.onStatus(next);
+  }
+
+  private isoNow(): string {
+    return new Date(this.opts.clock.now()).toISOString();
+  }
+}
+
+/** The cursor epoch of a replica filled from a data center without the sync feed. */
+export const LEGACY_EPOCH = 'legacy-reference';

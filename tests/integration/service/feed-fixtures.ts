@@ -1,0 +1,155 @@
+/**
+ * Documents for the fake feed: the small district of ./fixtures.ts as
+ * replicated rows (areas by code, grids by `${code}:${validFrom}`, units by
+ * id — the keys the data center uses), valid EventRecords and audit entries,
+ * and a data service wired to a fake feed in a temp folder.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { newEvent, type AuditEntry, type EventRecord, type EventStatus, type SyncStatus } from '../../../src/core/index';
+import { createDataService, type DataService, type DataServiceOptions } from '../../../src/main/service/index';
+import type { Change, FakeFeedServer } from './fake-feed-server';
+import { makeDistrict, recordingLogger, type District } from './fixtures';
+
+export const TOWN_A = '440114001000';
+export const TOWN_B = '440114002000';
+
+export function referenceChanges(d: District = makeDistrict()): Change[] {
+  return [
+    ...d.areas.map((a) => ({ table: 'areas' as const, key: a.code, row: a, scope: a.level === 'village' ? a.parentCode : null })),
+    ...d.grids.map((g) => ({ table: 'grids' as const, key: `${g.code}:${g.validFrom}`, row: g, scope: g.townCode })),
+    ...d.units.map((u) => ({ table: 'units' as const, key: u.id, row: u, scope: null })),
+  ];
+}
+
+export interface EventOpts {
+  town?: string;
+  status?: EventStatus;
+  title?: string;
+  description?: string;
+  reportedAt?: string;
+  deadline?: string | null;
+  version?: number;
+}
+
+export function makeEvent(id: string, o: EventOpts = {}): EventRecord {
+  const town = o.town ?? TOWN_A;
+  const village = town === TOWN_A ? '440114001001' : '440114002001';
+  const reportedAt = new Date(o.reportedAt ?? '2026-11-20T08:00:00.000Z');
+  const wf = newEvent({ id, area: { districtCode: '440114', townCode: town, villageCode: village, gridCode: `${village}001` }, reportedAt, categoryCode: 'city.road' });
+  wf.status = o.status ?? 'reported';
+  wf.version = o.version ?? 0;
+  if (o.deadline) {
+    wf.clocks = [
+      {
+        id: 'urban',
+        kind: 'urban',
+        measure: 'calendar',
+        warnAt: 0.8,
+        startedAt: reportedAt.toISOString(),
+        budgetMs: Date.parse(o.deadline) - reportedAt.getTime(),
+        baseDeadline: o.deadline,
+        policy: null,
+        pauses: [],
+        extensions: [],
+        stoppedAt: null,
+      },
+    ];
+  }
+  return {
+    id,
+    caseNo: `HD${id.replace(/\D/g, '').padStart(8, '0')}`,
+    title: o.title ?? `事件${id}`,
+    description: o.description ?? '路面坑洼，影响通行',
+    address: '花都区新华街建设北路1号',
+    location: [113.02, 23.32],
+    sourceLocation: null,
+    outsideDistrict: false,
+    source: 'hotline_12345',
+    externalRef: null,
+    urgency: 'normal',
+    reporter: null,
+    attachments: [],
+    sourceDeadline: null,
+    duplicateCandidates: [],
+    createdAt: reportedAt.toISOString(),
+    workflow: wf,
+  };
+}
+
+export function eventChange(e: EventRecord): Change {
+  return { table: 'events', key: e.id, row: e, scope: e.workflow.area.townCode };
+}
+
+export function auditOf(e: EventRecord, seq: number, command: string, to: EventStatus): Change {
+  const entry: AuditEntry = {
+    eventId: e.id,
+    seq,
+    at: '2026-11-20T09:00:00.000Z',
+    actorId: 'u-1',
+    actorName: '值班员',
+    role: 'duty_officer',
+    organisationId: 'district',
+    command,
+    from: e.workflow.status,
+    to,
+    reason: null,
+    reasonCode: null,
+    attachments: [],
+    payload: {},
+  };
+  return { table: 'audit', key: `${e.id}:${seq}`, row: entry, scope: e.workflow.area.townCode };
+}
+
+export interface Harness {
+  svc: DataService;
+  dir: string;
+  log: ReturnType<typeof recordingLogger>;
+  statuses: SyncStatus[];
+  events: { name: string; payload: unknown }[];
+}
+
+export function tempDir(cleanups: (() => unknown)[], prefix = 'huying-sync-'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export async function serviceOn(
+  feed: FakeFeedServer | { url: string },
+  dir: string,
+  cleanups: (() => unknown)[],
+  opts: Partial<DataServiceOptions> = {},
+): Promise<Harness> {
+  const log = recordingLogger();
+  const statuses: SyncStatus[] = [];
+  const events: { name: string; payload: unknown }[] = [];
+  const svc = await createDataService({
+    shell: 'web',
+    dataDir: dir,
+    dataCenterUrl: feed.url,
+    logger: log.logger,
+    ...opts,
+    sync: { retryInitialMs: 20, retryMaxMs: 200, readyTimeoutMs: 2000, heartbeatTimeoutMs: 2000, requestTimeoutMs: 5000, resendAfterMs: 500, ...opts.sync },
+  });
+  cleanups.push(() => svc.close());
+  svc.subscribe('sync/status', (s) => statuses.push(s));
+  for (const name of ['events/changed', 'outbox/changed'] as const) svc.subscribe(name, (p) => events.push({ name, payload: p }));
+  return { svc, dir, log, statuses, events };
+}
+
+/** The replica's rows of every replicated table, as `${table}\0${key}` → { v, row }: comparable with FakeFeedServer.rowsOf. */
+export function replicaRows(svc: DataService): Map<string, { v: number; row: unknown }> {
+  const out = new Map<string, { v: number; row: unknown }>();
+  for (const t of ['areas', 'grids', 'units', 'workers', 'config', 'events', 'audit', 'wall']) {
+    for (const r of svc.replica.sqlite.prepare(`SELECT key, v, doc FROM ${t}`).all() as { key: string; v: number; doc: string }[]) {
+      out.set(`${t}\u0000${r.key}`, { v: r.v, row: JSON.parse(r.doc) });
+    }
+  }
+  return out;
+}
+
+export function sorted(m: Map<string, unknown>): [string, unknown][] {
+  return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}

@@ -10,6 +10,7 @@ import { AreaGeometry, AreaKind, AreaNode, BBox, Grid, LonLat } from '../geo/typ
 import { Cursor, Mutation, SyncScope } from '../sync/protocol';
 import { queryRequests } from './queries';
 import { sessionEvents, sessionRequests } from './session';
+import { wallEvents, wallRequests } from './wall';
 import { workstationRequests } from './workstation';
 
 export const AppInfo = z.object({
@@ -146,12 +147,14 @@ export const requests = {
   ...queryRequests,
   ...sessionRequests,
   ...workstationRequests,
+  ...wallRequests,
 } as const;
 
 /** Events pushed from the data service: name → payload. */
 export const events = {
   'sync/status': SyncStatus,
   ...sessionEvents,
+  ...wallEvents,
   'events/changed': EventsChanged,
   /** entries whose state changed, and whether the link is down */
   'outbox/changed': OutboxList,

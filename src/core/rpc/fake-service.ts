@@ -11,6 +11,7 @@ import type { EventRecord } from '../events/types';
 import { newEvent } from '../workflow/event';
 import type { EventRow } from './queries';
 import type { SessionUser } from './session';
+import { wallFakeResults } from './wall-fake';
 
 export interface FakeService extends DataServicePort {
   /** Pushes an event to every subscriber (the payload is checked against its schema). */
@@ -323,6 +324,7 @@ export const fakeResults: { readonly [N in keyof Handlers]: RequestResult<N> } =
   'saved-views/list': { views: [] },
   'saved-views/save': { views: [] },
   'saved-views/delete': { views: [] },
+  ...wallFakeResults,
 };
 
 /** Deep copy of plain JSON data (core has no structuredClone: no DOM or Node types here). */
@@ -361,6 +363,10 @@ export function createFakeService(partial: Partial<Handlers> = {}): FakeService 
     'saved-views/list': () => copy(fakeResults['saved-views/list']),
     'saved-views/save': () => copy(fakeResults['saved-views/save']),
     'saved-views/delete': () => copy(fakeResults['saved-views/delete']),
+    'map/grid-stats': () => copy(fakeResults['map/grid-stats']),
+    'map/workers': () => copy(fakeResults['map/workers']),
+    'map/modules': () => copy(fakeResults['map/modules']),
+    'wall/state': () => copy(fakeResults['wall/state']),
     'map/grid-stats': () => copy(fakeResults['map/grid-stats']),
     'map/workers': () => copy(fakeResults['map/workers']),
     'map/modules': () => copy(fakeResults['map/modules']),

@@ -240,6 +240,10 @@ export const EventColumns = z.object({
   /** 0 none, 1 running, 2 warning, 3 overdue */
   clockStatus: U8,
   supervisionLevel: U8,
+  /** base grid of each row, null outside every grid (the wall's live grid counts) */
+  gridCodes: z.array(z.string().nullable()).optional(),
+  /** lead unit of each row once dispatched, else null (dispatch arcs start at its seat) */
+  leadUnitIds: z.array(z.string().nullable()).optional(),
   checkpoint: z.number().int().nonnegative(),
 });
 export type EventColumns = z.infer<typeof EventColumns>;
@@ -247,7 +251,10 @@ export type EventColumns = z.infer<typeof EventColumns>;
 export const MapEventsArgs = z
   .object({
     filter: EventFilter.default({ queue: 'all', openOnly: true }),
-    /** only these events (for a live patch after `events/changed`) */
+    /**
+     * only these events (for a live patch after `events/changed`); an id that is
+     * missing from the answer no longer matches the filter (e.g. closed) or is gone
+     */
     ids: z.array(z.string()).max(5000).optional(),
   })
   .strict();

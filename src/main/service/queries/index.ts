@@ -6,8 +6,10 @@
  */
 import { HuyingError, type Handlers } from '../../../core/index';
 import type { queryRequests } from '../../../core/rpc/queries';
+import type { wallRequests } from '../../../core/rpc/wall';
 
-type QueryHandlers = Pick<Handlers, keyof typeof queryRequests>;
+/** The wall's reads (map/grid-stats, map/workers, map/modules, wall/state) are replica queries too. */
+type QueryHandlers = Pick<Handlers, keyof typeof queryRequests | keyof typeof wallRequests>;
 
 export function createQueryHandlers(): QueryHandlers {
   const notYet = () => {
@@ -21,5 +23,9 @@ export function createQueryHandlers(): QueryHandlers {
     'map/events': notYet,
     'map/density': notYet,
     'map/playback': notYet,
+    'map/grid-stats': notYet,
+    'map/workers': notYet,
+    'map/modules': notYet,
+    'wall/state': notYet,
   };
 }

@@ -1,0 +1,156 @@
+/**
+ * Creating an event inside a replicated transaction: its case number from the per-day counter,
+ * the `EventRecord` (the intake's own mapping, `eventRecordFromDraft`), the first audit entry
+ * (`report`, by whoever reported it: the source system, or the officer who took the call), the
+ * `file` command when the source needs no verification (intake-policy.ts), the scheduler's next
+ * check, and the rows the change log ships — all or nothing.
+ *
+ * Everything that can refuse (decide) runs before the first write, so a refusal leaves the
+ * transaction clean for the caller to carry on or roll back.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { HuyingError } from '../../core/errors';
+import type { EventRecord } from '../../core/events/types';
+import { effectiveRules } from '../../core/taxonomy/tree';
+import { nextAutomaticCheckAt } from '../../core/workflow/automation';
+import { decide } from '../../core/workflow/decide';
+import type { DomainConfig } from '../../core/workflow/domain-config';
+import type { AuditEntry } from '../../core/workflow/event';
+import type { WorkflowError } from '../../core/workflow/errors';
+import type { Actor } from '../../core/workflow/roles';
+import type { IntakeDraft } from '../intake/draft';
+import type { NearDuplicate } from '../intake/duplicates';
+import { eventRecordFromDraft, formatCaseNo, type IntakePlacement } from '../intake/event-sink';
+import { audit, caseNoCounters, events, type EventIntakeFacts } from '../store/events-schema';
+import type { ReplicationOut, Tx } from './replication';
+import { auditColumns, auditKey, eventColumns, eventScope } from './rows';
+
+export const CASE_NO_PREFIX = 'HD';
+/** Stands in for the case number while an event is decided in memory. */
+export const PENDING_CASE_NO = 'pending';
+
+/** The next case number of the local (UTC+8) day of `at`: HD + YYYYMMDD + 4-digit sequence. */
+export async function nextCaseNo(tx: Tx, at: Date, prefix = CASE_NO_PREFIX): Promise<string> {
+  const day = formatCaseNo(at, 0, '').slice(0, 8);
+  const [row] = await tx
+    .insert(caseNoCounters)
+    .values({ day, last: 1 })
+    .onConflictDoUpdate({ target: caseNoCounters.day, set: { last: sql`${caseNoCounters.last} + 1` } })
+    .returning({ last: caseNoCounters.last });
+  return formatCaseNo(at, row!.last, prefix);
+}
+
+export interface NewEventInput {
+  draft: IntakeDraft;
+  placement: IntakePlacement;
+  duplicates: readonly NearDuplicate[];
+  /** who reports it: the source system's actor, or the officer entering a call */
+  reporter: Actor;
+  /** file it at once (立案), as `reporter` */
+  file: boolean;
+  now: Date;
+  ctx: DomainConfig;
+  /** default: a random UUID */
+  id?: string;
+}
+
+export interface PreparedEvent {
+  record: EventRecord;
+  entries: AuditEntry[];
+  facts: EventIntakeFacts;
+  nextCheckAt: Date | null;
+}
+
+/**
+ * The record and audit entries of a new event, decided in memory (no writes). Fails with
+ * decide's error when `file` is asked and the reporter may not file.
+ */
+export function prepareEvent(input: NewEventInput, caseNo: string): { ok: true; value: PreparedEvent } | { ok: false; error: WorkflowError } {
+  const { draft, placement, duplicates, reporter, now, ctx } = input;
+  const id = input.id ?? randomUUID();
+  const code = draft.categoryCode;
+  const requiresCheck = code ? (effectiveRules(ctx.taxonomy, code)?.requiresCheck ?? true) : true;
+  const base = eventRecordFromDraft(draft, placement, duplicates, { id, caseNo, createdAt: now, requiresCheck });
+  const at = now.toISOString();
+  const report: AuditEntry = {
+    eventId: id,
+    seq: 1,
+    at,
+    actorId: reporter.id,
+    actorName: reporter.name,
+    role: reporter.role,
+    organisationId: reporter.organisationId,
+    command: 'report',
+    from: 'reported',
+    to: 'reported',
+    reason: null,
+    reasonCode: null,
+    attachments: draft.attachments,
+    payload: {
+      source: draft.source,
+      externalRef: draft.externalRef,
+      placement: placement.method,
+      outsideDistrict: placement.outsideDistrict,
+      duplicateCandidates: duplicates.map((d) => d.eventId),
+    },
+  };
+  let workflow = { ...base.workflow, version: 1, updatedAt: at };
+  const entries: AuditEntry[] = [report];
+  if (input.file) {
+    const filed = decide(workflow, { type: 'file', ...(code ? { categoryCode: code } : {}) }, reporter, now, ctx);
+    if (!filed.ok) return { ok: false, error: filed.error };
+    workflow = filed.next;
+    entries.push(filed.audit);
+  }
+  const record: EventRecord = { ...base, workflow };
+  const facts: EventIntakeFacts = {
+    placement: placement.method,
+    sourceCategory: draft.sourceCategory,
+    appealType: draft.appealType,
+    sourceClocks: draft.sourceClocks,
+    sourceFields: draft.sourceFields,
+  };
+  return { ok: true, value: { record, entries, facts, nextCheckAt: nextAutomaticCheckAt(workflow, now, ctx) } };
+}
+
+/** The prepared event under its case number (taken only once nothing can refuse any more). */
+export function withCaseNo(prepared: PreparedEvent, caseNo: string): PreparedEvent {
+  return { ...prepared, record: { ...prepared.record, caseNo } };
+}
+
+/** Writes a prepared event: its row, its audit rows, and their change-log entries under the transaction's version. */
+export async function writeNewEvent(tx: Tx, out: ReplicationOut, prepared: PreparedEvent): Promise<void> {
+  const { record, entries, facts, nextCheckAt } = prepared;
+  const scope = eventScope(record);
+  const v = out.v;
+  try {
+    await tx.insert(events).values({ id: record.id, intake: facts, ...eventColumns(record, v, nextCheckAt) });
+  } catch (err) {
+    if (isUniqueViolation(err, 'events_external_ref_key')) {
+      throw new HuyingError('conflict', `external reference ${record.externalRef?.system}/${record.externalRef?.id} is already entered`, { field: 'externalRef' });
+    }
+    throw err;
+  }
+  await tx.insert(audit).values(entries.map((e) => auditColumns(e, v, scope)));
+  out.upsert('events', record.id, scope, record);
+  for (const e of entries) out.upsert('audit', auditKey(e), scope, e);
+}
+
+/** Creates an event in the caller's replicated transaction; throws when the reporter may not file. */
+export async function createEventInTx(tx: Tx, out: ReplicationOut, input: NewEventInput): Promise<PreparedEvent> {
+  const prepared = prepareEvent(input, PENDING_CASE_NO);
+  if (!prepared.ok) throw new HuyingError('internal', `intake could not file the event: ${prepared.error.code} ${prepared.error.message}`);
+  const ready = withCaseNo(prepared.value, await nextCaseNo(tx, input.now));
+  await writeNewEvent(tx, out, ready);
+  return ready;
+}
+
+/** A unique violation (SQLSTATE 23505), optionally of one constraint, through drizzle's wrapping. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const pgErr = e as { code?: string; constraint?: string; message?: string };
+    if (pgErr.code === '23505') return constraint === undefined || pgErr.constraint === constraint || (pgErr.message ?? '').includes(constraint);
+  }
+  return false;
+}

@@ -1,0 +1,222 @@
+/**
+ * The events store: the real `EventSink` and `EventReader` of the intake port
+ * (src/datacenter/intake/event-sink.ts), and the queries behind the admin read endpoints.
+ *
+ * `createEvent` is one replicated transaction: case number, event row, its first audit entry
+ * (and the `file` entry for sources that need no verification, see intake-policy.ts), and their
+ * change-log version. The near-duplicate search reads open events by report time and the 0.01°
+ * cells covering the search box (index `events_geo_cell_reported_at_idx`), then the exact box.
+ */
+import { and, between, desc, eq, gte, inArray, like, lte, or, sql, type SQL } from 'drizzle-orm';
+import { HuyingError } from '../../core/errors';
+import type { EventRecord, EventSource, ExternalRef } from '../../core/events/types';
+import type { AuditEntry } from '../../core/workflow/event';
+import { OPEN_STATES, type EventStatus } from '../../core/workflow/states';
+import type { DomainConfigService } from '../config/service';
+import type { DuplicateCandidate } from '../intake/duplicates';
+import type { CreatedEvent, EventQuery, EventReader, EventSink, NearQuery } from '../intake/event-sink';
+import type { Db, DbOrTx } from '../store/database';
+import { audit, events, type EventIntakeFacts } from '../store/events-schema';
+import { createEventInTx } from './create';
+import { bboxAround, cellsCovering } from './geo-cell';
+import { filesOnIntake, sourceActor } from './intake-policy';
+import type { WriteReplicated } from './replication';
+import { pgInstant } from './rows';
+
+export interface EventsStoreDeps {
+  db: Db;
+  writeReplicated: WriteReplicated;
+  config: DomainConfigService;
+  clock?: () => Date;
+}
+
+/** Filters of `GET /api/v1/events`. */
+export interface EventFilter {
+  status?: readonly EventStatus[];
+  source?: readonly EventSource[];
+  /** 12-digit town codes */
+  town?: readonly string[];
+  /** taxonomy codes; a code matches its whole branch (04 matches 0401 and 040101) */
+  category?: readonly string[];
+  /** reported at or after */
+  since?: Date;
+  /** reported before */
+  until?: Date;
+  externalSystem?: string;
+  externalId?: string;
+  /** only events whose replication scope is one of these towns (a town-scoped reader) */
+  scopeTowns?: readonly string[];
+  /** only events in this village (a village-scoped reader) */
+  village?: string;
+  /** only events this unit leads or assists (a unit operator) */
+  unit?: string;
+}
+
+export interface EventPage {
+  items: EventRecord[];
+  /** pass as `cursor` for the next page; null on the last */
+  nextCursor: string | null;
+}
+
+export interface EventWithTimeline {
+  event: EventRecord;
+  audit: AuditEntry[];
+  /** what the source told intake beyond the record (appeal type, source clocks, source fields) */
+  intake: EventIntakeFacts;
+  /** when the SLA scheduler looks at it next; null for finished events */
+  nextCheckAt: string | null;
+  /** change-log version of the event row */
+  v: number;
+}
+
+export interface EventsStore extends EventSink, EventReader {
+  /** An event with its audit timeline (oldest first), by id or by case number. */
+  getEventWithTimeline(idOrCaseNo: string, db?: DbOrTx): Promise<EventWithTimeline | null>;
+  /** Newest first (report time, then id), keyset-paged. */
+  queryEvents(filter: EventFilter, page: { limit: number; cursor?: string | null }): Promise<EventPage>;
+}
+
+const OPEN = [...OPEN_STATES] as string[];
+
+const encodeCursor = (reportedAt: string, id: string) => Buffer.from(JSON.stringify([reportedAt, id])).toString('base64url');
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0]))) return [v[0], v[1]];
+  } catch {
+    // fall through
+  }
+  throw new HuyingError('invalid_args', 'unknown cursor', [{ field: 'cursor', message: 'not a cursor this server gave out' }]);
+}
+
+/** `category` matches a code's whole branch: the code itself and every code extending it. */
+function categoryBranch(codes: readonly string[]): SQL | undefined {
+  return or(...codes.map((c) => like(events.category, `${c.replace(/[\\%_]/g, (m) => `\\${m}`)}%`)));
+}
+
+/** Open events within the query's box (cells first, then the exact box) reported in its window; at most 500. */
+export async function openEventsNear(db: DbOrTx, q: NearQuery): Promise<DuplicateCandidate[]> {
+  const box = bboxAround(q.lon, q.lat, q.radiusMetres);
+  const cells = cellsCovering(box);
+  const rows = await db
+    .select({ id: events.id, category: events.category, lon: events.lon, lat: events.lat, reportedAt: events.reportedAt, status: events.status })
+    .from(events)
+    .where(
+      and(
+        cells ? inArray(events.geoCell, cells) : undefined,
+        between(events.reportedAt, q.from.toISOString(), q.to.toISOString()),
+        between(events.lon, box.minLon, box.maxLon),
+        between(events.lat, box.minLat, box.maxLat),
+        inArray(events.status, OPEN),
+      ),
+    )
+    .limit(500);
+  return rows.map((r) => ({
+    eventId: r.id,
+    categoryCode: r.category,
+    location: [r.lon!, r.lat!] as const,
+    reportedAt: pgInstant(r.reportedAt),
+    status: r.status as EventStatus,
+  }));
+}
+
+export function createEventsStore(deps: EventsStoreDeps): EventsStore {
+  const { db } = deps;
+  const clock = deps.clock ?? (() => new Date());
+
+  async function getEventWithTimeline(idOrCaseNo: string, on: DbOrTx = db): Promise<EventWithTimeline | null> {
+    const [row] = await on
+      .select({ doc: events.doc, intake: events.intake, nextCheckAt: events.nextCheckAt, v: events.v })
+      .from(events)
+      .where(or(eq(events.id, idOrCaseNo), eq(events.caseNo, idOrCaseNo)))
+      .limit(1);
+    if (!row) return null;
+    const entries = await on.select({ doc: audit.doc }).from(audit).where(eq(audit.eventId, row.doc.id)).orderBy(audit.seq);
+    return { event: row.doc, audit: entries.map((e) => e.doc), intake: row.intake, nextCheckAt: pgInstant(row.nextCheckAt), v: row.v };
+  }
+
+  return {
+    async createEvent(draft, placement, duplicates): Promise<CreatedEvent> {
+      const ctx = await deps.config.current();
+      const now = clock();
+      const { result: created } = await deps.writeReplicated(db, (tx, out) =>
+        createEventInTx(tx, out, {
+          draft,
+          placement,
+          duplicates,
+          reporter: sourceActor(draft.source, placement.area.districtCode),
+          file: filesOnIntake(draft),
+          now,
+          ctx,
+        }),
+      );
+      return { eventId: created.record.id, caseNo: created.record.caseNo };
+    },
+
+    async findByExternalRef(ref: ExternalRef): Promise<CreatedEvent | null> {
+      const [row] = await db
+        .select({ id: events.id, caseNo: events.caseNo })
+        .from(events)
+        .where(and(eq(events.externalSystem, ref.system), eq(events.externalId, ref.id)));
+      return row ? { eventId: row.id, caseNo: row.caseNo } : null;
+    },
+
+    openEventsNear: (q) => openEventsNear(db, q),
+
+    async getEvent(eventId) {
+      const [row] = await db.select({ doc: events.doc }).from(events).where(eq(events.id, eventId));
+      return row?.doc ?? null;
+    },
+
+    async listEvents(q: EventQuery) {
+      const conds: (SQL | undefined)[] = [];
+      if (q.ids) conds.push(q.ids.length > 0 ? inArray(events.id, [...q.ids]) : sql`false`);
+      if (q.sources) conds.push(q.sources.length > 0 ? inArray(events.source, [...q.sources]) : sql`false`);
+      if (q.categoryCodes) conds.push(q.categoryCodes.length > 0 ? inArray(events.category, [...q.categoryCodes]) : sql`false`);
+      if (q.reportedFrom) conds.push(gte(events.reportedAt, q.reportedFrom.toISOString()));
+      if (q.reportedTo) conds.push(lte(events.reportedAt, q.reportedTo.toISOString()));
+      if (q.open === true) conds.push(inArray(events.status, OPEN));
+      if (q.open === false) conds.push(sql`${events.status} not in (${sql.join(OPEN.map((s) => sql`${s}`), sql`, `)})`);
+      const rows = await db
+        .select({ doc: events.doc })
+        .from(events)
+        .where(and(...conds))
+        .orderBy(desc(events.reportedAt), desc(events.id))
+        .limit(q.limit);
+      return rows.map((r) => r.doc);
+    },
+
+    getEventWithTimeline,
+
+    async queryEvents(f, page) {
+      const limit = Math.min(Math.max(page.limit, 1), 500);
+      const conds: (SQL | undefined)[] = [];
+      if (f.status?.length) conds.push(inArray(events.status, [...f.status]));
+      if (f.source?.length) conds.push(inArray(events.source, [...f.source]));
+      if (f.town?.length) conds.push(inArray(events.town, [...f.town]));
+      if (f.category?.length) conds.push(categoryBranch(f.category));
+      if (f.since) conds.push(gte(events.reportedAt, f.since.toISOString()));
+      if (f.until) conds.push(sql`${events.reportedAt} < ${f.until.toISOString()}`);
+      if (f.externalSystem) conds.push(eq(events.externalSystem, f.externalSystem));
+      if (f.externalId) conds.push(eq(events.externalId, f.externalId));
+      if (f.scopeTowns) conds.push(f.scopeTowns.length > 0 ? inArray(events.scope, [...f.scopeTowns]) : sql`false`);
+      if (f.village) conds.push(eq(events.village, f.village));
+      if (f.unit) {
+        conds.push(or(eq(events.leadUnit, f.unit), sql`${events.doc} -> 'workflow' -> 'assistingUnitIds' ? ${f.unit}`));
+      }
+      if (page.cursor) {
+        const [at, id] = decodeCursor(page.cursor);
+        conds.push(sql`(${events.reportedAt}, ${events.id}) < (${at}::timestamptz, ${id})`);
+      }
+      const rows = await db
+        .select({ doc: events.doc, reportedAt: events.reportedAt, id: events.id })
+        .from(events)
+        .where(and(...conds))
+        .orderBy(desc(events.reportedAt), desc(events.id))
+        .limit(limit + 1);
+      const items = rows.slice(0, limit);
+      const last = items.at(-1);
+      return { items: items.map((r) => r.doc), nextCursor: rows.length > limit && last ? encodeCursor(pgInstant(last.reportedAt), last.id) : null };
+    },
+  };
+}

@@ -1,0 +1,265 @@
+/**
+ * The events store on PGlite and PostgreSQL: migrations 0002 (events) and 0003 (the audit trail
+ * made append-only by the database itself), the real EventSink behind intake (event row, first
+ * audit entries and change-log version in one transaction; reported vs filed per source; case
+ * numbers per local day; external references never twice; near-duplicates by time and cell),
+ * and the read endpoints with their filters, paging and scope.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventRecord } from '../../../src/core/events/types';
+import { AuditEntry } from '../../../src/core/workflow/event';
+import type { Actor } from '../../../src/core/workflow/roles';
+import { registerEventRoutes } from '../../../src/datacenter/events/routes';
+import { installErrorHandling } from '../../../src/datacenter/http/errors';
+import { actors, expectCreated, GRID_A, GRID_B, hotlineOrder, openHarness, patrolReport, TOWN_A, type Harness } from './events-fixtures';
+import { forEachBackend } from './backends';
+
+/** runs raw SQL expecting PostgreSQL to refuse it; returns the SQLSTATE */
+async function refusedWith(h: Harness, statement: ReturnType<typeof sql>): Promise<string> {
+  try {
+    await h.store.db.execute(statement);
+  } catch (err) {
+    const e = err as { code?: string; cause?: { code?: string } };
+    return e.cause?.code ?? e.code ?? 'unknown';
+  }
+  throw new Error('the statement was not refused');
+}
+
+forEachBackend('events store', (backend) => {
+  let h: Harness;
+  let app: FastifyInstance;
+  let as: Actor | null = null;
+
+  beforeAll(async () => {
+    h = await openHarness(backend);
+    app = Fastify({ logger: false });
+    installErrorHandling(app);
+    registerEventRoutes(app, { store: h.events, actorOf: () => as });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const get = async (url: string, who: Actor | null = null) => {
+    as = who;
+    const res = await app.inject({ method: 'GET', url });
+    return { status: res.statusCode, body: res.json() };
+  };
+
+  describe('intake creates events through the change log', () => {
+    it('a 12345 complaint starts reported, with one audit entry by the source system, all in one version', async () => {
+      const { eventId, caseNo } = expectCreated(await h.submit('hotline_12345', hotlineOrder('GZ-0001')));
+      expect(caseNo).toBe('HD202511260001');
+      const found = (await h.events.getEventWithTimeline(eventId))!;
+      expect(found.event.workflow.status).toBe('reported');
+      expect(found.event.workflow.version).toBe(1);
+      expect(found.event.workflow.area).toEqual({ districtCode: '440114', townCode: GRID_A.townCode, villageCode: GRID_A.villageCode, gridCode: GRID_A.code });
+      expect(found.audit).toHaveLength(1);
+      expect(AuditEntry.parse(found.audit[0])).toMatchObject({ seq: 1, command: 'report', from: 'reported', to: 'reported', actorId: 'source:hotline_12345', role: 'intake_agent' });
+      expect(found.intake).toMatchObject({ appealType: 'complaint', placement: 'point' });
+      expect(found.intake.sourceClocks).toHaveLength(1);
+
+      // the row's columns are the document's fields
+      const [row] = await h.rows<Record<string, unknown>>(sql`select status, source, category, town, village, grid, urgency, scope, external_system, external_id, v from events where id = ${eventId}`);
+      expect(row).toMatchObject({ status: 'reported', source: 'hotline_12345', category: '0702', town: GRID_A.townCode, scope: GRID_A.townCode, grid: GRID_A.code, urgency: 'normal', external_system: '12345', external_id: 'GZ-0001' });
+
+      // event and audit rows were logged under one version, in the event's town scope
+      const logged = await h.rows<{ v: string; table_name: string; key: string; scope: string | null }>(
+        sql`select v, table_name, key, scope from change_log where key in (${eventId}, ${`${eventId}:1`}) order by table_name`,
+      );
+      expect(logged.map((l) => [l.table_name, l.key, l.scope])).toEqual([
+        ['audit', `${eventId}:1`, GRID_A.townCode],
+        ['events', eventId, GRID_A.townCode],
+      ]);
+      expect(Number(logged[0]!.v)).toBe(Number(row!.v));
+      const [synced] = await h.rows<{ row: EventRecord }>(sql`select row from sync_rows where table_name = 'events' and key = ${eventId}`);
+      expect(synced!.row).toEqual(found.event);
+    });
+
+    it('a grid-worker report and a 数字城管 case are filed at once (report + file by the source); an AI alarm waits for verification', async () => {
+      const patrol = expectCreated(await h.submit('grid_patrol', patrolReport('GP-0001')));
+      const p = (await h.events.getEventWithTimeline(patrol.eventId))!;
+      expect(p.event.workflow.status).toBe('filed');
+      expect(p.event.workflow.categoryCode).toBe('040101');
+      expect(p.audit.map((a) => [a.seq, a.command, a.from, a.to, a.actorId])).toEqual([
+        [1, 'report', 'reported', 'reported', 'source:grid_patrol'],
+        [2, 'file', 'reported', 'filed', 'source:grid_patrol'],
+      ]);
+      expect(p.event.workflow.version).toBe(2);
+
+      const base = { minorClass: '道路不洁', description: '泥沙', location: { lon: GRID_A.labelPoint[0], lat: GRID_A.labelPoint[1] }, reportedAt: '2025-11-26 09:00:00' };
+      const szcg = expectCreated(await h.submit('urban_management', { ...base, caseNo: 'SZCG-1' }));
+      const ai = expectCreated(await h.submit('urban_management', { ...base, caseNo: 'SZCG-2', aiAlarm: true, cameraId: 'CAM-7' }));
+      expect((await h.events.getEvent(szcg.eventId))!.workflow.status).toBe('filed');
+      expect((await h.events.getEvent(ai.eventId))!.workflow.status).toBe('reported');
+    });
+
+    it('case numbers count per local day (UTC+8): the sequence restarts after midnight China time', async () => {
+      const before = expectCreated(await h.submit('hotline_12345', hotlineOrder('GZ-0002')));
+      expect(before.caseNo).toMatch(/^HD20251126\d{4}$/);
+      const saved = h.now;
+      h.now = new Date('2025-11-26T16:00:00.000Z'); // 2025-11-27 00:00 CST
+      try {
+        const next = expectCreated(await h.submit('hotline_12345', hotlineOrder('GZ-0003', GRID_A, { acceptedAt: '2025-11-27 00:00:00' })));
+        expect(next.caseNo).toBe('HD202511270001');
+      } finally {
+        h.now = saved;
+      }
+    });
+
+    it('an external reference is entered once: a retry gets the same event, and the database refuses a second row', async () => {
+      const again = await h.submit('hotline_12345', hotlineOrder('GZ-0001'));
+      expect(again.kind).toBe('duplicate');
+      const first = await h.events.findByExternalRef({ system: '12345', id: 'GZ-0001' });
+      expect(again).toMatchObject({ eventId: first!.eventId, caseNo: 'HD202511260001' });
+      expect(await h.events.findByExternalRef({ system: '12345', id: 'nope' })).toBeNull();
+
+      // bypassing intake's claim: the events store's unique index still refuses it, and nothing is half-written
+      const ref = await h.reference();
+      const before = await h.rows<{ n: number }>(sql`select count(*)::int as n from events`);
+      const draft = (await import('../../../src/datacenter/intake/sources/index')).adaptIntake(
+        'hotline_12345',
+        hotlineOrder('GZ-0001'),
+        (await import('../../../src/datacenter/intake/sources/index')).createIntakeContext({ now: h.now }),
+      );
+      if (!draft.ok) throw new Error('draft');
+      const placement = (await import('../../../src/datacenter/intake/service')).placeDraft(draft.value, ref);
+      await expect(h.events.createEvent(draft.value, placement, [])).rejects.toMatchObject({ code: 'conflict' });
+      expect(await h.rows<{ n: number }>(sql`select count(*)::int as n from events`)).toEqual(before);
+    });
+
+    it('suggests open events of the same category nearby as duplicates; finished ones are not suggested', async () => {
+      const a = expectCreated(await h.submit('hotline_12345', hotlineOrder('GZ-DUP-1', GRID_B)));
+      const outcome = await h.submit('hotline_12345', hotlineOrder('GZ-DUP-2', GRID_B, { acceptedAt: '2025-11-26 09:40:00' }));
+      if (outcome.kind !== 'created') throw new Error('not created');
+      expect(outcome.duplicateCandidates.map((d) => d.eventId)).toEqual([a.eventId]);
+      expect((await h.events.getEvent(outcome.eventId))!.duplicateCandidates).toEqual([a.eventId]);
+
+      // elsewhere or another category: nothing
+      const far = await h.submit('hotline_12345', hotlineOrder('GZ-DUP-3', GRID_A, { classification: '噪声扰民' }));
+      if (far.kind !== 'created') throw new Error('not created');
+      expect(far.duplicateCandidates.map((d) => d.eventId)).not.toContain(a.eventId);
+
+      const r1 = await h.command(a.eventId, { type: 'reject', reason: '不属实' }, actors.desk);
+      expect(r1.ok).toBe(true);
+      const r2 = await h.command(outcome.eventId, { type: 'reject', reason: '不属实' }, actors.desk);
+      expect(r2.ok).toBe(true);
+      const later = await h.submit('hotline_12345', hotlineOrder('GZ-DUP-4', GRID_B, { acceptedAt: '2025-11-26 09:50:00' }));
+      if (later.kind !== 'created') throw new Error('not created');
+      expect(later.duplicateCandidates).toEqual([]);
+      const near = await h.events.openEventsNear({ lon: GRID_B.labelPoint[0], lat: GRID_B.labelPoint[1], radiusMetres: 50, from: new Date('2025-11-25T00:00:00Z'), to: new Date('2025-11-27T00:00:00Z') });
+      expect(near.map((n) => n.eventId)).toEqual([later.eventId]);
+    });
+  });
+
+  describe('the audit trail is append-only in the database', () => {
+    it('raw UPDATE, DELETE and TRUNCATE are refused, also with triggers switched to replica mode', async () => {
+      const [{ n }] = (await h.rows<{ n: number }>(sql`select count(*)::int as n from audit`)) as [{ n: number }];
+      expect(n).toBeGreaterThan(0);
+      expect(await refusedWith(h, sql`update audit set command = 'forged'`)).toBe('HY001');
+      expect(await refusedWith(h, sql`update audit set doc = jsonb_set(doc, '{reason}', '"forged"') where seq = 1`)).toBe('HY001');
+      expect(await refusedWith(h, sql`delete from audit where seq = 1`)).toBe('HY001');
+      expect(await refusedWith(h, sql`truncate audit`)).toBe('HY001');
+      expect(await refusedWith(h, sql`truncate audit, events cascade`)).toBe('HY001');
+      // session_replication_role = replica silences ordinary triggers, not ENABLE ALWAYS ones
+      await h.store.db.transaction(async (tx) => {
+        await tx.execute(sql`set local session_replication_role = replica`);
+        let code = 'none';
+        try {
+          await tx.execute(sql`savepoint s`);
+          await tx.execute(sql`delete from audit`);
+        } catch (err) {
+          code = (err as { cause?: { code?: string }; code?: string }).cause?.code ?? (err as { code?: string }).code ?? 'unknown';
+          await tx.execute(sql`rollback to savepoint s`);
+        }
+        expect(code).toBe('HY001');
+      });
+      expect(await h.rows<{ n: number }>(sql`select count(*)::int as n from audit`)).toEqual([{ n }]);
+      // appending still works, and an event cannot be deleted from under its trail
+      expect(await refusedWith(h, sql`delete from events`)).toBe('23503');
+    });
+
+    it('events refuse a status outside the workflow and a half external reference', async () => {
+      expect(await refusedWith(h, sql`update events set status = 'lost'`)).toBe('23514');
+      expect(await refusedWith(h, sql`update events set external_id = null where external_system is not null`)).toBe('23514');
+    });
+  });
+
+  describe('GET /api/v1/events and /api/v1/events/:id', () => {
+    it('filters by status, source, town, category branch, report time and external reference', async () => {
+      const all = await get('/api/v1/events?limit=500');
+      expect(all.status).toBe(200);
+      const items = all.body.value.items as EventRecord[];
+      expect(items.length).toBeGreaterThanOrEqual(10);
+      // newest first
+      const times = items.map((e) => Date.parse(e.workflow.reportedAt));
+      expect([...times].sort((a, b) => b - a)).toEqual(times);
+
+      const filed = (await get('/api/v1/events?status=filed&limit=500')).body.value.items as EventRecord[];
+      expect(filed.length).toBeGreaterThan(0);
+      expect(filed.every((e) => e.workflow.status === 'filed')).toBe(true);
+
+      const two = (await get('/api/v1/events?source=grid_patrol,urban_management')).body.value.items as EventRecord[];
+      expect(new Set(two.map((e) => e.source))).toEqual(new Set(['grid_patrol', 'urban_management']));
+
+      const townB = (await get(`/api/v1/events?town=${GRID_B.townCode}`)).body.value.items as EventRecord[];
+      expect(townB.length).toBeGreaterThan(0);
+      expect(townB.every((e) => e.workflow.area.townCode === GRID_B.townCode)).toBe(true);
+
+      const branch = (await get('/api/v1/events?category=04')).body.value.items as EventRecord[];
+      expect(branch.length).toBeGreaterThan(0);
+      expect(branch.every((e) => e.workflow.categoryCode!.startsWith('04'))).toBe(true);
+
+      const ref = (await get('/api/v1/events?externalSystem=12345&externalId=GZ-0001')).body.value.items as EventRecord[];
+      expect(ref.map((e) => e.caseNo)).toEqual(['HD202511260001']);
+
+      const nextDay = (await get('/api/v1/events?since=2025-11-27')).body.value.items as EventRecord[];
+      expect(nextDay.map((e) => e.externalRef?.id)).toEqual(['GZ-0003']);
+      const untilDay = (await get('/api/v1/events?until=2025-11-27&limit=500')).body.value.items as EventRecord[];
+      expect(untilDay.length).toBe(items.length - 1);
+    });
+
+    it('pages with a cursor without gaps or repeats', async () => {
+      const all = (await get('/api/v1/events?limit=500')).body.value.items as EventRecord[];
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { status: number; body: { value: { items: EventRecord[]; nextCursor: string | null } } } = await get(`/api/v1/events?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.status).toBe(200);
+        seen.push(...page.body.value.items.map((e) => e.id));
+        cursor = page.body.value.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(all.map((e) => e.id));
+    });
+
+    it('answers one event with its audit timeline, by id or case number', async () => {
+      const id = (await h.events.findByExternalRef({ system: 'grid-app', id: 'GP-0001' }))!.eventId;
+      const byId = await get(`/api/v1/events/${id}`);
+      expect(byId.status).toBe(200);
+      expect(byId.body.value.event.id).toBe(id);
+      expect(byId.body.value.audit.map((a: { command: string }) => a.command)).toEqual(['report', 'file']);
+      const byCase = await get(`/api/v1/events/${byId.body.value.event.caseNo}`);
+      expect(byCase.body.value.event.id).toBe(id);
+      expect((await get('/api/v1/events/no-such-event')).status).toBe(404);
+    });
+
+    it('limits a town officer to their town, and refuses bad filters with the field named', async () => {
+      const mine = (await get('/api/v1/events?limit=500', actors.townA)).body.value.items as EventRecord[];
+      expect(mine.length).toBeGreaterThan(0);
+      expect(mine.every((e) => e.workflow.area.townCode === TOWN_A)).toBe(true);
+      const other = (await get(`/api/v1/events?town=${GRID_B.townCode}`, actors.townA)).body.value.items;
+      expect(other).toEqual([]);
+      const foreign = (await get(`/api/v1/events?town=${GRID_B.townCode}`)).body.value.items[0] as EventRecord;
+      expect((await get(`/api/v1/events/${foreign.id}`, actors.townA)).status).toBe(403);
+
+      const bad = await get('/api/v1/events?status=lost&since=yesterday&limit=0');
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.code).toBe('invalid_args');
+      expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['limit', 'since', 'status.0']);
+      expect((await get('/api/v1/events?cursor=bogus')).status).toBe(400);
+    });
+  });
+});

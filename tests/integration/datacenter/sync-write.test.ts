@@ -1,0 +1,241 @@
+/**
+ * The write primitive and the log, on PGlite and PostgreSQL: versions are
+ * dense and in commit order even with concurrent writers (a reader never sees
+ * a version whose predecessors could still appear), a failed write gives its
+ * version back, reports collapse per row and carry the row's previous scope,
+ * the demo seed replicates as one version with the scopes the feed filters on,
+ * the hub follows versions written elsewhere, and retention raises the floor.
+ */
+import { sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HuyingError } from '../../../src/core';
+import { generateDemoDistrict } from '../../../src/datacenter/demo';
+import { loadAreas, loadGrids, loadUnits } from '../../../src/datacenter/reference/read';
+import { ensureReferenceReplicated, gridKey, referenceDataFromDemo, seedReferenceData } from '../../../src/datacenter/reference/seed';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { type DataCenterDb, type Db } from '../../../src/datacenter/store/database';
+import { schema } from '../../../src/datacenter/store/schema';
+import { rowsOf } from '../../../src/datacenter/store/migration';
+import { SyncHub } from '../../../src/datacenter/sync/hub';
+import { computeChecksum, pruneChangeLog, readSyncHead } from '../../../src/datacenter/sync/state';
+import { writeReplicated } from '../../../src/datacenter/sync/write';
+import { forEachBackend } from './backends';
+import { DISTRICT, T1, T2 } from './sync-client';
+
+async function q<T>(db: Db, query: ReturnType<typeof sql>): Promise<T[]> {
+  return rowsOf<T>(await db.execute(query));
+}
+
+async function logOf(db: Db, v: number) {
+  return q<{ seq: number; table_name: string; key: string; op: string; scope: string | null; prev_scope: string | null; moved: boolean }>(
+    db,
+    sql`select seq, table_name, key, op, scope, prev_scope, moved from change_log where v = ${v} order by seq`,
+  );
+}
+
+async function replicated(db: Db, table: string, key: string) {
+  const [r] = await q<{ scope: string | null; v: string | number; row: unknown }>(db, sql`select scope, v, row from sync_rows where table_name = ${table} and key = ${key}`);
+  return r ? { scope: r.scope, v: Number(r.v), row: r.row } : null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let demoData: ReturnType<typeof referenceDataFromDemo> | null = null;
+/** drawn once for both engines (it takes a second or two) */
+const demo = () => (demoData ??= referenceDataFromDemo(generateDemoDistrict()));
+
+forEachBackend('sync write primitive', (backend) => {
+  let store: DataCenterDb;
+  let db: Db;
+
+  beforeAll(async () => {
+    store = await backend.fresh();
+    db = store.db;
+  });
+
+  it('takes dense versions from 1 and returns fn’s result', async () => {
+    expect((await readSyncHead(db)).v).toBe(0);
+    const a = await writeReplicated(db, async (_tx, out) => {
+      out.upsert('events', 'e1', T1, { id: 'e1', n: 1 });
+      return 'first';
+    });
+    expect(a).toEqual({ result: 'first', v: 1 });
+    const b = await writeReplicated(db, async () => 'nothing reported');
+    expect(b.v).toBe(2);
+    expect(await logOf(db, 2)).toEqual([]);
+    expect(await replicated(db, 'events', 'e1')).toEqual({ scope: T1, v: 1, row: { id: 'e1', n: 1 } });
+  });
+
+  it('a failed write rolls back with its version: the next writer gets the same number', async () => {
+    await expect(
+      writeReplicated(db, async (_tx, out) => {
+        out.upsert('events', 'e-lost', T1, { id: 'e-lost' });
+        throw new HuyingError('conflict', 'no');
+      }),
+    ).rejects.toThrow('no');
+    await expect(
+      writeReplicated(db, async (tx, out) => {
+        out.upsert('events', 'e-bad', T1, { id: 'e-bad' });
+        await tx.execute(sql`select 1/0`);
+      }),
+    ).rejects.toThrow();
+    expect((await readSyncHead(db)).v).toBe(2);
+    expect(await replicated(db, 'events', 'e-lost')).toBeNull();
+    const c = await writeReplicated(db, async (_tx, out) => out.upsert('events', 'e2', T2, { id: 'e2' }));
+    expect(c.v).toBe(3);
+  });
+
+  it('collapses reports per row, records moves between scopes, and drops deletes of unknown rows', async () => {
+    const { v } = await writeReplicated(db, async (_tx, out) => {
+      out.upsert('events', 'e1', T1, { id: 'e1', n: 2 });
+      out.upsert('events', 'e1', T2, { id: 'e1', n: 3 }); // moved T1 → T2, last report wins
+      out.upsert('events', 'e3', null, { id: 'e3' }); // new, district-wide
+      out.delete('events', 'never-there');
+      out.delete('events', 'e2');
+      out.upsert('units', 'u1', null, { id: 'u1' });
+    });
+    expect(await logOf(db, v)).toEqual([
+      { seq: 0, table_name: 'events', key: 'e1', op: 'upsert', scope: T2, prev_scope: T1, moved: true },
+      { seq: 1, table_name: 'events', key: 'e3', op: 'upsert', scope: null, prev_scope: null, moved: false },
+      { seq: 2, table_name: 'events', key: 'e2', op: 'delete', scope: T2, prev_scope: T2, moved: false },
+      { seq: 3, table_name: 'units', key: 'u1', op: 'upsert', scope: null, prev_scope: null, moved: false },
+    ]);
+    expect(await replicated(db, 'events', 'e1')).toEqual({ scope: T2, v, row: { id: 'e1', n: 3 } });
+    expect(await replicated(db, 'events', 'e2')).toBeNull();
+    // a district-wide row becoming district-only is a move too (town clients must drop it)
+    const w = await writeReplicated(db, async (_tx, out) => out.upsert('events', 'e3', DISTRICT, { id: 'e3' }));
+    expect(await logOf(db, w.v)).toEqual([{ seq: 0, table_name: 'events', key: 'e3', op: 'upsert', scope: DISTRICT, prev_scope: null, moved: true }]);
+  });
+
+  it('refuses reports that could not replicate', async () => {
+    await expect(writeReplicated(db, async (_tx, out) => out.upsert('events', 'x', 'town-1', {}))).rejects.toThrow(/scope/);
+    await expect(writeReplicated(db, async (_tx, out) => out.upsert('nope' as 'events', 'x', null, {}))).rejects.toThrow(/unknown replicated table/);
+    await expect(writeReplicated(db, async (_tx, out) => out.upsert('events', 'x', null, 'text'))).rejects.toThrow(/JSON object/);
+  });
+
+  it('keeps v order = commit order under concurrent writers: a reader never sees a gap that fills later', async () => {
+    const base = (await readSyncHead(db)).v;
+    const baseOps = Number((await q<{ n: number }>(db, sql`select count(*)::int as n from change_log`))[0]!.n);
+    const writers = 60;
+    let done = false;
+    const violations: string[] = [];
+    let reads = 0;
+    const reader = (async () => {
+      while (!done) {
+        const head = (await readSyncHead(db)).v;
+        // every version after `base` writes exactly one op, so the log below a visible head is complete
+        const [r] = await q<{ n: number }>(db, sql`select count(*)::int as n from change_log where v <= ${head}`);
+        if (r!.n !== baseOps + (head - base)) violations.push(`head ${head}: ${r!.n - baseOps} ops of ${head - base} versions visible`);
+        reads++;
+        await sleep(0);
+      }
+    })();
+    const results = await Promise.all(
+      Array.from({ length: writers }, (_, i) =>
+        writeReplicated(db, async (tx, out) => {
+          // hold the version a while, with other writers queued behind it
+          await tx.execute(sql`select pg_sleep(${(i % 5) / 1000})`);
+          out.upsert('events', `c${i}`, i % 2 ? T1 : T2, { id: `c${i}` });
+          return i;
+        }),
+      ),
+    );
+    done = true;
+    await reader;
+    expect(violations).toEqual([]);
+    expect(reads).toBeGreaterThan(0);
+    expect(results.map((r) => r.v).sort((a, b) => a - b)).toEqual(Array.from({ length: writers }, (_, i) => base + 1 + i));
+    expect((await readSyncHead(db)).v).toBe(base + writers);
+  });
+
+  it('the hub follows versions it was not told about (another process) after a grace period', async () => {
+    const hub = await SyncHub.start(db, { pollMs: 30, gapGraceMs: 20, retentionMs: null });
+    try {
+      const start = hub.head;
+      // a second drizzle object on the same connection has its own notifier: to this hub, its writes come from elsewhere
+      const client = (db as unknown as { $client: never }).$client;
+      const other: Db = backend.kind === 'pglite' ? drizzlePglite({ client, schema }) : drizzleNodePg({ client, schema });
+      const { v } = await writeReplicated(other, async (_tx, out) => out.upsert('events', 'ext', T1, { id: 'ext' }));
+      const deadline = Date.now() + 3000;
+      while (hub.head < v && Date.now() < deadline) await sleep(10);
+      expect(hub.head).toBe(v);
+      expect(v).toBe(start + 1);
+      // and the versions it missed are not served from memory
+      expect(hub.versions(start, v)).toBeNull();
+    } finally {
+      hub.stop();
+    }
+  });
+
+  it('retention raises the floor and removes the ops below it', async () => {
+    const head = await readSyncHead(db);
+    const r = await pruneChangeLog(db, { throughV: head.v - 2 });
+    expect(r.prunedThrough).toBe(head.v - 2);
+    expect(r.deletedOps).toBeGreaterThan(0);
+    expect((await readSyncHead(db)).prunedThrough).toBe(head.v - 2);
+    const [left] = await q<{ n: number }>(db, sql`select count(*)::int as n from change_log where v <= ${head.v - 2}`);
+    expect(left!.n).toBe(0);
+    // never lowered; a window that keeps everything changes nothing
+    expect((await pruneChangeLog(db, { throughV: 1 })).prunedThrough).toBe(head.v - 2);
+    expect((await pruneChangeLog(db, { olderThan: new Date(Date.now() - 3600_000) })).deletedOps).toBe(0);
+  });
+
+  describe('reference data', () => {
+    it('the demo seed is ONE replicated version with the feed’s scopes, documents equal to the reference routes', async () => {
+      const fresh = await backend.fresh();
+      const data = demo();
+      const outcome = await seedReferenceData(fresh.db, data, 'demo:test');
+      expect(outcome.seeded).toBe(true);
+      const head = await readSyncHead(fresh.db);
+      expect(head.v).toBe(1);
+      const counts = await q<{ table_name: string; scope: string | null; n: number }>(
+        fresh.db,
+        sql`select table_name, scope, count(*)::int as n from sync_rows group by 1, 2 order by 1, 2 nulls first`,
+      );
+      const total = (t: string) => counts.filter((c) => c.table_name === t).reduce((n, c) => n + c.n, 0);
+      expect({ areas: total('areas'), grids: total('grids'), units: total('units'), workers: total('workers') }).toEqual({
+        areas: 263,
+        grids: 1401,
+        units: 290,
+        workers: data.workers.length,
+      });
+      // the district and its 10 towns are district-wide, villages belong to their town; units district-wide
+      expect(counts.find((c) => c.table_name === 'areas' && c.scope === null)?.n).toBe(11);
+      expect(counts.filter((c) => c.table_name === 'units').map((c) => c.scope)).toEqual([null]);
+      expect(counts.filter((c) => c.table_name === 'grids').every((c) => c.scope !== null && c.scope.endsWith('000'))).toBe(true);
+
+      const areas = await loadAreas(fresh.db);
+      const village = areas.find((a) => a.level === 'village')!;
+      expect(await replicated(fresh.db, 'areas', village.code)).toEqual({ scope: village.parentCode, v: 1, row: village });
+      const grid = (await loadGrids(fresh.db))[0]!;
+      expect(await replicated(fresh.db, 'grids', gridKey(grid.code, grid.validFrom))).toEqual({ scope: grid.townCode, v: 1, row: grid });
+      const unit = (await loadUnits(fresh.db))[0]!;
+      expect((await replicated(fresh.db, 'units', unit.id))?.row).toEqual(unit);
+      // the domain tables carry the same version and scope
+      const [mismatch] = await q<{ n: number }>(
+        fresh.db,
+        sql`select count(*)::int as n from areas a join sync_rows s on s.table_name = 'areas' and s.key = a.code
+            where a.v <> s.v or a.scope is distinct from s.scope`,
+      );
+      expect(mismatch!.n).toBe(0);
+      const [stamped] = await q<{ n: number }>(
+        fresh.db,
+        sql`select (select count(*) from grids where v = 1) + (select count(*) from units where v = 1) + (select count(*) from grid_workers where v = 1 and scope is not null) as n`,
+      );
+      expect(Number(stamped!.n)).toBe(1401 + 290 + data.workers.length);
+      // a town's checksum: its own rows plus the district-wide ones
+      const town = await computeChecksum(fresh.db, T1);
+      expect(town.tables.units).toEqual({ count: 290, sumV: 290 });
+      expect(town.tables.grids!.count).toBe(counts.find((c) => c.table_name === 'grids' && c.scope === T1)?.n);
+
+      // a database seeded before the feed existed gets its documents published once
+      await fresh.db.execute(sql`delete from sync_rows`);
+      await fresh.db.execute(sql`delete from change_log`);
+      expect(await ensureReferenceReplicated(fresh.db)).toBe(true);
+      expect(await ensureReferenceReplicated(fresh.db)).toBe(false);
+      expect((await readSyncHead(fresh.db)).v).toBe(2);
+      expect((await computeChecksum(fresh.db, 'district')).tables.grids).toEqual({ count: 1401, sumV: 2 * 1401 });
+    });
+  });
+});

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEvent, type EventsChanged } from '../../../src/core/index';
 import { startFakeFeed, type FakeFeedServer } from './fake-feed-server';
-import { auditOf, eventChange, makeEvent, referenceChanges, replicaRows, serviceOn, sorted, tempDir, TOWN_A, TOWN_B } from './feed-fixtures';
+import { auditOf, eventChange, makeEvent, referenceChanges, replicaRows, serviceOn, sorted, tempDir, TOWN_A, TOWN_B, type Harness } from './feed-fixtures';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -82,5 +82,154 @@ describe('sync client', () => {
     await expect.poll(() => h.svc.syncStatus().cursor?.v).toBe(3);
     expect(h.svc.replica.sqlite.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
     expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf(TOWN_A)));
+  });
+});
+
+describe('sync client faults', () => {
+  const cursorOf = (h: Harness) =>
+    h.svc.replica.sqlite.prepare('SELECT epoch, v FROM sync_state').get() as { epoch: string; v: number };
+
+  it('refuses a malformed batch with a logged error, leaves the replica untouched, and resumes from its cursor', async () => {
+    const f = await feed();
+    f.commit([eventChange(makeEvent('e1'))]);
+    const h = await serviceOn(f, tempDir(cleanups), cleanups);
+    expect(await h.svc.syncNow()).toBe('live');
+    const before = sorted(replicaRows(h.svc));
+
+    const broken = makeEvent('e2') as unknown as Record<string, unknown>;
+    delete broken.title;
+    const cases = [
+      'not json {',
+      JSON.stringify({ t: 'batch', from: { epoch: 'epoch-1', v: 2 }, ops: [{ table: 'events', op: 'upsert', key: 'e2', v: 3 }], checkpoint: { epoch: 'epoch-1', v: 3 }, acks: [] }),
+      JSON.stringify({ t: 'batch', from: { epoch: 'epoch-1', v: 2 }, ops: [{ table: 'events', op: 'upsert', key: 'e2', v: 3, row: broken }], checkpoint: { epoch: 'epoch-1', v: 3 }, acks: [] }),
+      JSON.stringify({ t: 'batch', from: { epoch: 'epoch-1', v: 2 }, ops: [{ table: 'nope', op: 'upsert', key: 'x', v: 3, row: {} }], checkpoint: { epoch: 'epoch-1', v: 3 }, acks: [] }),
+      // an op version outside (from, checkpoint]
+      JSON.stringify({ t: 'batch', from: { epoch: 'epoch-1', v: 2 }, ops: [{ table: 'events', op: 'upsert', key: 'e3', v: 9, row: makeEvent('e3') }], checkpoint: { epoch: 'epoch-1', v: 3 }, acks: [] }),
+      // a good op followed by a bad one: all or nothing
+      JSON.stringify({
+        t: 'batch',
+        from: { epoch: 'epoch-1', v: 2 },
+        ops: [
+          { table: 'events', op: 'upsert', key: 'e3', v: 3, row: makeEvent('e3') },
+          { table: 'events', op: 'upsert', key: 'e4', v: 3, row: makeEvent('e5') },
+        ],
+        checkpoint: { epoch: 'epoch-1', v: 3 },
+        acks: [],
+      }),
+    ];
+    for (const raw of cases) {
+      const errorsBefore = h.log.entries.filter((e) => e.level === 'error').length;
+      f.sendRaw(raw);
+      await expect.poll(() => h.log.entries.filter((e) => e.level === 'error').length).toBe(errorsBefore + 1);
+      expect(h.log.entries.filter((e) => e.level === 'error').at(-1)!.msg).toMatch(/refused malformed data/);
+      expect(sorted(replicaRows(h.svc))).toEqual(before);
+      expect(cursorOf(h)).toEqual({ epoch: 'epoch-1', v: 2 });
+      await expect.poll(() => h.svc.syncStatus().state).toBe('live'); // reconnected from the cursor
+    }
+    expect(f.hits.get('/api/v1/sync/snapshot')).toBe(1);
+    f.commit([eventChange(makeEvent('e6'))]);
+    await expect.poll(() => cursorOf(h).v).toBe(3);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+  });
+
+  it('refuses a batch that does not start at the cursor, and skips one it already holds', async () => {
+    const f = await feed();
+    const h = await serviceOn(f, tempDir(cleanups), cleanups);
+    expect(await h.svc.syncNow()).toBe('live');
+    f.paused = true;
+    f.commit([eventChange(makeEvent('e1'))]); // v2, not sent
+    const v3 = makeEvent('e2');
+    // a batch after a gap (from v2, the replica is at v1)
+    f.sendFrame({ t: 'batch', from: { epoch: 'epoch-1', v: 2 }, ops: [{ table: 'events', op: 'upsert', key: 'e2', v: 3, row: v3 }], checkpoint: { epoch: 'epoch-1', v: 3 }, acks: [] });
+    await expect.poll(() => h.log.entries.some((e) => e.level === 'warn' && /does not start at the cursor/.test(e.msg))).toBe(true);
+    expect(cursorOf(h).v).toBe(1);
+    expect(h.svc.replica.sqlite.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
+    f.release();
+    await expect.poll(() => cursorOf(h).v).toBe(2);
+    // a replay of a batch the replica holds changes nothing
+    f.sendFrame({ t: 'batch', from: { epoch: 'epoch-1', v: 1 }, ops: [{ table: 'events', op: 'delete', key: 'e1', v: 2 }], checkpoint: { epoch: 'epoch-1', v: 2 }, acks: [] });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.svc.replica.sqlite.prepare('SELECT key FROM events').pluck().all()).toEqual(['e1']);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+  });
+
+  it('re-snapshots by itself on a new epoch (restored backup), a pruned log (409) and a must_refetch frame', async () => {
+    const f = await feed();
+    const h = await serviceOn(f, tempDir(cleanups), cleanups);
+    expect(await h.svc.syncNow()).toBe('live');
+    expect(f.hits.get('/api/v1/sync/snapshot')).toBe(1);
+
+    f.commit([eventChange(makeEvent('e1'))]);
+    f.newEpoch('epoch-2'); // drops the live clients; the reconnect gets 409
+    f.commit([eventChange(makeEvent('e2'))]);
+    await expect.poll(() => h.svc.syncStatus().cursor?.epoch, { timeout: 5000 }).toBe('epoch-2');
+    await expect.poll(() => h.svc.syncStatus().state).toBe('live');
+    expect(f.hits.get('/api/v1/sync/snapshot')).toBe(2);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+
+    f.dropLiveClients();
+    f.commit([eventChange(makeEvent('e3'))]);
+    f.prune(f.head);
+    await expect.poll(() => f.hits.get('/api/v1/sync/snapshot'), { timeout: 5000 }).toBe(3);
+    await expect.poll(() => h.svc.syncStatus().state).toBe('live');
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+
+    f.sendFrame({ t: 'must_refetch', reason: 'expired' });
+    await expect.poll(() => f.hits.get('/api/v1/sync/snapshot'), { timeout: 5000 }).toBe(4);
+    await expect.poll(() => h.svc.syncStatus().state).toBe('live');
+    expect(h.log.entries.some((e) => e.level === 'warn' && /re-snapshotting/.test(e.msg))).toBe(true);
+  });
+
+  it('checks the checksum at its checkpoint and re-snapshots on drift', async () => {
+    const f = await feed();
+    f.commit([eventChange(makeEvent('e1'))]);
+    const h = await serviceOn(f, tempDir(cleanups), cleanups);
+    expect(await h.svc.syncNow()).toBe('live');
+    f.sendFrame({ t: 'checksum', checksum: f.checksumOf('district') });
+    await expect.poll(() => JSON.parse(h.svc.replica.sqlite.prepare('SELECT last_checksum FROM sync_state').pluck().get() as string).at).not.toBe(undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(f.hits.get('/api/v1/sync/snapshot')).toBe(1);
+
+    // the replica lost a row behind the client's back
+    h.svc.replica.sqlite.prepare("DELETE FROM events WHERE key = 'e1'").run();
+    f.sendFrame({ t: 'checksum', checksum: f.checksumOf('district') });
+    await expect.poll(() => f.hits.get('/api/v1/sync/snapshot'), { timeout: 5000 }).toBe(2);
+    await expect.poll(() => h.svc.syncStatus().state).toBe('live');
+    expect(h.log.entries.some((e) => /drifted/.test(e.msg))).toBe(true);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+  });
+
+  it('goes offline when the server stops, retries with backoff, and resumes from the cursor without a snapshot', async () => {
+    const f = await feed();
+    const h = await serviceOn(f, tempDir(cleanups), cleanups);
+    expect(await h.svc.syncNow()).toBe('live');
+    await f.down();
+    await expect.poll(() => h.svc.syncStatus().state).toBe('offline');
+    const since = h.svc.syncStatus().offlineSince;
+    expect(since).not.toBeNull();
+    f.commit([eventChange(makeEvent('e1'))]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.svc.syncStatus().offlineSince).toBe(since); // kept across retries
+    await f.up();
+    await expect.poll(() => h.svc.syncStatus().state, { timeout: 5000 }).toBe('live');
+    expect(h.svc.syncStatus()).toMatchObject({ offlineSince: null, message: null, cursor: { v: 2 } });
+    expect(f.hits.get('/api/v1/sync/snapshot')).toBe(1);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+  });
+
+  it('re-snapshots when the scope changes (sync/set-scope), and keeps the choice in the data folder', async () => {
+    const f = await feed();
+    f.commit([eventChange(makeEvent('a1', { town: TOWN_A })), eventChange(makeEvent('b1', { town: TOWN_B }))]);
+    const dir = tempDir(cleanups);
+    const h = await serviceOn(f, dir, cleanups);
+    expect(await h.svc.syncNow()).toBe('live');
+    expect(h.svc.replica.sqlite.prepare('SELECT count(*) FROM events').pluck().get()).toBe(2);
+    const status = await h.svc.handlers['sync/set-scope']({ scope: TOWN_B });
+    expect(status.scope).toBe(TOWN_B);
+    await expect.poll(() => h.svc.replica.sqlite.prepare('SELECT scope FROM sync_state').pluck().get(), { timeout: 5000 }).toBe(TOWN_B);
+    expect(h.svc.replica.sqlite.prepare('SELECT key FROM events').pluck().all()).toEqual(['b1']);
+    await h.svc.close();
+    const again = await serviceOn(f, dir, cleanups);
+    expect(again.svc.syncStatus().scope).toBe(TOWN_B);
   });
 });

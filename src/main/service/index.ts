@@ -81,6 +81,8 @@ export interface DataServiceOptions {
     readyTimeoutMs?: number;
     /** no live frame for this long: reconnect; default 45 s */
     heartbeatTimeoutMs?: number;
+    /** no frame at all this long after connecting: the replica is current (live); default 1.5 s */
+    quietCaughtUpMs?: number;
     /** live transports in order of preference; default WebSocket, then SSE */
     transports?: LiveTransport[];
     /** a sent command without an ack for this long is pushed again; default 60 s */
@@ -149,7 +151,7 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
     random,
     log,
     ...(opts.auth ? { auth: opts.auth } : {}),
-    ...pick(opts.sync ?? {}, ['pollIntervalMs', 'retryInitialMs', 'retryMaxMs', 'requestTimeoutMs', 'heartbeatTimeoutMs', 'transports']),
+    ...pick(opts.sync ?? {}, ['pollIntervalMs', 'retryInitialMs', 'retryMaxMs', 'requestTimeoutMs', 'heartbeatTimeoutMs', 'quietCaughtUpMs', 'transports']),
     onStatus: (status) => hub.emit('sync/status', status),
     onEventsChanged: (ids, all, checkpoint) => hub.emit('events/changed', { ids, all, checkpoint }),
     onOutboxSettled: (ids) => emitOutboxIds(ids),

@@ -169,11 +169,12 @@ export class OutboxPusher {
     const changed = new Set(this.o.outbox.markSent(answered.map((r) => r.mutationId), at));
     const eventIds: string[] = [];
     const cursor = this.o.connectedCursor();
-    if (cursor) {
-      // the ack went by already (or a re-snapshot skipped it): the effect is in the replica
+    // v 0: refused without being processed (a stale mutation id); nothing will come through the feed
+    const final = answered.filter((r) => r.v === 0 || (cursor !== null && r.v <= cursor.v));
+    if (final.length > 0) {
+      // otherwise the ack went by already (or a re-snapshot skipped it): the effect is in the replica
       this.o.sqlite.transaction(() => {
-        for (const r of answered) {
-          if (r.v > cursor.v) continue;
+        for (const r of final) {
           const s = this.o.outbox.settle(r, at);
           if (s.changed) {
             changed.add(r.mutationId);

@@ -98,6 +98,8 @@ export interface SyncClientOptions {
   requestTimeoutMs?: number;
   /** no frame for this long: the connection is dead; default 45 s */
   heartbeatTimeoutMs?: number;
+  /** no frame at all this long after connecting: the replica is current; default 1.5 s */
+  quietCaughtUpMs?: number;
   /** legacy data centers only: between version checks; default 30 s */
   pollIntervalMs?: number;
   /** between snapshot progress pushes; default 250 ms */
@@ -252,8 +254,12 @@ export class SyncClient {
       try {
         await this.snapshot();
       } catch (err) {
-        if (!(err instanceof NotSupportedError)) throw err;
-        return this.legacyRound(state);
+        if (err instanceof NotSupportedError) return this.legacyRound(state, null);
+        // signed out (no token at all): the reference data is public, the events are not
+        if (err instanceof UnauthenticatedError && !(await this.hasToken())) {
+          return this.legacyRound(state, 'not signed in to the data center: only the reference data is replicated');
+        }
+        throw err;
       }
       this.refetch = false;
     }
@@ -409,6 +415,10 @@ export class SyncClient {
             progress(false);
             return;
           }
+          case 'error':
+            // the server failed after the stream started: discard what was staged, retry with backoff
+            if (frame.code === 'must_refetch') throw new MustRefetchError(frame.message);
+            throw new UnavailableError(`the data center failed during the snapshot (${frame.code}): ${frame.message}`);
           case 'end':
             if (!begin) throw new MalformedError('snapshot: end before begin');
             if (frame.checkpoint.epoch !== begin.checkpoint.epoch || frame.checkpoint.v !== begin.checkpoint.v) {
@@ -456,7 +466,11 @@ export class SyncClient {
     for (const w of [...this.readyWaiters]) w(true);
   }
 
-  private async legacyRound(state: SyncStateRow | null): Promise<SyncOutcome> {
+  private async hasToken(): Promise<boolean> {
+    return this.opts.auth ? (await this.opts.auth.token()) !== null : false;
+  }
+
+  private async legacyRound(state: SyncStateRow | null, note: string | null): Promise<SyncOutcome> {
     const abort = new AbortController();
     this.inflight = abort;
     try {
@@ -477,6 +491,7 @@ export class SyncClient {
       if (applied) this.afterSnapshot();
       const s = readSyncState(this.opts.replica.sqlite)!;
       this.goLive(s);
+      if (note) this.setStatus({ message: note });
       return applied ? 'applied' : 'unchanged';
     } finally {
       if (this.inflight === abort) this.inflight = null;
@@ -516,6 +531,10 @@ export class SyncClient {
       watchdog.cancel = this.opts.clock.setTimeout(() => finish(new UnavailableError(`no frame from the live feed for ${heartbeatTimeout} ms`)), heartbeatTimeout);
     };
 
+    // A server that heartbeats only after an idle period says nothing when the
+    // client is current at connect; silence right after connecting means that.
+    const quiet: { cancel: (() => void) | null; heard: boolean } = { cancel: null, heard: false };
+
     let lastError: Error | null = null;
     let conn: LiveConnection | null = null;
     for (const transport of this.transports) {
@@ -524,6 +543,8 @@ export class SyncClient {
           onMessage: (text) => {
             if (finished) return;
             arm();
+            quiet.heard = true;
+            quiet.cancel?.();
             try {
               this.onFrame(text);
             } catch (err) {
@@ -552,6 +573,16 @@ export class SyncClient {
     this.failures = 0;
     this.downReason = null;
     this.setStatus({ state: 'catching_up', message: null });
+    if (!quiet.heard) {
+      quiet.cancel = this.opts.clock.setTimeout(() => {
+        if (finished || quiet.heard || this.caughtUp) return;
+        const now = readSyncState(sqlite);
+        if (!now) return;
+        this.caughtUp = true;
+        this.goLive(now);
+        this.settle('live');
+      }, this.opts.quietCaughtUpMs ?? 1_500);
+    }
     this.opts.log.info({ transport: conn.kind, cursor: state.cursor }, 'live feed connected');
     this.opts.onFeedConnected();
     try {
@@ -568,6 +599,7 @@ export class SyncClient {
       throw err;
     } finally {
       watchdog.cancel?.();
+      quiet.cancel?.();
       conn.close();
       this.connection = null;
       this.endConnection = null;

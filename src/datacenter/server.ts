@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { HuyingError } from '../core';
+import { seedDemoAuth, type AuthServiceOptions } from './auth';
 import { buildApp, type AppOptions } from './http/app';
 import { readMeta } from './reference/read';
 import { seedDemo } from './reference/seed';
@@ -31,6 +32,11 @@ export interface DataCenterOptions {
   database?: DataCenterDb;
   /** extra application options: the auth seam of the sync feed and commands, mutation handlers, sync timers */
   app?: Pick<AppOptions, 'actorOf' | 'mutations' | 'sync'>;
+  /**
+   * auth settings (token lifetimes, Argon2 cost, clock…); the JWT secret defaults to
+   * `HUYING_JWT_SECRET`, else a key kept in the database. Demo accounts work only with seed 'demo'.
+   */
+  auth?: Omit<AuthServiceOptions, 'db' | 'demo'>;
 }
 
 export interface DataCenter {
@@ -73,7 +79,15 @@ export async function startDataCenter(opts: DataCenterOptions = {}): Promise<Dat
     const meta = await readMeta(store.db);
     if (!meta) throw new HuyingError('internal', 'the database has no meta row');
 
-    app = await buildApp({ ...opts.app, store, logger: opts.logger ?? false });
+    const jwtSecret = opts.auth?.jwtSecret ?? (process.env.HUYING_JWT_SECRET || undefined);
+    // demo accounts only with --seed demo on the demo district: never on reference data from elsewhere (docs/auth.md)
+    const demo = seed === 'demo' && (meta.referenceSource ?? '').startsWith('demo:');
+    app = await buildApp({ ...opts.app, store, logger: opts.logger ?? false, auth: { ...opts.auth, ...(jwtSecret ? { jwtSecret } : {}), demo } });
+    if (demo) {
+      // demo accounts and API keys exist only in demo mode (docs/auth.md)
+      const made = await seedDemoAuth(app.auth.service, store.db);
+      if (made.accountsCreated.length > 0 || made.apiKeysCreated.length > 0) log?.info(made, 'demo accounts and API keys created');
+    }
     try {
       await app.listen({ port, host });
     } catch (err) {

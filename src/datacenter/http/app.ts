@@ -8,7 +8,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { HuyingError } from '../../core';
+import { createAuth, installAuth, registerAuthRoutes, type AuthServiceOptions } from '../auth';
 import { registerCommandRoutes, type MutationRegistry } from '../commands';
+import { registerReferenceAdminRoutes } from '../reference/admin-routes';
 import { readMeta } from '../reference/read';
 import type { DataCenterDb } from '../store/database';
 import { appliedMigrations } from '../store/migration';
@@ -43,6 +45,8 @@ export interface AppOptions {
   mutations?: MutationRegistry;
   /** tuning of the sync feed (tests shorten the timers) */
   sync?: { hub?: SyncHubOptions; live?: LiveOptions };
+  /** auth settings (src/datacenter/auth); `demo: true` accepts the demo seed's accounts and keys */
+  auth?: Omit<AuthServiceOptions, 'db'>;
 }
 
 declare module 'fastify' {
@@ -62,6 +66,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 8 * 1024 * 1024,
   }) as unknown as FastifyInstance;
   installErrorHandling(app);
+  // auth before any route: its global hook puts request.actor on requests with a valid access token
+  const auth = await createAuth({ ...opts.auth, db: store.db });
+  installAuth(app, auth);
   // the sync routes register @fastify/websocket, which must come before the other routes
   const hub = await registerSyncRoutes(app, {
     store,
@@ -95,5 +102,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   registerReferenceRoutes(app, store.db);
+  registerAuthRoutes(app, auth);
+  registerReferenceAdminRoutes(app, { db: store.db, requireAdmin: auth.requireAdmin, ...(opts.auth?.clock ? { clock: opts.auth.clock } : {}) });
   return app;
 }

@@ -41,6 +41,12 @@ export function registerReferenceAdminRoutes(app: FastifyInstance, deps: Referen
       }
     });
     scope.addHook('preHandler', deps.requireAdmin);
+    // who changed the reference data, in the structured log (the sync log has what changed)
+    scope.addHook('onResponse', async (request, reply) => {
+      if (request.method !== 'GET' && reply.statusCode < 300) {
+        request.log.info({ actor: request.actor?.id ?? null, route: request.routeOptions.url }, 'reference data edited');
+      }
+    });
 
     scope.post('/api/v1/admin/reference/grids/geojson', async (request) => {
       const q = ImportQuery.parse(request.query ?? {});
@@ -49,27 +55,26 @@ export function registerReferenceAdminRoutes(app: FastifyInstance, deps: Referen
         ...(q.retireMissing !== undefined ? { retireMissing: q.retireMissing } : {}),
         ...(q.overlapToleranceM2 !== undefined ? { overlapToleranceM2: q.overlapToleranceM2 } : {}),
         ...(deps.clock ? { clock: deps.clock } : {}),
-        actor: request.actor,
       });
       return { ok: true, value };
     });
 
     scope.post<{ Params: { code: string } }>('/api/v1/admin/reference/grids/:code/retire', async (request) => {
       const body = z.object({ validTo: IsoDate }).strict().parse(request.body ?? {});
-      return { ok: true, value: await retireGrid(deps.db, request.params.code, body.validTo, request.actor) };
+      return { ok: true, value: await retireGrid(deps.db, request.params.code, body.validTo) };
     });
 
-    scope.post('/api/v1/admin/reference/areas', async (request) => ({ ok: true, value: await upsertAreas(deps.db, request.body, request.actor) }));
-    scope.post('/api/v1/admin/reference/units', async (request) => ({ ok: true, value: await upsertUnits(deps.db, request.body, request.actor) }));
+    scope.post('/api/v1/admin/reference/areas', async (request) => ({ ok: true, value: await upsertAreas(deps.db, request.body) }));
+    scope.post('/api/v1/admin/reference/units', async (request) => ({ ok: true, value: await upsertUnits(deps.db, request.body) }));
 
     scope.get('/api/v1/admin/reference/workers', async (request) => {
       const q = z.object({ villageCode: z.string().regex(/^\d{12}$/).optional() }).parse(request.query ?? {});
       return { ok: true, value: await listWorkers(deps.db, q.villageCode) };
     });
-    scope.post('/api/v1/admin/reference/workers', async (request) => ({ ok: true, value: await upsertWorkers(deps.db, request.body, request.actor) }));
+    scope.post('/api/v1/admin/reference/workers', async (request) => ({ ok: true, value: await upsertWorkers(deps.db, request.body) }));
     scope.delete<{ Params: { id: string } }>('/api/v1/admin/reference/workers/:id', async (request) => ({
       ok: true,
-      value: await deleteWorker(deps.db, request.params.id, request.actor),
+      value: await deleteWorker(deps.db, request.params.id),
     }));
   });
 }

@@ -26,7 +26,6 @@ import {
   geometryProblems,
   rewindGeometry,
   UnitKind,
-  type Actor,
   type FieldError,
 } from '../../core';
 import type { Db, DbOrTx } from '../store/database';
@@ -56,7 +55,6 @@ export interface GridImportOptions {
   /** close current grids of the imported villages that the file leaves out */
   retireMissing?: boolean;
   overlapToleranceM2?: number;
-  actor?: Actor | null;
   clock?: () => Date;
 }
 
@@ -85,7 +83,7 @@ function refuse(message: string, problems: (ImportProblem | FieldError)[]): neve
  * Runs one reference edit as a replicated write: locks the meta row, runs `edit`, stamps and
  * publishes what it changed, sets the reference version.
  */
-async function referenceWrite<T>(db: Db, what: string, actor: Actor | null, edit: (tx: DbOrTx) => Promise<{ result: T; changed: Changed }>): Promise<T & EditOutcome> {
+async function referenceWrite<T>(db: Db, edit: (tx: DbOrTx) => Promise<{ result: T; changed: Changed }>): Promise<T & EditOutcome> {
   const { result, v } = await writeReplicated(db, async (tx, out) => {
     const locked = await tx.select({ id: meta.id }).from(meta).where(eq(meta.id, 1)).for('update');
     if (locked.length === 0) throw new HuyingError('internal', 'the meta row is missing');
@@ -94,7 +92,8 @@ async function referenceWrite<T>(db: Db, what: string, actor: Actor | null, edit
     const version = await computeReferenceVersion(tx);
     await tx
       .update(meta)
-      .set({ referenceVersion: version, referenceSource: `edit:${what}${actor ? ` by ${actor.id}` : ''}`, referenceUpdatedAt: sql`now()` })
+      // reference_source keeps naming where the data came from (demo mode depends on it); the edit itself is in the sync log
+      .set({ referenceVersion: version, referenceUpdatedAt: sql`now()` })
       .where(eq(meta.id, 1));
     return { ...result, version };
   });
@@ -143,7 +142,7 @@ export async function importGridsGeoJson(db: Db, input: unknown, opts: GridImpor
   const clock = opts.clock ?? (() => new Date());
   const validFrom = opts.validFrom ?? chinaDate(clock());
   if (!IsoDate.safeParse(validFrom).success) refuse('bad validFrom', [{ field: 'validFrom', message: 'expected a date as YYYY-MM-DD' }]);
-  return referenceWrite(db, 'grids', opts.actor ?? null, async (tx) => {
+  return referenceWrite(db, async (tx) => {
     const villages = new Map(
       (await tx.select({ code: areas.code, parentCode: areas.parentCode, kind: areas.kind }).from(areas).where(eq(areas.level, 'village'))).map((a) => [
         a.code,
@@ -216,9 +215,9 @@ function gridColumns(g: PlannedGrid) {
 }
 
 /** Closes the current version of a grid without a successor (a grid dissolved). */
-export async function retireGrid(db: Db, code: string, validTo: string, actor: Actor | null = null): Promise<EditOutcome & { code: string; validFrom: string; validTo: string }> {
+export async function retireGrid(db: Db, code: string, validTo: string): Promise<EditOutcome & { code: string; validFrom: string; validTo: string }> {
   if (!IsoDate.safeParse(validTo).success) refuse('bad validTo', [{ field: 'validTo', message: 'expected a date as YYYY-MM-DD' }]);
-  return referenceWrite(db, 'grids', actor, async (tx) => {
+  return referenceWrite(db, async (tx) => {
     const [current] = await tx.select({ validFrom: grids.validFrom }).from(grids).where(and(eq(grids.code, code), sql`${grids.validTo} is null`));
     if (!current) throw new HuyingError('not_found', `grid ${code} has no current version`);
     if (validTo <= current.validFrom) refuse('bad validTo', [{ field: 'validTo', message: `must be after the current version's validFrom ${current.validFrom}` }]);
@@ -252,10 +251,10 @@ const KIND_OF_LEVEL: Record<AreaLevel, readonly AreaKind[]> = { district: ['dist
 const RANK: Record<AreaLevel, number> = { district: 0, town: 1, village: 2 };
 
 /** Adds or changes areas; an area's code, level and parent are its identity and cannot change. */
-export async function upsertAreas(db: Db, input: unknown, actor: Actor | null = null): Promise<EditOutcome & { created: string[]; updated: string[] }> {
+export async function upsertAreas(db: Db, input: unknown): Promise<EditOutcome & { created: string[]; updated: string[] }> {
   const body = z.object({ areas: z.array(z.unknown()).min(1).max(5_000) }).strict().safeParse(input);
   if (!body.success) refuse('invalid request', body.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(root)', message: i.message })));
-  return referenceWrite(db, 'areas', actor, async (tx) => {
+  return referenceWrite(db, async (tx) => {
     const stored = new Map((await tx.select({ code: areas.code, level: areas.level, parentCode: areas.parentCode }).from(areas)).map((a) => [a.code, a]));
     const problems: FieldError[] = [];
     const list: AreaInput[] = [];
@@ -335,10 +334,10 @@ export const UnitInput = z
   .strict();
 export type UnitInput = z.infer<typeof UnitInput>;
 
-export async function upsertUnits(db: Db, input: unknown, actor: Actor | null = null): Promise<EditOutcome & { created: string[]; updated: string[] }> {
+export async function upsertUnits(db: Db, input: unknown): Promise<EditOutcome & { created: string[]; updated: string[] }> {
   const body = z.object({ units: z.array(z.unknown()).min(1).max(5_000) }).strict().safeParse(input);
   if (!body.success) refuse('invalid request', body.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(root)', message: i.message })));
-  return referenceWrite(db, 'units', actor, async (tx) => {
+  return referenceWrite(db, async (tx) => {
     const stored = new Map((await tx.select({ id: units.id, parentId: units.parentId, sortOrder: units.sortOrder }).from(units)).map((u) => [u.id, u]));
     const areaCodes = new Set((await tx.select({ code: areas.code }).from(areas)).map((a) => a.code));
     const problems: FieldError[] = [];
@@ -417,10 +416,10 @@ export const WorkerInput = z
 export type WorkerInput = z.infer<typeof WorkerInput>;
 
 /** 网格员 grid workers: add or change, with the grids each covers. */
-export async function upsertWorkers(db: Db, input: unknown, actor: Actor | null = null): Promise<EditOutcome & { created: string[]; updated: string[] }> {
+export async function upsertWorkers(db: Db, input: unknown): Promise<EditOutcome & { created: string[]; updated: string[] }> {
   const body = z.object({ workers: z.array(z.unknown()).min(1).max(10_000) }).strict().safeParse(input);
   if (!body.success) refuse('invalid request', body.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(root)', message: i.message })));
-  return referenceWrite(db, 'workers', actor, async (tx) => {
+  return referenceWrite(db, async (tx) => {
     const villages = new Set((await tx.select({ code: areas.code }).from(areas).where(eq(areas.level, 'village'))).map((a) => a.code));
     const gridVillage = new Map((await tx.select({ code: grids.code, villageCode: grids.villageCode }).from(grids)).map((g) => [g.code, g.villageCode] as const));
     const stored = new Set((await tx.select({ id: gridWorkers.id }).from(gridWorkers)).map((w) => w.id));
@@ -491,8 +490,8 @@ export async function upsertWorkers(db: Db, input: unknown, actor: Actor | null 
 }
 
 /** Removes a grid worker and their assignments (the grids they covered are republished). */
-export async function deleteWorker(db: Db, id: string, actor: Actor | null = null): Promise<EditOutcome & { id: string }> {
-  return referenceWrite(db, 'workers', actor, async (tx) => {
+export async function deleteWorker(db: Db, id: string): Promise<EditOutcome & { id: string }> {
+  return referenceWrite(db, async (tx) => {
     const [w] = await tx.select({ id: gridWorkers.id }).from(gridWorkers).where(eq(gridWorkers.id, id));
     if (!w) throw new HuyingError('not_found', `no grid worker ${id}`);
     const changed = emptyChanged();

@@ -219,7 +219,19 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
   return {
     handlers,
     subscribe<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void) {
-      return hub.subscribe(name, listener);
+      const off = hub.subscribe(name, listener);
+      if (name === 'sync/status') {
+        // the status is state, not news: a new subscriber hears the current one at once
+        let live = true;
+        queueMicrotask(() => {
+          if (live) (listener as (p: SyncStatus) => void)(sync.status());
+        });
+        return () => {
+          live = false;
+          off();
+        };
+      }
+      return off;
     },
     clientId,
     replica,

@@ -83,6 +83,8 @@ export interface DataServiceOptions {
     heartbeatTimeoutMs?: number;
     /** no frame at all this long after connecting: the replica is current (live); default 1.5 s */
     quietCaughtUpMs?: number;
+    /** snapshot rows per staging transaction; default 5000 */
+    stageChunkRows?: number;
     /** live transports in order of preference; default WebSocket, then SSE */
     transports?: LiveTransport[];
     /** a sent command without an ack for this long is pushed again; default 60 s */
@@ -151,7 +153,7 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
     random,
     log,
     ...(opts.auth ? { auth: opts.auth } : {}),
-    ...pick(opts.sync ?? {}, ['pollIntervalMs', 'retryInitialMs', 'retryMaxMs', 'requestTimeoutMs', 'heartbeatTimeoutMs', 'quietCaughtUpMs', 'transports']),
+    ...pick(opts.sync ?? {}, ['pollIntervalMs', 'retryInitialMs', 'retryMaxMs', 'requestTimeoutMs', 'heartbeatTimeoutMs', 'quietCaughtUpMs', 'stageChunkRows', 'transports']),
     onStatus: (status) => hub.emit('sync/status', status),
     onEventsChanged: (ids, all, checkpoint) => hub.emit('events/changed', { ids, all, checkpoint }),
     onOutboxSettled: (ids) => emitOutboxIds(ids),

@@ -7,9 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { newEvent, type AuditEntry, type EventRecord, type EventStatus, type SyncStatus } from '../../../src/core/index';
+import { COMMAND_FROM, newEvent, type AuditEntry, type EventRecord, type EventStatus, type SyncStatus } from '../../../src/core/index';
 import { createDataService, type DataService, type DataServiceOptions } from '../../../src/main/service/index';
-import type { Change, FakeFeedServer } from './fake-feed-server';
+import type { Change, FakeFeedServer, MutationHandler } from './fake-feed-server';
 import { makeDistrict, recordingLogger, type District } from './fixtures';
 
 export const TOWN_A = '440114001000';
@@ -153,3 +153,19 @@ export function replicaRows(svc: DataService): Map<string, { v: number; row: unk
 export function sorted(m: Map<string, unknown>): [string, unknown][] {
   return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
+
+const NEXT: Record<string, EventRecord['workflow']['status']> = { verify: 'verifying', file: 'filed', dispatch: 'dispatched', sign: 'signed', close: 'closed' };
+
+/** A tiny workflow authority: the state guard of core/workflow and a status change, with its audit entry. */
+export const workflowHandler: MutationHandler = (mutation, server) => {
+  if (mutation.name !== 'event/command') return { changes: [] };
+  const current = server.rows.get(`events\u0000${mutation.eventId}`);
+  if (!current) return { error: { code: 'not_found', message: `no event ${mutation.eventId}` } };
+  const e = current.row as EventRecord;
+  const type = mutation.command.type;
+  if (!COMMAND_FROM[type].includes(e.workflow.status)) return { error: { code: 'illegal_transition', message: `cannot ${type} an event that is ${e.workflow.status}` } };
+  const seq = e.workflow.version + 1;
+  const next: EventRecord = { ...e, workflow: { ...e.workflow, status: NEXT[type] ?? e.workflow.status, version: seq } };
+  return { changes: [eventChange(next), auditOf(e, seq, type, next.workflow.status)] };
+};
+

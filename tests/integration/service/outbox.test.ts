@@ -7,29 +7,14 @@
  * once here; acks skipped by a re-snapshot are recovered from the answer.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { COMMAND_FROM, parseEvent, type EventRecord, type Mutation, type OutboxEntry, type OutboxList } from '../../../src/core/index';
-import { startFakeFeed, type FakeFeedServer, type MutationHandler } from './fake-feed-server';
-import { auditOf, eventChange, makeEvent, referenceChanges, serviceOn, tempDir, type Harness } from './feed-fixtures';
+import { parseEvent, type Mutation, type OutboxEntry, type OutboxList } from '../../../src/core/index';
+import { startFakeFeed, type FakeFeedServer } from './fake-feed-server';
+import { eventChange, makeEvent, referenceChanges, serviceOn, tempDir, workflowHandler, type Harness } from './feed-fixtures';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-const NEXT: Record<string, EventRecord['workflow']['status']> = { verify: 'verifying', file: 'filed', dispatch: 'dispatched', sign: 'signed', close: 'closed' };
-
-/** A tiny workflow authority: the state guard of core/workflow and a status change, with its audit entry. */
-export const workflowHandler: MutationHandler = (mutation, server) => {
-  if (mutation.name !== 'event/command') return { changes: [] };
-  const current = server.rows.get(`events\u0000${mutation.eventId}`);
-  if (!current) return { error: { code: 'not_found', message: `no event ${mutation.eventId}` } };
-  const e = current.row as EventRecord;
-  const type = mutation.command.type;
-  if (!COMMAND_FROM[type].includes(e.workflow.status)) return { error: { code: 'illegal_transition', message: `cannot ${type} an event that is ${e.workflow.status}` } };
-  const seq = e.workflow.version + 1;
-  const next: EventRecord = { ...e, workflow: { ...e.workflow, status: NEXT[type] ?? e.workflow.status, version: seq } };
-  return { changes: [eventChange(next), auditOf(e, seq, type, next.workflow.status)] };
-};
 
 async function feed(): Promise<FakeFeedServer> {
   const f = await startFakeFeed({ onMutation: workflowHandler });

@@ -53,8 +53,12 @@ export interface ReplaceOptions {
 export interface DomainConfigService {
   /** Writes the bundled document for every name the store lacks; returns the names written. */
   ensureLoaded(): Promise<ConfigDocumentName[]>;
-  /** The compiled configuration (calendar, workflow settings, taxonomy index, matrix). */
-  current(): Promise<DomainConfig>;
+  /**
+   * The compiled configuration (calendar, workflow settings, taxonomy index, matrix). Inside a
+   * transaction pass it as `on`: embedded PGlite has one connection, and a query outside the open
+   * transaction would wait for it forever.
+   */
+  current(on?: DbOrTx): Promise<DomainConfig>;
   /** The stored documents (without bodies) and the cross-check problems of the stored set against today's units. */
   list(): Promise<{ documents: ConfigDocumentInfo[]; problems: FieldError[] }>;
   get(name: ConfigDocumentName): Promise<ConfigDocumentWithBody | null>;
@@ -199,13 +203,13 @@ export function createDomainConfigService(deps: DomainConfigServiceDeps): Domain
       return written;
     },
 
-    async current() {
+    async current(on = db) {
       const now = clock().getTime();
       if (compiled && now - checkedAt < every) return compiled;
-      const versions = await db.select({ key: config.key, v: config.v }).from(config).orderBy(asc(config.key));
+      const versions = await on.select({ key: config.key, v: config.v }).from(config).orderBy(asc(config.key));
       checkedAt = now;
       if (compiled && versionKey(versions) === compiledFor) return compiled;
-      return adopt(await readRows(db));
+      return adopt(await readRows(on));
     },
 
     async list() {

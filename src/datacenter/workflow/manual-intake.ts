@@ -20,7 +20,9 @@ import type { CategoryResolver } from '../intake/categories';
 import type { IntakeDraft } from '../intake/draft';
 import { findNearDuplicates, DEFAULT_DUPLICATE_RADIUS_METRES, DEFAULT_DUPLICATE_WINDOW_HOURS, type NearDuplicate, type NearDuplicateOptions } from '../intake/duplicates';
 import { attachmentList, locationObject, obj, OptionalPhone, optionalSourceInstant, optionalText, requiredText, toAttachment, UrgencyField } from '../intake/fields';
-import type { PlacementReference } from '../intake/reference';
+import { loadPlacementReference, localDate, type PlacementReference } from '../intake/reference';
+import { meta } from '../store/schema';
+import { eq } from 'drizzle-orm';
 import { placeDraft } from '../intake/service';
 import { nextCaseNo, PENDING_CASE_NO, prepareEvent, withCaseNo, writeNewEvent } from '../events/create';
 import type { ReplicationOut, Tx } from '../events/replication';
@@ -49,7 +51,8 @@ export const ManualIntakePayload = obj({
 export type ManualIntakePayload = z.input<typeof ManualIntakePayload>;
 
 export interface ManualIntakeDeps {
-  reference: () => Promise<PlacementReference>;
+  /** the grids to place by, read through the command's transaction (see `createTxPlacementReference`) */
+  reference: (tx: Tx, now: Date) => Promise<PlacementReference>;
   categories?: CategoryResolver;
   duplicates?: NearDuplicateOptions;
 }
@@ -67,6 +70,25 @@ const invalid = (details: { field: string; message: string }[]): ManualIntakeRes
   ok: false,
   error: { code: 'invalid_args', message: details.map((d) => `${d.field}: ${d.message}`).join('; '), details },
 });
+
+/**
+ * The placement reference for code running inside a transaction: like intake's cache, rebuilt
+ * only when the reference version or the local day changes, but every read goes through the
+ * caller's transaction.
+ */
+export function createTxPlacementReference(): (tx: Tx, now: Date) => Promise<PlacementReference> {
+  let current: PlacementReference | null = null;
+  let builtFor = '';
+  return async (tx, now) => {
+    const [m] = await tx.select({ version: meta.referenceVersion }).from(meta).where(eq(meta.id, 1));
+    const key = `${m?.version ?? null}|${localDate(now)}`;
+    if (!current || builtFor !== key) {
+      current = await loadPlacementReference(tx, now);
+      builtFor = key;
+    }
+    return current;
+  };
+}
 
 /** The draft of a manual intake payload, or field errors. */
 export function manualDraft(payload: unknown, now: Date, categories?: CategoryResolver): { ok: true; draft: IntakeDraft; file: boolean } | { ok: false; result: ManualIntakeResult } {
@@ -112,7 +134,7 @@ export async function manualIntake(tx: Tx, out: ReplicationOut, deps: ManualInta
   const adapted = manualDraft(input.payload, now, deps.categories);
   if (!adapted.ok) return adapted.result;
   const { draft } = adapted;
-  const ref = await deps.reference();
+  const ref = await deps.reference(tx, now);
   const placement = placeDraft(draft, ref);
   if (!scopeCovers(actor.scope, placement.area)) {
     return { ok: false, error: { code: 'out_of_scope', message: `the event lies outside the ${actor.scope.level} scope ${actor.scope.code}` } };

@@ -19,6 +19,9 @@ import type { ReplicationOut, Tx } from '../events/replication';
 import { applyEventCommand } from './authority';
 import { manualIntake, type ManualIntakeDeps } from './manual-intake';
 
+// Handlers run inside the endpoint's transaction: every query goes through `tx` (embedded PGlite
+// has one connection, and a query beside the open transaction would wait for it forever).
+
 export type EventCommandMutation = Extract<Mutation, { name: 'event/command' }>;
 export type EventIntakeMutation = Extract<Mutation, { name: 'event/intake' }>;
 
@@ -48,7 +51,7 @@ export interface WorkflowMutationDeps extends ManualIntakeDeps {
 
 export function eventCommandHandler(deps: WorkflowMutationDeps): MutationHandler<EventCommandMutation, EventCommandResult> {
   return async (tx, out, mutation, actor, now) => {
-    const r = await applyEventCommand(tx, out, { eventId: mutation.eventId, command: mutation.command, actor, now, ctx: await deps.config.current() });
+    const r = await applyEventCommand(tx, out, { eventId: mutation.eventId, command: mutation.command, actor, now, ctx: await deps.config.current(tx) });
     if (!r.ok) return r;
     const wf = r.value.record.workflow;
     return { ok: true, value: { eventId: wf.id, caseNo: r.value.record.caseNo, status: wf.status, version: wf.version } };
@@ -57,7 +60,7 @@ export function eventCommandHandler(deps: WorkflowMutationDeps): MutationHandler
 
 export function eventIntakeHandler(deps: WorkflowMutationDeps): MutationHandler<EventIntakeMutation, EventIntakeResult> {
   return async (tx, out, mutation, actor, now) => {
-    const r = await manualIntake(tx, out, deps, { payload: mutation.event, actor, now, ctx: await deps.config.current() });
+    const r = await manualIntake(tx, out, deps, { payload: mutation.event, actor, now, ctx: await deps.config.current(tx) });
     if (!r.ok) return r;
     const { record, duplicateCandidates } = r.value;
     return {

@@ -42,6 +42,9 @@ export const actors = {
   unit2: actor('u-unit-2', 'unit_operator', DEPT_2, { level: 'district', code: DISTRICT }),
 } satisfies Record<string, Actor>;
 
+/** PGlite start, six migrations and the demo seed: seconds alone, a minute on a loaded 2-core machine */
+export const HARNESS_TIMEOUT_MS = 180_000;
+
 export interface Harness {
   store: DataCenterDb;
   config: DomainConfigService;

@@ -13,7 +13,7 @@ import { AuditEntry } from '../../../src/core/workflow/event';
 import type { Actor } from '../../../src/core/workflow/roles';
 import { registerEventRoutes } from '../../../src/datacenter/events/routes';
 import { installErrorHandling } from '../../../src/datacenter/http/errors';
-import { actors, expectCreated, GRID_A, GRID_B, hotlineOrder, openHarness, patrolReport, TOWN_A, type Harness } from './events-fixtures';
+import { actors, expectCreated, GRID_A, GRID_B, hotlineOrder, HARNESS_TIMEOUT_MS, openHarness, patrolReport, TOWN_A, type Harness } from './events-fixtures';
 import { forEachBackend } from './backends';
 
 /** runs raw SQL expecting PostgreSQL to refuse it; returns the SQLSTATE */
@@ -38,7 +38,7 @@ forEachBackend('events store', (backend) => {
     installErrorHandling(app);
     registerEventRoutes(app, { store: h.events, actorOf: () => as });
     await app.ready();
-  });
+  }, HARNESS_TIMEOUT_MS);
   afterAll(async () => {
     await app?.close();
   });

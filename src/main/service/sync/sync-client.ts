@@ -450,6 +450,8 @@ export class SyncClient {
         at,
       });
       this.pendingChecksum = null;
+      // the swap wrote the whole replica through the WAL: fold it back and give the disk space back
+      sqlite.pragma('wal_checkpoint(TRUNCATE)');
       this.opts.log.info({ scope, checkpoint, rows, bytes, ms: this.opts.clock.now() - started }, 'snapshot applied');
       this.afterSnapshot();
     } finally {

@@ -13,7 +13,6 @@ import { sql } from 'drizzle-orm';
 import { HuyingError } from '../../core/errors';
 import type { EventRecord } from '../../core/events/types';
 import { effectiveRules } from '../../core/taxonomy/tree';
-import { nextAutomaticCheckAt } from '../../core/workflow/automation';
 import { decide } from '../../core/workflow/decide';
 import type { DomainConfig } from '../../core/workflow/domain-config';
 import type { AuditEntry } from '../../core/workflow/event';
@@ -24,7 +23,7 @@ import type { NearDuplicate } from '../intake/duplicates';
 import { eventRecordFromDraft, formatCaseNo, type IntakePlacement } from '../intake/event-sink';
 import { audit, caseNoCounters, events, type EventIntakeFacts } from '../store/events-schema';
 import type { ReplicationOut, Tx } from './replication';
-import { auditColumns, auditKey, eventColumns, eventScope } from './rows';
+import { auditColumns, auditKey, eventColumns, eventScope, nextCheckAt } from './rows';
 
 export const CASE_NO_PREFIX = 'HD';
 /** Stands in for the case number while an event is decided in memory. */
@@ -111,7 +110,7 @@ export function prepareEvent(input: NewEventInput, caseNo: string): { ok: true; 
     sourceClocks: draft.sourceClocks,
     sourceFields: draft.sourceFields,
   };
-  return { ok: true, value: { record, entries, facts, nextCheckAt: nextAutomaticCheckAt(workflow, now, ctx) } };
+  return { ok: true, value: { record, entries, facts, nextCheckAt: nextCheckAt(workflow, now, ctx) } };
 }
 
 /** The prepared event under its case number (taken only once nothing can refuse any more). */
@@ -121,11 +120,11 @@ export function withCaseNo(prepared: PreparedEvent, caseNo: string): PreparedEve
 
 /** Writes a prepared event: its row, its audit rows, and their change-log entries under the transaction's version. */
 export async function writeNewEvent(tx: Tx, out: ReplicationOut, prepared: PreparedEvent): Promise<void> {
-  const { record, entries, facts, nextCheckAt } = prepared;
+  const { record, entries, facts } = prepared;
   const scope = eventScope(record);
   const v = out.v;
   try {
-    await tx.insert(events).values({ id: record.id, intake: facts, ...eventColumns(record, v, nextCheckAt) });
+    await tx.insert(events).values({ id: record.id, intake: facts, ...eventColumns(record, v, prepared.nextCheckAt) });
   } catch (err) {
     if (isUniqueViolation(err, 'events_external_ref_key')) {
       throw new HuyingError('conflict', `external reference ${record.externalRef?.system}/${record.externalRef?.id} is already entered`, { field: 'externalRef' });

@@ -5,6 +5,9 @@
  * never disagree with the document it was taken from.
  */
 import type { EventRecord } from '../../core/events/types';
+import { dueAutomaticCommands, nextAutomaticCheckAt } from '../../core/workflow/automation';
+import type { DecideContext } from '../../core/workflow/decide';
+import type { WorkflowEvent } from '../../core/workflow/event';
 import type { AuditEntry } from '../../core/workflow/event';
 import { isoFromPg } from '../intake/service';
 import type { EventIntakeFacts } from '../store/events-schema';
@@ -13,6 +16,16 @@ import { geoCell } from './geo-cell';
 /** The replication scope of an event: its town, or null (district-wide) when it lies outside every town. */
 export function eventScope(record: EventRecord): string | null {
   return record.workflow.area.townCode;
+}
+
+/**
+ * When the SLA scheduler should look at an event next: now when something automatic is already
+ * due (e.g. a rung's countdown ran out while the event was parked), else core's
+ * `nextAutomaticCheckAt`; null when nothing can become due (finished, or every clock stopped).
+ */
+export function nextCheckAt(workflow: WorkflowEvent, now: Date, ctx: DecideContext): Date | null {
+  if (dueAutomaticCommands(workflow, now, ctx).length > 0) return now;
+  return nextAutomaticCheckAt(workflow, now, ctx);
 }
 
 /** The replicated key of an audit entry. */

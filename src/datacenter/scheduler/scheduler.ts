@@ -108,7 +108,7 @@ export function createSlaScheduler(deps: SlaSchedulerDeps): SlaScheduler {
     if (!row) return;
     if (dueAutomaticCommands(row.doc.workflow, now, ctx).length === 0) {
       const next = nextAutomaticCheckAt(row.doc.workflow, now, ctx);
-      await reschedule(id, seenCheckAt, next && next.getTime() > now.getTime() ? next : next ? new Date(now.getTime() + retryMs) : null);
+      await reschedule(id, seenCheckAt, next === null ? null : next.getTime() > now.getTime() ? next : new Date(now.getTime() + retryMs));
       return;
     }
     const { result } = await deps.writeReplicated(db, async (tx, out) => {

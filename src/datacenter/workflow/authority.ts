@@ -21,7 +21,6 @@ import type { RpcError } from '../../core/errors';
 import type { EventRecord } from '../../core/events/types';
 import { slaPoliciesFor } from '../../core/taxonomy/tree';
 import type { AppealTypeCode } from '../../core/taxonomy/schema';
-import { nextAutomaticCheckAt } from '../../core/workflow/automation';
 import { ClockSpec, Command } from '../../core/workflow/commands';
 import { decide } from '../../core/workflow/decide';
 import type { DomainConfig } from '../../core/workflow/domain-config';
@@ -30,7 +29,7 @@ import { scopeCovers, type Actor } from '../../core/workflow/roles';
 import { isOpen } from '../../core/workflow/states';
 import { fieldErrors, formatZodError } from '../../core/errors';
 import type { ReplicationOut, Tx } from '../events/replication';
-import { auditColumns, auditKey, eventColumns, eventScope } from '../events/rows';
+import { auditColumns, auditKey, eventColumns, eventScope, nextCheckAt } from '../events/rows';
 import { audit, events, type EventIntakeFacts } from '../store/events-schema';
 
 export interface CommandInput {
@@ -99,7 +98,7 @@ export function defaultDispatchClocks(record: EventRecord, facts: EventIntakeFac
 async function persist(tx: Tx, out: ReplicationOut, record: EventRecord, entry: AuditEntry, ctx: DomainConfig, now: Date): Promise<void> {
   const scope = eventScope(record);
   const v = out.v;
-  await tx.update(events).set(eventColumns(record, v, nextAutomaticCheckAt(record.workflow, now, ctx))).where(eq(events.id, record.id));
+  await tx.update(events).set(eventColumns(record, v, nextCheckAt(record.workflow, now, ctx))).where(eq(events.id, record.id));
   await tx.insert(audit).values(auditColumns(entry, v, scope));
   out.upsert('events', record.id, scope, record);
   out.upsert('audit', auditKey(entry), scope, entry);

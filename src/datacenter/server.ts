@@ -86,7 +86,7 @@ export async function startDataCenter(opts: DataCenterOptions = {}): Promise<Dat
     if (demo) {
       // demo accounts and API keys exist only in demo mode (docs/auth.md)
       const made = await seedDemoAuth(app.auth.service, store.db);
-      if (made.accountsCreated.length > 0 || made.apiKeysCreated.length > 0) log?.info(made, 'demo accounts and API keys created');
+      if (made.accountsCreated.length > 0 || made.apiKeysCreated.length > 0) log?.debug(made, 'demo accounts and API keys created');
     }
     try {
       await app.listen({ port, host });

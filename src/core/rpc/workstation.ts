@@ -38,6 +38,10 @@ export const UnitList = z.object({
 });
 export type UnitList = z.infer<typeof UnitList>;
 
+/** Reported-time windows that move with the clock. */
+export const SavedViewPeriod = z.enum(['today', '24h', '7d', '30d']);
+export type SavedViewPeriod = z.infer<typeof SavedViewPeriod>;
+
 /** A queue with filters and an order the officer named, e.g. "花东镇 城管 超期". */
 export const SavedView = z
   .object({
@@ -47,6 +51,8 @@ export const SavedView = z
     /** the filter without its queue (the queue above is the view's) */
     filter: EventFilter.omit({ queue: true }),
     sort: EventSort,
+    /** a period relative to when the view is opened (today, last 24 h…); `filter.from/to` hold a fixed one */
+    period: SavedViewPeriod.optional(),
     updatedAt: IsoInstant,
   })
   .strict();

@@ -1,4 +1,5 @@
 /** English messages; typed against the zh-CN catalogue so no key can be missing. */
+import { workstationEn } from '../workstation/i18n/en';
 import type { Messages } from './zh-cn';
 
 export const en: Messages = {
@@ -100,4 +101,5 @@ export const en: Messages = {
     zoomOut: 'Zoom out',
     resetBearing: 'Reset bearing',
   },
+  workstation: workstationEn,
 };

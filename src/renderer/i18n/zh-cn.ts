@@ -6,6 +6,7 @@
  */
 import type { ErrorCode } from '../../core/errors';
 import type { SyncState } from '../../core/rpc/contract';
+import { workstationZhCN } from '../workstation/i18n/zh-cn';
 
 export const zhCN = {
   app: {
@@ -106,6 +107,7 @@ export const zhCN = {
     zoomOut: '缩小',
     resetBearing: '重置方向',
   },
+  workstation: workstationZhCN,
 };
 
 export type Messages = typeof zhCN;

@@ -1,0 +1,71 @@
+/**
+ * Small rules of the workstation: every shortcut is bound once, the outbox
+ * badge says "queued offline" while the link is down, new urgent events ring
+ * once and not at sign-in, durations read as people say them, and both
+ * catalogues have the same keys.
+ */
+import { describe, expect, it } from 'vitest';
+import type { EventRow } from '../../core/rpc/queries';
+import { parseCombo } from '../components/hotkeys';
+import { catalogues } from '../i18n';
+import { workstationEn } from './i18n/en';
+import { workstationZhCN } from './i18n/zh-cn';
+import { ArrivalWatcher } from './notify';
+import { outboxBadge } from './outbox';
+import { allTopLevelCombos, shortcutGroups } from './shortcuts';
+import { formatCountdown, formatDuration } from './time';
+
+describe('shortcuts', () => {
+  it('binds every top-level combo once', () => {
+    const combos = allTopLevelCombos().map((c) => JSON.stringify(parseCombo(c)));
+    const dupes = combos.filter((c, i) => combos.indexOf(c) !== i);
+    expect(dupes).toEqual([]);
+  });
+
+  it('lists every bound combo in the help overlay, in both languages', () => {
+    for (const t of Object.values(catalogues)) {
+      const listed = new Set(shortcutGroups(t).flatMap((g) => g.items.flatMap((i) => i.combos)));
+      for (const c of allTopLevelCombos()) expect(listed.has(c), c).toBe(true);
+    }
+  });
+});
+
+describe('outboxBadge', () => {
+  it('tells queued offline from queued, and colours each state', () => {
+    expect(outboxBadge('queued', true)).toEqual({ key: 'queuedOffline', tone: 'warn' });
+    expect(outboxBadge('queued', false)).toEqual({ key: 'queued', tone: 'muted' });
+    expect(outboxBadge('sent', true).key).toBe('sent');
+    expect(outboxBadge('confirmed', false)).toEqual({ key: 'confirmed', tone: 'ok' });
+    expect(outboxBadge('rejected', false)).toEqual({ key: 'rejected', tone: 'bad' });
+  });
+});
+
+describe('ArrivalWatcher', () => {
+  const row = (id: string) => ({ id }) as EventRow;
+  it('takes the first look as the baseline and reports each new event once', () => {
+    const w = new ArrivalWatcher();
+    expect(w.fresh([row('a'), row('b')])).toEqual([]);
+    expect(w.fresh([row('c'), row('a')]).map((r) => r.id)).toEqual(['c']);
+    expect(w.fresh([row('c'), row('a')])).toEqual([]);
+    w.reset();
+    expect(w.fresh([row('d')])).toEqual([]);
+  });
+});
+
+describe('durations', () => {
+  it('reads two units at most, in both languages', () => {
+    expect(formatDuration((2 * 24 + 3) * 3_600_000 + 5 * 60_000, workstationZhCN)).toBe('2天3小时');
+    expect(formatDuration(4 * 3_600_000 + 10 * 60_000, workstationEn)).toBe('4h 10m');
+    expect(formatDuration(12 * 60_000, workstationZhCN)).toBe('12分');
+    expect(formatCountdown(1_000_000, 1_000_000 - 45 * 60_000, workstationZhCN)).toBe('剩 45分');
+    expect(formatCountdown(1_000_000, 1_000_000 + 90 * 60_000, workstationEn)).toBe('1h 30m over');
+  });
+});
+
+describe('catalogues', () => {
+  it('have the same keys and kinds', () => {
+    const shape = (o: unknown): unknown =>
+      typeof o === 'function' ? 'fn' : Array.isArray(o) ? o.length : o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, shape(v)])) : typeof o;
+    expect(shape(workstationEn)).toEqual(shape(workstationZhCN));
+  });
+});

@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { HuyingError, Mutation, toRpcError, type Actor, type CommandAck, type CommandsResponse, type RpcError } from '../../core';
 import type { Db, DbOrTx } from '../store/database';
 import { clientMutations, syncClients } from '../store/sync-schema';
-import { storedAck } from '../sync/feed';
+import { nextTurn, storedAck } from '../sync/feed';
 import { ChangeBuffer, runReplicated } from '../sync/write';
 import type { MutationRegistry } from './registry';
 
@@ -65,6 +65,7 @@ export async function processCommands(db: Db, push: PushedCommands, actor: Actor
   const results: CommandsResponse['results'] = [];
   const { clientId } = push;
   for (const m of push.mutations) {
+    await nextTurn();
     const stored = await findStored(db, clientId, m.mutationId);
     if (stored) {
       results.push({ ...stored, duplicate: true });

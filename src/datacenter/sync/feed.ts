@@ -26,6 +26,15 @@ import type { CommittedVersion, LoggedOp } from './notifier';
 
 export const DEFAULT_BATCH_OPS = 1000;
 
+/**
+ * Lets timers and sockets run. PGlite answers synchronously under its promises,
+ * so a loop of queries (a client catching up, a long snapshot) would otherwise
+ * keep the event loop to itself.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** How a client of `scope` sees an op: as logged, as a delete (the row left its view), or not at all. */
 export function opVisibility(op: Pick<LoggedOp, 'scope' | 'prevScope' | 'moved'>, scope: SyncScope): 'as-is' | 'delete' | null {
   if (scope === 'district') return 'as-is';

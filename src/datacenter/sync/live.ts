@@ -17,7 +17,7 @@
 import type { ScopeChecksum, SyncScope } from '../../core';
 import { toRpcError } from '../../core';
 import type { Db } from '../store/database';
-import { checksumFrame, heartbeatFrame, readBatch } from './feed';
+import { checksumFrame, heartbeatFrame, nextTurn, readBatch } from './feed';
 import type { SyncHub } from './hub';
 import { computeChecksum } from './state';
 
@@ -161,6 +161,7 @@ export class LiveSession {
             if (batch.kind === 'must_refetch') return this.refetch(batch.reason);
             this.sendFrame(batch.json);
             this.cursor = batch.checkpoint;
+            await nextTurn();
             continue;
           }
           if (checksum && this.cursor >= checksum.checkpoint.v) {

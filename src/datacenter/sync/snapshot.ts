@@ -22,6 +22,7 @@ import { sql } from 'drizzle-orm';
 import { toRpcError, type ScopeChecksum, type SnapshotFrame, type SyncScope } from '../../core';
 import type { Db, DbKind, DbOrTx } from '../store/database';
 import { rowsOf } from '../store/migration';
+import { nextTurn } from './feed';
 import { computeChecksum, REPLICATED_TABLES } from './state';
 
 export const SNAPSHOT_PAGE_ROWS = 1000;
@@ -140,6 +141,7 @@ async function streamRange(
       text += `${i === 0 ? '' : ','}{"key":${JSON.stringify(r.key)},"v":${Number(r.v)},"row":${r.row}}`;
     }
     await write(text + ']}\n');
+    await nextTurn();
     total += page.length;
     if (page.length < pageRows) return total;
     after = page.at(-1)!.key;

@@ -30,8 +30,10 @@ export interface DataCenterOptions {
   logger?: Logger | false;
   /** an already-open database to serve (tests share one); close() leaves it open */
   database?: DataCenterDb;
-  /** extra application options: the auth seam of the sync feed and commands, mutation handlers, sync timers */
-  app?: Pick<AppOptions, 'actorOf' | 'mutations' | 'sync'>;
+  /** extra application options: the auth seam of the sync feed and commands, mutation handlers, sync timers, workflow clock */
+  app?: Pick<AppOptions, 'actorOf' | 'mutations' | 'sync' | 'workflow'>;
+  /** run the SLA scheduler on its interval once listening (default true) */
+  slaScheduler?: boolean;
   /**
    * auth settings (token lifetimes, Argon2 cost, clock…); the JWT secret defaults to
    * `HUYING_JWT_SECRET`, else a key kept in the database. Demo accounts work only with seed 'demo'.
@@ -96,6 +98,7 @@ export async function startDataCenter(opts: DataCenterOptions = {}): Promise<Dat
       if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new HuyingError('invalid_args', `cannot listen on host ${host}`);
       throw err;
     }
+    if (opts.slaScheduler !== false) app.workflow.scheduler.start();
     const address = app.server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port;
     const url = `http://${connectHost(host)}:${actualPort}`;

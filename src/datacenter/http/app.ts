@@ -17,6 +17,7 @@ import { appliedMigrations } from '../store/migration';
 import { installErrorHandling } from './errors';
 import { registerSyncRoutes, type ActorOf, type LiveOptions, type SyncHub, type SyncHubOptions } from '../sync';
 import { registerReferenceRoutes } from './reference-routes';
+import { appMutationRegistry, installWorkflow, type WorkflowOptions } from '../workflow/install';
 
 /** `GET /healthz` */
 export const HealthResponse = z.object({
@@ -47,6 +48,8 @@ export interface AppOptions {
   sync?: { hub?: SyncHubOptions; live?: LiveOptions };
   /** auth settings (src/datacenter/auth); `demo: true` accepts the demo seed's accounts and keys */
   auth?: Omit<AuthServiceOptions, 'db'>;
+  /** events store, workflow authority, SLA scheduler (src/datacenter/workflow/install.ts) */
+  workflow?: WorkflowOptions;
 }
 
 declare module 'fastify' {
@@ -77,10 +80,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ...(opts.sync?.live ? { live: opts.sync.live } : {}),
   });
   app.decorate('syncHub', hub);
+  // this app's handlers: the process-wide ones plus the workflow's (installWorkflow), bound to this database
+  const mutations = opts.mutations ?? appMutationRegistry();
   registerCommandRoutes(app, {
     db: store.db,
     ...(opts.actorOf ? { actorOf: opts.actorOf } : {}),
-    ...(opts.mutations ? { registry: opts.mutations } : {}),
+    registry: mutations,
   });
 
   const startedAt = Date.now();
@@ -104,5 +109,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerReferenceRoutes(app, store.db);
   registerAuthRoutes(app, auth);
   registerReferenceAdminRoutes(app, { db: store.db, requireAdmin: auth.requireAdmin, ...(opts.auth?.clock ? { clock: opts.auth.clock } : {}) });
+  await installWorkflow(app, { ...opts.workflow, store, auth, registry: mutations, ...(opts.actorOf ? { actorOf: opts.actorOf } : {}), logger: opts.workflow?.logger ?? (opts.logger || null) });
   return app;
 }

@@ -16,6 +16,7 @@ import { toRpcError } from '../../core';
 import { DEFAULT_DATA_DIR } from '../options';
 import { openDatabase } from '../store/database';
 import { areas } from '../store/schema';
+import { checkPasswordPolicy } from './password';
 import { createAuthService } from './service';
 
 export const CREATE_ADMIN_USAGE = `usage: npm run datacenter -- --create-admin LOGIN [--name NAME] [--district CODE] [--organisation ID] [--pg URL | --data DIR]
@@ -70,6 +71,14 @@ export async function runCreateAdmin(argv: readonly string[], env: Record<string
   const password = env.HUYING_ADMIN_PASSWORD ?? (await readPassword(io));
   if (!password) {
     io.stderr.write('huying datacenter: no password (set HUYING_ADMIN_PASSWORD or pipe it on stdin)\n');
+    return 1;
+  }
+
+  try {
+    // before opening anything: a weak password needs no database to be refused
+    checkPasswordPolicy(password, login);
+  } catch (err) {
+    io.stderr.write(`huying datacenter: ${toRpcError(err).message}\n`);
     return 1;
   }
 

@@ -40,9 +40,11 @@ export type AuthHook = preHandlerAsyncHookHandler;
 export interface AuthHooks {
   /**
    * Global, never refuses: puts `request.actor` on every request that carries a valid access token
-   * (Bearer, or `?access_token=` on a WebSocket upgrade); installAuth adds it to the whole app.
+   * (Bearer, or `?access_token=` on a WebSocket upgrade). installAuth adds it to the whole app as
+   * an onRequest hook, so the actor is there for every later hook (the sync feed checks it in
+   * preValidation, before the WebSocket upgrade).
    */
-  identify: AuthHook;
+  identify: (request: FastifyRequest) => Promise<void>;
   authenticate: AuthHook;
   requireRole(...roles: Role[]): AuthHook;
   requireAdmin: AuthHook;
@@ -103,7 +105,7 @@ export function createAuthHooks(service: AuthService): AuthHooks {
   /** why `identify` could not identify a request that carried a token */
   const refused = new WeakMap<FastifyRequest, unknown>();
 
-  const identify: AuthHook = async (request) => {
+  const identify = async (request: FastifyRequest): Promise<void> => {
     if (request.actor || refused.has(request)) return;
     const token = accessTokenOf(request, isWebSocketUpgrade(request));
     if (!token) return;

@@ -33,15 +33,16 @@ export async function createAuth(opts: AuthServiceOptions): Promise<Auth> {
 
 /**
  * Decorates requests (`actor`, `sessionId`, `apiKey`) and the app (`auth`), and adds the global
- * `identify` hook, so every route registered afterwards sees `request.actor` when the request
- * carries a valid access token. Call it before any route module; then `registerAuthRoutes`.
+ * `identify` onRequest hook, so every route registered afterwards sees `request.actor` from its
+ * first hook on when the request carries a valid access token. Call it before any route module;
+ * then `registerAuthRoutes`.
  */
 export function installAuth(app: FastifyInstance, auth: Auth): void {
   app.decorateRequest('actor', null);
   app.decorateRequest('sessionId', null);
   app.decorateRequest('apiKey', null);
   app.decorate('auth', auth);
-  app.addHook('preHandler', auth.identify);
+  app.addHook('onRequest', auth.identify);
 }
 
 export { apiKeyOf, bearerToken, createAuthHooks, type AuthHook, type AuthHooks } from './hooks';

@@ -212,6 +212,8 @@ export class SyncClient {
     this.refetch = true;
     this.setStatus({ scope });
     this.interrupt(new MustRefetchError(`scope changed to ${scope}`));
+    // not waiting out a backoff for it either
+    this.wake?.();
   }
 
   reportDataCenterDown(reason: string): void {

@@ -8,6 +8,7 @@ import { RpcProvider } from './rpc/rpc-context';
 import { fakeDistrictBridge, type FakeBridge } from './test/fake-bridge';
 
 vi.mock('./map/DistrictMap', async () => ({ DistrictMap: (await import('./test/map-stub')).DistrictMapStub }));
+vi.mock('./charts/EChart', async () => ({ EChart: (await import('./charts/EChartStub')).EChartStub }));
 
 const live: SyncStatus = {
   state: 'live',
@@ -77,7 +78,7 @@ describe('App shell', () => {
     history.replaceState(null, '', '/?mode=wall&lang=en');
     localStorage.setItem('huying.mode', 'workstation');
     renderApp(fakeDistrictBridge());
-    await screen.findByTestId('grid-count');
+    await screen.findByTestId('wall-map');
     expect(screen.getByTestId('app').dataset.mode).toBe('wall');
     expect(screen.getByTestId('app').dataset.locale).toBe('en');
     expect(screen.getByTestId('mode-switch').querySelector('[aria-pressed=true]')!.textContent).toBe('Wall');

@@ -7,6 +7,7 @@
 import { useEffect, useState } from 'react';
 import { I18nProvider, catalogues } from './i18n';
 import { DistrictView } from './map/DistrictView';
+import { WallView } from './wall/WallView';
 import { Header } from './shell/Header';
 import {
   browserStore,
@@ -46,7 +47,7 @@ export function App() {
       <div className={`app app--${mode}`} data-testid="app" data-mode={mode} data-locale={locale}>
         <Header mode={mode} onModeChange={setMode} onLocaleChange={setLocale} />
         <main className="app__main">
-          <DistrictView mode={mode} />
+          {mode === 'wall' ? <WallView /> : <DistrictView mode={mode} />}
         </main>
       </div>
     </I18nProvider>

@@ -1,5 +1,6 @@
 /** English messages; typed against the zh-CN catalogue so no key can be missing. */
 import { workstationEn } from '../workstation/i18n/en';
+import { wallEn } from '../wall/i18n/en';
 import type { Messages } from './zh-cn';
 
 export const en: Messages = {
@@ -101,5 +102,6 @@ export const en: Messages = {
     zoomOut: 'Zoom out',
     resetBearing: 'Reset bearing',
   },
+  wall: wallEn,
   workstation: workstationEn,
 };

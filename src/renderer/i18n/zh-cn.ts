@@ -6,6 +6,7 @@
  */
 import type { ErrorCode } from '../../core/errors';
 import type { SyncState } from '../../core/rpc/contract';
+import { wallZhCN } from '../wall/i18n/zh-cn';
 import { workstationZhCN } from '../workstation/i18n/zh-cn';
 
 export const zhCN = {
@@ -107,6 +108,7 @@ export const zhCN = {
     zoomOut: '缩小',
     resetBearing: '重置方向',
   },
+  wall: wallZhCN,
   workstation: workstationZhCN,
 };
 

@@ -8,17 +8,22 @@
  *
  * The map and overlay are created once per mount; new props only call
  * `overlay.setProps({ layers })` with layers from the pure
- * `buildDistrictLayers`, so pan/zoom/hover never rebuild geometry.
+ * `buildDistrictLayers` plus the caller's own (`extraLayers` under the labels,
+ * `topLayers` over them), so pan/zoom/hover never rebuild geometry. Layers
+ * that move every frame (pulses) come from `animate(time)`: the loop reuses
+ * every other layer instance, so deck.gl only sees the moving layer's
+ * uniforms change.
  */
 import { MapLibreOverlay } from '@deck.gl/maplibre';
-import type { PickingInfo } from '@deck.gl/core';
+import type { Layer, PickingInfo } from '@deck.gl/core';
 import { Map as MapLibreMap, ScaleControl, setWorkerUrl } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react';
-import type { BBox } from '../../core/geo/types';
+import type { BBox, LonLat } from '../../core/geo/types';
 import { buildBaseStyle, type Basemap } from './base-style';
-import { buildDistrictLayers, VILLAGE_LABEL_MIN_ZOOM } from './district-layers';
+import { buildDistrictLayers, LAYER_IDS, VILLAGE_LABEL_MIN_ZOOM, type GridFill } from './district-layers';
+import { geometryBBox } from '../../core/geo/geometry';
 import type { GridPart, MapModel } from './map-model';
 
 // After a Vite build maplibre cannot find its worker by itself ("Worker failed to load").
@@ -29,6 +34,11 @@ export interface DistrictMapHandle {
   fitBBox(bbox: BBox, options?: { animate?: boolean }): void;
   zoomIn(): void;
   zoomOut(): void;
+  /** fly to a point, at `zoom` (default: keep at least 14) */
+  flyTo(center: LonLat, zoom?: number, options?: { animate?: boolean; durationMs?: number }): void;
+  /** fit a grid (15-digit code) or an area (town or village code) of the model; false when unknown */
+  focusArea(code: string, options?: { animate?: boolean }): boolean;
+  getZoom(): number | null;
 }
 
 export interface GridHover {
@@ -41,17 +51,65 @@ export interface GridHover {
   height: number;
 }
 
+/** Any picked object: a grid part, an event row, a worker, a module feature… */
+export interface MapPick {
+  layerId: string;
+  /** the data object, or null for binary/indexed data (then use `index`) */
+  object: unknown;
+  index: number;
+  coordinate: LonLat | null;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface MapPadding {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+export interface MapView {
+  zoom: number;
+  bounds: BBox;
+}
+
 export interface DistrictMapProps {
   model: MapModel;
   selectedTownCode: string | null;
   /** label and line scale (the wall uses more) */
   scale: number;
-  /** padding around the district when fitting it, in pixels */
-  padding: number;
+  /** padding around the district when fitting it, in pixels (per side: room for overlays) */
+  padding: number | MapPadding;
   basemap?: Basemap;
   onHover: (hover: GridHover | null) => void;
   ariaLabel: string;
   ref?: Ref<DistrictMapHandle>;
+  /** layers over the boundaries and under the labels: events, arcs, module layers… */
+  extraLayers?: readonly Layer[];
+  /** layers over the labels: alert rings, a focused outline */
+  topLayers?: readonly Layer[];
+  /** replaces the town colours of the grid fill (the wall's measures) */
+  gridFill?: GridFill | null;
+  /** hide whole groups of the district's own layers */
+  show?: { grids?: boolean; boundaries?: boolean; labels?: boolean };
+  /** layers that change every frame, called at most `animationFps` times a second */
+  animate?: (timeMs: number) => Layer[];
+  animationFps?: number;
+  /** a click on any pickable object (null: on nothing) */
+  onPick?: (pick: MapPick | null) => void;
+  /** hovering a pickable object that is not a grid */
+  onHoverObject?: (pick: MapPick | null) => void;
+  /** camera settled (after load and every move) */
+  onViewChange?: (view: MapView) => void;
+  /** device pixels per CSS pixel for the canvas; default the screen's */
+  pixelRatio?: number;
+  /** after deck.gl drew a frame (the wall measures its update latency here) */
+  onAfterRender?: () => void;
+  /** no zoom/pan by hand (a wall with nobody at it still picks on click) */
+  interactive?: boolean;
 }
 
 const toBounds = ([minLon, minLat, maxLon, maxLat]: BBox): [[number, number], [number, number]] => [
@@ -59,21 +117,25 @@ const toBounds = ([minLon, minLat, maxLon, maxLat]: BBox): [[number, number], [n
   [maxLon, maxLat],
 ];
 
+const isGridLayer = (id: string | undefined) => id !== undefined && (id === LAYER_IDS.grids || id.startsWith(`${LAYER_IDS.grids}-`));
+
 export function DistrictMap(props: DistrictMapProps) {
   const { model, selectedTownCode, scale, padding, ref } = props;
   const containerRef = useRef<HTMLDivElement>(null);
   const mapRef = useRef<MapLibreMap | null>(null);
   const overlayRef = useRef<MapLibreOverlay | null>(null);
-  const onHoverRef = useRef(props.onHover);
-  onHoverRef.current = props.onHover;
+  const callbacks = useRef(props);
+  callbacks.current = props;
+  const modelRef = useRef(model);
+  modelRef.current = model;
   const [showVillageLabels, setShowVillageLabels] = useState(false);
   const [ready, setReady] = useState(false);
 
   // create the map and overlay once; the initial camera is the whole district
-  const initial = useRef({ bbox: model.district.bbox, padding, basemap: props.basemap });
+  const initial = useRef({ bbox: model.district.bbox, padding, basemap: props.basemap, pixelRatio: props.pixelRatio, interactive: props.interactive });
   useEffect(() => {
     const container = containerRef.current!;
-    const { bbox, padding: pad, basemap } = initial.current;
+    const { bbox, padding: pad, basemap, pixelRatio, interactive } = initial.current;
     const map = new MapLibreMap({
       container,
       style: buildBaseStyle(basemap),
@@ -87,16 +149,39 @@ export function DistrictMap(props: DistrictMapProps) {
       renderWorldCopies: false,
       minZoom: 8,
       maxZoom: 18,
+      ...(pixelRatio ? { pixelRatio } : {}),
+      ...(interactive === false ? { interactive: false } : {}),
     });
     map.addControl(new ScaleControl({ maxWidth: 140, unit: 'metric' }), 'bottom-left');
+    const pickOf = (info: PickingInfo): MapPick | null =>
+      info.layer && info.index >= 0
+        ? {
+            layerId: info.layer.id,
+            object: info.object ?? null,
+            index: info.index,
+            coordinate: info.coordinate ? [info.coordinate[0]!, info.coordinate[1]!] : null,
+            x: info.x,
+            y: info.y,
+            width: container.clientWidth,
+            height: container.clientHeight,
+          }
+        : null;
     const overlay = new MapLibreOverlay({
       interleaved: true,
       layers: [],
-      onHover: (info: PickingInfo<GridPart>) => {
-        const hit = info.object ? { part: info.object, x: info.x, y: info.y, width: container.clientWidth, height: container.clientHeight } : null;
-        map.getCanvas().style.cursor = hit ? 'pointer' : '';
-        onHoverRef.current(hit);
+      ...(pixelRatio ? { useDevicePixels: pixelRatio } : {}),
+      onHover: (info: PickingInfo) => {
+        const grid = isGridLayer(info.layer?.id) && info.object ? (info.object as GridPart) : null;
+        const hit = grid ? { part: grid, x: info.x, y: info.y, width: container.clientWidth, height: container.clientHeight } : null;
+        const other = grid ? null : pickOf(info);
+        map.getCanvas().style.cursor = hit || other ? 'pointer' : '';
+        callbacks.current.onHover(hit);
+        callbacks.current.onHoverObject?.(other);
       },
+      onClick: (info: PickingInfo) => {
+        callbacks.current.onPick?.(pickOf(info));
+      },
+      onAfterRender: () => callbacks.current.onAfterRender?.(),
     });
     map.addControl(overlay);
     let lastShow = false;
@@ -107,8 +192,13 @@ export function DistrictMap(props: DistrictMapProps) {
     };
     const onMoveEnd = () => {
       container.dataset.zoom = map.getZoom().toFixed(2);
+      const b = map.getBounds();
+      callbacks.current.onViewChange?.({ zoom: map.getZoom(), bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()] });
     };
-    const onLeave = () => onHoverRef.current(null);
+    const onLeave = () => {
+      callbacks.current.onHover(null);
+      callbacks.current.onHoverObject?.(null);
+    };
     map.on('zoom', onZoom);
     map.on('moveend', onMoveEnd);
     map.getCanvas().addEventListener('pointerleave', onLeave);
@@ -132,13 +222,51 @@ export function DistrictMap(props: DistrictMapProps) {
     };
   }, []);
 
-  const layers = useMemo(
-    () => buildDistrictLayers(model, { showVillageLabels, selectedTownCode, scale }),
-    [model, showVillageLabels, selectedTownCode, scale],
-  );
   useEffect(() => {
-    overlayRef.current?.setProps({ layers });
-  }, [layers]);
+    const map = mapRef.current;
+    if (map && props.pixelRatio && map.getPixelRatio() !== props.pixelRatio) {
+      map.setPixelRatio(props.pixelRatio);
+      overlayRef.current?.setProps({ useDevicePixels: props.pixelRatio });
+    }
+  }, [props.pixelRatio]);
+
+  const showGrids = props.show?.grids ?? true;
+  const showBoundaries = props.show?.boundaries ?? true;
+  const showLabels = props.show?.labels ?? true;
+  const gridFill = props.gridFill ?? null;
+  const districtLayers = useMemo(
+    () => buildDistrictLayers(model, { showVillageLabels, selectedTownCode, scale, gridFill, showGrids, showBoundaries, showLabels }),
+    [model, showVillageLabels, selectedTownCode, scale, gridFill, showGrids, showBoundaries, showLabels],
+  );
+  const layers = useMemo(() => {
+    const labelsAt = districtLayers.findIndex((l) => l.id === LAYER_IDS.labels);
+    const below = labelsAt < 0 ? districtLayers : districtLayers.slice(0, labelsAt);
+    const labels = labelsAt < 0 ? [] : districtLayers.slice(labelsAt);
+    return [...below, ...(props.extraLayers ?? []), ...labels, ...(props.topLayers ?? [])];
+  }, [districtLayers, props.extraLayers, props.topLayers]);
+
+  // static layers go to deck.gl when they change; animated ones are appended by the loop below
+  const layersRef = useRef(layers);
+  layersRef.current = layers;
+  const animate = props.animate;
+  useEffect(() => {
+    if (!animate) overlayRef.current?.setProps({ layers });
+  }, [layers, animate]);
+  const fps = props.animationFps ?? 20;
+  useEffect(() => {
+    if (!animate) return;
+    let frame = 0;
+    let last = 0;
+    const step = (time: number) => {
+      frame = requestAnimationFrame(step);
+      if (time - last < 1000 / fps) return;
+      last = time;
+      overlayRef.current?.setProps({ layers: [...layersRef.current, ...animate(time)] });
+    };
+    overlayRef.current?.setProps({ layers: [...layersRef.current, ...animate(performance.now())] });
+    frame = requestAnimationFrame(step);
+    return () => cancelAnimationFrame(frame);
+  }, [animate, fps, layers]);
 
   useImperativeHandle(
     ref,
@@ -148,6 +276,23 @@ export function DistrictMap(props: DistrictMapProps) {
       },
       zoomIn: () => mapRef.current?.zoomIn(),
       zoomOut: () => mapRef.current?.zoomOut(),
+      flyTo(center, zoom, options) {
+        const map = mapRef.current;
+        if (!map) return;
+        const target = zoom ?? Math.max(14, map.getZoom());
+        if (options?.animate === false) map.jumpTo({ center, zoom: target });
+        else map.flyTo({ center, zoom: target, duration: options?.durationMs ?? 1600, essential: true });
+      },
+      focusArea(code, options) {
+        const m = modelRef.current;
+        const area = m.townByCode.get(code) ?? m.villageByCode.get(code);
+        const grid = area ? null : m.grids.find((g) => g.code === code);
+        const bbox = area?.bbox ?? (grid ? geometryBBox(grid.geometry) : null);
+        if (!bbox) return false;
+        mapRef.current?.fitBounds(toBounds(bbox), { padding, maxZoom: grid ? 17 : 16, duration: options?.animate === false ? 0 : 1400 });
+        return true;
+      },
+      getZoom: () => mapRef.current?.getZoom() ?? null,
     }),
     [padding],
   );

@@ -12,7 +12,7 @@
  * labels (towns always; villages from VILLAGE_LABEL_MIN_ZOOM, decluttered on
  * the GPU by the collision filter, towns winning).
  */
-import type { Layer } from '@deck.gl/core';
+import type { Layer, LayerProps } from '@deck.gl/core';
 import { CollisionFilterExtension, type CollisionFilterExtensionProps } from '@deck.gl/extensions';
 import { PathLayer, PolygonLayer, TextLayer } from '@deck.gl/layers';
 import type { BoundaryPath, GridPart, Label, MapModel } from './map-model';
@@ -32,6 +32,19 @@ export const LAYER_IDS = {
 /** Village labels appear from about the zoom of a single town filling the view. */
 export const VILLAGE_LABEL_MIN_ZOOM = 12.3;
 
+/**
+ * A fill that replaces the town colours (the wall's grid measures). `data` is
+ * the model's `gridParts` in a new array whenever colours changed; with
+ * `dataDiff` deck.gl rewrites only the rows it returns (null: all rows), and
+ * `colorKey` changes when every colour may have changed (another measure).
+ */
+export interface GridFill {
+  data: readonly GridPart[];
+  getFillColor: (part: GridPart, info: { index: number }) => Rgba;
+  dataDiff?: (newData: unknown, oldData?: unknown) => { startRow: number; endRow: number }[] | null;
+  colorKey: string | number;
+}
+
 export interface DistrictLayerOptions {
   showVillageLabels: boolean;
   /** a town picked in the side list: its outline glows and other towns dim */
@@ -39,6 +52,12 @@ export interface DistrictLayerOptions {
   /** labels and lines grow on the wall (read from metres away) */
   scale: number;
   fontFamily?: string;
+  /** replaces the town colours of the grids */
+  gridFill?: GridFill | null;
+  /** default true each */
+  showGrids?: boolean;
+  showBoundaries?: boolean;
+  showLabels?: boolean;
 }
 
 /** Fill alpha of grids outside the selected town. */
@@ -69,6 +88,8 @@ function selectedTownPaths(model: MapModel, code: string | null): BoundaryPath[]
 
 export function buildDistrictLayers(model: MapModel, options: DistrictLayerOptions): Layer[] {
   const { selectedTownCode, scale } = options;
+  const gridFill = options.gridFill ?? null;
+  const showBoundaries = options.showBoundaries ?? true;
   const fontFamily = options.fontFamily ?? CJK_FONT_FAMILY;
   const getPath = (d: BoundaryPath) => d.path;
   const labelCommon = {
@@ -88,11 +109,13 @@ export function buildDistrictLayers(model: MapModel, options: DistrictLayerOptio
   return [
     new PolygonLayer<GridPart>({
       id: LAYER_IDS.grids,
-      data: model.gridParts,
+      data: gridFill ? gridFill.data : model.gridParts,
+      visible: options.showGrids ?? true,
       getPolygon: (d) => d.polygon,
       filled: true,
       stroked: true,
-      getFillColor: (d) => gridFillColor(model, d, selectedTownCode),
+      getFillColor: gridFill ? gridFill.getFillColor : (d) => gridFillColor(model, d, selectedTownCode),
+      ...(gridFill?.dataDiff ? { _dataDiff: gridFill.dataDiff as LayerProps['_dataDiff'] } : {}),
       getLineColor: MAP_THEME.gridLine,
       getLineWidth: 1,
       lineWidthUnits: 'pixels',
@@ -100,11 +123,12 @@ export function buildDistrictLayers(model: MapModel, options: DistrictLayerOptio
       pickable: true,
       autoHighlight: true,
       highlightColor: MAP_THEME.hoverHighlight,
-      updateTriggers: { getFillColor: [selectedTownCode] },
+      updateTriggers: { getFillColor: gridFill ? [gridFill.colorKey] : [selectedTownCode] },
     }),
     new PathLayer<BoundaryPath>({
       id: LAYER_IDS.villageBoundaries,
       data: model.villagePaths,
+      visible: showBoundaries,
       getPath,
       getColor: MAP_THEME.villageLine,
       getWidth: 1.2 * scale,
@@ -114,6 +138,7 @@ export function buildDistrictLayers(model: MapModel, options: DistrictLayerOptio
     new PathLayer<BoundaryPath>({
       id: LAYER_IDS.townBoundaries,
       data: model.townPaths,
+      visible: showBoundaries,
       getPath,
       getColor: MAP_THEME.townLine,
       getWidth: 2.4 * scale,
@@ -159,6 +184,7 @@ export function buildDistrictLayers(model: MapModel, options: DistrictLayerOptio
       // one layer for towns and villages: collision priorities only hold within a layer
       // (visgl/deck.gl#9479); switching data at the zoom threshold re-lays out ~260 labels once
       data: options.showVillageLabels ? model.allLabels : model.townLabels,
+      visible: options.showLabels ?? true,
       ...labelCommon,
       getSize: (d) => (d.level === 'town' ? 22 : 13),
       getColor: (d) => (d.level === 'town' ? MAP_THEME.townLabel : MAP_THEME.villageLabel),

@@ -33,6 +33,8 @@ export interface VillageSummary {
   gridCount: number;
   bbox: BBox;
   labelPoint: LonLat;
+  /** residents (for per-capita measures) */
+  population: number;
 }
 
 /** One polygon of a grid (a MultiPolygon grid has several). */
@@ -107,6 +109,7 @@ export function buildMapModel(tree: AreasTree, geometry: GridsGeometry): MapMode
       gridCount: v.gridCount,
       bbox: v.bbox,
       labelPoint: v.labelPoint,
+      population: v.population,
     })),
   );
 

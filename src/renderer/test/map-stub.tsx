@@ -4,13 +4,20 @@
  * the view asked of it: the model it drew, the selected town, and camera moves.
  */
 import { useImperativeHandle } from 'react';
-import type { BBox } from '../../core/geo/types';
+import type { BBox, LonLat } from '../../core/geo/types';
 import type { DistrictMapProps } from '../map/DistrictMap';
 
-export const mapCalls: { fits: BBox[]; lastProps: DistrictMapProps | null } = { fits: [], lastProps: null };
+export const mapCalls: { fits: BBox[]; flights: { center: LonLat; zoom?: number }[]; focused: string[]; lastProps: DistrictMapProps | null } = {
+  fits: [],
+  flights: [],
+  focused: [],
+  lastProps: null,
+};
 
 export function resetMapCalls() {
   mapCalls.fits = [];
+  mapCalls.flights = [];
+  mapCalls.focused = [];
   mapCalls.lastProps = null;
 }
 
@@ -20,6 +27,12 @@ export function DistrictMapStub(props: DistrictMapProps) {
     fitBBox: (bbox: BBox) => void mapCalls.fits.push(bbox),
     zoomIn: () => {},
     zoomOut: () => {},
+    flyTo: (center: LonLat, zoom?: number) => void mapCalls.flights.push(zoom === undefined ? { center } : { center, zoom }),
+    focusArea: (code: string) => {
+      mapCalls.focused.push(code);
+      return true;
+    },
+    getZoom: () => 10,
   }));
   return <div data-testid="district-map" data-grids={props.model.totals.grids} data-selected={props.selectedTownCode ?? ''} />;
 }

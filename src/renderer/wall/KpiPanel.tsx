@@ -1,0 +1,59 @@
+/**
+ * Today's figures in tiles readable from across the room: intake, dispatched,
+ * in progress, overdue (counts), and closure, on-time closure and
+ * satisfaction (rates, with their declared formula and numbers on hover).
+ */
+import type { Kpis, Rate } from '../../core/rpc/queries';
+import { useI18n } from '../i18n';
+import { DASH, formatCount, formatRate, rateTooltip } from './format';
+import { Panel } from './Panel';
+
+export function KpiPanel({ kpis, unavailable }: { kpis: Kpis | null; unavailable: boolean }) {
+  const { t, locale } = useI18n();
+  const k = t.wall.kpi;
+  const count = (n: number | undefined) => (kpis && n !== undefined ? formatCount(n, locale) : DASH);
+  return (
+    <Panel title={k.title} testId="kpi-panel" aside={unavailable && !kpis ? <span className="wall-panel__note">{k.unavailable}</span> : undefined}>
+      <div className="kpis">
+        <Tile testId="kpi-intake" label={k.intake} value={count(kpis?.intake)} raw={kpis?.intake} tone="accent" />
+        <Tile testId="kpi-dispatched" label={k.dispatched} value={count(kpis?.dispatched)} raw={kpis?.dispatched} />
+        <Tile testId="kpi-in-progress" label={k.inProgress} value={count(kpis?.inProgress)} raw={kpis?.inProgress} />
+        <Tile testId="kpi-overdue" label={k.overdue} value={count(kpis?.overdue)} raw={kpis?.overdue} tone={kpis && kpis.overdue > 0 ? 'bad' : undefined} />
+        <RateTile testId="kpi-closure" label={k.closureRate} rate={kpis?.closureRate ?? null} note={k.insufficient} />
+        <RateTile testId="kpi-on-time" label={k.onTimeRate} rate={kpis?.onTimeRate ?? null} note={k.insufficient} />
+        <RateTile testId="kpi-satisfaction" label={k.satisfaction} rate={kpis?.satisfaction ?? null} note={k.insufficient} />
+      </div>
+    </Panel>
+  );
+}
+
+function Tile(props: { testId: string; label: string; value: string; raw: number | undefined; tone?: 'accent' | 'bad' }) {
+  return (
+    <div className={`kpi ${props.tone ? `kpi--${props.tone}` : ''}`}>
+      <span className="kpi__value" data-testid={props.testId} data-value={props.raw ?? ''}>
+        {props.value}
+      </span>
+      <span className="kpi__label">{props.label}</span>
+    </div>
+  );
+}
+
+function RateTile(props: { testId: string; label: string; rate: Rate | null; note: string }) {
+  const { rate } = props;
+  return (
+    <div className="kpi kpi--rate" title={rate ? rateTooltip(rate, props.note) : undefined} data-testid={`${props.testId}-tile`}>
+      <span className="kpi__value" data-testid={props.testId} data-value={rate?.value ?? ''}>
+        {formatRate(rate)}
+      </span>
+      <span className="kpi__label">
+        {props.label}
+        {rate && <span className="kpi__formula">{rate.formula}</span>}
+      </span>
+      {rate && rate.value !== null && rate.sufficient && (
+        <span className="kpi__bar" aria-hidden="true">
+          <span style={{ width: `${Math.max(0, Math.min(100, rate.value * 100))}%` }} />
+        </span>
+      )}
+    </div>
+  );
+}

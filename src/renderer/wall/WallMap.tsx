@@ -1,0 +1,213 @@
+/**
+ * The wall's map: the shared DistrictMap with the grid measure as its fill
+ * (patched per changed grid), the wall's layers between the boundaries and the
+ * labels, pulses and the alert ring animated per frame, and the overlays
+ * (legend, layer switches, card, and whatever the view puts on the map:
+ * alert banner, tour status, playback bar).
+ *
+ * It re-renders when the store's version changes (its own subscription), not
+ * when a panel's figures do, so a burst of events costs the map its partial
+ * attribute updates and the panels nothing.
+ */
+import type { Layer } from '@deck.gl/core';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode, type Ref } from 'react';
+import type { LonLat } from '../../core/geo/types';
+import type { Density } from '../../core/rpc/queries';
+import type { GridMeasure, GridStats, MapWorkers, ModuleFeatures, ModuleId, WallLayerKey } from '../../core/rpc/wall';
+import { useI18n } from '../i18n';
+import { DistrictMap, type DistrictMapHandle, type MapPick, type MapView } from '../map/DistrictMap';
+import type { GridFill } from '../map/district-layers';
+import type { MapModel } from '../map/map-model';
+import { GridFillController } from './grid-fill';
+import { LayerPanel } from './LayerPanel';
+import { MapLegend } from './MapLegend';
+import { gridPopulation, type GridFigures, type Legend } from './measures';
+import type { PlaybackClock } from './playback';
+import { Signal, useSignal, type LiveEvents } from './use-wall-data';
+import { GLYPH_MIN_ZOOM, WallLayerBuilder, type PlaybackLayerData, type WallLayerInputs } from './wall-layers';
+import type { WallViewState } from './wall-state';
+
+export interface WallMapProps {
+  model: MapModel;
+  live: LiveEvents | null;
+  unitPositions: Float32Array | null;
+  density: Density | null;
+  workers: MapWorkers | null;
+  modules: ModuleFeatures | null;
+  gridStats: GridStats | null;
+  view: WallViewState;
+  scale: number;
+  pixelRatio: number;
+  animationFps: number;
+  alertAt: LonLat | null;
+  selected: LonLat | null;
+  playback: PlaybackLayerData | null;
+  playbackClock: PlaybackClock | null;
+  mapRef: Ref<DistrictMapHandle>;
+  onToggleLayer: (k: WallLayerKey) => void;
+  onMeasure: (m: GridMeasure) => void;
+  onPick: (pick: MapPick | null) => void;
+  onInteraction: () => void;
+  /** a frame was drawn with the layers of this store version */
+  onDrawn: (storeVersion: number) => void;
+  /** the figures the grid fill uses, for cards */
+  figuresRef?: { current: (() => GridFigures) | null };
+  children?: ReactNode;
+}
+
+/** Seconds of float32 precision: count the pulse filter from the start of this page. */
+const TIME_BASE = Math.floor(Date.now() / 60_000) * 60_000;
+
+export function WallMap(props: WallMapProps) {
+  const { t } = useI18n();
+  const { model, live, view } = props;
+  const storeVersion = useSignal(live?.version ?? ZERO);
+  const controller = useMemo(() => new GridFillController(model), [model]);
+  const [fill, setFill] = useState<GridFill | null>(null);
+  const [legend, setLegend] = useState<Legend | null>(null);
+  const [glyphZoom, setGlyphZoom] = useState(false);
+
+  // the figures behind the fill: live counts from the store when it knows grids, else the service's
+  const population = useMemo(() => {
+    const villagePop = new Map(model.villages.map((v) => [v.code, v.population]));
+    return gridPopulation(model.grids, props.gridStats, villagePop);
+  }, [model, props.gridStats]);
+  const served = useMemo(() => aligned(model, props.gridStats), [model, props.gridStats]);
+  const figures = useCallback((): GridFigures => {
+    const store = live?.store;
+    const liveCounts = store && store.hasGridColumn && store.openByGrid.length === model.grids.length;
+    return {
+      open: liveCounts ? store.openByGrid : served.open,
+      overdue: liveCounts ? store.overdueByGrid : served.overdue,
+      load30d: served.reported,
+      population,
+    };
+  }, [live, model, served, population]);
+  if (props.figuresRef) props.figuresRef.current = figures;
+
+  // recolour everything when the measure, the served figures or the store's era change
+  const fullVersion = live?.store.fullVersion ?? 0;
+  const storeLoaded = storeVersion > 0;
+  useEffect(() => {
+    if (view.measure === 'town') {
+      setLegend(null);
+      setFill(null);
+      return;
+    }
+    setLegend(controller.reset(view.measure, figures()));
+    setFill(controller.gridFill());
+  }, [controller, view.measure, figures, fullVersion, storeLoaded]);
+
+  // then patch: only the grids a change touched
+  useEffect(() => {
+    if (!live) return;
+    return live.lastChange.subscribe(() => {
+      const change = live.lastChange.get();
+      if (!change || change.kind !== 'patch' || !change.patch || change.patch.grids.length === 0) return;
+      if (controller.update(change.patch.grids, figures()).length > 0) setFill(controller.gridFill());
+    });
+  }, [live, controller, figures]);
+
+  const builder = useMemo(() => (live ? new WallLayerBuilder(live.store, TIME_BASE) : null), [live]);
+  const inputs: WallLayerInputs | null = useMemo(
+    () =>
+      live
+        ? {
+            store: live.store,
+            unitPositions: props.unitPositions,
+            density: props.density,
+            workers: props.workers,
+            modules: props.modules,
+            visible: view.layers,
+            scale: props.scale,
+            zoom: glyphZoom ? GLYPH_MIN_ZOOM : 0,
+            playback: props.playback,
+            selected: props.selected,
+          }
+        : null,
+    // storeVersion: a new inputs object (and so new live layers) per store version
+    [live, props.unitPositions, props.density, props.workers, props.modules, view.layers, props.scale, glyphZoom, props.playback, props.selected, storeVersion],
+  );
+  const extraLayers = useMemo<Layer[]>(() => (builder && inputs ? builder.build(inputs) : []), [builder, inputs]);
+  const topLayers = useMemo<Layer[]>(() => (builder && inputs ? builder.top(inputs) : []), [builder, inputs]);
+
+  const live_ = useRef({ inputs, alertAt: props.alertAt, clock: props.playbackClock });
+  live_.current = { inputs, alertAt: props.alertAt, clock: props.playbackClock };
+  const animate = useCallback(
+    (frameMs: number) => {
+      const { inputs: i, alertAt, clock } = live_.current;
+      if (!builder || !i) return [];
+      return builder.animate(i, frameMs, Date.now(), clock ? clock.tick(performance.now()) : null, alertAt);
+    },
+    [builder],
+  );
+
+  // the version the layers were last handed over with; a drawn frame after it completes the latency
+  const drawnVersion = useRef(0);
+  const handedVersion = useRef(0);
+  useEffect(() => {
+    handedVersion.current = storeVersion;
+  }, [storeVersion, extraLayers]);
+  const onAfterRender = useCallback(() => {
+    if (handedVersion.current > drawnVersion.current) {
+      drawnVersion.current = handedVersion.current;
+      props.onDrawn(handedVersion.current);
+    }
+  }, [props]);
+
+  // room at the bottom for the legend and the playback bar, at the top for the tour line
+  const padding = useMemo(() => {
+    const u = props.scale;
+    return { top: Math.round(56 * u), bottom: Math.round(150 * u), left: Math.round(36 * u), right: Math.round(36 * u) };
+  }, [props.scale]);
+  const onViewChange = useCallback((v: MapView) => setGlyphZoom(v.zoom >= GLYPH_MIN_ZOOM), []);
+  const moduleCounts = useMemo(() => {
+    const m = new Map<ModuleId, number>();
+    for (const f of props.modules?.features ?? []) m.set(f.module, (m.get(f.module) ?? 0) + 1);
+    return m;
+  }, [props.modules]);
+
+  return (
+    <div className="map-stage wall-map" onPointerDown={props.onInteraction} onWheel={props.onInteraction} data-testid="wall-map" data-store-version={storeVersion} data-events={live?.store.length ?? 0}>
+      <DistrictMap
+        ref={props.mapRef}
+        model={model}
+        selectedTownCode={null}
+        scale={props.scale * 1.3}
+        padding={padding}
+        onHover={() => {}}
+        ariaLabel={t.wall.mapAria}
+        gridFill={fill}
+        show={{ grids: view.layers.grids, boundaries: view.layers.boundaries, labels: view.layers.labels }}
+        extraLayers={extraLayers}
+        topLayers={topLayers}
+        {...(props.animationFps > 0 ? { animate, animationFps: props.animationFps } : {})}
+        onPick={props.onPick}
+        onViewChange={onViewChange}
+        pixelRatio={props.pixelRatio}
+        onAfterRender={onAfterRender}
+      />
+      <MapLegend measure={view.measure} legend={legend} onMeasure={props.onMeasure} showEvents={view.layers.events} />
+      <LayerPanel layers={view.layers} moduleCounts={moduleCounts} onToggle={props.onToggleLayer} />
+      {props.children}
+    </div>
+  );
+}
+
+const ZERO = new Signal(0);
+
+/** The service's per-grid figures in the model's grid order. */
+function aligned(model: MapModel, stats: GridStats | null): { open: Float64Array; overdue: Float64Array; reported: Float64Array } {
+  const n = model.grids.length;
+  const out = { open: new Float64Array(n), overdue: new Float64Array(n), reported: new Float64Array(n) };
+  if (!stats) return out;
+  const index = new Map(model.grids.map((g, i) => [g.code, i]));
+  stats.gridCodes.forEach((code, j) => {
+    const i = index.get(code);
+    if (i === undefined) return;
+    out.open[i] = stats.open[j] ?? 0;
+    out.overdue[i] = stats.overdue[j] ?? 0;
+    out.reported[i] = stats.reported[j] ?? 0;
+  });
+  return out;
+}

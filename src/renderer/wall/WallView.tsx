@@ -1,0 +1,557 @@
+/**
+ * The wall (大屏): the live district on a video wall, run by nobody at the
+ * wall itself. Panels around the map (today's figures, charts, the newest
+ * events, the link), the map with the grid measure and live layers, alerts
+ * that take over until a workstation acknowledges them, an auto-tour through
+ * the towns, views pushed from workstations (directives), and playback.
+ *
+ * Kiosk URL: `/?mode=wall&wall=<id>&lang=zh-CN` plus, optionally, `tour=0`,
+ * `tourSeconds=30`, `measure=overdue`, `dpr=1` (canvas pixel ratio), `fps=24`
+ * (pulse animation; 0 = none). In development builds `fake=wall` swaps in demo
+ * data for the requests the data service does not answer yet (`fake=1` is the workstation's fully fake bridge, see main.tsx).
+ */
+import { Layer } from '@deck.gl/core';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type CSSProperties, type RefObject } from 'react';
+import type { LonLat } from '../../core/geo/types';
+import type { Unit } from '../../core/org/types';
+import type { AreasTree } from '../../core/rpc/contract';
+import type { RpcClient } from '../../core/rpc/wire';
+import { GridMeasure, WallDirective, type WallFocus, type WallState } from '../../core/rpc/wall';
+import { useI18n } from '../i18n';
+import { installAttributeCounter } from '../map/attribute-stats';
+import type { DistrictMapHandle, MapPick } from '../map/DistrictMap';
+import { buildMapModel, type GridPart, type MapModel } from '../map/map-model';
+import { RpcProvider, useRpc } from '../rpc/rpc-context';
+import { useSyncStatus } from '../rpc/use-sync-status';
+import { LoadingPanel, ErrorPanel } from '../shell/StatusPanel';
+import { AlertBanner } from './AlertBanner';
+import { alertView, initialAlerts, stepAlerts, type AlertMachine } from './alerts';
+import { createAlertSound } from './alert-sound';
+import { eventDetailCard, eventRowCard, gridCard, hexagonCard, moduleCard, workerCard, type CardContent } from './cards';
+import { CategoryChart, HourlyChart, SourceChart, TownChart } from './ChartPanels';
+import { KpiPanel } from './KpiPanel';
+import { LinkStatus } from './LinkStatus';
+import { MapCard } from './MapCard';
+import { measureValue, type GridFigures } from './measures';
+import { PlaybackBar, presetPeriod, type PlaybackPreset } from './PlaybackBar';
+import { PlaybackClock, openAt, phaseWindows } from './playback';
+import { Ticker } from './Ticker';
+import { configureTour, createTour, INTERACTION_HOLD_MS, tourStops, tourTick, type TourState, type TourStop } from './tour';
+import { useLiveEvents, useNow, usePolledRequest, useSignal, useWallMetrics, Signal } from './use-wall-data';
+import type { PlaybackLayerData } from './wall-layers';
+import { WALL_LAYER_IDS } from './wall-layers';
+import { WallMap } from './WallMap';
+import { applyDirective, initialWallState, wallReducer, type WallViewState } from './wall-state';
+import type { ModuleFeature, WorkerPosition } from '../../core/rpc/wall';
+import './wall.css';
+
+/** Attribute regenerations of every deck.gl layer, for tests and the benchmark. */
+export const attributeCounter = installAttributeCounter(Layer);
+
+const DEMO_ENABLED = import.meta.env.DEV || import.meta.env.VITE_HUYING_DEMO === '1';
+
+function params(): URLSearchParams {
+  return new URLSearchParams(typeof location === 'undefined' ? '' : location.search);
+}
+
+/** The client the wall talks to: the app's, or (dev builds, `?fake=wall`) the demo over it. */
+function useWallClient(): RpcClient | null {
+  const real = useRpc();
+  const wantsDemo = DEMO_ENABLED && params().get('fake') === 'wall';
+  const [demo, setDemo] = useState<RpcClient | null>(null);
+  useEffect(() => {
+    if (!wantsDemo) return;
+    let stop: (() => void) | null = null;
+    let live = true;
+    void import('./test/demo-client').then((m) => {
+      if (!live) return;
+      const firstAlert = Number(params().get('demoAlertMs') ?? 15_000);
+      const client = m.createDemoClient(real, { firstAlertMs: firstAlert, alertEveryMs: firstAlert > 0 ? 90_000 : 0 });
+      stop = () => client.stop();
+      (window as unknown as { __huyingDemo?: unknown }).__huyingDemo = client;
+      setDemo(client);
+    });
+    return () => {
+      live = false;
+      stop?.();
+    };
+  }, [real, wantsDemo]);
+  return wantsDemo ? demo : real;
+}
+
+export function WallView() {
+  const client = useWallClient();
+  const { t } = useI18n();
+  if (!client) return <LoadingPanel text={t.status.loadingMap} />;
+  return (
+    <RpcProvider client={client}>
+      <WallScreen />
+    </RpcProvider>
+  );
+}
+
+interface WallOptions {
+  wallId: string;
+  tour: boolean;
+  tourSeconds: number;
+  measure: GridMeasure;
+  dpr: number | null;
+  fps: number;
+}
+
+function readOptions(): WallOptions {
+  const p = params();
+  const num = (k: string) => (p.get(k) === null ? null : Number(p.get(k)));
+  const measure = GridMeasure.safeParse(p.get('measure'));
+  return {
+    wallId: p.get('wall') || 'main',
+    tour: p.get('tour') !== '0',
+    tourSeconds: Math.max(5, num('tourSeconds') ?? 30),
+    measure: measure.success ? measure.data : 'open',
+    dpr: num('dpr'),
+    fps: Math.max(0, Math.min(60, num('fps') ?? 24)),
+  };
+}
+
+interface PlaybackRuntime {
+  key: string;
+  status: 'loading' | 'ready' | 'error';
+  from: number;
+  to: number;
+  data: PlaybackLayerData | null;
+  model: MapModel | null;
+  clock: PlaybackClock;
+  error: string | null;
+}
+
+interface CardState {
+  content: CardContent;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  loading: boolean;
+  selected: LonLat | null;
+}
+
+function WallScreen() {
+  const client = useRpc();
+  const i18n = useI18n();
+  const { t } = i18n;
+  const options = useMemo(readOptions, []);
+  const metrics = useWallMetrics(options.dpr);
+  const [view, dispatch] = useReducer(wallReducer, undefined, () =>
+    initialWallState({ tour: options.tour, tourSeconds: options.tourSeconds, measure: options.measure }),
+  );
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const mapRef = useRef<DistrictMapHandle>(null);
+
+  useEffect(() => {
+    document.documentElement.style.setProperty('--ws', String(metrics.scale));
+    return () => void document.documentElement.style.removeProperty('--ws');
+  }, [metrics.scale]);
+
+  // reference data
+  const tree = usePolledRequest(client, 'areas/tree', {}, { everyMs: 30 * 60_000 });
+  const geometry = usePolledRequest(client, 'grids/geometry', {}, { everyMs: 30 * 60_000 });
+  const model = useMemo(() => (tree.data && geometry.data ? buildMapModel(tree.data, geometry.data) : null), [tree.data, geometry.data]);
+  const units = usePolledRequest(client, 'units/list', {}, { everyMs: 10 * 60_000 });
+  const unitsSettled = units.data !== null || units.error !== null;
+  const unitList = useMemo<Unit[] | null>(() => (units.data ? units.data.units : unitsSettled ? [] : null), [units.data, unitsSettled]);
+  const unitIds = useMemo(() => unitList?.map((u) => u.id) ?? null, [unitList]);
+  const unitById = useMemo(() => new Map((unitList ?? []).map((u) => [u.id, u])), [unitList]);
+  const unitPositions = useMemo(() => (unitList && unitList.length ? new Float32Array(unitList.flatMap((u) => [u.location[0], u.location[1]])) : null), [unitList]);
+
+  // live events and what follows them
+  const live = useLiveEvents(client, model?.grids ?? null, unitIds);
+  const tick = useSignal(live?.tick ?? NO_TICK);
+  const feedState = useSignal(live?.state ?? NO_STATE);
+  const kpis = usePolledRequest(client, 'stats/kpis', { period: 'today' }, { everyMs: 60_000, trigger: tick, minGapMs: 2_000 });
+  const ticker = usePolledRequest(client, 'events/list', { filter: { queue: 'all' }, sort: 'reported_desc', limit: metrics.kind === 'ultrawide' ? 16 : 10 }, { everyMs: 30_000, trigger: tick, minGapMs: 300 });
+  const gridStatsTrigger = live && !live.store.hasGridColumn ? tick : 0;
+  const gridStats = usePolledRequest(client, 'map/grid-stats', { period: '30d' }, { everyMs: 5 * 60_000, trigger: gridStatsTrigger, minGapMs: 5_000 });
+  const density = usePolledRequest(client, 'map/density', { period: '30d', cellMetres: 250 }, { everyMs: 10 * 60_000, enabled: view.layers.heatmap || view.layers.hexagons });
+  const workers = usePolledRequest(client, 'map/workers', {}, { everyMs: 60_000, enabled: view.layers.workers });
+  const modules = usePolledRequest(client, 'map/modules', {}, { everyMs: 30 * 60_000 });
+  const sync = useSyncStatus();
+  const now = useNow(1000);
+
+  // ── alerts ─────────────────────────────────────────
+  const sound = useMemo(() => createAlertSound(), []);
+  useEffect(() => () => sound.close(), [sound]);
+  const [alerts, setAlerts] = useState<AlertMachine>(initialAlerts);
+  const alertsRef = useRef(alerts);
+  const [soundBlocked, setSoundBlocked] = useState(false);
+  const focus = useFocus(mapRef, model, live);
+  const runAlerts = useCallback(
+    (input: Parameters<typeof stepAlerts>[1]) => {
+      const { machine, effects } = stepAlerts(alertsRef.current, input);
+      alertsRef.current = machine;
+      setAlerts(machine);
+      if (effects.flyTo) {
+        const a = effects.flyTo;
+        if (a.location) mapRef.current?.flyTo(a.location, 14.2);
+        else if (a.gridCode) focus({ kind: 'grid', code: a.gridCode });
+      }
+      if (effects.sound) void sound.play().then((ok) => setSoundBlocked(!ok));
+    },
+    [sound, focus],
+  );
+  useEffect(() => runAlerts({ type: 'tick', now }), [now, runAlerts]);
+
+  // ── directives and wall state ──────────────────────
+  const applyWallState = useCallback(
+    (state: WallState) => {
+      runAlerts({ type: 'alerts', alerts: state.alerts, now: Date.now() });
+      if (!state.directive) return;
+      const parsed = WallDirective.safeParse(state.directive);
+      if (!parsed.success) return;
+      const outcome = applyDirective(viewRef.current, parsed.data, options.wallId, Date.now());
+      if (!outcome.applied) return;
+      viewRef.current = outcome.state;
+      dispatch({ type: 'replace', state: outcome.state });
+      if (outcome.focus) focus(outcome.focus);
+    },
+    [runAlerts, options.wallId, focus],
+  );
+  useEffect(() => {
+    let live = true;
+    const off = client.subscribe('wall/changed', (s) => applyWallState(s));
+    const load = () =>
+      client.invoke('wall/state', { wallId: options.wallId }).then(
+        (s) => live && applyWallState(s),
+        () => undefined,
+      );
+    void load();
+    const id = setInterval(load, 60_000);
+    return () => {
+      live = false;
+      off();
+      clearInterval(id);
+    };
+  }, [client, options.wallId, applyWallState]);
+
+  // ── tour ───────────────────────────────────────────
+  const tourRef = useRef<TourState | null>(null);
+  const interactionUntil = useRef<number | null>(null);
+  const [tourStop, setTourStop] = useState<TourStop | null>(null);
+  useEffect(() => {
+    if (!model) return;
+    const intervalMs = view.tour.intervalSeconds * 1000;
+    tourRef.current = tourRef.current
+      ? configureTour({ ...tourRef.current, stops: tourStops(model.towns.map((x) => x.code)) }, view.tour.enabled, intervalMs, Date.now())
+      : createTour(tourStops(model.towns.map((x) => x.code)), intervalMs, view.tour.enabled, Date.now());
+  }, [model, view.tour.enabled, view.tour.intervalSeconds]);
+  useEffect(() => {
+    const state = tourRef.current;
+    if (!state || !model) return;
+    const holdUntil = view.holdUntil !== null && view.holdUntil > now ? view.holdUntil : null;
+    const { state: next, move } = tourTick(state, now, {
+      alert: alerts.phase === 'takeover',
+      playback: view.playback !== null,
+      holdUntil,
+      interactionUntil: interactionUntil.current,
+    });
+    tourRef.current = next;
+    if (move) {
+      setTourStop(move);
+      focus(move.kind === 'district' ? { kind: 'district' } : { kind: 'town', code: move.code });
+    }
+  }, [now, model, alerts.phase, view.playback, view.holdUntil, focus]);
+  const onInteraction = useCallback(() => {
+    interactionUntil.current = Date.now() + INTERACTION_HOLD_MS;
+    void sound.unlock().then(() => setSoundBlocked(sound.blocked && alertsRef.current.phase === 'takeover'));
+  }, [sound]);
+
+  // ── playback ───────────────────────────────────────
+  const playback = usePlayback(client, view, tree.data);
+  const playbackNow = useNow(250);
+  const pbTime = playback?.clock.now(performance.now()) ?? 0;
+  const pbOpen = useMemo(() => (playback?.data ? openAt(playback.data.playback, pbTime).length : 0), [playback, pbTime, playbackNow]);
+
+  // ── picking ────────────────────────────────────────
+  // category names as the KPI answer words them (the taxonomy lives in the replicated config)
+  const categoryNames = useMemo(() => new Map((kpis.data?.byCategory ?? []).map((c) => [c.key, c.label])), [kpis.data]);
+  const [card, setCard] = useState<CardState | null>(null);
+  const figuresRef = useRef<(() => GridFigures) | null>(null);
+  const mapModel = playback?.model ?? model;
+  const onPick = useCallback(
+    (pick: MapPick | null) => {
+      onInteraction();
+      if (!pick || !mapModel) return setCard(null);
+      const at = { x: pick.x, y: pick.y, width: pick.width, height: pick.height };
+      const id = pick.layerId;
+      if (id === WALL_LAYER_IDS.events || id === WALL_LAYER_IDS.pulse || id === WALL_LAYER_IDS.arcs) {
+        if (!live || pick.index >= live.store.length) return;
+        const row = pick.index;
+        const eventId = live.store.ids[row]!;
+        const selected: LonLat = [live.store.positions[2 * row]!, live.store.positions[2 * row + 1]!];
+        setCard({ content: eventRowCard(live.store, row, mapModel, i18n), ...at, loading: true, selected });
+        client.invoke('events/detail', { id: eventId }).then(
+          (d) => setCard((c) => (c?.content.eventId === eventId ? { ...c, loading: false, content: eventDetailCard(d, unitById, mapModel, i18n, (code) => categoryNames.get(code)) } : c)),
+          () => setCard((c) => (c?.content.eventId === eventId ? { ...c, loading: false } : c)),
+        );
+        return;
+      }
+      if (id.startsWith('grids')) {
+        const part = pick.object as GridPart;
+        const g = mapModel.grids.indexOf(part.grid);
+        const figures = figuresRef.current?.();
+        const value = figures && g >= 0 ? measureValue(viewRef.current.measure, figures, g) : null;
+        return setCard({ content: gridCard(part.grid, mapModel, viewRef.current.measure, value, i18n), ...at, loading: false, selected: null });
+      }
+      if (id === WALL_LAYER_IDS.workers) {
+        const w = pick.object as WorkerPosition;
+        return setCard({ content: workerCard(w, mapModel, i18n), ...at, loading: false, selected: w.position });
+      }
+      if (id.startsWith('module-')) {
+        const f = pick.object as ModuleFeature;
+        const selected = f.geometry.type === 'Point' ? f.geometry.coordinates : null;
+        return setCard({ content: moduleCard(f, mapModel, i18n), ...at, loading: false, selected });
+      }
+      if (id.startsWith(WALL_LAYER_IDS.hexagons)) {
+        const o = pick.object as { colorValue?: number; count?: number } | null;
+        return setCard({ content: hexagonCard(o?.colorValue ?? o?.count ?? 0, i18n), ...at, loading: false, selected: null });
+      }
+      setCard(null);
+    },
+    [client, live, mapModel, i18n, unitById, onInteraction, categoryNames],
+  );
+  const pickTickerRow = useCallback(
+    (row: { id: string; location: LonLat | null }) => {
+      onInteraction();
+      if (row.location) mapRef.current?.flyTo(row.location, 15);
+    },
+    [onInteraction],
+  );
+
+  // ── latency, for the link panel and the benchmark ──
+  const [latency, setLatency] = useState<number | null>(null);
+  const onDrawn = useCallback(
+    (version: number) => {
+      const change = live?.lastChange.get();
+      if (!live || !change || change.kind !== 'patch' || version < live.store.version) return;
+      const ms = performance.now() - change.receivedAt;
+      live.latency.render.push(ms);
+      if (live.latency.render.length > 500) live.latency.render.shift();
+      setLatency(ms);
+    },
+    [live],
+  );
+  useDebugHook(live, playback, pbTime);
+
+  const mapView = useMemo<WallViewState>(() => (playback ? { ...view, measure: 'town' } : view), [view, playback]);
+  const treeError = tree.error ?? geometry.error;
+  if (!model) {
+    return (
+      <div className="wall wall--status" data-testid="wall">
+        {treeError && !tree.data ? <ErrorPanel error={treeError} onRetry={() => location.reload()} /> : <LoadingPanel text={t.status.loadingMap} />}
+      </div>
+    );
+  }
+
+  const av = alertView(alerts, now);
+  const hour = new Date(now).getHours();
+  const tourText = view.holdUntil !== null && view.holdUntil > now ? t.wall.tour.held : view.tour.enabled ? t.wall.tour.on(view.tour.intervalSeconds) : t.wall.tour.off;
+  const stopName = tourStop ? (tourStop.kind === 'district' ? t.wall.tour.district : model.townByCode.get(tourStop.code)?.name) : null;
+  const ultrawide = metrics.kind === 'ultrawide';
+
+  return (
+    <div
+      className={`wall wall--${metrics.kind} ${av.phase === 'takeover' ? 'wall--alert' : ''}`}
+      style={{ '--ws': metrics.scale } as CSSProperties}
+      data-testid="wall"
+      data-scale={metrics.scale}
+      data-layout={metrics.kind}
+      data-pixel-ratio={metrics.pixelRatio}
+      onPointerDown={onInteraction}
+    >
+      <aside className="wall__side wall__side--left">
+        <KpiPanel kpis={kpis.data} unavailable={kpis.error !== null} />
+        <CategoryChart kpis={kpis.data} scale={metrics.scale} ultrawide={ultrawide} />
+        <SourceChart kpis={kpis.data} scale={metrics.scale} />
+      </aside>
+      <main className="wall__center">
+        <WallMap
+          model={mapModel ?? model}
+          live={live}
+          unitPositions={unitPositions}
+          density={density.data}
+          workers={workers.data}
+          modules={modules.data}
+          gridStats={gridStats.data}
+          view={mapView}
+          scale={metrics.scale}
+          pixelRatio={metrics.pixelRatio}
+          animationFps={options.fps}
+          alertAt={av.phase === 'takeover' ? (av.alert?.location ?? null) : null}
+          selected={card?.selected ?? null}
+          playback={playback?.status === 'ready' ? playback.data : null}
+          playbackClock={playback?.status === 'ready' ? playback.clock : null}
+          mapRef={mapRef}
+          onToggleLayer={(key) => dispatch({ type: 'toggle-layer', key })}
+          onMeasure={(measure) => dispatch({ type: 'set-measure', measure })}
+          onPick={onPick}
+          onInteraction={onInteraction}
+          onDrawn={onDrawn}
+          figuresRef={figuresRef}
+        >
+          <AlertBanner phase={av.phase} alert={av.alert} remainingMs={av.remainingMs} waiting={av.waiting} model={model} soundBlocked={soundBlocked} />
+          <div className="tour" data-testid="tour-status" data-enabled={view.tour.enabled} data-stop={tourStop?.kind === 'town' ? tourStop.code : (tourStop?.kind ?? '')}>
+            <span className="tour__dot" aria-hidden="true" />
+            {tourText}
+            {stopName && <strong>{stopName}</strong>}
+          </div>
+          {feedState === 'unavailable' && !playback && <div className="wall-map__notice" data-testid="feed-unavailable">{t.wall.noEvents}</div>}
+          <PlaybackBar
+            state={playback ? playback.status : 'off'}
+            from={playback?.from ?? 0}
+            to={playback?.to ?? 0}
+            time={pbTime}
+            playing={playback?.clock.playing ?? false}
+            speed={view.playback?.speed ?? 60}
+            openCount={pbOpen}
+            geometryAsOf={playback?.data?.playback.geometryAsOf ?? null}
+            error={playback?.error ?? null}
+            onStart={(preset: PlaybackPreset) => {
+              const p = presetPeriod(preset, Date.now());
+              dispatch({ type: 'start-playback', playback: { from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), speed: preset === 'last7d' ? 3600 : 600 } });
+            }}
+            onStop={() => dispatch({ type: 'stop-playback' })}
+            onPlayPause={() => {
+              if (!playback) return;
+              if (playback.clock.playing) playback.clock.pause(performance.now());
+              else playback.clock.play(performance.now());
+            }}
+            onSpeed={(speed) => {
+              playback?.clock.setSpeed(speed, performance.now());
+              if (view.playback) dispatch({ type: 'start-playback', playback: { ...view.playback, speed } });
+            }}
+            onSeek={(time) => playback?.clock.seek(time, performance.now())}
+          />
+          {card && <MapCard card={card.content} x={card.x} y={card.y} width={card.width} height={card.height} scale={metrics.scale} loading={card.loading} onClose={() => setCard(null)} />}
+        </WallMap>
+      </main>
+      <aside className="wall__side wall__side--right">
+        <HourlyChart kpis={kpis.data} scale={metrics.scale} hour={hour} />
+        <TownChart kpis={kpis.data} model={model} scale={metrics.scale} />
+        <Ticker rows={ticker.data?.rows ?? null} model={model} now={now} onPick={pickTickerRow} />
+        <LinkStatus
+          sync={sync.status === 'ok' ? sync.data : null}
+          syncError={sync.status === 'error' ? sync.error : null}
+          feed={feedState}
+          openEvents={live?.store.length ?? 0}
+          latencyMs={latency}
+        />
+      </aside>
+    </div>
+  );
+}
+
+const NO_TICK = new Signal(0);
+const NO_STATE = new Signal<'loading' | 'live' | 'unavailable'>('loading');
+
+/** Moves the camera to a directive's (or the tour's) focus. */
+function useFocus(mapRef: RefObject<DistrictMapHandle | null>, model: MapModel | null, live: ReturnType<typeof useLiveEvents>) {
+  const client = useRpc();
+  return useCallback(
+    (f: WallFocus) => {
+      const map = mapRef.current;
+      if (!map || !model) return;
+      switch (f.kind) {
+        case 'district':
+          return map.fitBBox(model.district.bbox);
+        case 'town':
+        case 'village':
+        case 'grid':
+          return void map.focusArea(f.code);
+        case 'point':
+          return map.flyTo(f.position, f.zoom);
+        case 'event': {
+          const row = live?.store.rowOf(f.eventId) ?? -1;
+          if (live && row >= 0) return map.flyTo([live.store.positions[2 * row]!, live.store.positions[2 * row + 1]!], 16);
+          void client.invoke('events/detail', { id: f.eventId }).then(
+            (d) => d.event.location && mapRef.current?.flyTo(d.event.location, 16),
+            () => undefined,
+          );
+        }
+      }
+    },
+    [mapRef, model, live, client],
+  );
+}
+
+/** Loads a replay when the view asks for one: the events, then the grids as they were. */
+function usePlayback(client: RpcClient, view: WallViewState, tree: AreasTree | null): PlaybackRuntime | null {
+  const request = view.playback;
+  const key = request ? `${request.from}|${request.to}` : null;
+  const [runtime, setRuntime] = useState<PlaybackRuntime | null>(null);
+  useEffect(() => {
+    if (!request || !key || !tree) {
+      setRuntime(null);
+      return;
+    }
+    const from = Date.parse(request.from);
+    const to = Date.parse(request.to);
+    const clock = new PlaybackClock(from, to, request.speed, performance.now());
+    const base: PlaybackRuntime = { key, status: 'loading', from, to, data: null, model: null, clock, error: null };
+    setRuntime(base);
+    let live = true;
+    void (async () => {
+      try {
+        const pb = await client.invoke('map/playback', { from: request.from, to: request.to });
+        const geometry = await client.invoke('grids/geometry', { asOf: pb.geometryAsOf });
+        if (!live) return;
+        clock.play(performance.now());
+        setRuntime({ ...base, status: 'ready', data: { playback: pb, fromMs: from, windows: phaseWindows(pb, from) }, model: buildMapModel(tree, geometry) });
+      } catch (err) {
+        if (live) setRuntime({ ...base, status: 'error', error: err instanceof Error ? err.message : String(err) });
+      }
+    })();
+    return () => {
+      live = false;
+    };
+    // `request` is read through `key`: a new speed goes to the clock below, without reloading
+  }, [client, key, tree]);
+  useEffect(() => {
+    if (runtime && request && runtime.clock.speed !== request.speed) runtime.clock.setSpeed(request.speed, performance.now());
+  }, [runtime, request]);
+  return runtime;
+}
+
+interface WallDebug {
+  storeVersion(): number;
+  openEvents(): number;
+  hasEvent(id: string): boolean;
+  latency(): { apply: number[]; render: number[] };
+  attributes(): ReturnType<typeof attributeCounter.total> & { byLayer: Record<string, { full: number; partial: number; rows: number }> };
+  resetAttributes(): void;
+  playbackTime(): number | null;
+  playbackOpenIds(): string[] | null;
+}
+
+/** `window.__huyingWall`: what end-to-end tests and the benchmark read. */
+function useDebugHook(live: ReturnType<typeof useLiveEvents>, playback: PlaybackRuntime | null, pbTime: number) {
+  const ref = useRef({ live, playback, pbTime });
+  ref.current = { live, playback, pbTime };
+  useEffect(() => {
+    const hook: WallDebug = {
+      storeVersion: () => ref.current.live?.store.version ?? 0,
+      openEvents: () => ref.current.live?.store.length ?? 0,
+      hasEvent: (id) => (ref.current.live?.store.rowOf(id) ?? -1) >= 0,
+      latency: () => ({ apply: [...(ref.current.live?.latency.apply ?? [])], render: [...(ref.current.live?.latency.render ?? [])] }),
+      attributes: () => ({ ...attributeCounter.total(), byLayer: Object.fromEntries(attributeCounter.byLayer) }),
+      resetAttributes: () => attributeCounter.reset(),
+      playbackTime: () => (ref.current.playback ? ref.current.playback.clock.now(performance.now()) : null),
+      playbackOpenIds: () => {
+        const p = ref.current.playback;
+        return p?.data ? openAt(p.data.playback, p.clock.now(performance.now())) : null;
+      },
+    };
+    (window as unknown as { __huyingWall?: WallDebug }).__huyingWall = hook;
+    return () => {
+      delete (window as unknown as { __huyingWall?: WallDebug }).__huyingWall;
+    };
+  }, []);
+}

@@ -1,0 +1,64 @@
+/**
+ * Wording of the wall's figures, pure so the panels stay dumb and the rules
+ * are tested: a rate is a percentage with one decimal, or a dash when the
+ * sample is below the indicator's minimum (never a misleading 100 % of 1);
+ * its hover text is the declared formula with the numbers behind it; counts
+ * are grouped; countdowns are mm:ss (h:mm:ss past an hour) and turn into a
+ * "+" delay once the deadline has passed.
+ */
+import type { Rate } from '../../core/rpc/queries';
+
+export const DASH = '—';
+
+/** 0.9861 → "98.6%"; null or an insufficient sample → "—". */
+export function formatRate(rate: Pick<Rate, 'value' | 'sufficient'> | null | undefined): string {
+  if (!rate || rate.value === null || !rate.sufficient || !Number.isFinite(rate.value)) return DASH;
+  const pct = Math.round(rate.value * 1000) / 10;
+  return `${pct.toFixed(1)}%`;
+}
+
+/** The formula line and the numbers: "结案率 = 已结案 / 应结案\n= 812 / 830". */
+export function rateTooltip(rate: Rate, insufficientNote: string): string {
+  const numbers = `= ${rate.numerator} / ${rate.denominator}`;
+  return rate.sufficient ? `${rate.formula}\n${numbers}` : `${rate.formula}\n${numbers}\n${insufficientNote}`;
+}
+
+export function formatCount(n: number | null | undefined, locale: string): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return DASH;
+  return new Intl.NumberFormat(locale).format(n);
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * Time left until a deadline: "02:59", "1:02:03"; once passed, the delay with
+ * a plus: "+00:41".
+ */
+export function formatCountdown(remainingMs: number): string {
+  const past = remainingMs < 0;
+  const total = Math.floor(Math.abs(remainingMs) / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const body = h > 0 ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
+  return past ? `+${body}` : body;
+}
+
+/** "14:05" in the wall's time zone (the browser's); seconds only when asked. */
+export function formatClock(ms: number, locale: string, seconds = false): string {
+  return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), hour12: false }).format(ms);
+}
+
+/** "2024-05-01 14:05" for the playback slider. */
+export function formatDateTime(ms: number, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).format(ms);
+}
+
+/** Compact elapsed time for the ticker: "刚刚" / "5 分钟前" are in the catalogue; this gives minutes, hours. */
+export function elapsed(fromMs: number, nowMs: number): { unit: 'now' | 'minutes' | 'hours' | 'days'; value: number } {
+  const s = Math.max(0, (nowMs - fromMs) / 1000);
+  if (s < 60) return { unit: 'now', value: 0 };
+  if (s < 3600) return { unit: 'minutes', value: Math.floor(s / 60) };
+  if (s < 86_400) return { unit: 'hours', value: Math.floor(s / 3600) };
+  return { unit: 'days', value: Math.floor(s / 86_400) };
+}

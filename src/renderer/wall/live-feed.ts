@@ -1,0 +1,140 @@
+/**
+ * Keeps the EventStore in step with the replica: one full `map/events` load,
+ * then for every `events/changed` a `map/events { ids }` for just those ids,
+ * applied as a patch. Ids that arrive while a patch is in flight are gathered
+ * and sent together when it returns, so a burst of 50 changes a second costs a
+ * handful of requests, and a change never waits behind a timer. `all: true`
+ * (after a snapshot) reloads everything.
+ *
+ * It measures what the wall benchmark reports: the time from an id reaching
+ * the renderer to its row being written (`applyMs`), which the view completes
+ * with the time to the next drawn frame.
+ */
+import { toRpcError, type RpcError } from '../../core/errors';
+import type { EventPayload } from '../../core/rpc/contract';
+import type { EventFilterInput } from '../../core/rpc/queries';
+import type { RpcClient } from '../../core/rpc/wire';
+import type { EventStore, PatchResult } from './event-store';
+
+export type FeedState = 'loading' | 'live' | 'unavailable';
+
+export interface FeedChange {
+  kind: 'load' | 'patch';
+  patch: PatchResult | null;
+  /** earliest arrival (performance.now) of the ids this change applied */
+  receivedAt: number;
+  appliedAt: number;
+}
+
+export interface LiveFeedOptions {
+  filter?: EventFilterInput;
+  onChange: (change: FeedChange) => void;
+  onState?: (state: FeedState, error: RpcError | null) => void;
+  /** monotonic clock in ms (performance.now in the browser) */
+  now?: () => number;
+  /** retry of the full load while the service cannot answer */
+  retryMs?: number;
+  /** most ids per request (the contract allows 5000) */
+  batch?: number;
+}
+
+export class LiveFeed {
+  state: FeedState = 'loading';
+  error: RpcError | null = null;
+  /** ids seen in `events/changed` and when they first arrived */
+  private readonly pending = new Map<string, number>();
+  private needFull = true;
+  private inFlight = false;
+  private stopped = false;
+  private unsubscribe: (() => void) | null = null;
+  private retry: ReturnType<typeof setTimeout> | null = null;
+  private readonly now: () => number;
+  readonly stats = { loads: 0, patches: 0, requests: 0, idsApplied: 0, lastApplyMs: 0 };
+
+  constructor(
+    private readonly client: RpcClient,
+    private readonly store: EventStore,
+    private readonly options: LiveFeedOptions,
+  ) {
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  start(): void {
+    this.unsubscribe = this.client.subscribe('events/changed', (p) => this.onChanged(p));
+    void this.pump();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.retry) clearTimeout(this.retry);
+  }
+
+  onChanged(payload: EventPayload<'events/changed'>): void {
+    if (payload.all) {
+      this.needFull = true;
+      this.pending.clear();
+    } else {
+      const t = this.now();
+      for (const id of payload.ids) if (!this.pending.has(id)) this.pending.set(id, t);
+    }
+    void this.pump();
+  }
+
+  private setState(state: FeedState, error: RpcError | null) {
+    this.state = state;
+    this.error = error;
+    this.options.onState?.(state, error);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.inFlight || this.stopped) return;
+    this.inFlight = true;
+    try {
+      while (!this.stopped && (this.needFull || this.pending.size > 0)) {
+        if (this.needFull) await this.loadAll();
+        else await this.patchSome();
+      }
+    } catch (err) {
+      this.setState('unavailable', toRpcError(err));
+      this.needFull = true;
+      if (!this.stopped) this.retry = setTimeout(() => void this.pump(), this.options.retryMs ?? 15_000);
+    } finally {
+      this.inFlight = false;
+    }
+  }
+
+  private async loadAll(): Promise<void> {
+    const receivedAt = this.now();
+    this.needFull = false;
+    this.pending.clear();
+    this.stats.requests++;
+    const cols = await this.client.invoke('map/events', { filter: this.options.filter ?? { queue: 'all', openOnly: true } });
+    if (this.stopped) return;
+    this.store.load(cols);
+    this.stats.loads++;
+    if (this.state !== 'live') this.setState('live', null);
+    this.options.onChange({ kind: 'load', patch: null, receivedAt, appliedAt: this.now() });
+  }
+
+  private async patchSome(): Promise<void> {
+    const batch = this.options.batch ?? 2000;
+    const ids: string[] = [];
+    let receivedAt = Number.POSITIVE_INFINITY;
+    for (const [id, t] of this.pending) {
+      ids.push(id);
+      receivedAt = Math.min(receivedAt, t);
+      this.pending.delete(id);
+      if (ids.length >= batch) break;
+    }
+    this.stats.requests++;
+    const cols = await this.client.invoke('map/events', { ids, ...(this.options.filter ? { filter: this.options.filter } : {}) });
+    if (this.stopped || this.needFull) return;
+    const patch = this.store.patch(cols, ids);
+    const appliedAt = this.now();
+    this.stats.patches++;
+    this.stats.idsApplied += ids.length;
+    this.stats.lastApplyMs = appliedAt - receivedAt;
+    this.options.onChange({ kind: 'patch', patch, receivedAt, appliedAt });
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * The wall's data hooks. A wall runs for days: every request here keeps its
+ * last good answer when a refresh fails (a blip must not blank a panel), is
+ * refreshed on a timer and, for figures that move with the events, after
+ * `events/changed` — throttled so a burst of changes costs one request.
+ */
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { toRpcError, type RpcError } from '../../core/errors';
+import type { RequestArgs, RequestName, RequestResult } from '../../core/rpc/contract';
+import type { RpcClient } from '../../core/rpc/wire';
+import { EventStore } from './event-store';
+import { LiveFeed, type FeedChange, type FeedState } from './live-feed';
+import { wallMetrics, type WallMetrics } from './scale';
+
+export interface Polled<T> {
+  data: T | null;
+  error: RpcError | null;
+  /** performance.now() of the last good answer */
+  at: number;
+}
+
+export interface PollOptions {
+  /** refresh period; 0: never */
+  everyMs?: number;
+  /** a counter that changes when the data may have changed (events/changed) */
+  trigger?: number;
+  /** at most one request per this many ms after a trigger */
+  minGapMs?: number;
+  enabled?: boolean;
+}
+
+export function usePolledRequest<N extends RequestName>(client: RpcClient, name: N, args: RequestArgs<N>, options: PollOptions = {}): Polled<RequestResult<N>> {
+  const [state, setState] = useState<Polled<RequestResult<N>>>({ data: null, error: null, at: 0 });
+  const argsKey = JSON.stringify(args);
+  const { everyMs = 0, trigger = 0, minGapMs = 1000, enabled = true } = options;
+  const inFlight = useRef(false);
+  const again = useRef(false);
+  const lastAt = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const fetchRef = useRef<() => void>(() => {});
+
+  useEffect(() => {
+    let live = true;
+    const run = () => {
+      if (!live) return;
+      if (inFlight.current) {
+        again.current = true;
+        return;
+      }
+      inFlight.current = true;
+      lastAt.current = performance.now();
+      const invoke = client.invoke as (n: N, a: unknown) => Promise<RequestResult<N>>;
+      invoke(name, JSON.parse(argsKey)).then(
+        (data) => {
+          if (live) setState({ data, error: null, at: performance.now() });
+        },
+        (err: unknown) => {
+          if (live) setState((s) => ({ ...s, error: toRpcError(err) }));
+        },
+      ).finally(() => {
+        inFlight.current = false;
+        if (live && again.current) {
+          again.current = false;
+          fetchRef.current();
+        }
+      });
+    };
+    fetchRef.current = () => {
+      if (timer.current) return;
+      const wait = Math.max(0, lastAt.current + minGapMs - performance.now());
+      timer.current = setTimeout(() => {
+        timer.current = null;
+        run();
+      }, wait);
+    };
+    if (!enabled) return () => void (live = false);
+    run();
+    const interval = everyMs > 0 ? setInterval(run, everyMs) : null;
+    return () => {
+      live = false;
+      if (interval) clearInterval(interval);
+      if (timer.current) clearTimeout(timer.current);
+      timer.current = null;
+    };
+  }, [client, name, argsKey, everyMs, minGapMs, enabled]);
+
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    if (enabled) fetchRef.current();
+  }, [trigger, enabled]);
+
+  return state;
+}
+
+/** Re-renders every `ms` with the current time (the countdowns, the clock of the tour). */
+export function useNow(ms: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+  return now;
+}
+
+/** The wall's scale and pixel ratio from the window, following resizes. */
+export function useWallMetrics(dprOverride: number | null): WallMetrics {
+  const read = () => wallMetrics(window.innerWidth, window.innerHeight, window.devicePixelRatio, dprOverride);
+  const [m, setM] = useState(read);
+  useEffect(() => {
+    const on = () => {
+      const next = read();
+      setM((prev) => (prev.scale === next.scale && prev.kind === next.kind && prev.pixelRatio === next.pixelRatio ? prev : next));
+    };
+    window.addEventListener('resize', on);
+    return () => window.removeEventListener('resize', on);
+  }, [dprOverride]);
+  return m;
+}
+
+/** A changing value other components subscribe to without re-rendering the whole wall. */
+export class Signal<T> {
+  private readonly listeners = new Set<() => void>();
+  constructor(private value: T) {}
+  get = () => this.value;
+  set(value: T) {
+    if (Object.is(value, this.value)) return;
+    this.value = value;
+    for (const l of [...this.listeners]) l();
+  }
+  subscribe = (l: () => void) => {
+    this.listeners.add(l);
+    return () => void this.listeners.delete(l);
+  };
+}
+
+export function useSignal<T>(signal: Signal<T>): T {
+  return useSyncExternalStore(signal.subscribe, signal.get, signal.get);
+}
+
+export interface LiveEvents {
+  store: EventStore;
+  feed: LiveFeed;
+  /** the store's version, for the map */
+  version: Signal<number>;
+  /** bumps at most every `panelGapMs`, for panels that follow the events */
+  tick: Signal<number>;
+  state: Signal<FeedState>;
+  /** receipt → row written, and receipt → frame drawn (ms), most recent last */
+  latency: { apply: number[]; render: number[] };
+  lastChange: Signal<FeedChange | null>;
+}
+
+/**
+ * The live events of the wall: an EventStore over the model's grids and the
+ * units, kept current by a LiveFeed. Created when the grids and the unit
+ * list are known (a new model — playback's old grids do not count — makes a
+ * new store).
+ */
+export function useLiveEvents(
+  client: RpcClient,
+  grids: readonly { code: string }[] | null,
+  unitIds: readonly string[] | null,
+  panelGapMs = 500,
+): LiveEvents | null {
+  const handle = useMemo(() => {
+    if (!grids || !unitIds) return null;
+    const gridIndex = new Map(grids.map((g, i) => [g.code, i]));
+    const unitIndex = new Map(unitIds.map((id, i) => [id, i]));
+    const store = new EventStore({
+      gridCount: grids.length,
+      gridIndexOf: (code) => (code ? (gridIndex.get(code) ?? -1) : -1),
+      unitIndexOf: (id) => (id ? (unitIndex.get(id) ?? -1) : -1),
+    });
+    const version = new Signal(0);
+    const tick = new Signal(0);
+    const state = new Signal<FeedState>('loading');
+    const lastChange = new Signal<FeedChange | null>(null);
+    const latency = { apply: [] as number[], render: [] as number[] };
+    let tickTimer: ReturnType<typeof setTimeout> | null = null;
+    let lastTick = 0;
+    const feed = new LiveFeed(client, store, {
+      onChange: (change) => {
+        if (change.kind === 'patch') {
+          latency.apply.push(change.appliedAt - change.receivedAt);
+          if (latency.apply.length > 500) latency.apply.shift();
+        }
+        lastChange.set(change);
+        version.set(store.version);
+        if (!tickTimer) {
+          const wait = Math.max(0, lastTick + panelGapMs - performance.now());
+          tickTimer = setTimeout(() => {
+            tickTimer = null;
+            lastTick = performance.now();
+            tick.set(tick.get() + 1);
+          }, wait);
+        }
+      },
+      onState: (s) => state.set(s),
+    });
+    return { store, feed, version, tick, state, latency, lastChange };
+  }, [client, grids, unitIds, panelGapMs]);
+
+  useEffect(() => {
+    if (!handle) return;
+    handle.feed.start();
+    return () => handle.feed.stop();
+  }, [handle]);
+  return handle;
+}

@@ -19,7 +19,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { CommandAck, LiveFrame, ScopeChecksum, SyncScope } from '../../core';
-import type { DbOrTx } from '../store/database';
+import type { Db, DbOrTx } from '../store/database';
 import { rowsOf } from '../store/migration';
 import type { SyncHub } from './hub';
 import type { CommittedVersion, LoggedOp } from './notifier';
@@ -78,7 +78,7 @@ export interface BatchQuery {
 export type BatchResult = { kind: 'batch'; json: string; checkpoint: number; ops: number } | { kind: 'must_refetch'; reason: 'expired' };
 
 /** One batch after `from`, ending at a version ≤ `upto`. */
-export async function readBatch(db: DbOrTx, hub: SyncHub | null, q: BatchQuery): Promise<BatchResult> {
+export async function readBatch(db: Db, hub: SyncHub | null, q: BatchQuery): Promise<BatchResult> {
   const maxOps = q.maxOps ?? DEFAULT_BATCH_OPS;
   const memory = hub?.versions(q.from, q.upto) ?? null;
   if (memory) return batchFromMemory(memory, q, maxOps);
@@ -114,7 +114,25 @@ interface LogRow {
   row: string | null;
 }
 
-async function batchFromLog(db: DbOrTx, q: BatchQuery, maxOps: number): Promise<BatchResult> {
+/**
+ * Keyset pages must walk an index in order. Without statistics (PGlite never
+ * analyzes on its own; PostgreSQL not until autovacuum has run) the planner
+ * guesses a few hundred rows and picks bitmap scan + sort, which reads every
+ * remaining row for each page: quadratic. Within the transaction, sorting is
+ * made the last resort.
+ */
+export async function preferIndexOrder(tx: DbOrTx): Promise<void> {
+  await tx.execute(sql`SET LOCAL enable_sort = off`);
+}
+
+async function batchFromLog(db: Db, q: BatchQuery, maxOps: number): Promise<BatchResult> {
+  return db.transaction(async (tx) => {
+    await preferIndexOrder(tx);
+    return batchFromLogIn(tx, q, maxOps);
+  });
+}
+
+async function batchFromLogIn(db: DbOrTx, q: BatchQuery, maxOps: number): Promise<BatchResult> {
   const visible =
     q.scope === 'district'
       ? sql`true`

@@ -22,7 +22,7 @@ import { sql } from 'drizzle-orm';
 import { toRpcError, type ScopeChecksum, type SnapshotFrame, type SyncScope } from '../../core';
 import type { Db, DbKind, DbOrTx } from '../store/database';
 import { rowsOf } from '../store/migration';
-import { nextTurn } from './feed';
+import { nextTurn, preferIndexOrder } from './feed';
 import { computeChecksum, REPLICATED_TABLES } from './state';
 
 export const SNAPSHOT_PAGE_ROWS = 1000;
@@ -85,6 +85,7 @@ export async function writeSnapshot(
   try {
     const summary = await db.transaction(
       async (tx) => {
+        await preferIndexOrder(tx);
         const checksum = await computeChecksum(tx, scope);
         const { epoch, v } = checksum.checkpoint;
         const totalRows = Object.values(checksum.tables).reduce((n, t) => n + t.count, 0);

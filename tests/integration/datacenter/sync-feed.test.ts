@@ -15,7 +15,7 @@ import { LiveFrame, RpcErrorSchema, ScopeChecksum, type SyncScope } from '../../
 import { startDataCenter, type DataCenter } from '../../../src/datacenter/server';
 import type { DataCenterDb, Db } from '../../../src/datacenter/store/database';
 import { rowsOf } from '../../../src/datacenter/store/migration';
-import { readBatch } from '../../../src/datacenter/sync/feed';
+import { preferIndexOrder, readBatch } from '../../../src/datacenter/sync/feed';
 import { SyncHub } from '../../../src/datacenter/sync/hub';
 import { LiveSession, type LiveTransport } from '../../../src/datacenter/sync/live';
 import { writeSnapshot } from '../../../src/datacenter/sync/snapshot';
@@ -344,6 +344,25 @@ forEachBackend('sync feed', (backend) => {
     }
     expect(replica.rowsOf('audit')).toEqual(await serverRows(db, 'district', 'audit'));
     expect(replica.checksum()).toEqual((await computeChecksum(db, 'district')).tables);
+  });
+
+  it('walks the indexes in order for its pages even before the tables have statistics', async () => {
+    // PGlite never analyzes by itself; without preferIndexOrder the planner sorts all remaining rows for every page
+    const plan = async (query: ReturnType<typeof sql>) =>
+      db.transaction(async (tx) => {
+        await preferIndexOrder(tx);
+        return rowsOf<Record<string, string>>(await tx.execute(sql`explain ${query}`))
+          .map((r) => Object.values(r)[0])
+          .join('\n');
+      });
+    const page = await plan(sql`SELECT key, v, row::text AS row FROM sync_rows WHERE table_name = 'events' AND true AND key > 'e' ORDER BY key LIMIT 1000`);
+    expect(page).toMatch(/Index Scan using sync_rows_pkey/);
+    expect(page).not.toMatch(/Sort/);
+    const log = await plan(
+      sql`SELECT v, table_name, key, op, scope, prev_scope, moved, row::text AS row FROM change_log WHERE v > 1 AND v <= 100000 AND true ORDER BY v, seq LIMIT 1000`,
+    );
+    expect(log).toMatch(/Index Scan using change_log_pkey/);
+    expect(log).not.toMatch(/Sort/);
   });
 
   it('a client that leaves mid-snapshot releases its transaction', async () => {

@@ -11,7 +11,7 @@
  * so a refresh that moves rows keeps the selection.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useImperativeHandle, useRef, type CSSProperties, type ReactNode, type Ref } from 'react';
+import { memo, useEffect, useImperativeHandle, useRef, type CSSProperties, type ReactNode, type Ref, type RefObject } from 'react';
 import './components.css';
 
 export interface Column<T> {
@@ -130,6 +130,10 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
     onActiveIndexChange(next);
   };
 
+  // functions read through a ref, so a memoized row re-renders only when its own data changes
+  const fns = useRef<RowFns<T>>({ onActiveIndexChange, onOpen, rowClassName: props.rowClassName, rowData: props.rowData });
+  fns.current = { onActiveIndexChange, onOpen, rowClassName: props.rowClassName, rowData: props.rowData };
+
   const template = columns.map((c) => c.width).join(' ');
   const gridStyle: CSSProperties = { gridTemplateColumns: template };
   const activeRow = activeIndex !== null ? getRow(activeIndex) : undefined;
@@ -170,29 +174,22 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
                   </div>
                 );
               }
-              const selected = props.selectedKey != null && props.getRowKey(row) === props.selectedKey;
-              const data = Object.fromEntries(Object.entries(props.rowData?.(row) ?? {}).map(([k, v]) => [`data-${k}`, v]));
+              const key = props.getRowKey(row);
               return (
-                <div
-                  key={props.getRowKey(row)}
-                  id={`${idBase}-${item.index}`}
-                  className={`vtable__row${active ? ' vtable__row--active' : ''}${selected ? ' vtable__row--selected' : ''} ${props.rowClassName?.(row) ?? ''}`}
-                  style={style}
-                  role="row"
-                  aria-rowindex={item.index + 1}
-                  aria-selected={selected || active}
-                  data-index={item.index}
-                  data-key={props.getRowKey(row)}
-                  {...data}
-                  onMouseDown={() => onActiveIndexChange(item.index)}
-                  onDoubleClick={() => onOpen?.(item.index)}
-                >
-                  {columns.map((c) => (
-                    <div key={c.id} role="gridcell" className={`vtable__cell vtable__cell--${c.align ?? 'start'}`}>
-                      {c.cell(row, item.index)}
-                    </div>
-                  ))}
-                </div>
+                <VirtualRow
+                  key={key}
+                  rowKey={key}
+                  row={row}
+                  index={item.index}
+                  start={item.start}
+                  height={rowHeight}
+                  template={template}
+                  active={active}
+                  selected={props.selectedKey != null && key === props.selectedKey}
+                  columns={columns}
+                  idBase={idBase}
+                  fns={fns}
+                />
               );
             })}
           </div>
@@ -201,3 +198,57 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
     </div>
   );
 }
+
+interface RowFns<T> {
+  onActiveIndexChange: (index: number) => void;
+  onOpen?: (index: number) => void;
+  rowClassName?: (row: T) => string;
+  rowData?: (row: T) => Record<string, string>;
+}
+
+interface VirtualRowProps<T> {
+  rowKey: string;
+  row: T;
+  index: number;
+  start: number;
+  height: number;
+  template: string;
+  active: boolean;
+  selected: boolean;
+  columns: readonly Column<T>[];
+  idBase: string;
+  fns: RefObject<RowFns<T>>;
+}
+
+/**
+ * One row. Memoized: while scrolling, rows already in view keep their index,
+ * position and data, so only the rows entering the window render.
+ */
+function VirtualRowImpl<T>(p: VirtualRowProps<T>) {
+  const f = p.fns.current!;
+  const data = Object.fromEntries(Object.entries(f.rowData?.(p.row) ?? {}).map(([k, v]) => [`data-${k}`, v]));
+  const style: CSSProperties = { gridTemplateColumns: p.template, height: p.height, transform: `translateY(${p.start}px)` };
+  return (
+    <div
+      id={`${p.idBase}-${p.index}`}
+      className={`vtable__row${p.active ? ' vtable__row--active' : ''}${p.selected ? ' vtable__row--selected' : ''} ${f.rowClassName?.(p.row) ?? ''}`}
+      style={style}
+      role="row"
+      aria-rowindex={p.index + 1}
+      aria-selected={p.selected || p.active}
+      data-index={p.index}
+      data-key={p.rowKey}
+      {...data}
+      onMouseDown={() => p.fns.current!.onActiveIndexChange(p.index)}
+      onDoubleClick={() => p.fns.current!.onOpen?.(p.index)}
+    >
+      {p.columns.map((c) => (
+        <div key={c.id} role="gridcell" className={`vtable__cell vtable__cell--${c.align ?? 'start'}`}>
+          {c.cell(p.row, p.index)}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+const VirtualRow = memo(VirtualRowImpl) as typeof VirtualRowImpl;

@@ -126,7 +126,9 @@ export function DispatchDialog(props: { record: EventRecord; onClose: () => void
                 {plan.clocks.map((c) => (
                   <tr key={c.id} data-testid="deadline-row" data-kind={c.kind} data-deadline={c.deadline.toISOString()}>
                     <th>{w.clockKinds[c.kind]}</th>
-                    <td>{c.policy ? w.slaAmount(c.policy.unit, c.policy.amount) : c.origin === 'source' ? w.clock.sourceDeadline : w.clock.running}</td>
+                    <td className={c.origin === 'running' && c.status !== 'running' ? (c.status === 'overdue' ? 'bad-text' : 'warn-text') : undefined}>
+                      {c.origin === 'running' ? w.clock[c.status] : c.policy ? w.slaAmount(c.policy.unit, c.policy.amount) : w.clock.sourceDeadline}
+                    </td>
                     <td className="mono">
                       {w.clock.deadline} {formatDeadline(c.deadline, w.calendar.weekdays)}
                     </td>

@@ -28,6 +28,8 @@ export interface ClockPreview {
   policy: SlaPolicy | null;
   deadline: Date;
   warnFrom: Date;
+  /** for a running clock: where it stands now */
+  status: ClockState['status'];
 }
 
 export interface DispatchPlan {
@@ -61,6 +63,7 @@ const toPreview = (s: ClockState, id: string, kind: ClockKind, origin: ClockPrev
   policy,
   deadline: s.deadline,
   warnFrom: s.warnFrom,
+  status: s.status,
 });
 
 export function planDispatch(e: EventRecord, cfg: DomainConfig | null, actor: Actor | null, now: Date): DispatchPlan {

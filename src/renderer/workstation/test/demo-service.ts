@@ -288,9 +288,11 @@ export function createDemoService(options: DemoOptions = {}): DemoService {
   const start = now();
   const count = options.events ?? 3000;
   for (let i = 0; i < count; i++) {
-    const ageH = Math.pow(r(), 1.6) * 24 * 20;
-    let at = new Date(start.getTime() - ageH * 3_600_000);
     const stage = pick(r, STAGES);
+    // open work is recent (so clocks are a mix of running, warning and overdue); finished work is older
+    const done = ['closed', 'evaluated', 'rejected', 'cancelled'].includes(stage);
+    const ageH = done ? Math.pow(r(), 1.4) * 24 * 20 : Math.pow(r(), 2.2) * 24 * 6;
+    let at = new Date(start.getTime() - ageH * 3_600_000);
     const openPool = [...events.values()].slice(-200).filter((x) => isOpen(x.workflow.status) && x.location);
     const near = stage === 'duplicate' && openPool.length ? openPool[Math.floor(r() * openPool.length)] : undefined;
     const e = makeEvent(at, near ? { near, categoryCode: near.workflow.categoryCode ?? undefined } : {});
@@ -459,14 +461,20 @@ export function createDemoService(options: DemoOptions = {}): DemoService {
     }
   };
 
+  // the same filter and order asked again for another page (a scrolling table): answer from the last sort
+  let listCache: { key: string; rows: EventRow[] } | null = null;
   const list = (f: EventFilter, sort: EventSort): EventRow[] => {
     const at = now();
+    const key = JSON.stringify([f, sort, v, outboxVersion, events.size, user?.id ?? null, Math.floor(at.getTime() / 30_000)]);
+    if (listCache?.key === key) return listCache.rows;
     const out: EventRow[] = [];
     for (const e of events.values()) {
       const row = toRow(e, at);
       if (matches(e, row, f, at)) out.push(row);
     }
-    return out.sort(compare(sort));
+    out.sort(compare(sort));
+    listCache = { key, rows: out };
+    return out;
   };
 
   const counts = (): QueueCounts => {

@@ -27,7 +27,7 @@ export function WallPanel({ wall, canAct, onOpenEvent }: { wall: WallApi; canAct
                 <Badge tone="bad">{w.wall.kinds[a.kind]}</Badge>
                 <span className={late ? 'bad-text mono' : 'mono'}>{formatCountdown(Date.parse(a.respondBy), now, w)}</span>
               </div>
-              <button type="button" className="link wall-alert__title" onClick={() => onOpenEvent(a.eventId)}>
+              <button type="button" className="link wall-alert__title" title={a.title} onClick={() => onOpenEvent(a.eventId)}>
                 {a.title}
               </button>
               {canAct && (

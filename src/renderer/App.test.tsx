@@ -52,17 +52,19 @@ describe('App shell', () => {
 
   it('defaults to zh-CN and the workstation, and switches to English and the wall, remembering both', async () => {
     renderApp(fakeDistrictBridge());
-    await screen.findByTestId('grid-count');
+    // the workstation, with the fake service's signed-in duty officer in the header
+    await screen.findByTestId('workstation');
+    expect(screen.getByTestId('officer').dataset.role).toBe('duty_officer');
     const app = screen.getByTestId('app');
     expect(app.dataset.locale).toBe('zh-CN');
     expect(app.dataset.mode).toBe('workstation');
     expect(document.documentElement.lang).toBe('zh-CN');
-    const statLabel = () => screen.getByTestId('grid-count').nextElementSibling!.textContent;
-    expect(statLabel()).toBe('网格');
+    const queueLabel = () => screen.getByTestId('queue-to_dispatch').querySelector('.queue__name')!.textContent;
+    expect(queueLabel()).toBe('待派遣');
 
     fireEvent.click(screen.getByRole('button', { name: 'English' }));
     expect(app.dataset.locale).toBe('en');
-    expect(statLabel()).toBe('Grids');
+    expect(queueLabel()).toBe('To dispatch');
     expect(document.documentElement.lang).toBe('en');
 
     fireEvent.click(screen.getByRole('button', { name: 'Wall' }));

@@ -9,6 +9,7 @@ import { I18nProvider, catalogues } from './i18n';
 import { DistrictView } from './map/DistrictView';
 import { WallView } from './wall/WallView';
 import { Header } from './shell/Header';
+import { OfficerBadge, SessionProvider, WorkstationRoot } from './workstation/WorkstationRoot';
 import {
   browserStore,
   resolveLocale,
@@ -44,12 +45,12 @@ export function App() {
 
   return (
     <I18nProvider locale={locale}>
-      <div className={`app app--${mode}`} data-testid="app" data-mode={mode} data-locale={locale}>
-        <Header mode={mode} onModeChange={setMode} onLocaleChange={setLocale} />
-        <main className="app__main">
-          {mode === 'wall' ? <WallView /> : <DistrictView mode={mode} />}
-        </main>
-      </div>
+      <SessionProvider>
+        <div className={`app app--${mode}`} data-testid="app" data-mode={mode} data-locale={locale}>
+          <Header mode={mode} onModeChange={setMode} onLocaleChange={setLocale} extra={mode === 'workstation' ? <OfficerBadge /> : null} />
+          <main className="app__main">{mode === 'workstation' ? <WorkstationRoot /> : mode === 'wall' ? <WallView /> : <DistrictView mode={mode} />}</main>
+        </div>
+      </SessionProvider>
     </I18nProvider>
   );
 }

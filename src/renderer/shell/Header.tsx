@@ -2,6 +2,7 @@
  * The app bar: the name, the link to the data center, and the two switches
  * (wall/workstation, zh-CN/English). On the wall it is taller and shows a clock.
  */
+import type { ReactNode } from 'react';
 import { useI18n } from '../i18n';
 import { Clock } from './Clock';
 import type { Locale, ViewMode } from './preferences';
@@ -11,7 +12,7 @@ import { SyncBadge } from './SyncBadge';
 /** The product name is not translated. */
 export const BRAND = '呼应 · Huying';
 
-export function Header(props: { mode: ViewMode; onModeChange: (m: ViewMode) => void; onLocaleChange: (l: Locale) => void }) {
+export function Header(props: { mode: ViewMode; onModeChange: (m: ViewMode) => void; onLocaleChange: (l: Locale) => void; extra?: ReactNode }) {
   const { t, locale } = useI18n();
   return (
     <header className="header" data-testid="app-header">
@@ -25,6 +26,7 @@ export function Header(props: { mode: ViewMode; onModeChange: (m: ViewMode) => v
       <SyncBadge />
       <div className="header__tools">
         {props.mode === 'wall' && <Clock />}
+        {props.extra}
         <SegmentedControl
           testId="mode-switch"
           label={t.mode.label}

@@ -27,7 +27,7 @@ import type { Db, DbOrTx } from '../store/database';
 import { API_KEY_SCOPES, apiKeys, authAudit, authSessions, refreshTokens, users, type ApiKeyScope, type AuthAuditKind } from '../store/auth-schema';
 import { areas, units } from '../store/schema';
 import { checkPasswordPolicy, DEFAULT_ARGON2, hashPassword, needsRehash, verifyPassword, type Argon2Params } from './password';
-import { clearFailures, DEFAULT_THROTTLE, ipKey, lockedFor, loginKey, recordFailure, type ThrottlePolicy } from './throttle';
+import { clearFailures, DEFAULT_THROTTLE, ipKey, lockedFor, loginKey, pruneFailures, recordFailure, type ThrottlePolicy } from './throttle';
 import { loadKeyRing, newApiKey, newRefreshToken, signAccessToken, TokenError, tokenHash, verifyAccessToken, type KeyRing } from './tokens';
 
 export interface AuthServiceOptions {
@@ -235,6 +235,7 @@ export async function createAuthService(opts: AuthServiceOptions) {
 
   const ring: KeyRing = await loadKeyRing(db, opts.jwtSecret, clock());
   let dummyHash: Promise<string> | null = null;
+  let failuresSincePrune = 0;
   const dummy = () => (dummyHash ??= hashPassword(randomUUID(), argon2));
 
   /** session id → the account and session as last read */
@@ -248,6 +249,12 @@ export async function createAuthService(opts: AuthServiceOptions) {
   const invalidate = () => {
     principals.clear();
     keyCache.clear();
+  };
+  /** the caches hold what callers present (unknown keys too): bounded, so garbage cannot grow them */
+  const MAX_CACHED = 10_000;
+  const remember = <V>(map: Map<string, V>, key: string, value: V) => {
+    if (map.size >= MAX_CACHED) map.clear();
+    map.set(key, value);
   };
 
   async function audit(
@@ -364,6 +371,11 @@ export async function createAuthService(opts: AuthServiceOptions) {
       if (!user || !ok) {
         const failures = await recordFailure(db, loginKey(login), throttle.login, now);
         await recordFailure(db, ipKey(ip), throttle.ip, now);
+        // random logins would otherwise leave a row each behind for good
+        if (++failuresSincePrune >= 256) {
+          failuresSincePrune = 0;
+          await pruneFailures(db, throttle, now);
+        }
         await audit(db, 'login_failed', { userId: user?.id ?? null, login, ip, detail: { reason: user ? 'wrong_password' : 'unknown_login', failures } });
         throw unauthenticated('bad_credentials', 'wrong login or password');
       }
@@ -459,11 +471,11 @@ export async function createAuthService(opts: AuthServiceOptions) {
       else if (new Date(row.sessionExpiresAt) <= now) error = new TokenError('session_expired', 'this session has expired: log in again');
       else if (row.user.disabled || (row.user.demo && !demoMode)) error = new TokenError('account_disabled', 'this account is disabled');
       if (error || !row) {
-        principals.set(claims.sid, { at: Date.now(), ok: false, error: error! });
+        remember(principals, claims.sid, { at: Date.now(), ok: false as const, error: error! });
         throw error!;
       }
       const actor = actorOfUser(row.user);
-      principals.set(claims.sid, { at: Date.now(), ok: true, actor });
+      remember(principals, claims.sid, { at: Date.now(), ok: true as const, actor });
       return { actor, sessionId: claims.sid, expiresAt };
     },
 
@@ -480,14 +492,14 @@ export async function createAuthService(opts: AuthServiceOptions) {
       if (!hit || Date.now() - hit.at >= KEY_CACHE_MS) {
         const [row] = await db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash));
         hit = { at: Date.now(), row: row ?? null };
-        keyCache.set(hash, hit);
+        remember(keyCache, hash, hit);
       }
       const row = hit.row;
       if (!row || row.disabledAt || (row.demo && !demoMode)) return null;
       // last use is bookkeeping: at most one write per key per minute keeps intake fast
       const last = keyUsedWritten.get(row.id) ?? 0;
       if (Date.now() - last >= KEY_USED_EVERY_MS) {
-        keyUsedWritten.set(row.id, Date.now());
+        remember(keyUsedWritten, row.id, Date.now());
         await db.update(apiKeys).set({ lastUsedAt: clock().toISOString() }).where(eq(apiKeys.id, row.id));
       }
       return { id: row.id, source: row.source, name: row.name, scopes: row.scopes };

@@ -91,6 +91,17 @@ export async function recordFailure(db: DbOrTx, key: string, rule: ThrottleRule,
   return failures;
 }
 
+/** Deletes counters that are forgotten anyway (no failure within the longest window, no lock in force). */
+export async function pruneFailures(db: DbOrTx, policy: ThrottlePolicy, now: Date): Promise<number> {
+  const window = Math.max(policy.login.windowSeconds, policy.ip.windowSeconds);
+  const before = new Date(now.getTime() - window * 1000).toISOString();
+  const gone = await db
+    .delete(loginAttempts)
+    .where(sql`${loginAttempts.lastFailureAt} < ${before} and (${loginAttempts.lockedUntil} is null or ${loginAttempts.lockedUntil} < ${now.toISOString()})`)
+    .returning({ key: loginAttempts.key });
+  return gone.length;
+}
+
 export async function clearFailures(db: DbOrTx, key: string): Promise<void> {
   await db.delete(loginAttempts).where(sql`${loginAttempts.key} = ${key}`);
 }

@@ -18,6 +18,7 @@ import { Role, type Actor } from '../../../src/core';
 import { COMMAND_ROLES } from '../../../src/core/workflow/decide';
 import { createAuthService, DEMO_ACCOUNTS, DEMO_PASSWORD, demoApiKey, hashPassword, seedDemoAuth, type Argon2Params } from '../../../src/datacenter/auth';
 import { runCreateAdmin } from '../../../src/datacenter/auth/create-admin';
+import { DEFAULT_THROTTLE, lockedFor, pruneFailures, recordFailure } from '../../../src/datacenter/auth/throttle';
 import { buildApp } from '../../../src/datacenter/http/app';
 import { createMemoryEventSink } from '../../../src/datacenter/intake/event-sink';
 import { createPlacementReferenceCache } from '../../../src/datacenter/intake/reference';
@@ -26,7 +27,7 @@ import { createIntakeService } from '../../../src/datacenter/intake/service';
 import { seedDemo } from '../../../src/datacenter/reference/seed';
 import { startDataCenter } from '../../../src/datacenter/server';
 import { readSyncHead } from '../../../src/datacenter/sync/state';
-import { authAudit, authSessions, users } from '../../../src/datacenter/store/auth-schema';
+import { authAudit, authSessions, loginAttempts, users } from '../../../src/datacenter/store/auth-schema';
 import { openDatabase, type DataCenterDb } from '../../../src/datacenter/store/database';
 import { intakeQuarantine } from '../../../src/datacenter/store/intake-schema';
 import { forEachBackend } from './backends';
@@ -248,6 +249,20 @@ forEachBackend('auth', (backend) => {
     expect(blocked.statusCode).toBe(429);
     expect(Number(blocked.headers['retry-after'])).toBe(30);
     expect((await call('POST', '/api/v1/auth/login', { body: { login: 'supervisor', password: DEMO_PASSWORD } })).statusCode).toBe(200);
+  });
+
+  it('forgets failure counts an hour after the last failure, and prunes them', async () => {
+    const key = 'login:forgetful';
+    for (let i = 0; i < 6; i++) await recordFailure(store.db, key, DEFAULT_THROTTLE.login, START);
+    expect(await lockedFor(store.db, [key], START)).toBe(30);
+    const halfHour = new Date(START.getTime() + 30 * 60_000);
+    expect(await pruneFailures(store.db, DEFAULT_THROTTLE, halfHour)).toBe(0);
+    expect(await recordFailure(store.db, key, DEFAULT_THROTTLE.login, halfHour)).toBe(7);
+    const later = new Date(halfHour.getTime() + 61 * 60_000);
+    expect(await recordFailure(store.db, key, DEFAULT_THROTTLE.login, later)).toBe(1);
+    const muchLater = new Date(later.getTime() + 2 * 3_600_000);
+    expect(await pruneFailures(store.db, DEFAULT_THROTTLE, muchLater)).toBeGreaterThanOrEqual(1);
+    expect(await store.db.select().from(loginAttempts).where(eq(loginAttempts.key, key))).toEqual([]);
   });
 
   it('an unknown login and a wrong password look the same', async () => {

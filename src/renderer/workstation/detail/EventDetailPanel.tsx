@@ -250,7 +250,7 @@ export function EventDetailPanel(props: EventDetailPanelProps) {
           <ul className="related" data-testid="duplicates">
             {d.duplicates.map((r) => (
               <li key={r.id} data-id={r.id}>
-                <button type="button" className="link" onClick={() => props.onOpenEvent(r.id)}>
+                <button type="button" className="link-button" onClick={() => props.onOpenEvent(r.id)}>
                   <span className="mono">{r.caseNo}</span> {r.title}
                 </button>
                 <Badge tone={statusTone(r.status)}>{w.statuses[r.status]}</Badge>
@@ -271,7 +271,7 @@ export function EventDetailPanel(props: EventDetailPanelProps) {
           <ul className="related" data-testid="recent-similar">
             {d.recentSimilar.map((r) => (
               <li key={r.id}>
-                <button type="button" className="link" onClick={() => props.onOpenEvent(r.id)}>
+                <button type="button" className="link-button" onClick={() => props.onOpenEvent(r.id)}>
                   <span className="mono">{shortTime(r.reportedAt)}</span> {r.title}
                 </button>
                 <Badge tone={statusTone(r.status)}>{w.statuses[r.status]}</Badge>

@@ -147,7 +147,7 @@ export function IntakeDialog(props: { onClose: () => void; returnFocus?: () => H
                 {i.picked}：<span className="mono">{values.lon}, {values.lat}</span> ({values.coordSystem.toUpperCase()}){' '}
                 <button
                   type="button"
-                  className="link"
+                  className="link-button"
                   onClick={() => {
                     set('lon', '');
                     set('lat', '');

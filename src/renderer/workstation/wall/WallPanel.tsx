@@ -13,7 +13,7 @@ export function WallPanel({ wall, canAct, onOpenEvent }: { wall: WallApi; canAct
   if (!wall.available) return null;
   const recent = wall.alerts.filter((a) => a.ackedAt !== null).slice(0, 2);
   return (
-    <section className="wall-panel" data-testid="wall-panel" data-open={wall.open.length}>
+    <section className="ws-alerts" data-testid="wall-panel" data-open={wall.open.length}>
       <h3>
         {w.wall.alerts} {wall.open.length > 0 && <Badge tone="bad">{wall.open.length}</Badge>}
       </h3>
@@ -22,12 +22,12 @@ export function WallPanel({ wall, canAct, onOpenEvent }: { wall: WallApi; canAct
         {wall.open.slice(0, 4).map((a: WallAlert) => {
           const late = now > Date.parse(a.respondBy);
           return (
-            <li key={a.id} className={`wall-alert${late ? ' wall-alert--late' : ''}`} data-testid="wall-alert" data-id={a.id}>
-              <div className="wall-alert__head">
+            <li key={a.id} className={`ws-alert${late ? ' ws-alert--late' : ''}`} data-testid="wall-alert" data-id={a.id}>
+              <div className="ws-alert__head">
                 <Badge tone="bad">{w.wall.kinds[a.kind]}</Badge>
                 <span className={late ? 'bad-text mono' : 'mono'}>{formatCountdown(Date.parse(a.respondBy), now, w)}</span>
               </div>
-              <button type="button" className="link wall-alert__title" title={a.title} onClick={() => onOpenEvent(a.eventId)}>
+              <button type="button" className="link-button ws-alert__title" title={a.title} onClick={() => onOpenEvent(a.eventId)}>
                 {a.title}
               </button>
               {canAct && (
@@ -40,7 +40,7 @@ export function WallPanel({ wall, canAct, onOpenEvent }: { wall: WallApi; canAct
         })}
         {wall.open.length > 4 && <li className="muted small">{w.wall.more(wall.open.length - 4)}</li>}
         {recent.map((a) => (
-          <li key={a.id} className="wall-alert wall-alert--acked muted small">
+          <li key={a.id} className="ws-alert ws-alert--acked muted small">
             {a.title} · {a.ackedBy ? w.wall.acked(a.ackedBy.name) : ''} {a.ackedAt ? shortTime(a.ackedAt) : ''}
           </li>
         ))}

@@ -14,9 +14,10 @@ import { loadAreas, loadGrids, loadUnits } from '../../../src/datacenter/referen
 import { ensureReferenceReplicated, gridKey, referenceDataFromDemo, seedReferenceData } from '../../../src/datacenter/reference/seed';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { type DataCenterDb, type Db } from '../../../src/datacenter/store/database';
+import { openDatabase, type DataCenterDb, type Db } from '../../../src/datacenter/store/database';
 import { schema } from '../../../src/datacenter/store/schema';
 import { rowsOf } from '../../../src/datacenter/store/migration';
+import { bumpEpochCli } from '../../../src/datacenter/sync/bump-epoch';
 import { SyncHub } from '../../../src/datacenter/sync/hub';
 import { computeChecksum, pruneChangeLog, readSyncHead } from '../../../src/datacenter/sync/state';
 import { writeReplicated } from '../../../src/datacenter/sync/write';
@@ -179,6 +180,20 @@ forEachBackend('sync write primitive', (backend) => {
     // never lowered; a window that keeps everything changes nothing
     expect((await pruneChangeLog(db, { throughV: 1 })).prunedThrough).toBe(head.v - 2);
     expect((await pruneChangeLog(db, { olderThan: new Date(Date.now() - 3600_000) })).deletedOps).toBe(0);
+  });
+
+  it('the bump-epoch command gives a stopped database a new epoch', async () => {
+    await expect(bumpEpochCli([], {})).rejects.toThrow(/usage/);
+    // an on-disk PGlite takes tens of seconds to create on a loaded machine; the command is the same code with --data
+    if (backend.kind !== 'postgres') return;
+    const url = await backend.freshUrl();
+    const created = await openDatabase({ pg: url });
+    const original = (await readSyncHead(created.db)).epoch;
+    await created.close();
+    const bumped = await bumpEpochCli(['--pg', url], {});
+    expect(bumped.before).toBe(original);
+    expect(bumped.after).not.toBe(original);
+    expect((await bumpEpochCli([], { DATABASE_URL: url })).before).toBe(bumped.after);
   });
 
   describe('reference data', () => {

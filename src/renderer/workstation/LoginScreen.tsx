@@ -38,7 +38,7 @@ export function LoginScreen() {
       const s = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
       return w.rateLimited(s ?? 60);
     }
-    return `${errorText(err.code)}（${err.message}）`;
+    return `${errorText(err.code)} — ${err.message}`;
   };
 
   return (

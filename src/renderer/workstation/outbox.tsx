@@ -78,7 +78,7 @@ export function OutboxProvider({ children }: { children: ReactNode }) {
         tone: badge.tone,
         testId: 'outbox-toast',
         title: `${tt.workstation.outbox.toastTitle(m.label, m.caseNo ?? '')} · ${tt.workstation.outbox[badge.key]}`,
-        body: entry.state === 'rejected' && entry.error ? tt.workstation.outbox.rejectedBody(`${et(entry.error.code)}（${entry.error.message}）`) : undefined,
+        body: entry.state === 'rejected' && entry.error ? tt.workstation.outbox.rejectedBody(`${et(entry.error.code)} — ${entry.error.message}`) : undefined,
         sticky: entry.state === 'rejected',
         ...(entry.state === 'rejected' ? { onDismiss: rpcDismiss } : {}),
       });

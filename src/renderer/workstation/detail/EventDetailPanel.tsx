@@ -106,7 +106,7 @@ export function EventDetailPanel(props: EventDetailPanelProps) {
               <li key={p.mutationId} data-testid="pending-entry" data-state={b.key} data-mutation={p.mutationId}>
                 <span>{cmd}</span>
                 <Badge tone={b.tone}>{w.outbox[b.key]}</Badge>
-                {p.error && <span className="bad-text">{t.errors[p.error.code as keyof typeof t.errors] ?? p.error.code}：{p.error.message}</span>}
+                {p.error && <span className="bad-text">{t.errors[p.error.code as keyof typeof t.errors] ?? p.error.code} — {p.error.message}</span>}
                 {(p.state === 'rejected' || p.state === 'confirmed') && (
                   <button type="button" className="button button--small button--ghost" onClick={() => void outbox.dismiss(p.mutationId)}>
                     {w.outbox.dismiss}

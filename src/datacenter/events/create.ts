@@ -9,7 +9,7 @@
  * transaction clean for the caller to carry on or roll back.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import { HuyingError } from '../../core/errors';
 import type { EventRecord } from '../../core/events/types';
 import { effectiveRules } from '../../core/taxonomy/tree';
@@ -22,6 +22,7 @@ import type { IntakeDraft } from '../intake/draft';
 import type { NearDuplicate } from '../intake/duplicates';
 import { eventRecordFromDraft, formatCaseNo, type IntakePlacement } from '../intake/event-sink';
 import { audit, caseNoCounters, events, type EventIntakeFacts } from '../store/events-schema';
+import { rowsOf } from '../store/migration';
 import type { ReplicationOut, Tx } from './replication';
 import { auditColumns, auditKey, eventColumns, eventScope, nextCheckAt } from './rows';
 
@@ -29,7 +30,7 @@ export const CASE_NO_PREFIX = 'HD';
 /** Stands in for the case number while an event is decided in memory. */
 export const PENDING_CASE_NO = 'pending';
 
-/** The next case number of the local (UTC+8) day of `at`: HD + YYYYMMDD + 4-digit sequence. */
+/** The next case number of the local (UTC+8) day of `at` (HD + YYYYMMDD + 4-digit sequence), taken on its own. */
 export async function nextCaseNo(tx: Tx, at: Date, prefix = CASE_NO_PREFIX): Promise<string> {
   const day = formatCaseNo(at, 0, '').slice(0, 8);
   const [row] = await tx
@@ -118,31 +119,75 @@ export function withCaseNo(prepared: PreparedEvent, caseNo: string): PreparedEve
   return { ...prepared, record: { ...prepared.record, caseNo } };
 }
 
-/** Writes a prepared event: its row, its audit rows, and their change-log entries under the transaction's version. */
-export async function writeNewEvent(tx: Tx, out: ReplicationOut, prepared: PreparedEvent): Promise<void> {
+/** `"col_a", "col_b", …` (also as `r."col_a", …`) and the JSON keys of a table's columns, from the drizzle table. */
+function columnsOf(table: typeof events | typeof audit): { list: SQL; qualified: SQL; names: Record<string, string> } {
+  const cols = getTableColumns(table) as Record<string, { name: string }>;
+  const names = Object.fromEntries(Object.entries(cols).map(([key, c]) => [key, c.name]));
+  const quoted = Object.values(names).map((n) => `"${n}"`);
+  return { list: sql.raw(quoted.join(', ')), qualified: sql.raw(quoted.map((q) => `r.${q}`).join(', ')), names };
+}
+const EVENT_COLUMNS = columnsOf(events);
+const AUDIT_COLUMNS = columnsOf(audit);
+
+/** A row as JSON keyed by column name (what jsonb_populate_record reads). */
+const asColumnJson = (row: Record<string, unknown>, names: Record<string, string>) => JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [names[k] ?? k, v])));
+
+/**
+ * Writes a prepared event under its case number in ONE statement — the day's next case number,
+ * the event row (its document carrying that number) and its audit rows — and reports them to the
+ * change log. One statement, because every replicated write holds the change log's version lock
+ * until it commits: each round trip saved there is intake throughput. Returns the event as written.
+ */
+export async function insertNewEvent(tx: Tx, out: ReplicationOut, prepared: PreparedEvent, prefix = CASE_NO_PREFIX): Promise<PreparedEvent> {
   const { record, entries, facts } = prepared;
   const scope = eventScope(record);
   const v = out.v;
+  const day = formatCaseNo(new Date(record.createdAt), 0, '').slice(0, 8);
+  const eventRow = asColumnJson({ id: record.id, intake: facts, ...eventColumns(record, v, prepared.nextCheckAt) }, EVENT_COLUMNS.names);
+  const auditRows = '[' + entries.map((e) => asColumnJson(auditColumns(e, v, scope), AUDIT_COLUMNS.names)).join(',') + ']';
+  let caseNo: string;
   try {
-    await tx.insert(events).values({ id: record.id, intake: facts, ...eventColumns(record, v, prepared.nextCheckAt) });
+    const result = await tx.execute(sql`
+      WITH n AS (
+        INSERT INTO ${caseNoCounters} AS c (day, last) VALUES (${day}, 1)
+        ON CONFLICT (day) DO UPDATE SET last = c.last + 1
+        RETURNING last
+      ), no AS (
+        SELECT ${prefix} || ${day} || CASE WHEN last < 10000 THEN lpad(last::text, 4, '0') ELSE last::text END AS case_no FROM n
+      ), src AS (
+        SELECT ${eventRow}::jsonb AS j
+      ), e AS (
+        INSERT INTO ${events} (${EVENT_COLUMNS.list})
+        SELECT ${EVENT_COLUMNS.qualified}
+        FROM no, src, jsonb_populate_record(null::events, src.j || jsonb_build_object('case_no', no.case_no, 'doc', jsonb_set(src.j -> 'doc', '{caseNo}', to_jsonb(no.case_no)))) AS r
+        RETURNING case_no
+      ), a AS (
+        INSERT INTO ${audit} (${AUDIT_COLUMNS.list})
+        SELECT ${AUDIT_COLUMNS.qualified} FROM jsonb_populate_recordset(null::audit, ${auditRows}::jsonb) AS r
+        RETURNING 1
+      )
+      SELECT case_no, (SELECT count(*) FROM a)::int AS audit_rows FROM e
+    `);
+    const [row] = rowsOf<{ case_no: string; audit_rows: number }>(result);
+    if (!row || row.audit_rows !== entries.length) throw new HuyingError('internal', 'the event was not written');
+    caseNo = row.case_no;
   } catch (err) {
     if (isUniqueViolation(err, 'events_external_ref_key')) {
       throw new HuyingError('conflict', `external reference ${record.externalRef?.system}/${record.externalRef?.id} is already entered`, { field: 'externalRef' });
     }
     throw err;
   }
-  await tx.insert(audit).values(entries.map((e) => auditColumns(e, v, scope)));
-  out.upsert('events', record.id, scope, record);
+  const written = withCaseNo(prepared, caseNo);
+  out.upsert('events', record.id, scope, written.record);
   for (const e of entries) out.upsert('audit', auditKey(e), scope, e);
+  return written;
 }
 
 /** Creates an event in the caller's replicated transaction; throws when the reporter may not file. */
 export async function createEventInTx(tx: Tx, out: ReplicationOut, input: NewEventInput): Promise<PreparedEvent> {
   const prepared = prepareEvent(input, PENDING_CASE_NO);
   if (!prepared.ok) throw new HuyingError('internal', `intake could not file the event: ${prepared.error.code} ${prepared.error.message}`);
-  const ready = withCaseNo(prepared.value, await nextCaseNo(tx, input.now));
-  await writeNewEvent(tx, out, ready);
-  return ready;
+  return insertNewEvent(tx, out, prepared.value);
 }
 
 /** A unique violation (SQLSTATE 23505), optionally of one constraint, through drizzle's wrapping. */

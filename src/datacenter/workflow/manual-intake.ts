@@ -24,7 +24,7 @@ import { loadPlacementReference, localDate, type PlacementReference } from '../i
 import { meta } from '../store/schema';
 import { eq } from 'drizzle-orm';
 import { placeDraft } from '../intake/service';
-import { nextCaseNo, PENDING_CASE_NO, prepareEvent, withCaseNo, writeNewEvent } from '../events/create';
+import { insertNewEvent, PENDING_CASE_NO, prepareEvent } from '../events/create';
 import type { ReplicationOut, Tx } from '../events/replication';
 import { openEventsNear } from '../events/store';
 
@@ -155,7 +155,6 @@ export async function manualIntake(tx: Tx, out: ReplicationOut, deps: ManualInta
   const prepared = prepareEvent({ draft, placement, duplicates, reporter: actor, file: adapted.file, now, ctx }, PENDING_CASE_NO);
   if (!prepared.ok) return { ok: false, error: workflowErrorToRpc(prepared.error) };
   // the first write: nothing below refuses
-  const ready = withCaseNo(prepared.value, await nextCaseNo(tx, now));
-  await writeNewEvent(tx, out, ready);
-  return { ok: true, value: { record: ready.record, duplicateCandidates: duplicates } };
+  const written = await insertNewEvent(tx, out, prepared.value);
+  return { ok: true, value: { record: written.record, duplicateCandidates: duplicates } };
 }

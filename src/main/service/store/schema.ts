@@ -27,7 +27,7 @@
  * Electron utility process); a test checks both agree column by column.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** key + version + document: what every replicated row has */
 const docColumns = () => ({
@@ -130,6 +130,23 @@ export const events = sqliteTable('events', eventColumns(), (t) => [
   index('events_updated').on(t.updatedAt),
   index('events_lead_unit_status').on(t.leadUnitId, t.status),
   index('events_supervised').on(t.supervisionLevel).where(sql`supervision_level IS NOT NULL`),
+  // migration 0003 (the query layer, docs/queries.md): covering and partial indexes for 10^6 rows
+  index('events_open')
+    .on(t.status, t.clockState, t.warnAt, t.deadlineAt, t.townCode, t.villageCode, t.gridCode, t.urgency, t.source, t.reportedAt, t.supervisionLevel, t.leadUnitId, t.lon, t.lat, t.key)
+    .where(sql`is_open = 1`),
+  index('events_paused')
+    .on(sql`json_extract(doc, '$.workflow.clocks[0].pauses[#-1].from')`, t.deadlineAt, t.warnAt, t.townCode, t.villageCode, t.gridCode)
+    .where(sql`is_open = 1 AND clock_state = 'paused'`),
+  index('events_deadline_order').on(sql`(CASE clock_state WHEN 'running' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END)`, t.deadlineAt),
+  index('events_status_rank').on(t.status, sql`(CASE clock_state WHEN 'running' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END)`, t.deadlineAt),
+  index('events_reported_geo').on(t.reportedAt, t.townCode, t.categoryCode, t.gridCode, t.lon, t.lat),
+  index('events_pending_extension').on(t.clockState, t.deadlineAt).where(sql`is_open = 1 AND json_type(doc, '$.workflow.pendingExtension') = 'object'`),
+  index('events_supervised_by')
+    .on(sql`json_extract(doc, '$.workflow.supervision.byActorId')`, t.clockState, t.deadlineAt)
+    .where(sql`is_open = 1 AND supervision_level IS NOT NULL`),
+  index('events_open_assisting').on(t.leadUnitId).where(sql`is_open = 1 AND instr(doc, '"assistingUnitIds":[]') = 0`),
+  index('events_case_no').on(t.caseNo),
+  index('events_v').on(t.v),
 ]);
 export const stageEvents = sqliteTable('stage_events', eventColumns());
 
@@ -212,6 +229,39 @@ export const pendingOverlay = sqliteTable(
   (t) => [index('pending_overlay_event').on(t.eventId)],
 );
 
+/**
+ * Per event, the indicator facts of core/indicators `eventFacts` and the instants of its steps,
+ * computed by the query layer (queries/stats/facts.ts); local, never replicated, clustered by
+ * reported time (WITHOUT ROWID, migration 0003). KPIs and playback read it instead of documents.
+ */
+export const kpiFacts = sqliteTable(
+  'kpi_facts',
+  {
+    reportedAt: integer('reported_at').notNull(),
+    /** events.rid */
+    rid: integer('rid').notNull().unique(),
+    /** events.v the facts were computed from */
+    v: integer('v').notNull(),
+    key: text('key').notNull(),
+    lon: real('lon'),
+    lat: real('lat'),
+    urgency: text('urgency').notNull(),
+    dispatchedAt: integer('dispatched_at'),
+    handledAt: integer('handled_at'),
+    closedAt: integer('closed_at'),
+    townCode: text('town_code'),
+    villageCode: text('village_code'),
+    categoryCode: text('category_code'),
+    source: text('source').notNull(),
+    leadUnitId: text('lead_unit_id'),
+    /** bits of queries/stats/facts.ts FACT */
+    flags: integer('flags').notNull(),
+    /** the judging clock is overdue after this instant; null: it cannot become overdue as things stand */
+    overdueFrom: integer('overdue_from'),
+  },
+  (t) => [primaryKey({ columns: [t.reportedAt, t.rid] })],
+);
+
 /** Local settings of this data folder (client id, chosen scope, UI preferences), JSON values. */
 export const preferences = sqliteTable('preferences', {
   key: text('key').primaryKey(),
@@ -252,4 +302,5 @@ export const schema = {
   outbox,
   pendingOverlay,
   preferences,
+  kpiFacts,
 };

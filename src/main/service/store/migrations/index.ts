@@ -6,8 +6,9 @@
  */
 import { migration0001 } from './0001-reference-data';
 import { migration0002 } from './0002-replication';
+import { migration0003 } from './0003-query-indexes';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
-export const migrations: readonly Migration[] = [migration0001, migration0002];
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003];

@@ -6,10 +6,11 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_HOST, DEFAULT_PORT, type DataCenterOptions } from './server';
+import { parseSimulateArg } from './simulator/simulator';
 
 export const DEFAULT_DATA_DIR = '.data/datacenter';
 
-export const USAGE = `usage: npm run datacenter -- [--port N] [--host H] [--pg URL | --data DIR] [--seed demo|none]
+export const USAGE = `usage: npm run datacenter -- [--port N] [--host H] [--pg URL | --data DIR] [--seed demo|none] [--simulate RATE]
 
   --port N      TCP port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
   --host H      address to bind (default ${DEFAULT_HOST})
@@ -17,17 +18,22 @@ export const USAGE = `usage: npm run datacenter -- [--port N] [--host H] [--pg U
   --data DIR    use embedded PGlite in DIR (default ${DEFAULT_DATA_DIR})
   --seed demo   load the demo district into an empty database (default with PGlite)
   --seed none   do not seed (default with PostgreSQL)
+  --simulate RATE  run the simulator (docs/simulator.md): RATE events per hour in real time (e.g. 120),
+                a speed (e.g. 60x: simulated time runs 60 times faster, 30 events per simulated hour)
+                or both (120@60x: 120 per simulated hour, 2 per real second)
+  --simulate-seed N  the simulator's random seed (default: a fresh one, logged)
+  --history N   write N past events into the database and exit (docs/simulator.md)
   --help        show this text
 
 Logs are JSON lines on stdout; the line with "msg":"data center ready" carries the "url".
 LOG_LEVEL sets the log level (default info).`;
 
-export type CliOptions = Required<Pick<DataCenterOptions, 'port' | 'host' | 'seed'>> & { pg?: string; dataDir?: string };
+export type CliOptions = Required<Pick<DataCenterOptions, 'port' | 'host' | 'seed'>> & Pick<DataCenterOptions, 'simulate'> & { pg?: string; dataDir?: string };
 
 export type ParsedArgs = { kind: 'run'; options: CliOptions } | { kind: 'help' } | { kind: 'error'; message: string };
 
 export function parseDataCenterArgs(argv: readonly string[], env: Record<string, string | undefined> = {}): ParsedArgs {
-  let values: { port?: string; host?: string; pg?: string; data?: string; seed?: string; help?: boolean };
+  let values: { port?: string; host?: string; pg?: string; data?: string; seed?: string; simulate?: string; 'simulate-seed'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -37,6 +43,8 @@ export function parseDataCenterArgs(argv: readonly string[], env: Record<string,
         pg: { type: 'string' },
         data: { type: 'string' },
         seed: { type: 'string' },
+        simulate: { type: 'string' },
+        'simulate-seed': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -76,6 +84,20 @@ export function parseDataCenterArgs(argv: readonly string[], env: Record<string,
     else return { kind: 'error', message: `--seed must be "demo" or "none", got "${values.seed}"` };
   }
 
+  let simulate: DataCenterOptions['simulate'];
+  if (values.simulate !== undefined) {
+    const sim = parseSimulateArg(values.simulate);
+    if (!sim.ok) return { kind: 'error', message: sim.message };
+    simulate = { ratePerHour: sim.ratePerHour, speed: sim.speed };
+    if (values['simulate-seed'] !== undefined) {
+      if (!/^\d{1,10}$/.test(values['simulate-seed'])) return { kind: 'error', message: `--simulate-seed must be a whole number, got "${values['simulate-seed']}"` };
+      simulate.seed = Number(values['simulate-seed']);
+    }
+  } else if (values['simulate-seed'] !== undefined) {
+    return { kind: 'error', message: '--simulate-seed needs --simulate' };
+  }
+
   const options: CliOptions = pgUrl ? { port, host, seed, pg: pgUrl } : { port, host, seed, dataDir: path.resolve(values.data ?? DEFAULT_DATA_DIR) };
+  if (simulate) options.simulate = simulate;
   return { kind: 'run', options };
 }

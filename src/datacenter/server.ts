@@ -11,6 +11,7 @@ import { seedDemoAuth, type AuthServiceOptions } from './auth';
 import { buildApp, type AppOptions } from './http/app';
 import { readMeta } from './reference/read';
 import { seedDemo } from './reference/seed';
+import { createSimulator, registerSimulatorRoutes, type Simulator } from './simulator';
 import { openDatabase, type DataCenterDb, type DbKind } from './store/database';
 
 export interface DataCenterOptions {
@@ -39,6 +40,11 @@ export interface DataCenterOptions {
    * `HUYING_JWT_SECRET`, else a key kept in the database. Demo accounts work only with seed 'demo'.
    */
   auth?: Omit<AuthServiceOptions, 'db' | 'demo'>;
+  /**
+   * run the simulator once listening (`--simulate`, docs/simulator.md): `ratePerHour` arrivals per
+   * simulated hour, simulated time `speed` times faster than real time (1–3600), `seed` for a repeatable run
+   */
+  simulate?: { ratePerHour: number; speed: number; seed?: number };
 }
 
 export interface DataCenter {
@@ -49,6 +55,8 @@ export interface DataCenter {
   epoch: string;
   /** reference version at start-up (null when unseeded) */
   version: string | null;
+  /** the simulator, when started with `simulate` */
+  simulator: Simulator | null;
   /** stops listening (in-flight requests finish), then closes the database it opened */
   close(): Promise<void>;
 }
@@ -64,6 +72,7 @@ export async function startDataCenter(opts: DataCenterOptions = {}): Promise<Dat
   const owned = !opts.database;
   const store = opts.database ?? (await openDatabase({ ...(opts.pg ? { pg: opts.pg } : {}), ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) }));
   let app: FastifyInstance | null = null;
+  let simulator: Simulator | null = null;
   try {
     log?.info({ db: store.kind, location: store.location, migrationsApplied: store.migrations?.applied ?? [] }, 'database open');
 
@@ -90,6 +99,10 @@ export async function startDataCenter(opts: DataCenterOptions = {}): Promise<Dat
       const made = await seedDemoAuth(app.auth.service, store.db);
       if (made.accountsCreated.length > 0 || made.apiKeysCreated.length > 0) log?.debug(made, 'demo accounts and API keys created');
     }
+    if (opts.simulate) {
+      simulator = await createSimulator({ db: store.db, ...opts.simulate, logger: log ? log.child({ module: 'simulator' }) : null });
+      registerSimulatorRoutes(app, { simulator, requireAdmin: app.auth.requireAdmin });
+    }
     try {
       await app.listen({ port, host });
     } catch (err) {
@@ -103,6 +116,7 @@ export async function startDataCenter(opts: DataCenterOptions = {}): Promise<Dat
     const actualPort = typeof address === 'object' && address ? address.port : port;
     const url = `http://${connectHost(host)}:${actualPort}`;
     log?.info({ url, db: store.kind, version: meta.referenceVersion, epoch: meta.epoch }, 'data center ready');
+    simulator?.start();
 
     const running = app;
     let closing: Promise<void> | null = null;
@@ -112,9 +126,11 @@ export async function startDataCenter(opts: DataCenterOptions = {}): Promise<Dat
       db: store.kind,
       epoch: meta.epoch,
       version: meta.referenceVersion,
+      simulator,
       close: () =>
         (closing ??= (async () => {
           try {
+            await simulator?.stop().catch(() => {});
             await running.close();
           } finally {
             if (owned) await store.close();
@@ -122,6 +138,7 @@ export async function startDataCenter(opts: DataCenterOptions = {}): Promise<Dat
         })()),
     };
   } catch (err) {
+    await simulator?.stop().catch(() => {});
     await app?.close().catch(() => {});
     if (owned) await store.close().catch(() => {});
     throw err;

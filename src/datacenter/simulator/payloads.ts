@@ -344,7 +344,8 @@ export type Spoil = 'missing_field' | 'swapped_coordinates' | 'future_time' | 'u
 /** A broken copy of a good payload: refused before its reference is claimed, so the good one can still come in. */
 export function badPayload(good: SimPayload, rng: SimRandom, at: Date): { payload: SimPayload; spoil: Spoil } {
   const value = JSON.parse(good.body.text) as Record<string, unknown>;
-  const spoils: Spoil[] = ['missing_field', 'swapped_coordinates', 'future_time', 'unknown_category', 'not_json'];
+  const positioned = 'longitude' in value || 'lat' in value || 'location' in value;
+  const spoils: Spoil[] = ['missing_field', 'future_time', 'unknown_category', 'not_json', ...(positioned ? (['swapped_coordinates'] as const) : [])];
   if (good.path === 'one_key' || good.path === 'enterprise') spoils.push('bad_phone');
   const spoil = rng.pick(spoils);
   const future = cstIso(new Date(at.getTime() + 3 * 86_400_000));
@@ -367,8 +368,8 @@ export function badPayload(good: SimPayload, rng: SimRandom, at: Date): { payloa
       if ('longitude' in value) [value.longitude, value.latitude] = [value.latitude, value.longitude];
       else if ('lat' in value) [value.lat, value.long] = [value.long, value.lat];
       else {
-        const loc = (value.location as { lon: number; lat: number } | undefined) ?? { lon: 113.2, lat: 23.4 };
-        value.location = { lon: loc.lat, lat: loc.lon };
+        const loc = value.location as { lon: number; lat: number; coordSystem?: string };
+        value.location = { ...loc, lon: loc.lat, lat: loc.lon };
       }
       break;
     }

@@ -17,6 +17,7 @@
 import { asc, eq, isNull } from 'drizzle-orm';
 import { distanceMetres, geometryBBox, pointInGeometry } from '../../core/geo/geometry';
 import type { AreaGeometry, BBox } from '../../core/geo/types';
+import type { DemoDistrict } from '../demo/types';
 import { createGridLocator, type GridLocator } from '../intake/grid-locator';
 import type { DbOrTx } from '../store/database';
 import { areas, gridAssignments, gridWorkers, grids, units } from '../store/schema';
@@ -226,6 +227,19 @@ export function buildSimWorld(input: WorldInput, seed: number): SimWorld {
     }
   }
   return world;
+}
+
+/** The world input of a generated district (tests and tools that run without a database). */
+export function worldInputOf(d: DemoDistrict): WorldInput {
+  return {
+    districtCode: d.district.code,
+    towns: d.towns.map((t) => ({ code: t.code, name: t.name, kind: t.kind === 'subdistrict' ? 'subdistrict' : 'town', label: [t.labelPoint[0], t.labelPoint[1]] })),
+    grids: d.grids
+      .filter((g) => g.validTo === null)
+      .map((g) => ({ code: g.code, villageCode: g.villageCode, townCode: g.townCode, kind: g.kind, label: [g.labelPoint[0], g.labelPoint[1]], geometry: g.geometry })),
+    units: d.units.map((u) => ({ id: u.id, name: u.name, shortName: u.shortName, kind: u.kind })),
+    workers: new Map(d.grids.map((g) => [g.code, g.workers.map((w) => ({ id: w.id, name: w.name, phone: w.phone }))])),
+  };
 }
 
 /** The world of the reference data in the store (current grids). */

@@ -22,6 +22,8 @@ import { createLogger, type Logger } from './log';
 import { createOutboxHandlers } from './outbox/outbox-handlers';
 import { createQueryHandlers } from './queries/index';
 import { createSessionHandlers } from './auth/session-handlers';
+import { preferencesSecretStore } from './auth/secret-store';
+import { scopeOfUser, SessionManager, type SecretStore } from './auth/session';
 import { OutboxStore } from './outbox/outbox-store';
 import { OutboxPusher, type PushOutcome } from './outbox/pusher';
 import { ReferenceView } from './reference/reference-view';
@@ -56,8 +58,13 @@ export interface DataServiceOptions {
    * and an explicit option here wins over the stored one.
    */
   scope?: SyncScope;
-  /** where the access token comes from (main's credential store); none: requests go without */
+  /**
+   * where the access token comes from; default: the officer's session (auth/login, kept by
+   * ./auth/session.ts). A fixed token (kiosk service account, tests) replaces it.
+   */
   auth?: AccessTokenSource;
+  /** where the remembered session (refresh token) is kept; default the replica's preferences */
+  sessionStore?: SecretStore;
   /** better-sqlite3's `nativeBinding`: the .node file built for Electron's ABI */
   sqliteBinding?: string;
   fetch?: typeof fetch;
@@ -142,6 +149,31 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
   const emitOutboxIds = (ids: number[]) => emitOutbox(ids.map((id) => outbox.get(id)).filter((e): e is OutboxEntry => e !== null));
   const cursorNow = () => readSyncState(replica.sqlite)?.cursor ?? null;
 
+  const autoStart = opts.sync?.autoStart !== false;
+  const session = new SessionManager({
+    dataCenterUrl: opts.dataCenterUrl,
+    store: opts.sessionStore ?? preferencesSecretStore(replica.sqlite),
+    fetch: fetchFn,
+    clock,
+    random,
+    log,
+    onChange: (s) => {
+      hub.emit('auth/changed', s);
+      if (!s.user || s.offline) return;
+      // a town officer replicates their town (the feed refuses them the district)
+      const own = scopeOfUser(s.user);
+      if (own !== null && own !== sync.status().scope) {
+        writePreference(replica.sqlite, 'scope', own);
+        sync.setScope(own);
+      }
+      if (autoStart) {
+        void sync.syncNow();
+        void push.kick();
+      }
+    },
+  });
+  const auth: AccessTokenSource = opts.auth ?? session;
+
   const sync: SyncClient = new SyncClient({
     replica,
     writer,
@@ -152,7 +184,7 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
     clock,
     random,
     log,
-    ...(opts.auth ? { auth: opts.auth } : {}),
+    auth,
     ...pick(opts.sync ?? {}, ['pollIntervalMs', 'retryInitialMs', 'retryMaxMs', 'requestTimeoutMs', 'heartbeatTimeoutMs', 'quietCaughtUpMs', 'stageChunkRows', 'transports']),
     onStatus: (status) => hub.emit('sync/status', status),
     onEventsChanged: (ids, all, checkpoint) => hub.emit('events/changed', { ids, all, checkpoint }),
@@ -168,7 +200,7 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
     clock,
     random,
     log,
-    ...(opts.auth ? { auth: opts.auth } : {}),
+    auth,
     connectedCursor: () => sync.connectedCursor(),
     onChanged: (ids, eventIds) => {
       emitOutboxIds(ids);
@@ -208,12 +240,37 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
         if (opts.sync?.autoStart !== false) void push.kick();
       },
     }),
-    ...createQueryHandlers(),
-    ...createSessionHandlers(),
+    ...createQueryHandlers({ replica, clock, reference: view, user: () => session.currentUser(), log }),
+    ...createSessionHandlers(session),
   };
 
+  // wall/changed: re-read the wall state after anything that may touch the wall table or a queued
+  // wall command, and push it when the alerts or the directive differ (the wall table is tiny)
+  // (at most every 250 ms: the live feed may apply a hundred batches a second)
+  let lastWall = '';
+  let wallTimer: (() => void) | null = null;
+  const checkWall = () => {
+    wallTimer ??= clock.setTimeout(() => {
+      wallTimer = null;
+      readWall();
+    }, 250);
+  };
+  const readWall = () => {
+    void Promise.resolve(handlers['wall/state']({ wallId: 'main' }))
+      .then((state) => {
+        const key = JSON.stringify({ alerts: state.alerts, directive: state.directive });
+        if (key === lastWall) return;
+        lastWall = key;
+        hub.emit('wall/changed', state);
+      })
+      .catch((err: unknown) => log.warn({ err }, 'could not read the wall state'));
+  };
+  hub.subscribe('events/changed', checkWall);
+  hub.subscribe('outbox/changed', checkWall);
+
   let closed: Promise<void> | null = null;
-  if (opts.sync?.autoStart !== false) {
+  if (autoStart) {
+    session.start();
     sync.start();
     void push.kick();
   }
@@ -243,6 +300,8 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
     reportDataCenterDown: (reason) => sync.reportDataCenterDown(reason),
     close() {
       closed ??= (async () => {
+        session.stop();
+        wallTimer?.();
         await push.stop();
         await sync.stop();
         hub.clear();

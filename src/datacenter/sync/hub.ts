@@ -15,7 +15,7 @@
  */
 import type { Db } from '../store/database';
 import { syncNotifier, type CommittedVersion } from './notifier';
-import { pruneChangeLog, readSyncHead } from './state';
+import { pruneChangeLog, readSyncHead, type SyncHead } from './state';
 
 export interface SyncHubOptions {
   /** how often to look at sync_version for versions not published here (default 1000 ms) */
@@ -127,13 +127,18 @@ export class SyncHub {
     return out;
   }
 
-  /** Re-reads head, floor and epoch from the database (also on every connect). */
-  async refresh(): Promise<void> {
+  /**
+   * Re-reads head, floor and epoch from the database (also on every connect);
+   * returns what the database says — its head may be ahead of the hub's for a
+   * moment (a version not yet published here).
+   */
+  async refresh(): Promise<SyncHead> {
     const state = await readSyncHead(this.db);
-    if (this.stopped) return;
+    if (this.stopped) return state;
     this.prunedThrough = Math.max(this.prunedThrough, state.prunedThrough);
     if (state.epoch !== this.epoch) this.setEpoch(state.epoch);
     if (state.v > this.head) this.expectHead(state.v);
+    return state;
   }
 
   /** Runs retention now (the timer calls this). */

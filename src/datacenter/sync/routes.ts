@@ -74,13 +74,14 @@ export async function registerSyncRoutes(app: FastifyInstance, opts: SyncRoutesO
 
   /** Checks a cursor against the head; throws 409 must_refetch when it cannot continue. */
   async function checkCursor(q: LiveQuery): Promise<void> {
-    await hub.refresh();
+    // the database's head, not the hub's: a version written elsewhere may not have reached the hub yet
+    const db = await hub.refresh();
     let reason: MustRefetchReason | null = null;
-    if (q.epoch !== hub.epoch) reason = 'epoch';
-    else if (q.v > hub.head) reason = 'ahead';
-    else if (q.v < hub.prunedThrough) reason = 'expired';
+    if (q.epoch !== db.epoch) reason = 'epoch';
+    else if (q.v > db.v) reason = 'ahead';
+    else if (q.v < Math.max(db.prunedThrough, hub.prunedThrough)) reason = 'expired';
     if (reason) {
-      throw new HuyingError('must_refetch', mustRefetchMessage(reason), { reason, epoch: hub.epoch, v: hub.head });
+      throw new HuyingError('must_refetch', mustRefetchMessage(reason), { reason, epoch: db.epoch, v: db.v });
     }
   }
 
@@ -188,18 +189,22 @@ export async function registerSyncRoutes(app: FastifyInstance, opts: SyncRoutesO
   }
 
   async function longPoll(q: LiveQuery, reply: FastifyReply): Promise<string> {
-    const waitMs = Math.min(q.wait ?? 25, maxWait) * 1000;
-    if (hub.head <= q.v && waitMs > 0) {
+    const deadline = Date.now() + Math.min(q.wait ?? 25, maxWait) * 1000;
+    let closing = false;
+    // the hub may advance to the client's own cursor first (a version it learnt of late): keep waiting
+    while (hub.head <= q.v && !closing && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
-        const done = () => {
+        const done = (close = false) => {
+          closing ||= close;
           clearTimeout(timer);
           off();
-          waiting.delete(done);
+          waiting.delete(stop);
           resolve();
         };
-        const timer = setTimeout(done, waitMs);
-        const off = hub.onAdvance(done);
-        waiting.add(done);
+        const stop = () => done(true);
+        const timer = setTimeout(done, deadline - Date.now());
+        const off = hub.onAdvance(() => done());
+        waiting.add(stop);
       });
     }
     reply.header('cache-control', 'no-store').type('application/json; charset=utf-8');

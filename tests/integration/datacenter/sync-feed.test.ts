@@ -10,11 +10,14 @@
  */
 import { PassThrough } from 'node:stream';
 import { sql } from 'drizzle-orm';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveFrame, RpcErrorSchema, ScopeChecksum, type SyncScope } from '../../../src/core';
 import { startDataCenter, type DataCenter } from '../../../src/datacenter/server';
 import type { DataCenterDb, Db } from '../../../src/datacenter/store/database';
 import { rowsOf } from '../../../src/datacenter/store/migration';
+import { schema } from '../../../src/datacenter/store/schema';
 import { preferIndexOrder, readBatch } from '../../../src/datacenter/sync/feed';
 import { SyncHub } from '../../../src/datacenter/sync/hub';
 import { LiveSession, type LiveTransport } from '../../../src/datacenter/sync/live';
@@ -389,6 +392,41 @@ forEachBackend('sync feed', (backend) => {
         5000,
         'the snapshot transaction to end',
       );
+    }
+  });
+
+  it('accepts a cursor its hub has not seen yet (a version from elsewhere), and closes with streams open', async () => {
+    // a second server on the same database whose hub only learns of foreign versions on connect
+    const other = await startDataCenter({
+      database: store,
+      port: 0,
+      seed: null,
+      app: { actorOf: headerActor, sync: { hub: { pollMs: 60_000, gapGraceMs: 100, retentionMs: null }, live: { heartbeatMs: 60_000, checksumMs: 0 } } },
+    });
+    try {
+      const client = (db as unknown as { $client: never }).$client;
+      const foreign: Db = backend.kind === 'pglite' ? drizzlePglite({ client, schema }) : drizzleNodePg({ client, schema });
+      await writeReplicated(foreign, async (_tx, out) => out.upsert('events', 'foreign', T1, { id: 'foreign' }));
+      const replica = await fetchSnapshot(other.url, 'district');
+      expect(replica.rowsOf('events').foreign).toEqual({ id: 'foreign' });
+      const ws = await openWs(other.url, liveQuery(replica));
+      const sse = await openSse(other.url, liveQuery(replica));
+      const poll = fetch(`${other.url}/api/v1/sync/changes?${liveQuery(replica)}&wait=30`, { headers: { 'x-actor': 'admin' } });
+      await sleep(200);
+      await write((out) => out.upsert('events', 'after-foreign', T1, { id: 'after-foreign' }));
+      await ws.log.waitFor((f) => f.t === 'batch' && f.ops.some((o) => o.key === 'after-foreign'));
+      await sse.log.waitFor((f) => f.t === 'batch' && f.ops.some((o) => o.key === 'after-foreign'));
+      expect(LiveFrame.parse(await (await poll).json())).toMatchObject({ t: 'batch', from: { v: replica.cursor!.v } });
+      const idlePoll = fetch(`${other.url}/api/v1/sync/changes?${liveQuery(replica)}&wait=30`, { headers: { 'x-actor': 'admin' } }).catch(() => null);
+      await sleep(50);
+      const t0 = Date.now();
+      await other.close();
+      expect(Date.now() - t0).toBeLessThan(5000);
+      await ws.log.waitClosed();
+      await sse.log.waitClosed();
+      await idlePoll;
+    } finally {
+      await other.close();
     }
   });
 

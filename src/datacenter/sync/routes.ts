@@ -89,6 +89,10 @@ export async function registerSyncRoutes(app: FastifyInstance, opts: SyncRoutesO
     const { scope } = SnapshotQuery.parse(request.query);
     requireActor(request, scope);
     const body = new PassThrough({ highWaterMark: snapshotHighWaterMark(store.kind) });
+    // a client that goes away (even before the stream starts) ends the snapshot's transaction
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) body.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       writeSnapshot(db, scope, body, { onBegin: resolve }).catch((err) => {
         reject(err instanceof Error ? err : new Error(String(err)));

@@ -380,6 +380,16 @@ forEachBackend('sync feed', (backend) => {
     await reader.read();
     abort.abort();
     await reader.cancel().catch(() => {});
+    // and one that leaves before its stream starts (on PGlite a writer holds the one connection meanwhile)
+    const slow = writeReplicated(db, async (tx) => {
+      await tx.execute(sql`select pg_sleep(0.3)`);
+    });
+    const early = new AbortController();
+    const gone = fetch(`${dc.url}/api/v1/sync/snapshot?scope=district`, { headers: { 'x-actor': 'admin' }, signal: early.signal }).catch(() => null);
+    await sleep(20);
+    early.abort();
+    await gone;
+    await slow;
     const t0 = Date.now();
     await write((out) => out.upsert('events', 'after-abort', T1, { id: 'after-abort' }));
     expect(Date.now() - t0).toBeLessThan(5000);

@@ -119,6 +119,7 @@ export function WallMap(props: WallMapProps) {
             workers: props.workers,
             modules: props.modules,
             visible: view.layers,
+            districtBBox: model.district.bbox,
             scale: props.scale,
             zoom: glyphZoom ? GLYPH_MIN_ZOOM : 0,
             playback: props.playback,
@@ -126,7 +127,7 @@ export function WallMap(props: WallMapProps) {
           }
         : null,
     // storeVersion: a new inputs object (and so new live layers) per store version
-    [live, props.unitPositions, props.density, props.workers, props.modules, view.layers, props.scale, glyphZoom, props.playback, props.selected, storeVersion],
+    [live, props.unitPositions, props.density, props.workers, props.modules, view.layers, model, props.scale, glyphZoom, props.playback, props.selected, storeVersion],
   );
   const extraLayers = useMemo<Layer[]>(() => (builder && inputs ? builder.build(inputs) : []), [builder, inputs]);
   const topLayers = useMemo<Layer[]>(() => (builder && inputs ? builder.top(inputs) : []), [builder, inputs]);

@@ -168,7 +168,7 @@ export function colorOf(legend: Legend, value: number): Rgba {
 /** "0", "1–2", "3–4", "≥ 10"; one decimal for rates. */
 export function binLabel(legend: Legend, k: number): string {
   const bin = legend.bins[k]!;
-  const fmt = (v: number) => (legend.integer ? String(v) : v.toFixed(1));
+  const fmt = (v: number) => (legend.integer || v === 0 ? String(v) : v.toFixed(1));
   if (k === 0) return '0';
   const from = bin.from === RATE_EPSILON ? 0 : bin.from;
   if (!Number.isFinite(bin.to)) return from === 0 ? `> 0` : `≥ ${fmt(from)}`;

@@ -19,13 +19,14 @@
  */
 import type { Layer, LayerProps } from '@deck.gl/core';
 import { DataFilterExtension, type DataFilterExtensionProps } from '@deck.gl/extensions';
-import { HeatmapLayer, HexagonLayer } from '@deck.gl/aggregation-layers';
-import { ArcLayer, PathLayer, PolygonLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
-import type { LonLat } from '../../core/geo/types';
+import { HexagonLayer } from '@deck.gl/aggregation-layers';
+import { ArcLayer, BitmapLayer, PathLayer, PolygonLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
+import type { BBox, LonLat } from '../../core/geo/types';
 import type { Density, Playback } from '../../core/rpc/queries';
 import type { MapWorkers, ModuleFeature, ModuleFeatures, ModuleId, WorkerPosition } from '../../core/rpc/wall';
 import { CJK_FONT_FAMILY, type Rgba } from '../map/theme';
 import type { EventStore, RowRange } from './event-store';
+import { heatRaster } from './heat-raster';
 import { NEW_EVENT_MS, STAGE_COLORS, alwaysPulses, hasDispatchArc, radiusOf, stageOf } from './event-style';
 import { NEVER, filterRangeAt, type WindowPhase, WINDOW_PHASES } from './playback';
 import type { LayerVisibility } from './wall-state';
@@ -88,6 +89,8 @@ export interface WallLayerInputs {
   workers: MapWorkers | null;
   modules: ModuleFeatures | null;
   visible: LayerVisibility;
+  /** the district's box: the heatmap raster covers it */
+  districtBBox: BBox;
   scale: number;
   zoom: number;
   playback: PlaybackLayerData | null;
@@ -142,7 +145,7 @@ export class WallLayerBuilder {
   build(inputs: WallLayerInputs): Layer[] {
     const v = inputs.visible;
     const layers: Layer[] = [];
-    if (v.heatmap && inputs.density) layers.push(this.heatmap(inputs.density, inputs.scale));
+    if (v.heatmap && inputs.density) layers.push(this.heatmap(inputs.density, inputs.districtBBox));
     if (v.hexagons && inputs.density) layers.push(this.hexagons(inputs.density));
     for (const layer of this.moduleLayers(inputs)) layers.push(layer);
     if (v.workers && inputs.workers) layers.push(this.workers(inputs.workers, inputs.scale));
@@ -310,31 +313,18 @@ export class WallLayerBuilder {
     );
   }
 
-  private heatmap(density: Density, scale: number): Layer {
-    return this.memo.get('heatmap', [density, scale], () =>
-      new HeatmapLayer<unknown>({
+  private heatmap(density: Density, bbox: BBox): Layer {
+    return this.memo.get('heatmap', [density, bbox[0], bbox[1], bbox[2], bbox[3]], () => {
+      const raster = heatRaster(density, bbox);
+      const image = typeof ImageData === 'undefined' ? null : new ImageData(raster.data, raster.width, raster.height);
+      return new BitmapLayer({
         id: WALL_LAYER_IDS.heatmap,
-        data: { length: density.count },
-        getPosition: (_: unknown, { index, target }: { index: number; target: number[] }) => {
-          target[0] = density.positions[2 * index]!;
-          target[1] = density.positions[2 * index + 1]!;
-          return target as unknown as [number, number];
-        },
-        getWeight: (_: unknown, { index }: { index: number }) => density.weights[index]!,
-        radiusPixels: 28 * scale,
-        intensity: 1.1,
-        threshold: 0.04,
-        opacity: 0.75,
-        colorRange: [
-          [20, 60, 140],
-          [40, 140, 200],
-          [70, 200, 170],
-          [240, 210, 80],
-          [250, 130, 60],
-          [240, 60, 70],
-        ],
-      }),
-    );
+        image,
+        bounds: raster.bounds,
+        opacity: 0.8,
+        textureParameters: { minFilter: 'linear', magFilter: 'linear' },
+      });
+    });
   }
 
   private hexagons(density: Density): Layer {
@@ -355,7 +345,9 @@ export class WallLayerBuilder {
         radius: 600,
         coverage: 0.88,
         extruded: false,
-        opacity: 0.7,
+        opacity: 0.6,
+        // quantiles: a few hot cells should not wash every other cell into the coldest colour
+        colorScaleType: 'quantile',
         pickable: true,
         colorRange: [
           [30, 80, 150],

@@ -199,6 +199,12 @@ export function caseNo(ms: number, seq: number): string {
   return `HD${d.getFullYear()}${pad(d.getMonth() + 1, 2)}${pad(d.getDate(), 2)}${pad(seq % 10000, 4)}`;
 }
 
+/** YYYY-MM-DD of `ms` in local time. */
+export function localDate(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1, 2)}-${pad(d.getDate(), 2)}`;
+}
+
 /** Midnight (local) of the day of `ms`. */
 export function dayStart(ms: number): number {
   const d = new Date(ms);
@@ -565,7 +571,7 @@ export function playbackOf(world: DemoWorld, from: number, to: number, count = 1
     dispatchedAt,
     handledAt,
     closedAt,
-    geometryAsOf: new Date(from).toISOString().slice(0, 10),
+    geometryAsOf: localDate(from),
   };
 }
 

@@ -1,0 +1,183 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { HuyingError } from '../../core/errors';
+import { fakeResults } from '../../core/rpc/fake-service';
+import type { EventColumns } from '../../core/rpc/queries';
+import type { WallAlert, WallState } from '../../core/rpc/wall';
+import { createRpcClient } from '../../core/rpc/wire';
+import { I18nProvider } from '../i18n';
+import { RpcProvider } from '../rpc/rpc-context';
+import { fakeDistrictBridge, type FakeBridge } from '../test/fake-bridge';
+import { mapCalls, resetMapCalls } from '../test/map-stub';
+import { WallView } from './WallView';
+
+vi.mock('../map/DistrictMap', async () => ({ DistrictMap: (await import('../test/map-stub')).DistrictMapStub }));
+vi.mock('../charts/EChart', async () => ({ EChart: (await import('../charts/EChartStub')).EChartStub }));
+
+const GRID = '440114001001001';
+
+function columns(ids: string[]): EventColumns {
+  const n = ids.length;
+  return {
+    count: n,
+    ids,
+    positions: new Float32Array(ids.flatMap((_, i) => [113.01 + i / 1000, 23.35])),
+    status: new Uint8Array(n).fill(7),
+    urgency: new Uint8Array(n),
+    source: new Uint8Array(n),
+    reportedAt: new Float64Array(n).fill(Date.now()),
+    deadline: new Float64Array(n).fill(Number.NaN),
+    clockStatus: new Uint8Array(n),
+    supervisionLevel: new Uint8Array(n),
+    gridCodes: ids.map(() => GRID),
+    leadUnitIds: ids.map(() => null),
+    checkpoint: 1,
+  };
+}
+
+const alert = (acked: boolean): WallAlert => ({
+  id: 'alert-9',
+  kind: 'one_key',
+  eventId: 'ev-9',
+  caseNo: 'HD20240501009',
+  title: '一键呼叫：商铺求助',
+  address: '新华街示例路 9 号',
+  location: [113.02, 23.36],
+  townCode: '440114001000',
+  gridCode: GRID,
+  raisedAt: new Date(Date.now() - 20_000).toISOString(),
+  respondBy: new Date(Date.now() + 160_000).toISOString(),
+  ackedAt: acked ? new Date().toISOString() : null,
+  ackedBy: acked ? { id: 'u-1', name: '值班员 张敏' } : null,
+});
+
+let open: string[];
+let bridge: FakeBridge;
+
+function setup(partial: Parameters<typeof fakeDistrictBridge>[1] = {}) {
+  bridge = fakeDistrictBridge(
+    { towns: 3, villagesPerTown: 2, gridsPerVillage: 2 },
+    {
+      'map/events': (args) => columns(args.ids ? args.ids.filter((id) => open.includes(id)) : open),
+      'wall/state': () => ({ alerts: [], directive: null, checkpoint: 1 }),
+      ...partial,
+    },
+  );
+  render(
+    <RpcProvider client={createRpcClient(bridge)}>
+      <I18nProvider locale="zh-CN">
+        <WallView />
+      </I18nProvider>
+    </RpcProvider>,
+  );
+}
+
+const emitWall = (state: WallState) => act(() => bridge.service.emit('wall/changed', state));
+
+beforeEach(() => {
+  open = ['e1', 'e2'];
+  resetMapCalls();
+  history.replaceState(null, '', '/?mode=wall&tour=0');
+});
+afterEach(cleanup);
+
+describe('WallView', () => {
+  it('shows today’s figures, the newest events and the open events on the map', async () => {
+    setup();
+    await screen.findByTestId('wall-map');
+    await waitFor(() => expect(screen.getByTestId('kpi-intake').dataset.value).toBe(String(fakeResults['stats/kpis'].intake)));
+    expect(screen.getByTestId('kpi-closure').textContent).toBe('—');
+    expect(screen.getByTestId('kpi-closure-tile').title).toContain('结案率 = 已结案 / 应结案');
+    await waitFor(() => expect(screen.getAllByTestId('ticker-item')[0]!.textContent).toContain('道路积水'));
+    await waitFor(() => expect(screen.getByTestId('link-open-events').dataset.value).toBe('2'));
+    expect(screen.getByTestId('link-feed').dataset.state).toBe('live');
+    // the map got the live layers and a measure fill
+    expect(mapCalls.lastProps!.extraLayers!.map((l) => l.id)).toEqual(['dispatch-arcs', 'events']);
+    expect(mapCalls.lastProps!.gridFill).not.toBeNull();
+  });
+
+  it('patches a changed event without reloading everything', async () => {
+    const seen: unknown[] = [];
+    setup({
+      'map/events': (args) => {
+        seen.push(args.ids ?? 'all');
+        return columns(args.ids ? args.ids.filter((id) => open.includes(id)) : open);
+      },
+    });
+    await waitFor(() => expect(screen.getByTestId('link-open-events').dataset.value).toBe('2'));
+    open = ['e2', 'e3'];
+    act(() => bridge.service.emit('events/changed', { ids: ['e1', 'e3'], all: false, checkpoint: null }));
+    await waitFor(() => expect(screen.getByTestId('link-open-events').dataset.value).toBe('2'));
+    await waitFor(() => expect(seen).toEqual(['all', ['e1', 'e3']]));
+    expect(screen.getByTestId('wall-map').dataset.storeVersion).toBe('2');
+  });
+
+  it('lets an alert take over until a workstation acknowledges it', async () => {
+    setup();
+    await screen.findByTestId('wall-map');
+    emitWall({ alerts: [alert(false)], directive: null, checkpoint: 2 });
+    const banner = await screen.findByTestId('alert-banner');
+    expect(banner.dataset.phase).toBe('takeover');
+    expect(banner.textContent).toContain('一键呼叫：商铺求助');
+    expect(Number(screen.getByTestId('alert-countdown').dataset.remainingMs)).toBeGreaterThan(150_000);
+    expect(mapCalls.flights.at(-1)!.center).toEqual([113.02, 23.36]);
+    expect(screen.getByTestId('wall').className).toContain('wall--alert');
+    emitWall({ alerts: [alert(true)], directive: null, checkpoint: 3 });
+    await waitFor(() => expect(screen.getByTestId('alert-banner').dataset.phase).toBe('acknowledged'));
+    expect(screen.getByTestId('alert-acked-by').textContent).toContain('值班员 张敏');
+  });
+
+  it('obeys a directive pushed from a workstation: focus, layers, measure', async () => {
+    setup();
+    await screen.findByTestId('wall-map');
+    emitWall({
+      alerts: [],
+      directive: {
+        id: 'd-1',
+        issuedAt: new Date().toISOString(),
+        issuedBy: { id: 'u-1', name: '值班员' },
+        walls: 'all',
+        focus: { kind: 'town', code: '440114002000' },
+        layers: { hide: ['events'], show: ['workers'], measure: 'overdue' },
+        holdSeconds: 300,
+      },
+      checkpoint: 2,
+    });
+    await waitFor(() => expect(mapCalls.focused).toContain('440114002000'));
+    await waitFor(() => expect(screen.getByTestId('legend').dataset.measure).toBe('overdue'));
+    expect(mapCalls.lastProps!.extraLayers!.some((l) => l.id === 'events')).toBe(false);
+    expect(screen.getByTestId('tour-status').textContent).toContain('工作台推送视图中');
+    // the same directive again is not applied twice
+    const focused = mapCalls.focused.length;
+    emitWall({ alerts: [], directive: { id: 'd-1', issuedAt: new Date().toISOString(), issuedBy: null, walls: 'all', focus: { kind: 'district' }, holdSeconds: 300 }, checkpoint: 3 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(mapCalls.focused.length).toBe(focused);
+    expect(mapCalls.fits.length).toBe(0);
+  });
+
+  it('says so when the data service cannot answer yet, and keeps the map', async () => {
+    setup({
+      'map/events': () => {
+        throw new HuyingError('unavailable', 'the replica query layer is not built yet');
+      },
+      'stats/kpis': () => {
+        throw new HuyingError('unavailable', 'not yet');
+      },
+    });
+    await screen.findByTestId('feed-unavailable');
+    expect(screen.getByTestId('link-feed').dataset.state).toBe('unavailable');
+    expect(screen.getByTestId('kpi-intake').textContent).toBe('—');
+    expect(screen.getByTestId('district-map').dataset.grids).toBe('12');
+  });
+
+  it('switches layers and the measure at the wall itself', async () => {
+    setup();
+    await screen.findByTestId('wall-map');
+    fireEvent.click(screen.getByTestId('layer-panel-fold'));
+    fireEvent.click(screen.getByRole('button', { name: /河段/ }));
+    expect(screen.getByRole('button', { name: /河段/ }).getAttribute('aria-pressed')).toBe('true');
+    fireEvent.click(screen.getAllByTestId('measure-option').find((b) => b.dataset.value === 'town')!);
+    await waitFor(() => expect(mapCalls.lastProps!.gridFill).toBeNull());
+  });
+});

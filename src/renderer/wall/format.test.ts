@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { DASH, elapsed, formatCount, formatCountdown, formatRate, rateTooltip } from './format';
+
+const rate = (value: number | null, numerator: number, denominator: number, sufficient = true) => ({ value, numerator, denominator, formula: '结案率 = 已结案 / 应结案', sufficient });
+
+describe('panel formatting', () => {
+  it('shows rates with one decimal, and a dash for no value or a sample below the minimum', () => {
+    expect(formatRate(rate(0.98612, 812, 823))).toBe('98.6%');
+    expect(formatRate(rate(1, 30, 30))).toBe('100.0%');
+    expect(formatRate(rate(0.5, 1, 2, false))).toBe(DASH);
+    expect(formatRate(rate(null, 0, 0, false))).toBe(DASH);
+    expect(formatRate(null)).toBe(DASH);
+  });
+
+  it('puts the declared formula and its numbers in the hover text', () => {
+    expect(rateTooltip(rate(0.9861, 812, 823), '样本不足')).toBe('结案率 = 已结案 / 应结案\n= 812 / 823');
+    expect(rateTooltip(rate(null, 1, 2, false), '样本不足')).toBe('结案率 = 已结案 / 应结案\n= 1 / 2\n样本不足');
+  });
+
+  it('groups counts per locale', () => {
+    expect(formatCount(1401, 'en')).toBe('1,401');
+    expect(formatCount(null, 'en')).toBe(DASH);
+  });
+
+  it('counts down in mm:ss, h:mm:ss past an hour, and counts the delay with a plus', () => {
+    expect(formatCountdown(179_999)).toBe('02:59');
+    expect(formatCountdown(3_723_000)).toBe('1:02:03');
+    expect(formatCountdown(0)).toBe('00:00');
+    expect(formatCountdown(-41_000)).toBe('+00:41');
+  });
+
+  it('words elapsed time in units', () => {
+    const now = Date.parse('2024-05-01T10:00:00Z');
+    expect(elapsed(now - 30_000, now)).toEqual({ unit: 'now', value: 0 });
+    expect(elapsed(now - 5 * 60_000, now)).toEqual({ unit: 'minutes', value: 5 });
+    expect(elapsed(now - 3 * 3_600_000, now)).toEqual({ unit: 'hours', value: 3 });
+    expect(elapsed(now - 50 * 3_600_000, now)).toEqual({ unit: 'days', value: 2 });
+  });
+});

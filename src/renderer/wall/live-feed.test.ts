@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { HuyingError } from '../../core/errors';
+import { createFakeService } from '../../core/rpc/fake-service';
+import type { EventColumns } from '../../core/rpc/queries';
+import { createRpcClient } from '../../core/rpc/wire';
+import { bridgeOver } from '../test/fake-bridge';
+import { EventStore } from './event-store';
+import { LiveFeed, type FeedChange } from './live-feed';
+
+function columns(ids: string[]): EventColumns {
+  const n = ids.length;
+  return {
+    count: n,
+    ids,
+    positions: new Float32Array(2 * n).fill(113),
+    status: new Uint8Array(n).fill(7),
+    urgency: new Uint8Array(n),
+    source: new Uint8Array(n),
+    reportedAt: new Float64Array(n),
+    deadline: new Float64Array(n),
+    clockStatus: new Uint8Array(n),
+    supervisionLevel: new Uint8Array(n),
+    checkpoint: 1,
+  };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+function setup(open: Set<string>, options: { failFirst?: number } = {}) {
+  const requests: { ids?: string[] }[] = [];
+  let fails = options.failFirst ?? 0;
+  let release: (() => void) | null = null;
+  let hold = false;
+  const service = createFakeService({
+    'map/events': async (args) => {
+      requests.push({ ...(args.ids ? { ids: args.ids } : {}) });
+      if (fails > 0) {
+        fails--;
+        throw new HuyingError('unavailable', 'not yet');
+      }
+      if (hold) await new Promise<void>((r) => (release = r));
+      return columns((args.ids ?? [...open]).filter((id) => open.has(id)));
+    },
+  });
+  const client = createRpcClient(bridgeOver(service));
+  const store = new EventStore({ gridCount: 0, gridIndexOf: () => -1, unitIndexOf: () => -1 });
+  const changes: FeedChange[] = [];
+  let t = 0;
+  const feed = new LiveFeed(client, store, { onChange: (c) => changes.push(c), now: () => (t += 5), retryMs: 10 });
+  return { service, store, feed, requests, changes, holdNext: () => (hold = true), release: () => release?.() };
+}
+
+describe('LiveFeed', () => {
+  it('loads everything once, then asks only for the ids of each events/changed and patches them', async () => {
+    const open = new Set(['a', 'b']);
+    const s = setup(open);
+    s.feed.start();
+    await tick();
+    expect(s.store.length).toBe(2);
+    open.add('c');
+    open.delete('a');
+    s.service.emit('events/changed', { ids: ['c', 'a'], all: false, checkpoint: null });
+    await tick();
+    expect(s.requests).toEqual([{}, { ids: ['c', 'a'] }]);
+    expect(s.store.rowOf('a')).toBe(-1);
+    expect(s.store.rowOf('c')).toBeGreaterThanOrEqual(0);
+    expect(s.changes.map((c) => c.kind)).toEqual(['load', 'patch']);
+    expect(s.changes[1]!.patch).toMatchObject({ added: 1, removed: 1 });
+    expect(s.feed.state).toBe('live');
+    s.feed.stop();
+  });
+
+  it('gathers ids that arrive while a patch is in flight into one next request', async () => {
+    const open = new Set(['a', 'b', 'c', 'd']);
+    const s = setup(open);
+    s.feed.start();
+    await tick();
+    s.holdNext();
+    s.service.emit('events/changed', { ids: ['a'], all: false, checkpoint: null });
+    await tick();
+    for (const id of ['b', 'c', 'b']) s.service.emit('events/changed', { ids: [id], all: false, checkpoint: null });
+    s.release();
+    await tick();
+    await tick();
+    expect(s.requests.slice(1)).toEqual([{ ids: ['a'] }, { ids: ['b', 'c'] }]);
+    s.feed.stop();
+  });
+
+  it('reloads everything after a snapshot (all: true)', async () => {
+    const open = new Set(['a']);
+    const s = setup(open);
+    s.feed.start();
+    await tick();
+    open.add('z');
+    s.service.emit('events/changed', { ids: [], all: true, checkpoint: null });
+    await tick();
+    expect(s.requests).toEqual([{}, {}]);
+    expect(s.store.length).toBe(2);
+    s.feed.stop();
+  });
+
+  it('says unavailable while the service cannot answer, and retries until it can', async () => {
+    const s = setup(new Set(['a']), { failFirst: 2 });
+    s.feed.start();
+    await tick();
+    expect(s.feed.state).toBe('unavailable');
+    expect(s.feed.error?.code).toBe('unavailable');
+    await new Promise((r) => setTimeout(r, 60));
+    expect(s.feed.state).toBe('live');
+    expect(s.store.length).toBe(1);
+    s.feed.stop();
+  });
+
+  it('measures the time from arrival to the row written', async () => {
+    const open = new Set(['a']);
+    const s = setup(open);
+    s.feed.start();
+    await tick();
+    s.service.emit('events/changed', { ids: ['a'], all: false, checkpoint: null });
+    await tick();
+    const patch = s.changes.find((c) => c.kind === 'patch')!;
+    expect(patch.appliedAt).toBeGreaterThan(patch.receivedAt);
+    expect(s.feed.stats.lastApplyMs).toBe(patch.appliedAt - patch.receivedAt);
+    s.feed.stop();
+  });
+});

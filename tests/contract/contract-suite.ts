@@ -3,8 +3,10 @@
  * `defineContractSuite(name, makeClient)`; `makeClient` puts the transport
  * between a fake data service and a typed RpcClient. The suite then proves,
  * the same way for all of them, that:
- *   - every request of the contract round-trips, and the result equals the
- *     service's own answer and passes the result schema;
+ *   - every request of the contract round-trips with valid arguments
+ *     (sample-args.ts): the handler receives them parsed by the request's
+ *     schema, and the result equals the service's own answer and passes the
+ *     result schema;
  *   - bad arguments come back as `invalid_args`, unknown names as
  *     `unknown_method`, handler errors as data with the same code, message
  *     and details;
@@ -13,10 +15,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { HuyingError } from '../../src/core/errors';
-import { requests, type EventName, type EventPayload, type RequestName, type SyncStatus } from '../../src/core/rpc/contract';
+import { requests, type EventName, type EventPayload, type RequestName, type RequestResult, type SyncStatus } from '../../src/core/rpc/contract';
 import { createFakeService, fakeResults, type FakeService } from '../../src/core/rpc/fake-service';
 import type { RpcClient } from '../../src/core/rpc/wire';
 import type { Handlers } from '../../src/core/rpc/contract';
+import { sampleArgs } from './sample-args';
 
 export interface ContractHarness {
   client: RpcClient;
@@ -30,6 +33,25 @@ const REQUEST_NAMES = Object.keys(requests) as RequestName[];
 /** A sync/status payload distinguishable by its message. */
 export function statusWith(message: string): SyncStatus {
   return { ...fakeResults['sync/status'], message };
+}
+
+/** Calls a request with its sample arguments (sample-args.ts). */
+function invokeWithSample<N extends RequestName>(client: RpcClient, name: N): Promise<RequestResult<N>> {
+  return (client.invoke as (n: N, a: unknown) => Promise<RequestResult<N>>)(name, sampleArgs[name]);
+}
+
+/**
+ * A fake service whose handler for `name` records the arguments it receives
+ * and otherwise answers as the default fake does.
+ */
+function recordingHandler<N extends RequestName>(name: N, received: unknown[]): Partial<Handlers> {
+  const fallback = createFakeService().handlers[name] as (a: unknown) => unknown;
+  return {
+    [name]: (args: unknown) => {
+      received.push(args);
+      return fallback(args);
+    },
+  } as Partial<Handlers>;
 }
 
 /** Calls the client with a name or arguments outside the contract's types. */
@@ -91,16 +113,21 @@ export function defineContractSuite(name: string, makeClient: MakeClient): void 
     };
 
     it.each(REQUEST_NAMES)('%s round-trips with the result the service gave', async (requestName) => {
-      const { service, client } = await open();
-      const viaTransport = await client.invoke(requestName);
-      const direct = await (service.handlers[requestName] as (a: unknown) => unknown)({});
+      const received: unknown[] = [];
+      const { service, client } = await open(recordingHandler(requestName, received));
+      const viaTransport = await invokeWithSample(client, requestName);
+      // the handler got the sample once, parsed by the request's schema (defaults filled in)
+      const parsedArgs = requests[requestName].args.parse(sampleArgs[requestName]);
+      expect(received).toEqual([parsedArgs]);
+      const direct = await (service.handlers[requestName] as (a: unknown) => unknown)(parsedArgs);
       expect(viaTransport).toEqual(direct);
       expect(requests[requestName].result.parse(viaTransport)).toEqual(viaTransport);
     });
 
     it.each(REQUEST_NAMES)('%s refuses bad arguments with invalid_args', async (requestName) => {
       const { client } = await open();
-      const err = await rejection(invokeUntyped(client, requestName, { unexpected: 1 }));
+      // valid arguments plus one unknown key: the unknown key alone is refused
+      const err = await rejection(invokeUntyped(client, requestName, { ...sampleArgs[requestName], unexpected: 1 }));
       expect(err.code).toBe('invalid_args');
       expect(err.message).toMatch(/unexpected|unrecognized/i);
       expect((await rejection(invokeUntyped(client, requestName, 42))).code).toBe('invalid_args');

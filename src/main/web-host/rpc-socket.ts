@@ -6,6 +6,8 @@
  *   Origin, i.e. not a browser, or the same host as the request — this stops
  *   other web pages from driving the service through a visitor's browser).
  * - Every request goes through `answer()` (schema check, errors as data).
+ * - Answers and events holding typed arrays (the map's binary columns) go out
+ *   as one binary frame (core/rpc/binary.ts); everything else as JSON text.
  *   A frame that is not JSON or not a ClientFrame never crashes anything: a
  *   `req` whose id we can read is answered with the error; anything else
  *   closes that socket with code 1008 and a reason saying what was wrong.
@@ -17,6 +19,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { formatZodError, toRpcError } from '../../core/errors';
+import { encodeBinary } from '../../core/rpc/binary';
 import { isEventName, type EventName } from '../../core/rpc/contract';
 import { answer, ClientFrame, type DataServicePort, type ServerFrame } from '../../core/rpc/wire';
 
@@ -102,6 +105,12 @@ export function attachRpcSocket(server: Server, port: DataServicePort, opts: Rpc
       if (ws.readyState !== WebSocket.OPEN) return;
       let text: string;
       try {
+        // typed arrays (map columns) travel as one binary frame, the rest as JSON text (core/rpc/binary.ts)
+        const binary = encodeBinary(frame);
+        if (binary) {
+          ws.send(binary, { binary: true });
+          return;
+        }
         text = JSON.stringify(frame);
       } catch (err) {
         // e.g. a BigInt in a result: tell the caller instead of dropping the answer

@@ -1,6 +1,8 @@
 /**
  * The renderer's WebSocket transport (web host, browser kiosks): the Bridge
- * over ClientFrame/ServerFrame JSON frames on `ws(s)://<host>/rpc`.
+ * over ClientFrame/ServerFrame JSON frames on `ws(s)://<host>/rpc`; answers
+ * and events holding typed arrays arrive as one binary frame instead
+ * (core/rpc/binary.ts) and are decoded into typed-array views.
  *
  * - Reconnects with exponential backoff (with jitter) when the socket drops,
  *   and sends `sub` again for every event that still has listeners.
@@ -13,11 +15,14 @@
  * tests run it under Node with the `ws` package.
  */
 import type { RpcError } from '../../core/errors';
+import { decodeBinary } from '../../core/rpc/binary';
 import { ServerFrame, type Bridge, type ClientFrame, type Reply } from '../../core/rpc/wire';
 
 /** What we use of a browser WebSocket (also satisfied by `ws`). */
 export interface WebSocketLike {
   readonly readyState: number;
+  /** set to 'arraybuffer' so binary frames arrive as ArrayBuffers (browsers and `ws` both support it) */
+  binaryType?: string;
   onopen: ((event: unknown) => void) | null;
   onclose: ((event: unknown) => void) | null;
   onerror: ((event: unknown) => void) | null;
@@ -104,10 +109,13 @@ export function createWebSocketBridge(url: string, opts: WebSocketBridgeOptions 
   };
 
   const onFrame = (data: unknown) => {
-    if (typeof data !== 'string') return;
     let raw: unknown;
     try {
-      raw = JSON.parse(data);
+      if (typeof data === 'string') raw = JSON.parse(data);
+      // typed arrays come as one binary frame: JSON header + raw buffers, decoded as views (core/rpc/binary.ts)
+      else if (data instanceof ArrayBuffer) raw = decodeBinary(data);
+      else if (ArrayBuffer.isView(data)) raw = decodeBinary(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      else return;
     } catch {
       return;
     }
@@ -136,6 +144,7 @@ export function createWebSocketBridge(url: string, opts: WebSocketBridgeOptions 
       return;
     }
     socket = ws;
+    ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
       if (socket !== ws) return;
       attempt = 0;

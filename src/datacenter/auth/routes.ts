@@ -24,14 +24,15 @@ import { CreateApiKeyInput, CreateUserInput, UpdateUserInput, type AuthService, 
 
 const ctxOf = (request: FastifyRequest): RequestContext => ({ ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
 
-const RefreshBody = z.object({ refreshToken: z.string() }).strict();
-const LogoutBody = z.object({ refreshToken: z.string().optional() }).strict();
-const AuditQuery = z.object({
+export const RefreshBody = z.object({ refreshToken: z.string() }).strict();
+export const LogoutBody = z.object({ refreshToken: z.string().optional() }).strict();
+export const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   before: z.coerce.number().int().positive().optional(),
   userId: z.string().min(1).optional(),
   kind: z.enum(AUTH_AUDIT_KINDS).optional(),
 });
+export const ResetPasswordBody = z.object({ password: z.string() }).strict();
 
 function noStore(reply: FastifyReply): void {
   reply.header('cache-control', 'no-store');
@@ -95,7 +96,7 @@ export function registerAuthRoutes(app: FastifyInstance, service: AuthService, h
   }));
 
   app.post<{ Params: { id: string } }>('/api/v1/admin/users/:id/password', admin, async (request) => {
-    const body = z.object({ password: z.string() }).strict().parse(request.body ?? {});
+    const body = ResetPasswordBody.parse(request.body ?? {});
     await service.resetPassword(request.params.id, body.password, request.actor);
     return { ok: true, value: { reset: true } };
   });

@@ -115,6 +115,8 @@ export const UpdateUserInput = z
   .strict();
 export type UpdateUserInput = z.input<typeof UpdateUserInput>;
 
+export const ChangePasswordInput = z.object({ currentPassword: z.string().min(1).max(1000), newPassword: z.string().min(1).max(1000) }).strict();
+
 export const CreateApiKeyInput = z
   .object({
     source: IntakeSourceName,
@@ -510,7 +512,7 @@ export async function createAuthService(opts: AuthServiceOptions) {
     },
 
     async changeOwnPassword(actor: Actor, input: unknown, ctx: RequestContext = {}): Promise<void> {
-      const body = parse(z.object({ currentPassword: z.string().min(1).max(1000), newPassword: z.string().min(1).max(1000) }).strict(), input);
+      const body = parse(ChangePasswordInput, input);
       const user = await userById(db, actor.id);
       if (!(await verifyPassword(user.passwordHash, body.currentPassword))) {
         throw new HuyingError('forbidden', 'the current password is wrong', [{ field: 'currentPassword', message: 'wrong password' }]);

@@ -30,8 +30,8 @@ export interface ConfigRoutesDeps {
   actorOf?: (request: FastifyRequest) => Actor | null;
 }
 
-const DryRun = z.object({ dryRun: z.enum(['true', 'false', '1', '0']).optional() });
-const ImportBody = z
+export const DryRun = z.object({ dryRun: z.enum(['true', 'false', '1', '0']).optional() });
+export const ImportBody = z
   .object(Object.fromEntries(CONFIG_DOCUMENTS.map((n) => [n, z.unknown().optional()])) as Record<ConfigDocumentName, z.ZodOptional<z.ZodUnknown>>)
   .strict();
 

@@ -23,7 +23,7 @@ const IsoDate = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
   .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
 
-const GridsQuery = z.object({ asOf: IsoDate.optional() });
+export const GridsQuery = z.object({ asOf: IsoDate.optional() });
 
 const NO_REFERENCE_DATA = 'no reference data is loaded: start the data center with --seed demo or import reference data';
 

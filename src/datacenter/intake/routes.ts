@@ -80,14 +80,14 @@ export function sendOutcome(reply: FastifyReply, outcome: IntakeOutcome): Fastif
   }
 }
 
-const QuarantineListQuery = z.object({
+export const QuarantineListQuery = z.object({
   status: z.enum(QUARANTINE_STATUSES).optional(),
   source: z.string().min(1).max(40).optional(),
   limit: z.coerce.number().int().min(1).max(200).optional(),
   cursor: z.string().min(1).optional(),
 });
 
-const ReplayBody = z
+export const ReplayBody = z
   .object({
     /** the corrected payload: an object (sent as JSON) or the body text */
     payload: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.string()]).optional(),
@@ -96,7 +96,7 @@ const ReplayBody = z
   })
   .strict();
 
-const DiscardBody = z.object({ reason: z.string().trim().max(2000).optional() }).strict();
+export const DiscardBody = z.object({ reason: z.string().trim().max(2000).optional() }).strict();
 
 function parseJsonBody<T extends z.ZodType>(schema: T, request: FastifyRequest): z.output<T> {
   const { text } = rawBodyOf(request);

@@ -24,11 +24,13 @@ export interface ReferenceAdminDeps {
   clock?: () => Date;
 }
 
-const ImportQuery = z.object({
+export const ImportQuery = z.object({
   validFrom: IsoDate.optional(),
   retireMissing: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional(),
   overlapToleranceM2: z.coerce.number().min(0).max(10_000).optional(),
 });
+export const RetireGridBody = z.object({ validTo: IsoDate }).strict();
+export const WorkersQuery = z.object({ villageCode: z.string().regex(/^\d{12}$/).optional() });
 
 export function registerReferenceAdminRoutes(app: FastifyInstance, deps: ReferenceAdminDeps): void {
   void app.register(async (scope) => {
@@ -60,7 +62,7 @@ export function registerReferenceAdminRoutes(app: FastifyInstance, deps: Referen
     });
 
     scope.post<{ Params: { code: string } }>('/api/v1/admin/reference/grids/:code/retire', async (request) => {
-      const body = z.object({ validTo: IsoDate }).strict().parse(request.body ?? {});
+      const body = RetireGridBody.parse(request.body ?? {});
       return { ok: true, value: await retireGrid(deps.db, request.params.code, body.validTo) };
     });
 
@@ -68,7 +70,7 @@ export function registerReferenceAdminRoutes(app: FastifyInstance, deps: Referen
     scope.post('/api/v1/admin/reference/units', async (request) => ({ ok: true, value: await upsertUnits(deps.db, request.body) }));
 
     scope.get('/api/v1/admin/reference/workers', async (request) => {
-      const q = z.object({ villageCode: z.string().regex(/^\d{12}$/).optional() }).parse(request.query ?? {});
+      const q = WorkersQuery.parse(request.query ?? {});
       return { ok: true, value: await listWorkers(deps.db, q.villageCode) };
     });
     scope.post('/api/v1/admin/reference/workers', async (request) => ({ ok: true, value: await upsertWorkers(deps.db, request.body) }));

@@ -109,7 +109,7 @@ export const IsoDate = z
 /** codes may come as numbers from GIS exports (15 digits are exact in a double) */
 const CodeText = z.union([z.string(), z.number().int().nonnegative()]).transform((v) => String(v).trim());
 
-const FeatureShape = z.object({
+export const FeatureShape = z.object({
   type: z.literal('Feature'),
   geometry: z.object({ type: z.enum(['Polygon', 'MultiPolygon']), coordinates: z.array(z.unknown()) }),
   properties: z.object({
@@ -121,7 +121,7 @@ const FeatureShape = z.object({
   }),
 });
 
-const CollectionShape = z.object({ type: z.literal('FeatureCollection'), features: z.array(z.unknown()).min(1).max(20_000) });
+export const CollectionShape = z.object({ type: z.literal('FeatureCollection'), features: z.array(z.unknown()).min(1).max(20_000) });
 
 const Position = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]).rest(z.number());
 

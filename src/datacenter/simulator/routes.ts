@@ -9,7 +9,7 @@ import type { FastifyInstance, RouteShorthandOptions } from 'fastify';
 import { z } from 'zod';
 import type { Simulator } from './simulator';
 
-const RainstormBody = z
+export const RainstormBody = z
   .object({
     durationMinutes: z.number().int().min(10).max(24 * 60).optional(),
     peakPerHour: z.number().positive().max(100_000).optional(),

@@ -367,9 +367,6 @@ export function createFakeService(partial: Partial<Handlers> = {}): FakeService 
     'map/workers': () => copy(fakeResults['map/workers']),
     'map/modules': () => copy(fakeResults['map/modules']),
     'wall/state': () => copy(fakeResults['wall/state']),
-    'map/grid-stats': () => copy(fakeResults['map/grid-stats']),
-    'map/workers': () => copy(fakeResults['map/workers']),
-    'map/modules': () => copy(fakeResults['map/modules']),
   };
   const handlers: Handlers = { ...defaults, ...partial };
   const listeners = new Map<EventName, Set<(payload: never) => void>>();

@@ -16,6 +16,7 @@ import type { DataCenterDb } from '../store/database';
 import { appliedMigrations } from '../store/migration';
 import { installErrorHandling } from './errors';
 import { registerSyncRoutes, type ActorOf, type LiveOptions, type SyncHub, type SyncHubOptions } from '../sync';
+import { registerOpenApiRoute } from './openapi';
 import { registerReferenceRoutes } from './reference-routes';
 import { appMutationRegistry, installWorkflow, type WorkflowOptions } from '../workflow/install';
 
@@ -107,6 +108,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   registerReferenceRoutes(app, store.db);
+  registerOpenApiRoute(app);
   registerAuthRoutes(app, auth);
   registerReferenceAdminRoutes(app, { db: store.db, requireAdmin: auth.requireAdmin, ...(opts.auth?.clock ? { clock: opts.auth.clock } : {}) });
   await installWorkflow(app, { ...opts.workflow, store, auth, registry: mutations, ...(opts.actorOf ? { actorOf: opts.actorOf } : {}), logger: opts.workflow?.logger ?? (opts.logger || null) });

@@ -1,0 +1,61 @@
+/**
+ * A fast bulk path for putting 10^6 replicated events into a data center for
+ * the benchmarks. The data center's history generator (src/datacenter/history)
+ * writes complete workflow histories with audit trails through `decide`; on
+ * these 2-core machines it makes about 150 events a second, so 10^6 would take
+ * hours. This path takes the events of bench/support/history.ts and writes
+ * them THROUGH the write primitive — each batch is one `writeReplicated`
+ * transaction, so the version is taken first and versions stay dense and in
+ * commit order — but fills `sync_rows` (what snapshots, checksums and the
+ * feed read) with one multi-row INSERT per chunk instead of reporting every
+ * row to the change buffer, and, like the history generator's
+ * `changeLog: false`, raises the retention floor to the batch's version
+ * instead of logging each row to `change_log` (a client behind it
+ * re-snapshots). The domain `events` table is not written: nothing a desktop
+ * replicates reads it.
+ */
+import { sql } from 'drizzle-orm';
+import type { EventRecord } from '../../src/core/index';
+import type { Db } from '../../src/datacenter/store/database';
+import { writeReplicated } from '../../src/datacenter/sync/write';
+
+export interface LoadResult {
+  events: number;
+  ms: number;
+  versions: { first: number; last: number } | null;
+}
+
+/** Writes `records` as replicated events, `batch` per version, `chunk` per statement. */
+export async function loadEvents(db: Db, records: Iterable<EventRecord>, opts: { batch?: number; chunk?: number; onProgress?: (n: number) => void } = {}): Promise<LoadResult> {
+  const batchSize = opts.batch ?? 20_000;
+  const chunkSize = opts.chunk ?? 1_000;
+  const t0 = performance.now();
+  let events = 0;
+  let versions: LoadResult['versions'] = null;
+  const it = records[Symbol.iterator]();
+  for (;;) {
+    const batch: EventRecord[] = [];
+    for (let r = it.next(); !r.done; r = it.next()) {
+      batch.push(r.value);
+      if (batch.length >= batchSize) break;
+    }
+    if (batch.length === 0) break;
+    const { v } = await writeReplicated(db, async (tx, out) => {
+      for (let i = 0; i < batch.length; i += chunkSize) {
+        const json = `[${batch
+          .slice(i, i + chunkSize)
+          .map((r) => `{"key":${JSON.stringify(r.id)},"scope":${JSON.stringify(r.workflow.area.townCode)},"row":${JSON.stringify(r)}}`)
+          .join(',')}]`;
+        await tx.execute(sql`
+          INSERT INTO sync_rows (table_name, key, scope, v, row)
+          SELECT 'events', x.key, x.scope, ${out.v}, x.row FROM jsonb_to_recordset(${json}::jsonb) AS x(key text, scope text, row jsonb)
+          ON CONFLICT (table_name, key) DO UPDATE SET scope = excluded.scope, v = excluded.v, row = excluded.row`);
+      }
+      await tx.execute(sql`UPDATE sync_version SET pruned_through = greatest(pruned_through, ${out.v}) WHERE id = 1`);
+    });
+    versions = versions ? { first: versions.first, last: v } : { first: v, last: v };
+    events += batch.length;
+    opts.onProgress?.(events);
+  }
+  return { events, ms: performance.now() - t0, versions };
+}

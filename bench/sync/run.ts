@@ -1,0 +1,311 @@
+/**
+ * `npm run bench:sync` — issue 4 point 7, end to end, every figure with a
+ * baseline measured in the same run:
+ *
+ * 1. a data center on PostgreSQL (tests/support/pg-cluster.ts), demo district,
+ *    loaded with 10^6 replicated events (bench/support/datacenter-load.ts: the
+ *    data center's own history generator writes ~150 events/s here, hours for
+ *    10^6, so a bulk path through the write primitive is used, and said);
+ * 2. raw baseline: the same event rows, read back from the data center, put
+ *    into a bare SQLite table with a better-sqlite3 prepared insert (WAL,
+ *    10,000 rows per transaction) — rows/s;
+ * 3. snapshot: the data service in its own process signs in as the demo duty
+ *    officer and snapshots the district — from the request to the swapped-in
+ *    replica (data center read, NDJSON, parse, staging, indexes, FTS) — rows/s;
+ * 4. live: 100 events/s committed through writeReplicated for `--live-seconds`;
+ *    latency commit → replica applied (the data service's events/changed) and
+ *    commit → renderer notified (a WebSocket bridge of the renderer, through
+ *    the web host's RPC socket), p50/p99; baseline: one and two hops of a bare
+ *    WebSocket message between the same processes at the same rate;
+ * 5. the data service's peak RSS over all of it (and a few heavy queries);
+ *    baseline: its RSS when started with an empty replica;
+ * 6. the query mix of bench/support/query-mix.ts on the replica the snapshot
+ *    built: list and aggregate p95, baseline the same SQL without the service.
+ *
+ *   npm run bench:sync -- [--events 1000000] [--live-seconds 30] [--rate 100] [--rounds 10]
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
+import { WebSocket } from 'ws';
+import { createRpcClient } from '../../src/core/rpc/wire';
+import { DEMO_PASSWORD } from '../../src/datacenter/auth';
+import { generateDemoDistrict } from '../../src/datacenter/demo';
+import { startDataCenter } from '../../src/datacenter/server';
+import { openDatabase } from '../../src/datacenter/store/database';
+import { rowsOf } from '../../src/datacenter/store/migration';
+import { writeReplicated } from '../../src/datacenter/sync/write';
+import { openReplica } from '../../src/main/service/store/open';
+import { createWebSocketBridge, type WebSocketConstructor } from '../../src/renderer/transport/websocket';
+import taxonomy from '../../resources/config/taxonomy-demo.json';
+import { startPgCluster } from '../../tests/support/pg-cluster';
+import { loadEvents } from '../support/datacenter-load';
+import { generateHistory, leafCategories } from '../support/history';
+import { p95Of, probeOf, queryMix, runQueryMix } from '../support/query-mix';
+import { figure, log, machineNote, quantile, writeResults, type Figure } from '../support/results';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    'live-seconds': { type: 'string', default: '30' },
+    rate: { type: 'string', default: '100' },
+    rounds: { type: 'string', default: '10' },
+  },
+});
+const N = Number(values.events);
+const LIVE_SECONDS = Number(values['live-seconds']);
+const RATE = Number(values.rate);
+const ROUNDS = Number(values.rounds);
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const figures: Figure[] = [];
+const machineAtStart = machineNote();
+
+type ChildMessage = { t: string; [k: string]: unknown };
+
+const cluster = await startPgCluster();
+const work = mkdtempSync(path.join(os.tmpdir(), 'huying-bench-sync-'));
+let child: ReturnType<typeof fork> | null = null;
+try {
+  // ── 1. a data center with N events ──────────────────────────────────────
+  const store = await openDatabase({ pg: await cluster.createDatabase('bench') });
+  const dc = await startDataCenter({ port: 0, seed: 'demo', database: store });
+  const district = generateDemoDistrict();
+  const historyNow = new Date();
+  log(`loading ${N.toLocaleString('en')} events into the data center (PostgreSQL)`);
+  const load = await loadEvents(
+    store.db,
+    (function* () {
+      for (const { record } of generateHistory({ count: N, now: historyNow, grids: district.grids, units: district.units, categories: leafCategories(taxonomy as never) })) yield record;
+    })(),
+    { onProgress: (n) => n % 100_000 === 0 && log(`  ${n.toLocaleString('en')}`) },
+  );
+  log(`  loaded in ${(load.ms / 1000).toFixed(0)} s (${Math.round(load.events / (load.ms / 1000))} events/s)`);
+
+  // ── 2. raw baseline: the same rows into a bare table ────────────────────
+  log('raw baseline: the same rows with a better-sqlite3 prepared insert');
+  const rawDb = new Database(path.join(work, 'raw.sqlite'));
+  rawDb.pragma('journal_mode = WAL');
+  rawDb.pragma('synchronous = NORMAL');
+  rawDb.exec('CREATE TABLE raw (key TEXT NOT NULL, v INTEGER NOT NULL, doc TEXT NOT NULL)');
+  const insert = rawDb.prepare('INSERT INTO raw (key, v, doc) VALUES (?, ?, ?)');
+  const insertAll = rawDb.transaction((rows: { key: string; v: number; doc: string }[]) => {
+    for (const r of rows) insert.run(r.key, r.v, r.doc);
+  });
+  let rawMs = 0;
+  let rawRows = 0;
+  for (let after = ''; ; ) {
+    const page = rowsOf<{ key: string; v: string | number; doc: string }>(
+      await store.db.execute(sql`SELECT key, v, row::text AS doc FROM sync_rows WHERE table_name = 'events' AND key > ${after} ORDER BY key LIMIT 10000`),
+    ).map((r) => ({ key: r.key, v: Number(r.v), doc: r.doc }));
+    if (page.length === 0) break;
+    const t = performance.now();
+    insertAll(page);
+    rawMs += performance.now() - t;
+    rawRows += page.length;
+    after = page[page.length - 1]!.key;
+  }
+  rawDb.close();
+  const rawRate = rawRows / (rawMs / 1000);
+  log(`  ${rawRows.toLocaleString('en')} rows in ${(rawMs / 1000).toFixed(1)} s: ${Math.round(rawRate)} rows/s`);
+
+  // ── 3. the data service snapshots the district ──────────────────────────
+  const messages: ChildMessage[] = [];
+  const waiters: { t: string; resolve: (m: ChildMessage) => void }[] = [];
+  const appliedAt = new Map<string, number>();
+  child = fork(path.join(import.meta.dirname, 'service-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.on('message', (raw) => {
+    const m = raw as ChildMessage;
+    if (m.t === 'applied') for (const [id, at] of m.items as [string, number][]) appliedAt.set(id, at);
+    else if (m.t === 'error') log(`service error: ${String(m.message)}`);
+    else messages.push(m);
+    for (const w of waiters.filter((x) => x.t === m.t)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(m);
+    }
+  });
+  const ask = (m: ChildMessage, answer: string) =>
+    new Promise<ChildMessage>((resolve) => {
+      waiters.push({ t: answer, resolve });
+      child!.send(m);
+    });
+  const started = await ask({ t: 'start', dataDir: path.join(work, 'service'), url: dc.url }, 'started');
+  const idleRss = started.rss as number;
+  await ask({ t: 'login', login: 'duty', password: DEMO_PASSWORD }, 'session');
+  log('snapshot: the data service syncs the district');
+  const s0 = nowMs();
+  const synced = await ask({ t: 'sync' }, 'synced');
+  const statuses = messages.filter((m) => m.t === 'status') as unknown as { at: number; state: string; progress: { rows: number; totalRows: number | null } | null }[];
+  const lastSnapshot = statuses.filter((s) => s.state === 'snapshot').at(-1);
+  const swapped = statuses.find((s, i) => s.state === 'catching_up' && statuses.slice(0, i).some((x) => x.state === 'snapshot'));
+  if (!lastSnapshot?.progress || !swapped) throw new Error(`no snapshot seen (outcome ${String(synced.outcome)})`);
+  const snapRows = lastSnapshot.progress.totalRows ?? lastSnapshot.progress.rows;
+  const snapSeconds = (swapped.at - s0) / 1000;
+  const snapRate = snapRows / snapSeconds;
+  const firstRow = statuses.find((s) => s.state === 'snapshot')!;
+  const streamEnd = lastSnapshot.at;
+  log(`  ${snapRows.toLocaleString('en')} rows in ${snapSeconds.toFixed(1)} s: ${Math.round(snapRate)} rows/s (stream ${((streamEnd - firstRow.at) / 1000).toFixed(0)} s, swap and indexes ${((swapped.at - streamEnd) / 1000).toFixed(0)} s)`);
+  figures.push(
+    figure({
+      name: `snapshot of ${N.toLocaleString('en')} events, data center (PostgreSQL) → replica, end to end`,
+      metric: 'rows_per_second',
+      value: snapRate,
+      baseline: rawRate,
+      unit: 'rows/s',
+      target: '≥ 0.5 × raw insert rate',
+      met: snapRate >= 0.5 * rawRate,
+      notes: `${snapRows} rows (events + reference data) in ${snapSeconds.toFixed(1)} s from the request to the swapped-in replica: streaming and staging ${((streamEnd - s0) / 1000).toFixed(0)} s, swap (indexes of migrations 0002 and 0003, FTS) ${((swapped.at - streamEnd) / 1000).toFixed(0)} s; baseline: the same ${rawRows} event rows (key, v, document) into a bare table with a better-sqlite3 prepared insert, WAL, 10,000 rows per transaction; data center loaded by bench/support/datacenter-load.ts in ${(load.ms / 1000).toFixed(0)} s; ${machineAtStart}`,
+    }),
+  );
+
+  // ── 4. live: commits at RATE/s, applied and notified latencies ──────────
+  const port = started.rpcPort as number;
+  const bridge = createWebSocketBridge(`ws://127.0.0.1:${port}/rpc`, { WebSocket: WebSocket as unknown as WebSocketConstructor });
+  const client = createRpcClient(bridge);
+  const notifiedAt = new Map<string, number>();
+  client.subscribe('events/changed', (p) => {
+    const t = nowMs();
+    for (const id of p.ids) if (!notifiedAt.has(id)) notifiedAt.set(id, t);
+  });
+  await client.invoke('app/info'); // the subscription has reached the service
+  await sleep(2_000); // the live feed is connected and quiet
+  const liveCount = RATE * LIVE_SECONDS;
+  log(`live: ${liveCount} events at ${RATE}/s through writeReplicated`);
+  const liveRecords = [...generateHistory({ count: liveCount, now: new Date(), days: 1, seed: 99, idPrefix: 'live-', grids: district.grids, units: district.units, categories: leafCategories(taxonomy as never) })].map((x) => x.record);
+  const committedAt = new Map<string, number>();
+  const writes: Promise<unknown>[] = [];
+  const liveStart = nowMs();
+  for (let i = 0; i < liveCount; i++) {
+    const due = liveStart + (i * 1000) / RATE;
+    const wait = due - nowMs();
+    if (wait > 0) await sleep(wait);
+    const r = liveRecords[i]!;
+    writes.push(
+      writeReplicated(store.db, async (_tx, out) => out.upsert('events', r.id, r.workflow.area.townCode, r)).then(() => {
+        committedAt.set(r.id, nowMs());
+      }),
+    );
+  }
+  await Promise.all(writes);
+  const writeSeconds = (nowMs() - liveStart) / 1000;
+  for (let i = 0; i < 100 && (appliedAt.size < liveCount || notifiedAt.size < liveCount); i++) await sleep(100);
+  const applied = liveRecords.map((r) => appliedAt.get(r.id)! - committedAt.get(r.id)!).filter(Number.isFinite);
+  const notified = liveRecords.map((r) => notifiedAt.get(r.id)! - committedAt.get(r.id)!).filter(Number.isFinite);
+  log(`  applied ${applied.length}/${liveCount}, notified ${notified.length}/${liveCount}; committed in ${writeSeconds.toFixed(1)} s`);
+
+  // baseline: a bare WebSocket message, one hop (parent → service process) and back (two hops), same rate
+  const bare = new WebSocket(`ws://127.0.0.1:${started.barePort as number}`);
+  await new Promise((r) => bare.once('open', r));
+  const oneHop: number[] = [];
+  const twoHops: number[] = [];
+  const sentAt = new Map<string, number>();
+  bare.on('message', (data) => {
+    const back = nowMs();
+    const m = JSON.parse(data.toString()) as { id: string; at: number };
+    oneHop.push(m.at - sentAt.get(m.id)!);
+    twoHops.push(back - sentAt.get(m.id)!);
+  });
+  const bareCount = Math.min(liveCount, RATE * 10);
+  const bareStart = nowMs();
+  for (let i = 0; i < bareCount; i++) {
+    const wait = bareStart + (i * 1000) / RATE - nowMs();
+    if (wait > 0) await sleep(wait);
+    sentAt.set(String(i), nowMs());
+    bare.send(JSON.stringify({ id: String(i) }));
+  }
+  for (let i = 0; i < 50 && twoHops.length < bareCount; i++) await sleep(100);
+  bare.close();
+  bridge.close();
+  const liveNote = `${liveCount} events at ${RATE}/s (each its own writeReplicated transaction, in ${writeSeconds.toFixed(1)} s), ${applied.length} applied and ${notified.length} notified seen; commit = writeReplicated resolved in the data center's process; applied = the data service's events/changed after the batch's transaction; notified = the renderer's WebSocket bridge (web host RPC socket) receiving events/changed; clocks: CLOCK_MONOTONIC in both processes; ${machineNote()}`;
+  const live = (what: string, samples: number[], base: number[], q: number, target?: string) =>
+    figure({
+      name: `live latency ${what} p${q * 100} at ${RATE} events/s`,
+      metric: `latency_p${q * 100}`,
+      value: quantile(samples, q),
+      baseline: quantile(base, q),
+      unit: 'ms',
+      ...(target ? { target, met: quantile(samples, q) < 250 } : {}),
+      notes: `baseline: ${base === oneHop ? 'one hop' : 'two hops'} of a bare WebSocket message between the same processes at the same rate; ${liveNote}`,
+    });
+  figures.push(
+    live('data-center commit → replica applied', applied, oneHop, 0.5),
+    live('data-center commit → replica applied', applied, oneHop, 0.99, '< 250 ms'),
+    live('data-center commit → renderer notified', notified, twoHops, 0.5),
+    live('data-center commit → renderer notified', notified, twoHops, 0.99),
+  );
+  log(`  applied p50 ${quantile(applied, 0.5).toFixed(1)} p99 ${quantile(applied, 0.99).toFixed(1)} ms; notified p50 ${quantile(notified, 0.5).toFixed(1)} p99 ${quantile(notified, 0.99).toFixed(1)} ms`);
+
+  // ── 5. memory ────────────────────────────────────────────────────────────
+  await ask({ t: 'queries' }, 'queried');
+  const memory = await ask({ t: 'memory' }, 'memory');
+  const peak = (memory.peak as number) / 2 ** 20;
+  figures.push(
+    figure({
+      name: `data service peak RSS with ${N.toLocaleString('en')} events (snapshot, live tail, heavy queries)`,
+      metric: 'peak_rss',
+      value: peak,
+      baseline: idleRss / 2 ** 20,
+      unit: 'MB',
+      target: '< 400 MB',
+      met: peak < 400,
+      notes: 'sampled every 25 ms in the data service process; baseline: the same process started on an empty replica',
+    }),
+  );
+  log(`  peak RSS ${peak.toFixed(0)} MB (idle ${(idleRss / 2 ** 20).toFixed(0)} MB)`);
+  const exited = new Promise((r) => child!.once('exit', r));
+  child.send({ t: 'stop' });
+  await exited;
+  child = null;
+  await dc.close();
+  await store.close();
+
+  // ── 6. queries on the replica the snapshot built ─────────────────────────
+  const replica = openReplica({ file: path.join(work, 'service', 'replica.sqlite') });
+  try {
+    const queryNow = Date.now();
+    const cases = queryMix(queryNow, probeOf(replica.sqlite));
+    log(`queries: ${cases.length} requests × ${ROUNDS} rounds`);
+    const user = { id: 'demo-supervisor', login: 'supervisor', name: '督查员', role: 'supervisor' as const, organisationId: 'district-440114', scope: { level: 'district' as const, code: '440114' } };
+    const timings = await runQueryMix(replica, queryNow, cases, ROUNDS, user);
+    const list = p95Of(timings, 'list', 'serviceMs');
+    figures.push(
+      figure({
+        name: `events/list p95 on ${N.toLocaleString('en')} events (${cases.filter((c) => c.kind === 'list').length} queue and filter windows)`,
+        metric: 'latency_p95',
+        value: list,
+        baseline: p95Of(timings, 'list', 'sqlMs'),
+        unit: 'ms',
+        target: '< 50 ms',
+        met: list < 50,
+        notes: `baseline: the same SQL statements replayed with better-sqlite3 on the same replica; per request: ${timings
+          .filter((t) => t.kind === 'list')
+          .map((t) => `${t.name} ${quantile(t.serviceMs, 0.95).toFixed(1)}`)
+          .join('; ')}; ${machineNote()}`,
+      }),
+      figure({
+        name: `aggregates p95 on ${N.toLocaleString('en')} events (counts, KPIs, map columns, density, grid stats, playback)`,
+        metric: 'latency_p95',
+        value: p95Of(timings, 'aggregate', 'serviceMs'),
+        baseline: p95Of(timings, 'aggregate', 'sqlMs'),
+        unit: 'ms',
+        notes: `baseline: the same SQL statements replayed with better-sqlite3 on the same replica; per request: ${timings
+          .filter((t) => t.kind === 'aggregate')
+          .map((t) => `${t.name} ${quantile(t.serviceMs, 0.95).toFixed(1)}`)
+          .join('; ')}`,
+      }),
+    );
+  } finally {
+    replica.close();
+  }
+  const file = writeResults('sync', figures);
+  for (const f of figures) log(`${f.name}: ${f.value} ${f.unit} (baseline ${f.baseline}, ratio ${f.ratio})${f.target ? ` target ${f.target}: ${f.met ? 'met' : 'NOT met'}` : ''}`);
+  log(`wrote ${file}`);
+} finally {
+  child?.kill('SIGKILL');
+  await cluster.stop();
+  rmSync(work, { recursive: true, force: true });
+}

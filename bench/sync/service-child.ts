@@ -1,0 +1,101 @@
+/**
+ * The data service as its own process for bench/sync (as in the web host: a
+ * Node process serving the RPC over a WebSocket), so its memory is its own
+ * and the data center's event loop is not its event loop. Driven by the
+ * parent over the fork IPC channel:
+ *
+ *   start { dataDir, url }   → started { rpcPort, barePort, rss }
+ *   login { login, password } → session
+ *   sync                      → synced { outcome }       (statuses stream as `status`)
+ *   queries                   → queried                  (a few heavy reads, for the memory peak)
+ *   memory                    → memory { peak, rss }
+ *   stop                      → exits 0
+ *
+ * Timestamps are `process.hrtime` (CLOCK_MONOTONIC, the same clock in every
+ * process of the machine), in ms, so the parent can subtract them from its
+ * own. `applied` reports when each event id was announced by `events/changed`
+ * — emitted right after the batch's transaction commits in the replica.
+ * `/bare` is a plain WebSocket echo for the latency baseline.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { EventListArgs, KpiArgs, MapEventsArgs } from '../../src/core/rpc/queries';
+import { createDataService, type DataService } from '../../src/main/service/index';
+import { attachRpcSocket } from '../../src/main/web-host/rpc-socket';
+
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+const send = (m: unknown) => process.send!(m);
+const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: (o: object, m?: string) => process.stderr.write(`service error: ${m ?? ''} ${JSON.stringify(o).slice(0, 500)}\n`) };
+
+let peak = 0;
+const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
+setInterval(sample, 25).unref();
+
+let svc: DataService | null = null;
+let applied: [string, number][] = [];
+setInterval(() => {
+  if (applied.length === 0) return;
+  send({ t: 'applied', items: applied });
+  applied = [];
+}, 200).unref();
+
+process.on('message', (raw: unknown) => {
+  const m = raw as { t: string; [k: string]: unknown };
+  void (async () => {
+    try {
+      switch (m.t) {
+        case 'start': {
+          svc = await createDataService({ shell: 'web', dataDir: String(m.dataDir), dataCenterUrl: String(m.url), logger: quiet, sync: { autoStart: false, quietCaughtUpMs: 500 } });
+          svc.subscribe('events/changed', (p) => {
+            const t = nowMs();
+            for (const id of p.ids) applied.push([id, t]);
+          });
+          svc.subscribe('sync/status', (s) => send({ t: 'status', at: nowMs(), state: s.state, progress: s.progress }));
+          const server = http.createServer((_q, r) => r.writeHead(404).end());
+          attachRpcSocket(server, svc, { heartbeatMs: 0, maxPayload: 64 * 1024 * 1024, log: () => {} });
+          await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+          const bare = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+          await new Promise<void>((r) => bare.once('listening', () => r()));
+          bare.on('connection', (ws) =>
+            ws.on('message', (data) => {
+              const at = nowMs();
+              const msg = JSON.parse(data.toString()) as { id: string };
+              ws.send(JSON.stringify({ id: msg.id, at }));
+            }),
+          );
+          sample();
+          send({ t: 'started', rpcPort: (server.address() as AddressInfo).port, barePort: (bare.address() as AddressInfo).port, rss: process.memoryUsage().rss });
+          return;
+        }
+        case 'login':
+          send({ t: 'session', session: await svc!.handlers['auth/login']({ login: String(m.login), password: String(m.password) }) });
+          return;
+        case 'sync':
+          send({ t: 'synced', outcome: await svc!.syncNow() });
+          return;
+        case 'queries': {
+          const h = svc!.handlers;
+          await h['events/counts']({});
+          await h['events/list'](EventListArgs.parse({ filter: { queue: 'overdue_warning' } }));
+          await h['map/events'](MapEventsArgs.parse({}));
+          await h['stats/kpis'](KpiArgs.parse({ period: '30d' }));
+          await h['map/grid-stats']({ period: '30d' });
+          sample();
+          send({ t: 'queried' });
+          return;
+        }
+        case 'memory':
+          sample();
+          send({ t: 'memory', peak, rss: process.memoryUsage().rss });
+          return;
+        case 'stop':
+          await svc?.close();
+          process.exit(0);
+      }
+    } catch (err) {
+      send({ t: 'error', message: err instanceof Error ? `${err.message}\n${err.stack}` : String(err) });
+    }
+  })();
+});
+send({ t: 'alive' });

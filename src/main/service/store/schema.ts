@@ -147,6 +147,8 @@ export const events = sqliteTable('events', eventColumns(), (t) => [
   index('events_open_assisting').on(t.leadUnitId).where(sql`is_open = 1 AND instr(doc, '"assistingUnitIds":[]') = 0`),
   index('events_case_no').on(t.caseNo),
   index('events_v').on(t.v),
+  // migration 0004: running clocks by their warning instant (超期/预警)
+  index('events_running_warn').on(t.warnAt, t.deadlineAt, t.townCode, t.villageCode, t.gridCode).where(sql`is_open = 1 AND clock_state = 'running'`),
 ]);
 export const stageEvents = sqliteTable('stage_events', eventColumns());
 

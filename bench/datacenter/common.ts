@@ -1,0 +1,102 @@
+/**
+ * What the data-center benchmarks share: a data center as a separate process (the real CLI under
+ * node + tsx, so the load generator never competes with the server for its event loop), demo
+ * tokens and API keys, percentiles, and the machine's load (a busy 2-core machine moves every
+ * figure, which is why each comes with a baseline measured in the same run).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { DEMO_PASSWORD } from '../../src/datacenter/auth';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+const CLI = path.join(ROOT, 'src/datacenter/cli.ts');
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** log lines so far (stdout + stderr) */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `npm run datacenter` (without npm: node --import tsx) on a free port and waits until
+ * `/healthz` answers. It logs at warn only: per-request lines on a synchronous stdout would cost
+ * the server time the benchmark would then count.
+ */
+export async function startServer(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', CLI, '--port', String(port), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-200_000)));
+  child.stderr!.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-200_000)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const up = await fetch(`${url}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (up) {
+      return {
+        url,
+        child,
+        output: () => out,
+        stop: () =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+          }),
+      };
+    }
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`data center did not start (exit ${child.exitCode}):\n${out.slice(-4000)}`);
+    await sleep(200);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A demo account's access token. */
+export async function login(url: string, login: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login, password: DEMO_PASSWORD }) });
+  if (res.status !== 200) throw new Error(`login ${login}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { value: { accessToken: string } }).value.accessToken;
+}
+
+/** The p-th percentile (0–100) of the values, nearest rank. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/** "load 3.2 / 2 cores" for the notes of a figure. */
+export function loadNote(): string {
+  return `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`;
+}
+
+export function log(message: string): void {
+  process.stderr.write(`[bench:datacenter] ${new Date().toISOString().slice(11, 19)} ${message}\n`);
+}

@@ -1,9 +1,9 @@
 /**
  * events/counts: the live count of every queue, for the workstation's queue
  * tabs and the wall's figures. The queues defined by state are counted in ONE
- * pass over the open events (grouped by status, with the clocks in warning or
- * overdue counted in the same pass, from the covering partial index
- * events_open); the few rows that need their document (paused clocks,
+ * pass over the open events (grouped by status, from the covering partial
+ * index events_open); the clocks in warning or overdue are one range of
+ * events_running_warn; the few rows that need their document (paused clocks,
  * extension requests, supervision by this officer) come from their own small
  * partial indexes, and `closed`/`all` are index counts. What does not depend
  * on the time is memoised per replica state.
@@ -19,10 +19,11 @@ export function countQueues(ctx: QueryContext): QueueCounts {
   const now = ctx.now();
   const checkpoint = ctx.checkpoint();
   const userId = ctx.deps.user()?.id ?? null;
-  const byStatus = ctx.all<{ status: string; n: number; warn: number }>(
-    `SELECT e.status, count(*) AS n, sum(e.clock_state = 'running' AND e.warn_at <= @now) AS warn FROM events e INDEXED BY events_open WHERE e.is_open = 1 GROUP BY e.status`,
+  const byStatus = ctx.all<{ status: string; n: number }>(`SELECT e.status, count(*) AS n FROM events e INDEXED BY events_open WHERE e.is_open = 1 GROUP BY e.status`);
+  const runningWarn = ctx.get<{ n: number }>(
+    `SELECT count(*) AS n FROM events e INDEXED BY events_running_warn WHERE e.is_open = 1 AND e.clock_state = 'running' AND e.warn_at <= @now`,
     { now },
-  );
+  )!.n;
   const n = new Map(byStatus.map((r) => [r.status, r.n]));
   const fixed = ctx.memoise('counts:fixed', () => ({
     closed: ctx.get<{ n: number }>(`SELECT count(*) AS n FROM events e INDEXED BY events_status_rank WHERE e.status = 'closed'`)!.n,
@@ -40,7 +41,7 @@ export function countQueues(ctx: QueryContext): QueueCounts {
   const counts = {} as Record<QueueId, number>;
   for (const [queue, statuses] of Object.entries(QUEUE_STATUSES) as [QueueId, readonly string[]][]) counts[queue] = sum(statuses);
   counts.extension_requests = fixed.extensions;
-  counts.overdue_warning = byStatus.reduce((s, r) => s + (r.warn ?? 0), 0) + fixed.pausedWarn;
+  counts.overdue_warning = runningWarn + fixed.pausedWarn;
   counts.supervised_by_me = supervisedByMe;
   counts.all = fixed.all;
   return { counts, checkpoint };

@@ -54,31 +54,48 @@ export const DEADLINE_SQL = `(CASE WHEN e.clock_state = 'running' THEN e.deadlin
 /** 序时消单: running clocks by deadline, then paused ones, then the rest (the expression of indexes events_deadline_order, events_status_rank). */
 export const DEADLINE_RANK_SQL = `(CASE e.clock_state WHEN 'running' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END)`;
 
-/**
- * Open events whose clock is in one of `statuses` at `@now`: running clocks
- * from the covering index events_open, paused ones from events_paused. Used
- * as `+e.rid IN (…)` next to `e.is_open = 1`, so the outer query still walks
- * events_open (covering) and only tests membership.
- */
-function clockStatusIds(statuses: ReadonlySet<string>): string {
+/** The two branches of "open events whose clock is in one of `statuses` at `@now`", each on its own index. */
+function clockStatusBranches(statuses: ReadonlySet<string>): { running: string; paused: string } {
   const running: string[] = [];
   const paused: string[] = [];
+  // warn_at ≤ deadline_at always: "warning or overdue" is the range warn_at ≤ now of events_running_warn
   if (statuses.has('overdue')) {
-    running.push('@now > e.deadline_at');
+    running.push('(e.warn_at <= @now AND @now > e.deadline_at)');
     paused.push(`${PAUSE_FROM_MS} > e.deadline_at`);
   }
   if (statuses.has('warning')) {
-    running.push('(@now >= e.warn_at AND @now <= e.deadline_at)');
+    running.push('(e.warn_at <= @now AND @now <= e.deadline_at)');
     paused.push(`(${PAUSE_FROM_MS} >= e.warn_at AND ${PAUSE_FROM_MS} <= e.deadline_at)`);
   }
   if (statuses.has('running')) {
-    running.push('@now < e.warn_at');
+    running.push('e.warn_at > @now');
     paused.push(`${PAUSE_FROM_MS} < e.warn_at`);
   }
-  return `+e.rid IN (
-    SELECT e.rid FROM events e INDEXED BY events_open WHERE e.is_open = 1 AND e.clock_state = 'running' AND (${running.join(' OR ')})
-    UNION ALL
-    SELECT e.rid FROM events e INDEXED BY events_paused WHERE ${PAUSED_ROWS} AND (${paused.join(' OR ')}))`;
+  return {
+    running: `FROM events e INDEXED BY events_running_warn WHERE e.is_open = 1 AND e.clock_state = 'running' AND (${running.join(' OR ')})`,
+    paused: `FROM events e INDEXED BY events_paused WHERE ${PAUSED_ROWS} AND (${paused.join(' OR ')})`,
+  };
+}
+
+/**
+ * Open events whose clock is in one of `statuses` at `@now`: running clocks
+ * from events_running_warn (a range of warning instants), paused ones from
+ * events_paused. Used as `+e.rid IN (…)` next to `e.is_open = 1`, so the
+ * outer query walks events_open (covering) and only tests membership.
+ */
+function clockStatusIds(statuses: ReadonlySet<string>): string {
+  const b = clockStatusBranches(statuses);
+  return `+e.rid IN (SELECT e.rid ${b.running} UNION ALL SELECT e.rid ${b.paused})`;
+}
+
+/**
+ * The deadline-ordered window of a filter that is ONLY a clock status (the
+ * 超期/预警 queue as a tab): read straight from the two indexes with the sort
+ * keys they hold (running clocks rank 0, paused 1), no other row touched.
+ */
+export function clockStatusWindow(statuses: ReadonlySet<string>): { keys: string } {
+  const b = clockStatusBranches(statuses);
+  return { keys: `SELECT e.rid, 0 AS rk, e.deadline_at AS dl ${b.running} UNION ALL SELECT e.rid, 1 AS rk, e.deadline_at AS dl ${b.paused}` };
 }
 
 /** Open events with an extension request waiting: the expression of the partial index events_pending_extension. */
@@ -165,6 +182,8 @@ export interface FilterSql {
   timeDependent: boolean;
   /** nothing can match */
   empty: boolean;
+  /** the filter is nothing but these clock statuses (open events): clockStatusWindow can serve it */
+  clockOnly: ReadonlySet<string> | null;
 }
 
 /** The queues whose events are all open (their term names `e.is_open = 1`). */
@@ -235,12 +254,19 @@ export function filterSql(f: EventFilter, now: number, userId: string | null): F
       : f.queue === 'supervised_by_me' && !q.empty
         ? 'events_supervised_by'
         : null;
+  const onlyClock =
+    (f.queue === 'overdue_warning' && !f.clockStatuses?.length) || (f.queue === 'all' && (f.clockStatuses?.length ?? 0) > 0)
+      ? new Set<string>(f.queue === 'overdue_warning' ? ['warning', 'overdue'] : f.clockStatuses)
+      : null;
+  const { queue: _q, clockStatuses: _c, openOnly: _o, ...rest } = f;
+  const clockOnly = onlyClock && Object.values(rest).every((v) => v === undefined || (Array.isArray(v) && v.length === 0)) ? onlyClock : null;
   return {
     from: hint ? `events e INDEXED BY ${hint}` : 'events e',
     where: terms.length > 0 ? `WHERE ${terms.join(' AND ')}` : '',
     bind,
     timeDependent,
     empty: q.empty,
+    clockOnly,
   };
 }
 

@@ -71,17 +71,20 @@ export class KpiQueries {
         areaE = ` AND e.${column} = @area`;
       }
     }
-    // the cohort: one range scan of kpi_facts (clustered by reported time) for the formulas' counts,
-    // and one per breakdown (a single GROUP BY over four keys sorts far more than four small ones)
+    // the cohort: the formulas' counts per source in one range scan of kpi_facts (clustered by
+    // reported time), summed here into the totals; one more scan per other breakdown (a single
+    // GROUP BY over four keys sorts far more than three small ones)
     const cohort = `FROM kpi_facts f WHERE f.reported_at >= @from AND f.reported_at < @to${areaF}`;
-    const totals = ctx.get<Record<Counted, number | null>>(
-      `SELECT count(*) AS intake, sum(${has(FACT.dispatched)}) AS dispatched,
+    const bySource = ctx.all<{ k: string } & Record<Counted, number>>(
+      `SELECT f.source AS k, count(*) AS intake, sum(${has(FACT.dispatched)}) AS dispatched,
          sum(${DUE}) AS due, sum(${DUE} AND ${has(FACT.closed)}) AS closed, sum(${DUE} AND ${has(FACT.closedOnTime)}) AS closed_on_time,
          sum(${has(FACT.evaluated)}) AS evaluated, sum(${has(FACT.evaluated)} AND ${has(FACT.satisfied)}) AS satisfied
-       ${cohort}`,
+       ${cohort} GROUP BY k`,
       bind,
-    )!;
-    const num = (k: Counted) => totals[k] ?? 0;
+    );
+    const totals: Record<Counted, number> = { intake: 0, dispatched: 0, due: 0, closed: 0, closed_on_time: 0, evaluated: 0, satisfied: 0 };
+    for (const g of bySource) for (const k of Object.keys(totals) as Counted[]) totals[k] += g[k] ?? 0;
+    const num = (k: Counted) => totals[k];
     const group = (column: string) =>
       new Map(
         ctx
@@ -89,7 +92,7 @@ export class KpiQueries {
           .filter((r): r is { k: string; n: number } => r.k !== null)
           .map((r) => [r.k, r.n]),
       );
-    const by = { c: group('substr(f.category_code, 1, 2)'), t: group('f.town_code'), s: group('f.source'), u: group('f.lead_unit_id') };
+    const by = { c: group('substr(f.category_code, 1, 2)'), t: group('f.town_code'), s: new Map(bySource.map((g) => [g.k, g.intake])), u: group('f.lead_unit_id') };
 
     const open = ctx.get<{ in_progress: number | null; overdue: number | null }>(
       `SELECT sum(e.status IN ('dispatched', 'signed', 'in_progress', 'rework')) AS in_progress,

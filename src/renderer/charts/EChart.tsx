@@ -16,9 +16,11 @@ export interface EChartProps {
   ariaLabel?: string;
   /** device pixels per CSS pixel for the chart's canvas */
   devicePixelRatio?: number;
+  /** false: no transitions (software GL, where every animated frame is dear) */
+  animate?: boolean;
 }
 
-export function EChart({ option, notMerge, className, testId, ariaLabel, devicePixelRatio }: EChartProps) {
+export function EChart({ option, notMerge, className, testId, ariaLabel, devicePixelRatio, animate = true }: EChartProps) {
   const ref = useRef<HTMLDivElement>(null);
   const chartRef = useRef<ReturnType<typeof echarts.init> | null>(null);
 
@@ -36,8 +38,8 @@ export function EChart({ option, notMerge, className, testId, ariaLabel, deviceP
   }, [devicePixelRatio]);
 
   useEffect(() => {
-    chartRef.current?.setOption(option, { notMerge: notMerge ?? false, lazyUpdate: true });
-  }, [option, notMerge, devicePixelRatio]);
+    chartRef.current?.setOption(animate ? option : { ...option, animation: false }, { notMerge: notMerge ?? false, lazyUpdate: true });
+  }, [option, notMerge, devicePixelRatio, animate]);
 
   return <div ref={ref} className={className ?? 'echart'} data-testid={testId} role="img" aria-label={ariaLabel} />;
 }

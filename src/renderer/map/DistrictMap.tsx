@@ -23,6 +23,8 @@ import { useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } f
 import type { BBox, LonLat } from '../../core/geo/types';
 import { buildBaseStyle, type Basemap } from './base-style';
 import { buildDistrictLayers, LAYER_IDS, VILLAGE_LABEL_MIN_ZOOM, type GridFill } from './district-layers';
+import { FrameGovernor } from './frame-governor';
+import { isSoftwareRenderer } from './renderer-kind';
 import { geometryBBox } from '../../core/geo/geometry';
 import type { GridPart, MapModel } from './map-model';
 
@@ -95,7 +97,7 @@ export interface DistrictMapProps {
   gridFill?: GridFill | null;
   /** hide whole groups of the district's own layers */
   show?: { grids?: boolean; boundaries?: boolean; labels?: boolean };
-  /** layers that change every frame, called at most `animationFps` times a second */
+  /** layers that change every frame, called at most `animationFps` times a second (less on a slow GPU) */
   animate?: (timeMs: number) => Layer[];
   animationFps?: number;
   /** a click on any pickable object (null: on nothing) */
@@ -110,6 +112,11 @@ export interface DistrictMapProps {
   onAfterRender?: () => void;
   /** no zoom/pan by hand (a wall with nobody at it still picks on click) */
   interactive?: boolean;
+  /**
+   * the canvas's largest size in device pixels (maplibre's default 4096 × 4096 lowers the pixel
+   * ratio of any map wider than that: an 8K wall's map is); at most the GPU's MAX_TEXTURE_SIZE
+   */
+  maxCanvasSize?: [number, number];
 }
 
 const toBounds = ([minLon, minLat, maxLon, maxLat]: BBox): [[number, number], [number, number]] => [
@@ -130,12 +137,27 @@ export function DistrictMap(props: DistrictMapProps) {
   modelRef.current = model;
   const [showVillageLabels, setShowVillageLabels] = useState(false);
   const [ready, setReady] = useState(false);
+  const governor = useRef<FrameGovernor | null>(null);
+  const animationAsked = useRef(0);
+  /**
+   * SwiftShader, llvmpipe and other software renderers: a frame of the whole map costs most of a
+   * second of the main thread (measured: events then took seconds to reach the map instead of
+   * tens of milliseconds), so nothing is animated there — moving layers are drawn once, still.
+   */
+  const [softwareGl, setSoftwareGl] = useState(false);
 
   // create the map and overlay once; the initial camera is the whole district
-  const initial = useRef({ bbox: model.district.bbox, padding, basemap: props.basemap, pixelRatio: props.pixelRatio, interactive: props.interactive });
+  const initial = useRef({
+    bbox: model.district.bbox,
+    padding,
+    basemap: props.basemap,
+    pixelRatio: props.pixelRatio,
+    interactive: props.interactive,
+    maxCanvasSize: props.maxCanvasSize,
+  });
   useEffect(() => {
     const container = containerRef.current!;
-    const { bbox, padding: pad, basemap, pixelRatio, interactive } = initial.current;
+    const { bbox, padding: pad, basemap, pixelRatio, interactive, maxCanvasSize } = initial.current;
     const map = new MapLibreMap({
       container,
       style: buildBaseStyle(basemap),
@@ -151,6 +173,7 @@ export function DistrictMap(props: DistrictMapProps) {
       maxZoom: 18,
       ...(pixelRatio ? { pixelRatio } : {}),
       ...(interactive === false ? { interactive: false } : {}),
+      ...(maxCanvasSize ? { maxCanvasSize } : {}),
     });
     map.addControl(new ScaleControl({ maxWidth: 140, unit: 'metric' }), 'bottom-left');
     const pickOf = (info: PickingInfo): MapPick | null =>
@@ -178,12 +201,24 @@ export function DistrictMap(props: DistrictMapProps) {
         callbacks.current.onHover(hit);
         callbacks.current.onHoverObject?.(other);
       },
-      onClick: (info: PickingInfo) => {
-        callbacks.current.onPick?.(pickOf(info));
+      onAfterRender: () => {
+        // what an animated frame cost, from the step that asked for it: the governor paces by it
+        if (animationAsked.current > 0) {
+          governor.current?.record(performance.now() - animationAsked.current);
+          animationAsked.current = 0;
+        }
+        callbacks.current.onAfterRender?.();
       },
-      onAfterRender: () => callbacks.current.onAfterRender?.(),
     });
     map.addControl(overlay);
+    // clicks are picked here rather than through deck's onClick: in interleaved mode deck's own
+    // event manager reports hovers but, on maplibre 6, never a click (maplibre owns the gestures)
+    const onClick = (e: { point: { x: number; y: number } }) => {
+      if (!callbacks.current.onPick) return;
+      const info = overlay.pickObject({ x: e.point.x, y: e.point.y, radius: 4 });
+      callbacks.current.onPick(info ? pickOf(info) : null);
+    };
+    map.on('click', onClick);
     let lastShow = false;
     const onZoom = () => {
       container.dataset.zoom = map.getZoom().toFixed(2);
@@ -211,6 +246,9 @@ export function DistrictMap(props: DistrictMapProps) {
     resize.observe(container);
     mapRef.current = map;
     overlayRef.current = overlay;
+    const software = isSoftwareRenderer(map.getCanvas().getContext('webgl2'));
+    container.dataset.renderer = software ? 'software' : 'hardware';
+    if (software) setSoftwareGl(true);
     return () => {
       resize.disconnect();
       map.getCanvas().removeEventListener('pointerleave', onLeave);
@@ -255,18 +293,38 @@ export function DistrictMap(props: DistrictMapProps) {
   const fps = props.animationFps ?? 20;
   useEffect(() => {
     if (!animate) return;
-    let frame = 0;
-    let last = 0;
-    const step = (time: number) => {
-      frame = requestAnimationFrame(step);
-      if (time - last < 1000 / fps) return;
-      last = time;
-      overlayRef.current?.setProps({ layers: [...layersRef.current, ...animate(time)] });
+    const draw = () => {
+      animationAsked.current = performance.now();
+      overlayRef.current?.setProps({ layers: [...layersRef.current, ...animate(animationAsked.current)] });
     };
-    overlayRef.current?.setProps({ layers: [...layersRef.current, ...animate(performance.now())] });
-    frame = requestAnimationFrame(step);
-    return () => cancelAnimationFrame(frame);
-  }, [animate, fps, layers]);
+    // software GL: one still frame of the moving layers, no loop (see softwareGl below)
+    if (softwareGl) {
+      if (containerRef.current) containerRef.current.dataset.animationFps = '0';
+      draw();
+      return;
+    }
+    // one governor per target rate: it survives layer changes, so a slow GPU is not re-learnt each time
+    if (!governor.current || governor.current.targetFps !== fps) governor.current = new FrameGovernor(fps);
+    const g = governor.current;
+    // a timer, not a requestAnimationFrame loop: an idle rAF loop alone keeps the compositor
+    // producing frames; a late timer also tells that the main thread is busy
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let due = 0;
+    const step = () => {
+      const late = performance.now() - due;
+      if (late > 50) g.record(late);
+      if (containerRef.current) containerRef.current.dataset.animationFps = g.fps.toFixed(2);
+      draw();
+      due = performance.now() + g.intervalMs;
+      timer = setTimeout(step, g.intervalMs);
+    };
+    draw();
+    due = performance.now() + g.intervalMs;
+    timer = setTimeout(step, g.intervalMs);
+    return () => {
+      if (timer) clearTimeout(timer);
+    };
+  }, [animate, fps, layers, softwareGl]);
 
   useImperativeHandle(
     ref,

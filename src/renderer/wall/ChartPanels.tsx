@@ -18,17 +18,17 @@ function Empty({ text }: { text: string }) {
   return <div className="chart-empty">{text}</div>;
 }
 
-export function CategoryChart({ kpis, scale, ultrawide }: { kpis: Kpis | null; scale: number; ultrawide: boolean }) {
+export function CategoryChart({ kpis, scale, ultrawide, animate }: { kpis: Kpis | null; scale: number; ultrawide: boolean; animate: boolean }) {
   const { t } = useI18n();
   const option = useMemo(() => (kpis ? rankedBarOption(kpis.byCategory, scale, ultrawide ? 10 : 7) : null), [kpis, scale, ultrawide]);
   return (
     <Panel title={t.wall.charts.byCategory} testId="chart-category" className="wall-panel--chart">
-      {option && kpis!.byCategory.length ? <EChart option={option} notMerge ariaLabel={t.wall.charts.byCategory} /> : <Empty text={t.wall.charts.empty} />}
+      {option && kpis!.byCategory.length ? <EChart option={option} notMerge animate={animate} ariaLabel={t.wall.charts.byCategory} /> : <Empty text={t.wall.charts.empty} />}
     </Panel>
   );
 }
 
-export function SourceChart({ kpis, scale }: { kpis: Kpis | null; scale: number }) {
+export function SourceChart({ kpis, scale, animate }: { kpis: Kpis | null; scale: number; animate: boolean }) {
   const { t } = useI18n();
   const option = useMemo(() => {
     if (!kpis) return null;
@@ -37,12 +37,12 @@ export function SourceChart({ kpis, scale }: { kpis: Kpis | null; scale: number 
   }, [kpis, scale, t]);
   return (
     <Panel title={t.wall.charts.bySource} testId="chart-source" className="wall-panel--chart">
-      {option && kpis!.bySource.length ? <EChart option={option} notMerge ariaLabel={t.wall.charts.bySource} /> : <Empty text={t.wall.charts.empty} />}
+      {option && kpis!.bySource.length ? <EChart option={option} notMerge animate={animate} ariaLabel={t.wall.charts.bySource} /> : <Empty text={t.wall.charts.empty} />}
     </Panel>
   );
 }
 
-export function TownChart({ kpis, model, scale }: { kpis: Kpis | null; model: MapModel | null; scale: number }) {
+export function TownChart({ kpis, model, scale, animate }: { kpis: Kpis | null; model: MapModel | null; scale: number; animate: boolean }) {
   const { t } = useI18n();
   const option = useMemo(() => {
     if (!kpis) return null;
@@ -54,12 +54,12 @@ export function TownChart({ kpis, model, scale }: { kpis: Kpis | null; model: Ma
   }, [kpis, model, scale]);
   return (
     <Panel title={t.wall.charts.byTown} testId="chart-town" className="wall-panel--chart wall-panel--tall">
-      {option && kpis!.byTown.length ? <EChart option={option} notMerge ariaLabel={t.wall.charts.byTown} /> : <Empty text={t.wall.charts.empty} />}
+      {option && kpis!.byTown.length ? <EChart option={option} notMerge animate={animate} ariaLabel={t.wall.charts.byTown} /> : <Empty text={t.wall.charts.empty} />}
     </Panel>
   );
 }
 
-export function HourlyChart({ kpis, scale, hour }: { kpis: Kpis | null; scale: number; hour: number }) {
+export function HourlyChart({ kpis, scale, hour, animate }: { kpis: Kpis | null; scale: number; hour: number; animate: boolean }) {
   const { t } = useI18n();
   const option = useMemo(
     () => (kpis ? hourlyOption(kpis.hourly.today, kpis.hourly.last7Days, { today: t.wall.charts.today, last7: t.wall.charts.last7 }, scale, hour) : null),
@@ -67,7 +67,7 @@ export function HourlyChart({ kpis, scale, hour }: { kpis: Kpis | null; scale: n
   );
   return (
     <Panel title={t.wall.charts.hourly} testId="chart-hourly" className="wall-panel--chart">
-      {option ? <EChart option={option} ariaLabel={t.wall.charts.hourly} /> : <Empty text={t.wall.charts.empty} />}
+      {option ? <EChart option={option} animate={animate} ariaLabel={t.wall.charts.hourly} /> : <Empty text={t.wall.charts.empty} />}
     </Panel>
   );
 }

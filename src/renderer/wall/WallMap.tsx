@@ -18,6 +18,7 @@ import { useI18n } from '../i18n';
 import { DistrictMap, type DistrictMapHandle, type MapPick, type MapView } from '../map/DistrictMap';
 import type { GridFill } from '../map/district-layers';
 import type { MapModel } from '../map/map-model';
+import { glFacts } from '../map/renderer-kind';
 import { GridFillController } from './grid-fill';
 import { LayerPanel } from './LayerPanel';
 import { MapLegend } from './MapLegend';
@@ -109,6 +110,7 @@ export function WallMap(props: WallMapProps) {
   }, [live, controller, figures]);
 
   const builder = useMemo(() => (live ? new WallLayerBuilder(live.store, TIME_BASE) : null), [live]);
+  const canvasLimit = useMemo(maxCanvas, []);
   const inputs: WallLayerInputs | null = useMemo(
     () =>
       live
@@ -186,6 +188,7 @@ export function WallMap(props: WallMapProps) {
         onPick={props.onPick}
         onViewChange={onViewChange}
         pixelRatio={props.pixelRatio}
+        maxCanvasSize={canvasLimit}
         onAfterRender={onAfterRender}
       />
       <MapLegend measure={view.measure} legend={legend} onMeasure={props.onMeasure} showEvents={view.layers.events} />
@@ -196,6 +199,12 @@ export function WallMap(props: WallMapProps) {
 }
 
 const ZERO = new Signal(0);
+
+/** An 8K wall's map is over 4,096 device pixels wide: let the canvas be as large as the GPU allows. */
+function maxCanvas(): [number, number] {
+  const side = Math.min(16_384, glFacts().maxTextureSize);
+  return [side, side];
+}
 
 /** The service's per-grid figures in the model's grid order. */
 function aligned(model: MapModel, stats: GridStats | null): { open: Float64Array; overdue: Float64Array; reported: Float64Array } {

@@ -19,6 +19,7 @@ import type { RpcClient } from '../../core/rpc/wire';
 import { GridMeasure, WallDirective, type WallFocus, type WallState } from '../../core/rpc/wall';
 import { useI18n } from '../i18n';
 import { installAttributeCounter } from '../map/attribute-stats';
+import { softwareGl } from '../map/renderer-kind';
 import type { DistrictMapHandle, MapPick } from '../map/DistrictMap';
 import { buildMapModel, type GridPart, type MapModel } from '../map/map-model';
 import { RpcProvider, useRpc } from '../rpc/rpc-context';
@@ -139,6 +140,8 @@ function WallScreen() {
   const i18n = useI18n();
   const { t } = i18n;
   const options = useMemo(readOptions, []);
+  /** software GL: nothing on the page animates (map pulses, chart transitions, CSS blinking) */
+  const still = useMemo(() => softwareGl(), []);
   const metrics = useWallMetrics(options.dpr);
   const [view, dispatch] = useReducer(wallReducer, undefined, () =>
     initialWallState({ tour: options.tour, tourSeconds: options.tourSeconds, measure: options.measure }),
@@ -359,18 +362,19 @@ function WallScreen() {
 
   return (
     <div
-      className={`wall wall--${metrics.kind} ${av.phase === 'takeover' ? 'wall--alert' : ''}`}
+      className={`wall wall--${metrics.kind} ${av.phase === 'takeover' ? 'wall--alert' : ''} ${still ? 'wall--still' : ''}`}
       style={{ '--ws': metrics.scale } as CSSProperties}
       data-testid="wall"
       data-scale={metrics.scale}
       data-layout={metrics.kind}
       data-pixel-ratio={metrics.pixelRatio}
+      data-still={still}
       onPointerDown={onInteraction}
     >
       <aside className="wall__side wall__side--left">
         <KpiPanel kpis={kpis.data} unavailable={kpis.error !== null} />
-        <CategoryChart kpis={kpis.data} scale={metrics.scale} ultrawide={ultrawide} />
-        <SourceChart kpis={kpis.data} scale={metrics.scale} />
+        <CategoryChart kpis={kpis.data} scale={metrics.scale} ultrawide={ultrawide} animate={!still} />
+        <SourceChart kpis={kpis.data} scale={metrics.scale} animate={!still} />
       </aside>
       <main className="wall__center">
         <WallMap
@@ -434,8 +438,8 @@ function WallScreen() {
         </WallMap>
       </main>
       <aside className="wall__side wall__side--right">
-        <HourlyChart kpis={kpis.data} scale={metrics.scale} hour={hour} />
-        <TownChart kpis={kpis.data} model={model} scale={metrics.scale} />
+        <HourlyChart kpis={kpis.data} scale={metrics.scale} hour={hour} animate={!still} />
+        <TownChart kpis={kpis.data} model={model} scale={metrics.scale} animate={!still} />
         <Ticker rows={ticker.data?.rows ?? null} model={model} now={now} onPick={pickTickerRow} />
         <LinkStatus
           sync={sync.status === 'ok' ? sync.data : null}

@@ -194,8 +194,14 @@ describe('keyboard', () => {
     await tick();
     expect(document.activeElement).toBe(table());
 
+    const bounced = rows().map((r) => r.dataset.id).join();
     fireEvent.keyDown(table(), { key: '5' });
     await waitFor(() => expect(screen.getByTestId('workstation').dataset.queue).toBe('in_progress'));
+    // the in-progress rows have arrived (j on the previous queue's rows would select those)
+    await waitFor(() => {
+      expect(rows().length).toBeGreaterThan(1);
+      expect(rows().map((r) => r.dataset.id).join()).not.toBe(bounced);
+    });
     // j/k walk the list and select
     fireEvent.keyDown(table(), { key: 'j' });
     fireEvent.keyDown(table(), { key: 'j' });

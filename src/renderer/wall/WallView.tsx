@@ -178,6 +178,7 @@ function WallScreen() {
   const workers = usePolledRequest(client, 'map/workers', {}, { everyMs: 60_000, enabled: view.layers.workers });
   const modules = usePolledRequest(client, 'map/modules', {}, { everyMs: 30 * 60_000 });
   const sync = useSyncStatus();
+  const signedIn = useSignedIn(client);
   const now = useNow(1000);
 
   // ── alerts ─────────────────────────────────────────
@@ -407,7 +408,18 @@ function WallScreen() {
             {tourText}
             {stopName && <strong>{stopName}</strong>}
           </div>
-          {feedState === 'unavailable' && !playback && <div className="wall-map__notice" data-testid="feed-unavailable">{t.wall.noEvents}</div>}
+          {signedIn === false ? (
+            <div className="wall-map__notice" data-testid="not-signed-in">
+              {t.wall.notSignedIn}
+            </div>
+          ) : (
+            feedState === 'unavailable' &&
+            !playback && (
+              <div className="wall-map__notice" data-testid="feed-unavailable">
+                {t.wall.noEvents}
+              </div>
+            )
+          )}
           <PlaybackBar
             state={playback ? playback.status : 'off'}
             from={playback?.from ?? 0}
@@ -451,6 +463,24 @@ function WallScreen() {
       </aside>
     </div>
   );
+}
+
+/** Whether the data service is signed in to the data center (without, only reference data replicates). */
+function useSignedIn(client: RpcClient): boolean | null {
+  const [signedIn, setSignedIn] = useState<boolean | null>(null);
+  useEffect(() => {
+    let live = true;
+    const off = client.subscribe('auth/changed', (s) => live && setSignedIn(s.user !== null));
+    client.invoke('auth/session').then(
+      (s) => live && setSignedIn(s.user !== null),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+      off();
+    };
+  }, [client]);
+  return signedIn;
 }
 
 const NO_TICK = new Signal(0);
@@ -533,6 +563,8 @@ interface WallDebug {
   resetAttributes(): void;
   playbackTime(): number | null;
   playbackOpenIds(): string[] | null;
+  /** pause the replay at `ms` (epoch) */
+  seekPlayback(ms: number): void;
 }
 
 /** `window.__huyingWall`: what end-to-end tests and the benchmark read. */
@@ -551,6 +583,12 @@ function useDebugHook(live: ReturnType<typeof useLiveEvents>, playback: Playback
       playbackOpenIds: () => {
         const p = ref.current.playback;
         return p?.data ? openAt(p.data.playback, p.clock.now(performance.now())) : null;
+      },
+      seekPlayback: (ms) => {
+        const p = ref.current.playback;
+        if (!p) return;
+        p.clock.pause(performance.now());
+        p.clock.seek(ms, performance.now());
       },
     };
     (window as unknown as { __huyingWall?: WallDebug }).__huyingWall = hook;

@@ -152,4 +152,5 @@ export const wallEn: WallMessages = {
   },
   mapAria: 'Wall map: grids, events and module layers',
   noEvents: 'Live events unavailable',
+  notSignedIn: 'Not signed in to the data center: only reference data replicates, no events. Sign in with the wall account (Workstation → sign in, account “wall”)',
 };

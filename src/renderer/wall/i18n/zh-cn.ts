@@ -158,6 +158,7 @@ export const wallZhCN = {
   },
   mapAria: '大屏地图：网格、事件与专题图层',
   noEvents: '实时事件暂不可用',
+  notSignedIn: '未登录数据中心：只同步了网格等参考数据，看不到事件。请以大屏账号登录（工作台 → 登录，账号 wall）',
 };
 
 export type WallMessages = typeof wallZhCN;

@@ -2,13 +2,14 @@
  * The foundation slice end to end: the web host with its embedded data center
  * (PGlite, demo district) serves the renderer; the map really draws the 1,401
  * grids coloured by town with outlines, Chinese renders, and a person can
- * hover and zoom to a town.
+ * hover and zoom to a town. The grid map is its own view (`?mode=map`, the
+ * header's third switch); the wall and the workstation have their own specs.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { TOWN_PALETTE } from '../../src/renderer/map/town-colors';
 import { colourHistogram, hueDistance, rgbToHsl, samplePixels } from './support/pixels';
 
-async function openMap(page: Page, query = '') {
+async function openMap(page: Page, query = '?mode=map') {
   await page.goto(`/${query}`);
   // first frame on software GL can take a while
   await expect(page.getByTestId('district-map')).toHaveAttribute('data-ready', 'true', { timeout: 90_000 });
@@ -101,8 +102,11 @@ test('hovering a grid shows its card; choosing a town zooms to it', async ({ pag
 });
 
 test('English is available and the wall mode is one switch away', async ({ page }) => {
-  await openMap(page, '?lang=en&mode=wall');
+  await openMap(page, '?lang=en&mode=map');
   await expect(page.getByTestId('app')).toHaveAttribute('data-locale', 'en');
+  await expect(page.getByTestId('town-item')).toHaveCount(10);
+  await page.getByTestId('mode-switch').getByText('Wall').click();
   await expect(page.getByTestId('app')).toHaveAttribute('data-mode', 'wall');
+  await expect(page.getByTestId('wall')).toBeVisible();
   await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'live', { timeout: 60_000 });
 });

@@ -13,6 +13,7 @@ export const en: Messages = {
     label: 'View',
     wall: 'Wall',
     workstation: 'Workstation',
+    map: 'Grid map',
   },
   language: {
     label: 'Language',

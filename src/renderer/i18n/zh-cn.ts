@@ -19,6 +19,7 @@ export const zhCN = {
     label: '视图',
     wall: '大屏',
     workstation: '工作台',
+    map: '网格地图',
   },
   language: {
     label: '语言',

@@ -1,6 +1,6 @@
 /**
  * The app bar: the name, the link to the data center, and the two switches
- * (wall/workstation, zh-CN/English). On the wall it is taller and shows a clock.
+ * (wall/workstation/grid map, zh-CN/English). On the wall it is taller and shows a clock.
  */
 import type { ReactNode } from 'react';
 import { useI18n } from '../i18n';
@@ -35,6 +35,7 @@ export function Header(props: { mode: ViewMode; onModeChange: (m: ViewMode) => v
           options={[
             { value: 'wall', label: t.mode.wall },
             { value: 'workstation', label: t.mode.workstation },
+            { value: 'map', label: t.mode.map },
           ]}
         />
         <SegmentedControl

@@ -15,6 +15,9 @@ describe('view mode', () => {
     expect(resolveMode('?mode=workstation', store)).toBe('workstation');
     expect(resolveMode('?mode=bogus', store)).toBe('wall');
     expect(resolveMode('?mode=wall', null)).toBe('wall');
+    expect(resolveMode('?mode=map', store)).toBe('map');
+    storeMode(store, 'map');
+    expect(resolveMode('', store)).toBe('map');
   });
 
   it('survives a storage that throws', () => {

@@ -5,8 +5,9 @@
  * throw (private windows, `file:` origins), so every access is guarded.
  */
 
-export type ViewMode = 'wall' | 'workstation';
-export const VIEW_MODES: readonly ViewMode[] = ['wall', 'workstation'];
+/** wall (大屏), workstation (工作台), or the district's grid map on its own (网格地图: town list, hover cards) */
+export type ViewMode = 'wall' | 'workstation' | 'map';
+export const VIEW_MODES: readonly ViewMode[] = ['wall', 'workstation', 'map'];
 
 export type Locale = 'zh-CN' | 'en';
 export const LOCALES: readonly Locale[] = ['zh-CN', 'en'];

@@ -115,39 +115,135 @@ forEachBackend('sync write primitive', (backend) => {
     await expect(writeReplicated(db, async (_tx, out) => out.upsert('events', 'x', null, 'text'))).rejects.toThrow(/JSON object/);
   });
 
-  it('keeps v order = commit order under concurrent writers: a reader never sees a gap that fills later', async () => {
+  it('keeps v order = commit order under concurrent writers (group commit): a reader never sees a gap that fills later', async () => {
     const base = (await readSyncHead(db)).v;
     const baseOps = Number((await q<{ n: number }>(db, sql`select count(*)::int as n from change_log`))[0]!.n);
+    // a second drizzle object on the same connection has its own writer loop: like another process, it queues on the version row
+    const client = (db as unknown as { $client: never }).$client;
+    const other: Db = backend.kind === 'pglite' ? drizzlePglite({ client, schema }) : drizzleNodePg({ client, schema });
     const writers = 60;
     let done = false;
-    const violations: string[] = [];
-    let reads = 0;
+    const seen: { head: number; ops: number }[] = [];
     const reader = (async () => {
       while (!done) {
         const head = (await readSyncHead(db)).v;
-        // every version after `base` writes exactly one op, so the log below a visible head is complete
         const [r] = await q<{ n: number }>(db, sql`select count(*)::int as n from change_log where v <= ${head}`);
-        if (r!.n !== baseOps + (head - base)) violations.push(`head ${head}: ${r!.n - baseOps} ops of ${head - base} versions visible`);
-        reads++;
+        seen.push({ head, ops: r!.n - baseOps });
         await sleep(0);
       }
     })();
     const results = await Promise.all(
-      Array.from({ length: writers }, (_, i) =>
-        writeReplicated(db, async (tx, out) => {
-          // hold the version a while, with other writers queued behind it
+      Array.from({ length: writers }, async (_, i) => {
+        // arrivals spread over time, so that several batches form while others run
+        await sleep((i % 12) * 3);
+        return writeReplicated(i % 4 === 3 ? other : db, async (tx, out) => {
           await tx.execute(sql`select pg_sleep(${(i % 5) / 1000})`);
           out.upsert('events', `c${i}`, i % 2 ? T1 : T2, { id: `c${i}` });
           return i;
-        }),
-      ),
+        });
+      }),
     );
     done = true;
     await reader;
+    expect(results.map((r) => r.result)).toEqual(Array.from({ length: writers }, (_, i) => i));
+    const versions = [...new Set(results.map((r) => r.v))].sort((a, b) => a - b);
+    const head = (await readSyncHead(db)).v;
+    // dense: every version from base+1 to the head was taken by some batch; batches were shared
+    expect(versions).toEqual(Array.from({ length: head - base }, (_, i) => base + 1 + i));
+    expect(versions.length).toBeGreaterThan(1);
+    expect(versions.length).toBeLessThan(writers);
+    // each writer's op is logged under the version it was told
+    for (const r of results) expect((await logOf(db, r.v)).map((o) => o.key)).toContain(`c${r.result}`);
+    // a reader that saw head H saw every op of every version ≤ H, and nothing above it
+    const opsThrough = (h: number) => results.filter((r) => r.v <= h).length;
+    const violations = seen.filter((s) => s.ops !== opsThrough(s.head)).map((s) => `head ${s.head}: ${s.ops} ops visible of ${opsThrough(s.head)}`);
+    expect(seen.length).toBeGreaterThan(0);
     expect(violations).toEqual([]);
-    expect(reads).toBeGreaterThan(0);
-    expect(results.map((r) => r.v).sort((a, b) => a - b)).toEqual(Array.from({ length: writers }, (_, i) => base + 1 + i));
-    expect((await readSyncHead(db)).v).toBe(base + writers);
+  });
+
+  it('group commit: a caller that fails rolls back alone; the others share one version and see earlier callers’ writes', async () => {
+    const base = (await readSyncHead(db)).v;
+    const id = `gc-${backend.kind}`;
+    // hold the writer with a first batch, so the next callers gather into one batch behind it
+    const first = writeReplicated(db, async (tx) => {
+      await tx.execute(sql`select pg_sleep(0.05)`);
+      return 'first';
+    });
+    await sleep(0);
+    const calls = [
+      writeReplicated(db, async (tx, out) => {
+        await tx.execute(sql`insert into sync_clients (client_id) values (${id})`);
+        out.upsert('events', 'gc-a', T1, { id: 'gc-a' });
+        return 'a';
+      }),
+      writeReplicated(db, async (_tx, out) => {
+        out.upsert('events', 'gc-thrown', T1, { id: 'gc-thrown' });
+        throw new HuyingError('conflict', 'caller b refuses');
+      }),
+      writeReplicated(db, async (tx, out) => {
+        out.upsert('events', 'gc-sql', T1, { id: 'gc-sql' });
+        // the same client again: a unique violation, as a duplicate external reference would be
+        await tx.execute(sql`insert into sync_clients (client_id) values (${id})`);
+        return 'c';
+      }),
+      writeReplicated(db, async (tx, out) => {
+        const [r] = await q<{ n: number }>(tx as Db, sql`select count(*)::int as n from sync_clients where client_id = ${id}`);
+        out.upsert('events', 'gc-d', T2, { id: 'gc-d', sawA: r!.n });
+        return r!.n;
+      }),
+    ];
+    const settled = await Promise.allSettled(calls);
+    expect((await first).v).toBe(base + 1);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toContain('caller b refuses');
+    const a = (settled[0] as PromiseFulfilledResult<{ result: string; v: number }>).value;
+    const d = (settled[3] as PromiseFulfilledResult<{ result: number; v: number }>).value;
+    expect(a).toEqual({ result: 'a', v: base + 2 });
+    expect(d).toEqual({ result: 1, v: base + 2 });
+    expect((await readSyncHead(db)).v).toBe(base + 2);
+    expect((await logOf(db, base + 2)).map((o) => o.key)).toEqual(['gc-a', 'gc-d']);
+    expect(await replicated(db, 'events', 'gc-thrown')).toBeNull();
+    expect(await replicated(db, 'events', 'gc-sql')).toBeNull();
+    expect(await replicated(db, 'events', 'gc-d')).toEqual({ scope: T2, v: base + 2, row: { id: 'gc-d', sawA: 1 } });
+  });
+
+  it('group commit: a batch whose callers all fail gives its version back; alone writes get a version of their own', async () => {
+    const base = (await readSyncHead(db)).v;
+    const hold = writeReplicated(db, async (tx) => tx.execute(sql`select pg_sleep(0.05)`));
+    await sleep(0);
+    const failing = await Promise.allSettled(
+      [1, 2, 3].map((i) =>
+        writeReplicated(db, async (_tx, out) => {
+          out.upsert('events', `gc-fail-${i}`, T1, { id: `gc-fail-${i}` });
+          throw new HuyingError('conflict', `fail ${i}`);
+        }),
+      ),
+    );
+    expect(failing.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect((await hold).v).toBe(base + 1);
+    expect((await readSyncHead(db)).v).toBe(base + 1);
+
+    const hold2 = writeReplicated(db, async (tx) => tx.execute(sql`select pg_sleep(0.05)`));
+    await sleep(0);
+    const [x, alone, y] = await Promise.all([
+      writeReplicated(db, async (_tx, out) => out.upsert('events', 'gc-x', T1, { id: 'gc-x' })),
+      writeReplicated(db, async (_tx, out) => out.upsert('events', 'gc-alone', T1, { id: 'gc-alone' }), { alone: true }),
+      writeReplicated(db, async (_tx, out) => out.upsert('events', 'gc-y', T1, { id: 'gc-y' })),
+    ]);
+    expect((await hold2).v).toBe(base + 2);
+    // queue order is kept: x, then the alone write, then y
+    expect([x.v, alone.v, y.v]).toEqual([base + 3, base + 4, base + 5]);
+    expect((await logOf(db, base + 4)).map((o) => o.key)).toEqual(['gc-alone']);
+  });
+
+  it('refuses a replicated write nested in another on the same database (it would wait for its own batch)', async () => {
+    const base = (await readSyncHead(db)).v;
+    await expect(
+      writeReplicated(db, async () => {
+        await writeReplicated(db, async () => 'inner');
+      }),
+    ).rejects.toThrow(/inside a replicated write/);
+    expect((await readSyncHead(db)).v).toBe(base);
   });
 
   it('the hub follows versions it was not told about (another process) after a grace period', async () => {

@@ -211,6 +211,40 @@ describe('events/list, events/counts, map/events on 10,000 events', () => {
     }
   });
 
+  it('queue, clock-status and time windows come in the oracle’s order, window after window (the index-walked windows of state queues and clocks)', async () => {
+    // the oracle's order: 序时消单 = (rank of the most urgent clock, its deadline, rid); newest first = (reported, rid) descending
+    const rid = new Map((h.replica.sqlite.prepare('SELECT key, rid FROM events').all() as { key: string; rid: number }[]).map((r) => [r.key, r.rid]));
+    const byDeadline = (a: EventRecord, b: EventRecord) => {
+      const sa = summariseClocks(a.workflow.clocks);
+      const sb = summariseClocks(b.workflow.clocks);
+      const rank = (s: typeof sa) => (s?.state === 'running' ? 0 : s?.state === 'paused' ? 1 : 2);
+      // SQLite orders NULL deadlines first within a rank
+      const dl = (s: typeof sa) => s?.deadlineAt ?? -Infinity;
+      return rank(sa) - rank(sb) || dl(sa) - dl(sb) || rid.get(a.id)! - rid.get(b.id)!;
+    };
+    const newest = (a: EventRecord, b: EventRecord) => Date.parse(b.workflow.reportedAt) - Date.parse(a.workflow.reportedAt) || rid.get(b.id)! - rid.get(a.id)!;
+    const from = NOW - 20 * D;
+    const cases: [object, (r: EventRecord) => boolean, (a: EventRecord, b: EventRecord) => number][] = [
+      [{ filter: { queue: 'to_evaluate' } }, (r) => inQueue('to_evaluate', r, NOW, null), byDeadline],
+      [{ filter: { queue: 'to_check' } }, (r) => inQueue('to_check', r, NOW, null), byDeadline],
+      [{ filter: { queue: 'in_progress', openOnly: true } }, (r) => inQueue('in_progress', r, NOW, null), byDeadline],
+      [{ filter: { statuses: ['filed', 'closed', 'in_progress'] } }, (r) => ['filed', 'closed', 'in_progress'].includes(r.workflow.status), byDeadline],
+      [{ filter: { queue: 'overdue_warning' } }, (r) => inQueue('overdue_warning', r, NOW, null), byDeadline],
+      [{ filter: { clockStatuses: ['overdue'], townCodes: [TOWN_A] } }, (r) => OPEN.has(r.workflow.status) && clockStatusOf(r, NOW) === 'overdue' && r.workflow.area.townCode === TOWN_A, byDeadline],
+      [{ filter: { clockStatuses: ['running', 'warning'], gridCodes: [GRID_A1] } }, (r) => OPEN.has(r.workflow.status) && ['running', 'warning'].includes(clockStatusOf(r, NOW) ?? '') && r.workflow.area.gridCode === GRID_A1, byDeadline],
+      [{ filter: { townCodes: [TOWN_A], categoryCodes: ['04'], from: new Date(from).toISOString() }, sort: 'reported_desc' }, (r) => r.workflow.area.townCode === TOWN_A && (r.workflow.categoryCode ?? '').startsWith('04') && Date.parse(r.workflow.reportedAt) >= from, newest],
+    ];
+    for (const [args, pred, order] of cases) {
+      const want = records.filter(pred).sort(order).map((r) => r.id);
+      expect(want.length, JSON.stringify(args)).toBeGreaterThan(20);
+      for (const limit of [1000, 37]) {
+        const { rows, totals } = await allRows(h, args as Parameters<typeof EventListArgs.parse>[0], limit);
+        expect(ids(rows), `${JSON.stringify(args)} in windows of ${limit}`).toEqual(want);
+        expect(new Set(totals), JSON.stringify(args)).toEqual(new Set([want.length]));
+      }
+    }
+  });
+
   it('text: FTS phrases of 3+ characters, LIKE for shorter words, case-number prefixes, words combined', async () => {
     const probe = records[1234]!;
     const phrase = probe.address!.slice(3, 7);

@@ -149,6 +149,8 @@ export const events = sqliteTable('events', eventColumns(), (t) => [
   index('events_v').on(t.v),
   // migration 0004: running clocks by their warning instant (超期/预警)
   index('events_running_warn').on(t.warnAt, t.deadlineAt, t.townCode, t.villageCode, t.gridCode).where(sql`is_open = 1 AND clock_state = 'running'`),
+  // migration 0005: running clocks in deadline order (the 超期/预警 window)
+  index('events_running_deadline').on(t.deadlineAt, t.warnAt, t.townCode, t.villageCode, t.gridCode).where(sql`is_open = 1 AND clock_state = 'running'`),
 ]);
 export const stageEvents = sqliteTable('stage_events', eventColumns());
 

@@ -54,8 +54,8 @@ export const DEADLINE_SQL = `(CASE WHEN e.clock_state = 'running' THEN e.deadlin
 /** 序时消单: running clocks by deadline, then paused ones, then the rest (the expression of indexes events_deadline_order, events_status_rank). */
 export const DEADLINE_RANK_SQL = `(CASE e.clock_state WHEN 'running' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END)`;
 
-/** The two branches of "open events whose clock is in one of `statuses` at `@now`", each on its own index. */
-function clockStatusBranches(statuses: ReadonlySet<string>): { running: string; paused: string } {
+/** The conditions of "open events whose clock is in one of `statuses` at `@now`", for running and for paused clocks. */
+function clockStatusConditions(statuses: ReadonlySet<string>): { running: string; paused: string } {
   const running: string[] = [];
   const paused: string[] = [];
   // warn_at ≤ deadline_at always: "warning or overdue" is the range warn_at ≤ now of events_running_warn
@@ -71,9 +71,19 @@ function clockStatusBranches(statuses: ReadonlySet<string>): { running: string; 
     running.push('e.warn_at > @now');
     paused.push(`${PAUSE_FROM_MS} < e.warn_at`);
   }
+  return { running: `(${running.join(' OR ')})`, paused: `(${paused.join(' OR ')})` };
+}
+
+/**
+ * The two branches of "open events whose clock is in one of `statuses` at
+ * `@now`", each on its own index; `area` adds terms on the columns both
+ * indexes hold (town, village, grid).
+ */
+function clockStatusBranches(statuses: ReadonlySet<string>, area = ''): { running: string; paused: string } {
+  const c = clockStatusConditions(statuses);
   return {
-    running: `FROM events e INDEXED BY events_running_warn WHERE e.is_open = 1 AND e.clock_state = 'running' AND (${running.join(' OR ')})`,
-    paused: `FROM events e INDEXED BY events_paused WHERE ${PAUSED_ROWS} AND (${paused.join(' OR ')})`,
+    running: `FROM events e INDEXED BY events_running_warn WHERE e.is_open = 1 AND e.clock_state = 'running' AND ${c.running}${area}`,
+    paused: `FROM events e INDEXED BY events_paused WHERE ${PAUSED_ROWS} AND ${c.paused}${area}`,
   };
 }
 
@@ -88,14 +98,47 @@ function clockStatusIds(statuses: ReadonlySet<string>): string {
   return `+e.rid IN (SELECT e.rid ${b.running} UNION ALL SELECT e.rid ${b.paused})`;
 }
 
+/** What a clock-status window may be narrowed by besides the statuses: columns both clock indexes hold. */
+export interface ClockOnly {
+  statuses: ReadonlySet<string>;
+  /** ` AND e.town_code IN (…)…`, or '' */
+  area: string;
+}
+
 /**
- * The deadline-ordered window of a filter that is ONLY a clock status (the
- * 超期/预警 queue as a tab): read straight from the two indexes with the sort
- * keys they hold (running clocks rank 0, paused 1), no other row touched.
+ * The deadline-ordered window of a filter that is only clock statuses,
+ * perhaps within towns, villages or grids (the 超期/预警 queue as a tab,
+ * "overdue in my town"): running clocks (rank 0) walked in deadline order
+ * off events_running_deadline and paused ones (rank 1) off events_paused,
+ * each branch stopping after `@lim` (= offset + limit) rows, merged by
+ * (rank, deadline, rid) — the order of orderSql('deadline'). `keys` is every
+ * matching rid with its sort keys, for the total (the count reads
+ * events_running_warn: a range of warning instants).
  */
-export function clockStatusWindow(statuses: ReadonlySet<string>): { keys: string } {
-  const b = clockStatusBranches(statuses);
-  return { keys: `SELECT e.rid, 0 AS rk, e.deadline_at AS dl ${b.running} UNION ALL SELECT e.rid, 1 AS rk, e.deadline_at AS dl ${b.paused}` };
+export function clockStatusWindow(c: ClockOnly): { keys: string; window: string } {
+  const b = clockStatusBranches(c.statuses, c.area);
+  const cond = clockStatusConditions(c.statuses);
+  const running = `SELECT e.rid, 0 AS rk, e.deadline_at AS dl FROM events e INDEXED BY events_running_deadline WHERE e.is_open = 1 AND e.clock_state = 'running' AND ${cond.running}${c.area} ORDER BY e.deadline_at, e.rid LIMIT @lim`;
+  const paused = `SELECT e.rid, 1 AS rk, e.deadline_at AS dl ${b.paused} ORDER BY e.deadline_at, e.rid LIMIT @lim`;
+  return {
+    keys: `SELECT e.rid ${b.running} UNION ALL SELECT e.rid ${b.paused}`,
+    window: `SELECT rid, rk, dl FROM (SELECT * FROM (${running}) UNION ALL SELECT * FROM (${paused})) ORDER BY rk, dl, rid LIMIT @limit OFFSET @offset`,
+  };
+}
+
+/**
+ * The deadline-ordered window of a filter that is only a set of statuses (a
+ * state queue: 待核查, 待评价 …): per status, events_status_rank holds the
+ * rows in (rank, deadline, rid) order, so each branch reads its first
+ * `@lim` (= offset + limit) entries and the branches are merged — instead of
+ * sorting every row of the queue (10^5 for 待评价 on 10^6 events).
+ */
+export function statusWindow(statuses: readonly string[], bind: Record<string, unknown>): string {
+  const branches = statuses.map((st, i) => {
+    bind[`sw${i}`] = st;
+    return `SELECT * FROM (SELECT e.rid, ${DEADLINE_RANK_SQL} AS rk, e.deadline_at AS dl FROM events e INDEXED BY events_status_rank WHERE e.status = @sw${i} ORDER BY ${DEADLINE_RANK_SQL}, e.deadline_at, e.rid LIMIT @lim)`;
+  });
+  return `SELECT rid, rk, dl FROM (${branches.join(' UNION ALL ')}) ORDER BY rk, dl, rid LIMIT @limit OFFSET @offset`;
 }
 
 /** Open events with an extension request waiting: the expression of the partial index events_pending_extension. */
@@ -182,8 +225,12 @@ export interface FilterSql {
   timeDependent: boolean;
   /** nothing can match */
   empty: boolean;
-  /** the filter is nothing but these clock statuses (open events): clockStatusWindow can serve it */
-  clockOnly: ReadonlySet<string> | null;
+  /** the filter is nothing but clock statuses (open events), perhaps within areas: clockStatusWindow can serve it */
+  clockOnly: ClockOnly | null;
+  /** the filter is nothing but a set of statuses: statusWindow can serve it */
+  statusOnly: readonly string[] | null;
+  /** the ORDER BY may come from the index the filter reads (a time window read off events_reported_geo, newest first) */
+  orderFromIndex: EventSort | null;
 }
 
 /** The queues whose events are all open (their term names `e.is_open = 1`). */
@@ -258,8 +305,32 @@ export function filterSql(f: EventFilter, now: number, userId: string | null): F
     (f.queue === 'overdue_warning' && !f.clockStatuses?.length) || (f.queue === 'all' && (f.clockStatuses?.length ?? 0) > 0)
       ? new Set<string>(f.queue === 'overdue_warning' ? ['warning', 'overdue'] : f.clockStatuses)
       : null;
-  const { queue: _q, clockStatuses: _c, openOnly: _o, ...rest } = f;
-  const clockOnly = onlyClock && Object.values(rest).every((v) => v === undefined || (Array.isArray(v) && v.length === 0)) ? onlyClock : null;
+  const { queue: _q, clockStatuses: _c, openOnly: _o, townCodes, villageCodes, gridCodes, ...rest } = f;
+  const none = (v: unknown) => v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
+  let clockOnly: ClockOnly | null = null;
+  if (onlyClock && Object.values(rest).every(none)) {
+    // both clock indexes hold town, village and grid: those filters stay inside the index walk
+    const area = [
+      townCodes?.length ? ` AND e.town_code IN ${inList('tw', townCodes, bind)}` : '',
+      villageCodes?.length ? ` AND e.village_code IN ${inList('vi', villageCodes, bind)}` : '',
+      gridCodes?.length ? ` AND e.grid_code IN ${inList('gr', gridCodes, bind)}` : '',
+    ].join('');
+    clockOnly = { statuses: onlyClock, area };
+  }
+  // a state queue (or a status list) and nothing else; openOnly adds nothing when every status is open
+  const { statuses: _s, ...others } = rest;
+  const queueStatuses = f.queue === 'all' ? (f.statuses?.length ? [...new Set(f.statuses)] : null) : (QUEUE_STATUSES[f.queue] ?? null);
+  const statusOnly =
+    queueStatuses &&
+    (f.queue === 'all' || !f.statuses?.length) &&
+    none(f.clockStatuses) &&
+    none(townCodes) &&
+    none(villageCodes) &&
+    none(gridCodes) &&
+    Object.values(others).every(none) &&
+    (!f.openOnly || queueStatuses.every((st) => OPEN_STATES.includes(st as EventStatus)))
+      ? queueStatuses
+      : null;
   return {
     from: hint ? `events e INDEXED BY ${hint}` : 'events e',
     where: terms.length > 0 ? `WHERE ${terms.join(' AND ')}` : '',
@@ -267,6 +338,8 @@ export function filterSql(f: EventFilter, now: number, userId: string | null): F
     timeDependent,
     empty: q.empty,
     clockOnly,
+    statusOnly,
+    orderFromIndex: window ? 'reported_desc' : null,
   };
 }
 

@@ -8,7 +8,7 @@
 import type { EventListResult } from '../../../../core/rpc/queries';
 import type { ParsedArgs } from '../../../../core/index';
 import type { QueryContext } from '../context';
-import { clockStatusWindow, filterSql, orderSql } from './event-sql';
+import { clockStatusWindow, filterSql, orderSql, statusWindow } from './event-sql';
 import { ROW_COLUMNS, toEventRow, type RawRow } from './event-rows';
 
 export function listEvents(ctx: QueryContext, args: ParsedArgs<'events/list'>): EventListResult {
@@ -17,26 +17,26 @@ export function listEvents(ctx: QueryContext, args: ParsedArgs<'events/list'>): 
   const user = ctx.deps.user();
   const f = filterSql(args.filter, now, user?.id ?? null);
   if (f.empty) return { total: 0, offset: args.offset, rows: [], checkpoint };
-  const bind = { ...f.bind, limit: args.limit, offset: args.offset };
+  const bind = { ...f.bind, limit: args.limit, offset: args.offset, lim: args.offset + args.limit };
   if (f.clockOnly && args.sort === 'deadline') {
-    // the 超期/预警 tab: window and total straight off the two clock indexes
-    const keys = clockStatusWindow(f.clockOnly).keys;
-    const rows = ctx.all<RawRow>(
-      `SELECT ${ROW_COLUMNS} FROM (SELECT rid, rk, dl FROM (${keys}) ORDER BY rk, dl, rid LIMIT @limit OFFSET @offset) w CROSS JOIN events e ON e.rid = w.rid ORDER BY w.rk, w.dl, w.rid`,
-      bind,
-    );
+    // the 超期/预警 tab, perhaps within areas: the window walked off the clock indexes in deadline order
+    const { keys, window } = clockStatusWindow(f.clockOnly);
+    const rows = ctx.all<RawRow>(`SELECT ${ROW_COLUMNS} FROM (${window}) w CROSS JOIN events e ON e.rid = w.rid ORDER BY w.rk, w.dl, w.rid`, bind);
     const total = args.offset === 0 && rows.length < args.limit ? rows.length : ctx.get<{ n: number }>(`SELECT count(*) AS n FROM (${keys})`, bind)!.n;
     return { total, offset: args.offset, rows: rows.map(toEventRow), checkpoint };
   }
-  // two steps: find the window's rids by the sort keys alone, then build the row columns
-  // (clock status, pending command) for those rows only, not for every row the sort looked at;
-  // CROSS JOIN keeps the window as the outer loop (SQLite would otherwise walk the whole index
-  // that matches the ORDER BY and probe the window)
-  const order = orderSql(args.sort, f.where !== '');
-  const rows = ctx.all<RawRow>(
-    `SELECT ${ROW_COLUMNS} FROM (SELECT e.rid FROM ${f.from} ${f.where} ${order} LIMIT @limit OFFSET @offset) w CROSS JOIN events e ON e.rid = w.rid ${order}`,
-    bind,
-  );
+  let rows: RawRow[];
+  if (f.statusOnly && args.sort === 'deadline') {
+    // a state queue: each status's first rows off events_status_rank, merged
+    rows = ctx.all<RawRow>(`SELECT ${ROW_COLUMNS} FROM (${statusWindow(f.statusOnly, bind)}) w CROSS JOIN events e ON e.rid = w.rid ORDER BY w.rk, w.dl, w.rid`, bind);
+  } else {
+    // two steps: find the window's rids by the sort keys alone, then build the row columns
+    // (clock status, pending command) for those rows only, not for every row the sort looked at;
+    // CROSS JOIN keeps the window as the outer loop (SQLite would otherwise walk the whole index
+    // that matches the ORDER BY and probe the window)
+    const order = orderSql(args.sort, f.where !== '' && f.orderFromIndex !== args.sort);
+    rows = ctx.all<RawRow>(`SELECT ${ROW_COLUMNS} FROM (SELECT e.rid FROM ${f.from} ${f.where} ${order} LIMIT @limit OFFSET @offset) w CROSS JOIN events e ON e.rid = w.rid ${order}`, bind);
+  }
   const countSql = `SELECT count(*) AS n FROM ${f.from} ${f.where}`;
   const count = () => ctx.get<{ n: number }>(countSql, f.bind)!.n;
   // a short window at the start holds the whole result: no count needed

@@ -8,8 +8,9 @@ import { migration0001 } from './0001-reference-data';
 import { migration0002 } from './0002-replication';
 import { migration0003 } from './0003-query-indexes';
 import { migration0004 } from './0004-running-clocks';
+import { migration0005 } from './0005-running-deadline';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
-export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, parseArgs, readConfigFile, resolveConfig } from './config';
+import { ConfigError, parseArgs, readConfigFile, resolveConfig, updateConfigFile } from './config';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'huying-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +44,29 @@ describe('config file', () => {
     expect(() => readConfigFile(file('broken.json', '{"dataCenterUrl":'))).toThrow(/not valid JSON/);
     expect(() => readConfigFile(file('typo.json', '{"datacenterUrl":"https://x"}'))).toThrow(/datacenterUrl|Unrecognized/);
     expect(() => readConfigFile(file('ftp.json', '{"dataCenterUrl":"ftp://x"}'))).toThrow(/dataCenterUrl: must be an http/);
+  });
+});
+
+describe('updating the config file (the wall menu remembers its display)', () => {
+  it('sets and removes wallDisplay, keeping the other settings', () => {
+    const p = file('menu.json', '{"dataCenterUrl":"https://dc.example","openExternal":["https://www.gov.cn"]}');
+    updateConfigFile(p, { wallDisplay: 'LG 86UN' });
+    expect(JSON.parse(readFileSync(p, 'utf8'))).toEqual({ dataCenterUrl: 'https://dc.example', openExternal: ['https://www.gov.cn'], wallDisplay: 'LG 86UN' });
+    updateConfigFile(p, { wallDisplay: 3 });
+    expect(readConfigFile(p).wallDisplay).toBe(3);
+    updateConfigFile(p, { wallDisplay: null });
+    expect(readConfigFile(p)).toEqual({ dataCenterUrl: 'https://dc.example', openExternal: ['https://www.gov.cn'] });
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('creates the file when there is none, and never overwrites a broken one', () => {
+    const fresh = path.join(dir, 'fresh.json');
+    updateConfigFile(fresh, { wallDisplay: 2 });
+    expect(readConfigFile(fresh)).toEqual({ wallDisplay: 2 });
+    const broken = file('broken-menu.json', '{"dataCenterUrl":');
+    expect(() => updateConfigFile(broken, { wallDisplay: 2 })).toThrow(/not valid JSON/);
+    expect(readFileSync(broken, 'utf8')).toBe('{"dataCenterUrl":');
+    expect(() => updateConfigFile(fresh, { wallDisplay: '' })).toThrow(ConfigError);
   });
 });
 

@@ -13,7 +13,7 @@
  * Without a data center URL, main starts the embedded one. No electron import
  * here, so all of it is unit-tested under Node.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { formatZodError } from '../core/errors';
 
@@ -90,6 +90,24 @@ export function readConfigFile(file: string): FileConfig {
   }
   const parsed = FileConfig.safeParse(json);
   if (!parsed.success) throw new ConfigError(`${file}: ${formatZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * Changes one setting of the config file, keeping the others (the wall menu
+ * remembers the chosen display this way): `wallDisplay: null` removes the key.
+ * Written to a temporary file and renamed, so a crash never leaves half a file;
+ * a broken file is an error rather than overwritten.
+ */
+export function updateConfigFile(file: string, patch: { wallDisplay: number | string | null }): FileConfig {
+  const current: Record<string, unknown> = { ...readConfigFile(file) };
+  if (patch.wallDisplay === null) delete current.wallDisplay;
+  else current.wallDisplay = patch.wallDisplay;
+  const parsed = FileConfig.safeParse(current);
+  if (!parsed.success) throw new ConfigError(`${file}: ${formatZodError(parsed.error)}`);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(parsed.data, null, 2)}\n`, 'utf8');
+  renameSync(tmp, file);
   return parsed.data;
 }
 

@@ -4,7 +4,7 @@
  * CSP → windows), --wall, another data center from the command line, and a
  * clean shutdown of both utility processes on quit.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -37,6 +37,7 @@ const electron = await vi.hoisted(async () => {
   class BrowserWindow extends EventEmitter {
     static all: BrowserWindow[] = [];
     loaded = '';
+    closed = false;
     readonly webContents = { mainFrame: { url: 'app://huying/index.html', processId: 1, routingId: 1 }, send() {}, isDestroyed: () => false };
     constructor(readonly options: Record<string, unknown>) {
       super();
@@ -49,6 +50,10 @@ const electron = await vi.hoisted(async () => {
       return false;
     }
     show() {}
+    close() {
+      this.closed = true;
+      setImmediate(() => this.emit('closed'));
+    }
   }
   const display = (id: number, x: number) => ({
     id,
@@ -81,6 +86,7 @@ const electron = await vi.hoisted(async () => {
     app,
     BrowserWindow,
     dialog: { showErrorBox: vi.fn() },
+    Menu: { buildFromTemplate: vi.fn((template: unknown[]) => ({ template })), setApplicationMenu: vi.fn() },
     ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
     protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
     session: { defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } },
@@ -219,5 +225,47 @@ describe('main', () => {
     const second = { preventDefault: vi.fn() };
     electron.app.emit('before-quit', second);
     expect(second.preventDefault).not.toHaveBeenCalled();
+  });
+
+  it('moves the wall between displays from the 大屏 menu and remembers the choice in config.json', async () => {
+    const config = path.join(userData, 'config.json');
+    rmSync(config, { force: true });
+    electron.state.displays = [electron.display(1, 0), electron.display(2, 1920), electron.display(3, 3840)];
+    await boot();
+    // no wall configured: only the workstation
+    expect(electron.BrowserWindow.all.map((w) => w.loaded)).toEqual(['app://huying/index.html?mode=workstation']);
+    type Item = { label?: string; type?: string; checked?: boolean; enabled?: boolean; click?: () => void; submenu?: Item[] };
+    const wallMenu = () => {
+      const calls = electron.Menu.buildFromTemplate.mock.calls;
+      const template = calls[calls.length - 1]![0] as Item[];
+      return template.find((m) => m.label === '大屏')!.submenu!;
+    };
+    const radios = () => wallMenu().filter((i) => i.type === 'radio');
+    expect(radios().map((r) => r.checked)).toEqual([false, false, false]);
+    expect(electron.Menu.setApplicationMenu).toHaveBeenCalled();
+
+    radios().find((r) => r.label!.includes('screen 3'))!.click!();
+    expect(electron.BrowserWindow.all).toHaveLength(2);
+    expect(electron.BrowserWindow.all[1]!.options).toMatchObject({ x: 3840, fullscreen: true });
+    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ wallDisplay: 'screen 3' });
+    expect(radios().find((r) => r.checked)!.label).toContain('screen 3');
+
+    // to another display: the old window closes, a new one opens there
+    radios().find((r) => r.label!.includes('screen 2'))!.click!();
+    await flush();
+    expect(electron.BrowserWindow.all[1]!.closed).toBe(true);
+    expect(electron.BrowserWindow.all[2]!.options).toMatchObject({ x: 1920, fullscreen: true });
+    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ wallDisplay: 'screen 2' });
+    expect(radios().find((r) => r.checked)!.label).toContain('screen 2');
+
+    wallMenu().find((i) => i.label === '关闭大屏')!.click!();
+    await flush();
+    expect(electron.BrowserWindow.all[2]!.closed).toBe(true);
+    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({});
+    expect(radios().some((r) => r.checked)).toBe(false);
+    expect(wallMenu().find((i) => i.label === '关闭大屏')!.enabled).toBe(false);
+    // a display plugged in later does not bring the closed wall back
+    electron.screen.emit('display-added');
+    expect(electron.BrowserWindow.all).toHaveLength(3);
   });
 });

@@ -6,7 +6,8 @@
  *   4. bridges the data service to the windows over one validated ipc
  *      channel pair (validated-ipc.ts, service-host.ts),
  *   5. opens the workstation window, and the wall window when asked
- *      (displays.ts, windows.ts) — at once, their requests wait,
+ *      (displays.ts, windows.ts) — at once, their requests wait — and sets
+ *      the menu whose 大屏 entries move the wall between displays (menu.ts),
  *   6. starts the embedded data center in a utilityProcess unless another
  *      data center is configured (datacenter-host.ts), then the data service
  *      in another one, supervised (service-host.ts),
@@ -16,10 +17,11 @@
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, dialog, ipcMain, screen, utilityProcess } from 'electron';
-import { ConfigError, parseArgs, readConfigFile, resolveConfig, type AppConfig } from './config';
+import { app, dialog, ipcMain, Menu, screen, utilityProcess, type MenuItemConstructorOptions } from 'electron';
+import { ConfigError, parseArgs, readConfigFile, resolveConfig, updateConfigFile, type AppConfig } from './config';
 import { startEmbeddedDataCenter, type EmbeddedDataCenter } from './datacenter-host';
-import { planWindows } from './displays';
+import { planWindows, type DisplayLike } from './displays';
+import { buildMenuTemplate, displaySelector } from './menu';
 import { mainMessages } from './messages';
 import { installAppProtocol, registerAppScheme } from './protocol';
 import { buildCsp, installSecurity } from './security';
@@ -137,6 +139,7 @@ async function start(): Promise<void> {
   });
 
   // windows now; their requests wait until the data service is up
+  configFile = path.join(userData, 'config.json');
   openWindows(config);
   // a wall display plugged in or out later: open or close the wall window to match
   screen.on('display-added', () => openWindows(config));
@@ -190,12 +193,63 @@ function freePort(): Promise<number> {
 }
 
 let wallDisplayId: number | null = null;
+let configFile = '';
 
 function openWindows(config: AppConfig): void {
   const plan = planWindows(screen.getAllDisplays(), screen.getPrimaryDisplay(), config);
   if (!registry.get('workstation')) openWindow('workstation', plan.workstation, PRELOAD, registry);
-  if (plan.wall && !registry.get('wall')) {
-    openWindow('wall', plan.wall, PRELOAD, registry);
-    wallDisplayId = plan.wall.id;
+  if (plan.wall && !registry.get('wall')) openWall(config, plan.wall);
+  installMenu(config);
+}
+
+function openWall(config: AppConfig, display: DisplayLike): void {
+  const win = openWindow('wall', display, PRELOAD, registry);
+  wallDisplayId = display.id;
+  win.on('closed', () => {
+    if (registry.get('wall')) return;
+    if (wallDisplayId === display.id) wallDisplayId = null;
+    installMenu(config);
+  });
+}
+
+function closeWallWindow(): void {
+  const wall = registry.get('wall');
+  wallDisplayId = null;
+  if (!wall) return;
+  registry.delete('wall');
+  wall.close();
+}
+
+/** The menu of menu.ts, rebuilt whenever the wall or the displays change. */
+function installMenu(config: AppConfig): void {
+  const template = buildMenuTemplate({
+    displays: screen.getAllDisplays(),
+    primaryId: screen.getPrimaryDisplay().id,
+    wallDisplayId,
+    locale: app.getLocale(),
+    showWallOn: (display) => {
+      closeWallWindow();
+      config.wallDisplay = displaySelector(display, screen.getAllDisplays());
+      openWall(config, display);
+      remember(config.wallDisplay);
+      installMenu(config);
+    },
+    closeWall: () => {
+      closeWallWindow();
+      config.wall = false;
+      config.wallDisplay = null;
+      remember(null);
+      installMenu(config);
+    },
+  });
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template as MenuItemConstructorOptions[]));
+}
+
+/** The wall's display in config.json, for the next start; a failure is logged, the window is already where it should be. */
+function remember(wallDisplay: number | string | null): void {
+  try {
+    updateConfigFile(configFile, { wallDisplay });
+  } catch (err) {
+    log(`could not remember the wall display in ${configFile}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

@@ -48,6 +48,35 @@ describe('App shell', () => {
     expect(screen.getByTestId('sync-status').dataset.state).toBe('offline');
     expect(screen.getByTestId('sync-status').textContent).toContain('离线');
     expect(screen.getByTestId('sync-offline-since').textContent).toMatch(/^离线自 2026.01.05/);
+    expect(screen.getByTestId('sync-last-batch').textContent).toMatch(/^最近更新 2026.01.05/);
+  });
+
+  it('shows a snapshot as a progress bar with rows, rate and time left', async () => {
+    const snapshot: SyncStatus = {
+      ...live,
+      state: 'snapshot',
+      progress: { rows: 250_000, bytes: 180_000_000, totalRows: 1_000_000, rowsPerSecond: 41_234.6, etaSeconds: 187 },
+    };
+    const bridge = fakeDistrictBridge({}, { 'sync/status': () => snapshot });
+    renderApp(bridge);
+    const bar = await screen.findByTestId('sync-progress-bar');
+    expect(bar.getAttribute('aria-valuenow')).toBe('250000');
+    expect(bar.getAttribute('aria-valuemax')).toBe('1000000');
+    expect((bar.firstElementChild as HTMLElement).style.width).toBe('25.0%');
+    const text = screen.getByTestId('sync-progress').textContent!;
+    expect(text).toContain('已接收 250,000 / 1,000,000 行');
+    expect(text).toContain('41,235 行/秒，已收 180.0 MB');
+    expect(text).toContain('约剩 3:07');
+    // while downloading, the last batch is not the news
+    expect(screen.queryByTestId('sync-last-batch')).toBeNull();
+
+    // without a total the bar sweeps (indeterminate) and there is no ETA
+    act(() => bridge.service.emit('sync/status', { ...snapshot, progress: { rows: 5_000, bytes: 900_000, totalRows: null, rowsPerSecond: 0, etaSeconds: null } }));
+    expect(screen.getByTestId('sync-progress-bar').dataset.indeterminate).toBe('true');
+    expect(screen.getByTestId('sync-progress').textContent).toBe('已接收 5,000 行');
+
+    act(() => bridge.service.emit('sync/status', live));
+    expect(screen.queryByTestId('sync-progress')).toBeNull();
   });
 
   it('defaults to zh-CN and the workstation, and switches to English and the wall, remembering both', async () => {

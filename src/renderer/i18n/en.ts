@@ -31,6 +31,8 @@ export const en: Messages = {
     offlineSince: (time) => `offline since ${time}`,
     lastBatch: (time) => `last update ${time}`,
     progress: (rows, total) => (total === null ? `${rows} rows received` : `${rows} / ${total} rows received`),
+    rate: (rowsPerSecond, received) => `${rowsPerSecond} rows/s, ${received} received`,
+    eta: (left) => `about ${left} left`,
     unknown: 'Sync state unknown',
   },
   status: {

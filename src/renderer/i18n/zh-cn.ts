@@ -37,6 +37,8 @@ export const zhCN = {
     offlineSince: (time: string) => `离线自 ${time}`,
     lastBatch: (time: string) => `最近更新 ${time}`,
     progress: (rows: string, total: string | null) => (total === null ? `已接收 ${rows} 行` : `已接收 ${rows} / ${total} 行`),
+    rate: (rowsPerSecond: string, received: string) => `${rowsPerSecond} 行/秒，已收 ${received}`,
+    eta: (left: string) => `约剩 ${left}`,
     unknown: '同步状态未知',
   },
   status: {

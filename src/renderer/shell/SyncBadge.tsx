@@ -1,13 +1,14 @@
 /**
  * The replica's link to the data center, always in view: state, which data
- * center, and since when it has been offline. Kept current by the pushed
- * `sync/status` event.
+ * center, since when it has been offline, the last batch applied, and while a
+ * snapshot downloads a progress bar with rows, rate and time left. Kept current
+ * by the pushed `sync/status` event.
  */
 import { useI18n } from '../i18n';
 import { useSyncStatus } from '../rpc/use-sync-status';
 
 export function SyncBadge() {
-  const { t, formatTime, errorText } = useI18n();
+  const { t, locale, formatTime, errorText } = useI18n();
   const sync = useSyncStatus();
 
   if (sync.status === 'loading') {
@@ -28,14 +29,30 @@ export function SyncBadge() {
   }
 
   const s = sync.data;
+  const p = s.state === 'snapshot' ? s.progress : null;
+  const fraction = p && p.totalRows ? Math.min(1, p.rows / p.totalRows) : null;
   return (
     <div className="sync" data-testid="sync-status" data-state={s.state} title={s.message ?? undefined}>
       <span className="sync__dot" aria-hidden="true" />
       <span className="sync__label">{t.sync.label}</span>
       <span className="sync__state">{t.sync.states[s.state]}</span>
-      {s.state === 'snapshot' && s.progress && (
-        <span className="sync__detail" data-testid="sync-progress">
-          {t.sync.progress(String(s.progress.rows), s.progress.totalRows === null ? null : String(s.progress.totalRows))}
+      {p && (
+        <span className="sync__detail sync__progress" data-testid="sync-progress">
+          <span
+            className="sync__bar"
+            role="progressbar"
+            aria-label={t.sync.states.snapshot}
+            aria-valuemin={0}
+            aria-valuemax={p.totalRows ?? undefined}
+            aria-valuenow={p.rows}
+            data-testid="sync-progress-bar"
+            data-indeterminate={fraction === null ? 'true' : undefined}
+          >
+            <span className="sync__bar-fill" style={{ width: fraction === null ? undefined : `${(fraction * 100).toFixed(1)}%` }} />
+          </span>
+          {t.sync.progress(formatCount(p.rows, locale), p.totalRows === null ? null : formatCount(p.totalRows, locale))}
+          {p.rowsPerSecond > 0 && <> · {t.sync.rate(formatCount(Math.round(p.rowsPerSecond), locale), formatBytes(p.bytes))}</>}
+          {p.etaSeconds !== null && <> · {t.sync.eta(formatDuration(p.etaSeconds))}</>}
         </span>
       )}
       {s.offlineSince && (
@@ -43,9 +60,36 @@ export function SyncBadge() {
           {t.sync.offlineSince(formatTime(s.offlineSince))}
         </span>
       )}
+      {s.lastBatchAt && !p && (
+        <span className="sync__detail" data-testid="sync-last-batch">
+          {t.sync.lastBatch(formatTime(s.lastBatchAt))}
+        </span>
+      )}
       <span className="sync__detail sync__dc" data-testid="sync-datacenter">
         {t.sync.dataCenter} {s.dataCenterUrl}
       </span>
     </div>
   );
+}
+
+function formatCount(n: number, locale: string): string {
+  return n.toLocaleString(locale);
+}
+
+/** 1.2 MB, 830 kB: enough to see that the snapshot moves */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${Math.round(bytes / 1e3)} kB`;
+  return `${bytes} B`;
+}
+
+/** 42 s, 3:07, 1:02:03 */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }

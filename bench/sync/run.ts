@@ -117,10 +117,13 @@ try {
   const messages: ChildMessage[] = [];
   const waiters: { t: string; resolve: (m: ChildMessage) => void }[] = [];
   const appliedAt = new Map<string, number>();
+  /** event id → [frame received by the data service, frame handled, ops in the batch] */
+  const receivedAt = new Map<string, [number, number, number]>();
   child = fork(path.join(import.meta.dirname, 'service-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   child.on('message', (raw) => {
     const m = raw as ChildMessage;
     if (m.t === 'applied') for (const [id, at] of m.items as [string, number][]) appliedAt.set(id, at);
+    else if (m.t === 'received') for (const [id, at, done, ops] of m.items as [string, number, number, number][]) receivedAt.set(id, [at, done, ops]);
     else if (m.t === 'error') log(`service error: ${String(m.message)}`);
     else messages.push(m);
     for (const w of waiters.filter((x) => x.t === m.t)) {
@@ -195,6 +198,19 @@ try {
   for (let i = 0; i < 100 && (appliedAt.size < liveCount || notifiedAt.size < liveCount); i++) await sleep(100);
   const applied = liveRecords.map((r) => appliedAt.get(r.id)! - committedAt.get(r.id)!).filter(Number.isFinite);
   const notified = liveRecords.map((r) => notifiedAt.get(r.id)! - committedAt.get(r.id)!).filter(Number.isFinite);
+  // the split: commit → frame received (data center: change noticed, batch built, sent; network) and
+  // frame received → applied (the data service: parse, transaction, events/changed)
+  const serverPart: number[] = [];
+  const clientPart: number[] = [];
+  for (const r of liveRecords) {
+    const got = receivedAt.get(r.id);
+    const committed = committedAt.get(r.id);
+    if (!got || committed === undefined) continue;
+    serverPart.push(got[0] - committed);
+    clientPart.push(got[1] - got[0]);
+  }
+  const batchOps = [...new Set(liveRecords.map((r) => receivedAt.get(r.id)?.[2]).filter((n): n is number => n !== undefined))];
+  const opsPerBatch = liveRecords.map((r) => receivedAt.get(r.id)?.[2]).filter((n): n is number => n !== undefined);
   log(`  applied ${applied.length}/${liveCount}, notified ${notified.length}/${liveCount}; committed in ${writeSeconds.toFixed(1)} s`);
 
   // baseline: a bare WebSocket message, one hop (parent → service process) and back (two hops), same rate
@@ -231,12 +247,26 @@ try {
       ...(target ? { target, met: quantile(samples, q) < 250 } : {}),
       notes: `baseline: ${base === oneHop ? 'one hop' : 'two hops'} of a bare WebSocket message between the same processes at the same rate; ${liveNote}`,
     });
+  const split = (what: string, samples: number[], q: number, note: string) =>
+    figure({
+      name: `live latency ${what} p${q * 100} at ${RATE} events/s`,
+      metric: `latency_p${q * 100}`,
+      value: quantile(samples, q),
+      baseline: quantile(oneHop, q),
+      unit: 'ms',
+      notes: `${note}; baseline: one hop of a bare WebSocket message; ${samples.length} events; ops per batch p50 ${quantile(opsPerBatch, 0.5)}, max ${Math.max(0, ...batchOps)}; ${machineNote()}`,
+    });
   figures.push(
+    split('data-center commit → batch frame received by the data service (data center + network)', serverPart, 0.5, 'the data center noticing the commit, building and sending the batch, and the WebSocket'),
+    split('data-center commit → batch frame received by the data service (data center + network)', serverPart, 0.99, 'the data center noticing the commit, building and sending the batch, and the WebSocket'),
+    split('batch frame received → applied in the data service (client)', clientPart, 0.5, 'the sync client: frame parse, the batch transaction with its cursor (synchronous=FULL), events/changed'),
+    split('batch frame received → applied in the data service (client)', clientPart, 0.99, 'the sync client: frame parse, the batch transaction with its cursor (synchronous=FULL), events/changed'),
     live('data-center commit → replica applied', applied, oneHop, 0.5),
     live('data-center commit → replica applied', applied, oneHop, 0.99, '< 250 ms'),
     live('data-center commit → renderer notified', notified, twoHops, 0.5),
     live('data-center commit → renderer notified', notified, twoHops, 0.99),
   );
+  log(`  commit → received p50 ${quantile(serverPart, 0.5).toFixed(1)} p99 ${quantile(serverPart, 0.99).toFixed(1)} ms; received → applied p50 ${quantile(clientPart, 0.5).toFixed(1)} p99 ${quantile(clientPart, 0.99).toFixed(1)} ms`);
   log(`  applied p50 ${quantile(applied, 0.5).toFixed(1)} p99 ${quantile(applied, 0.99).toFixed(1)} ms; notified p50 ${quantile(notified, 0.5).toFixed(1)} p99 ${quantile(notified, 0.99).toFixed(1)} ms`);
 
   // ── 5. memory ────────────────────────────────────────────────────────────

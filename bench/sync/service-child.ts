@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { EventListArgs, KpiArgs, MapEventsArgs } from '../../src/core/rpc/queries';
 import { createDataService, type DataService } from '../../src/main/service/index';
+import { sseTransport, webSocketTransport, type LiveTransport } from '../../src/main/service/sync/live-transport';
 import { attachRpcSocket } from '../../src/main/web-host/rpc-socket';
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
@@ -34,11 +35,38 @@ setInterval(sample, 25).unref();
 
 let svc: DataService | null = null;
 let applied: [string, number][] = [];
+/** [event id, frame received, frame handled (applied, events/changed emitted), ops in its batch] */
+let received: [string, number, number, number][] = [];
 setInterval(() => {
-  if (applied.length === 0) return;
-  send({ t: 'applied', items: applied });
+  if (applied.length > 0) send({ t: 'applied', items: applied });
+  if (received.length > 0) send({ t: 'received', items: received });
   applied = [];
+  received = [];
 }, 200).unref();
+
+/**
+ * The live transports with a stopwatch: when each batch frame's text reached
+ * the data service (the WebSocket message event) and when the sync client was
+ * done with it (parsed, applied in its transaction, events/changed emitted —
+ * onMessage is synchronous), so the parent can split commit → applied into
+ * the data center and network's part and the client's part. The frame's ids
+ * are read after the handler returned, off the clock.
+ */
+const timed =
+  (inner: LiveTransport): LiveTransport =>
+  (req, handlers) =>
+    inner(req, {
+      onClose: handlers.onClose,
+      onMessage: (text) => {
+        const at = nowMs();
+        handlers.onMessage(text);
+        const done = nowMs();
+        if (!text.startsWith('{"t":"batch"')) return;
+        const frame = JSON.parse(text) as { ops?: { table: string; key: string }[] };
+        const ops = frame.ops ?? [];
+        for (const op of ops) if (op.table === 'events') received.push([op.key, at, done, ops.length]);
+      },
+    });
 
 process.on('message', (raw: unknown) => {
   const m = raw as { t: string; [k: string]: unknown };
@@ -46,7 +74,7 @@ process.on('message', (raw: unknown) => {
     try {
       switch (m.t) {
         case 'start': {
-          svc = await createDataService({ shell: 'web', dataDir: String(m.dataDir), dataCenterUrl: String(m.url), logger: quiet, sync: { autoStart: false, quietCaughtUpMs: 500 } });
+          svc = await createDataService({ shell: 'web', dataDir: String(m.dataDir), dataCenterUrl: String(m.url), logger: quiet, sync: { autoStart: false, quietCaughtUpMs: 500, transports: [timed(webSocketTransport), timed(sseTransport)] } });
           svc.subscribe('events/changed', (p) => {
             const t = nowMs();
             for (const id of p.ids) applied.push([id, t]);

@@ -1,0 +1,97 @@
+/**
+ * Where the client's snapshot time goes, stage by stage, without a data
+ * center: N events of bench/support/history.ts as the NDJSON a data center
+ * sends (pages of 1,000 rows), then — each timed alone — reading the stream
+ * (readSnapshotStream: line split, JSON.parse, SnapshotFrame), staging
+ * (stageRows: column extraction, doc text, insert), the swap (indexes, FTS),
+ * against a raw better-sqlite3 prepared insert of (key, v, doc) of the same
+ * rows in the same run.
+ *
+ *   npx tsx bench/sync/profile-snapshot.ts [--events 100000] [--dir /tmp/x]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { generateDemoDistrict } from '../../src/datacenter/demo';
+import { openReplica } from '../../src/main/service/store/open';
+import { RowWriter } from '../../src/main/service/store/replicated-rows';
+import { stageRows, swapInSnapshot } from '../../src/main/service/store/replica-writes';
+import { readSnapshotStream } from '../../src/main/service/sync/snapshot-stream';
+import taxonomy from '../../resources/config/taxonomy-demo.json';
+import { generateHistory, leafCategories } from '../support/history';
+import { log, machineNote } from '../support/results';
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, dir: { type: 'string' } } });
+const N = Number(values.events);
+const dir = values.dir ?? mkdtempSync(path.join(os.tmpdir(), 'huying-profile-snapshot-'));
+const d = generateDemoDistrict();
+const pages: string[] = [];
+let page: string[] = [];
+let v = 0;
+for (const { record } of generateHistory({ count: N, now: new Date(), grids: d.grids, units: d.units, categories: leafCategories(taxonomy as never) })) {
+  page.push(`{"key":${JSON.stringify(record.id)},"v":${++v},"row":${JSON.stringify(record)}}`);
+  if (page.length === 1000) {
+    pages.push(`{"t":"rows","table":"events","rows":[${page.join(',')}]}\n`);
+    page = [];
+  }
+}
+if (page.length) pages.push(`{"t":"rows","table":"events","rows":[${page.join(',')}]}\n`);
+const bytes = pages.reduce((s, p) => s + Buffer.byteLength(p), 0);
+log(`${N} events, ${(bytes / 2 ** 20).toFixed(0)} MB of NDJSON; ${machineNote()}`);
+
+// raw baseline
+const raw = new Database(path.join(dir, 'raw.sqlite'));
+raw.pragma('journal_mode = WAL');
+raw.pragma('synchronous = NORMAL');
+raw.exec('CREATE TABLE raw (key TEXT NOT NULL, v INTEGER NOT NULL, doc TEXT NOT NULL)');
+const ins = raw.prepare('INSERT INTO raw (key, v, doc) VALUES (?, ?, ?)');
+const rawRows: { key: string; v: number; doc: string }[][] = pages.map((p) => (JSON.parse(p).rows as { key: string; v: number; row: unknown }[]).map((r) => ({ key: r.key, v: r.v, doc: JSON.stringify(r.row) })));
+let t = performance.now();
+const all = raw.transaction((rows: { key: string; v: number; doc: string }[]) => {
+  for (const r of rows) ins.run(r.key, r.v, r.doc);
+});
+for (let i = 0; i < rawRows.length; i += 10) all(rawRows.slice(i, i + 10).flat());
+const rawMs = performance.now() - t;
+raw.close();
+log(`raw insert: ${(rawMs / 1000).toFixed(2)} s = ${Math.round(N / (rawMs / 1000))} rows/s`);
+
+// stream read
+const enc = new TextEncoder();
+const body = new ReadableStream<Uint8Array>({
+  start(c) {
+    c.enqueue(enc.encode(`{"t":"begin","scope":"district","epoch":"e","checkpoint":{"epoch":"e","v":${v}},"totalRows":${N},"tables":["events"]}\n`));
+    for (const p of pages) {
+      const b = enc.encode(p);
+      for (let i = 0; i < b.byteLength; i += 65536) c.enqueue(b.subarray(i, i + 65536));
+    }
+    c.close();
+  },
+});
+const frames: { key: string; v: number; row: unknown }[][] = [];
+t = performance.now();
+await readSnapshotStream(body, (f) => {
+  if (f.t === 'rows') frames.push(f.rows);
+});
+const readMs = performance.now() - t;
+log(`stream read (split, JSON.parse, SnapshotFrame): ${(readMs / 1000).toFixed(2)} s = ${Math.round(N / (readMs / 1000))} rows/s`);
+
+const replica = openReplica({ file: path.join(dir, 'replica.sqlite') });
+const writer = new RowWriter(replica.sqlite);
+t = performance.now();
+for (let i = 0; i < frames.length; i += 5) stageRows(replica.sqlite, writer, 'events', frames.slice(i, i + 5).flat());
+const stageMs = performance.now() - t;
+log(`staging (extract, doc text, insert; 5,000 per transaction): ${(stageMs / 1000).toFixed(2)} s = ${Math.round(N / (stageMs / 1000))} rows/s`);
+t = performance.now();
+swapInSnapshot(replica.sqlite, { scope: 'district', checkpoint: { epoch: 'e', v }, referenceVersion: 'e:1', checksum: null, at: new Date().toISOString() });
+const swapMs = performance.now() - t;
+log(`swap (indexes, FTS, state): ${(swapMs / 1000).toFixed(2)} s`);
+t = performance.now();
+replica.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+const ckMs = performance.now() - t;
+log(`wal checkpoint: ${(ckMs / 1000).toFixed(2)} s`);
+const total = readMs + stageMs + swapMs + ckMs;
+log(`client total ${(total / 1000).toFixed(1)} s = ${Math.round(N / (total / 1000))} rows/s, ratio to raw ${(rawMs / total).toFixed(3)}; ${machineNote()}`);
+replica.close();
+if (!values.dir) rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,7 @@
  * the area tree (`areas/tree`) for names. Each part may fail on its own; the
  * view degrades (no suggestion, codes instead of names) and says why.
  */
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { toRpcError, type RpcError } from '../../core/errors';
 import type { AreaNode } from '../../core/geo/types';
 import type { Unit } from '../../core/org/types';
@@ -87,6 +87,35 @@ export function DomainProvider({ children }: { children: ReactNode }) {
   }, [rpc, attempt]);
 
   const reload = useCallback(() => setAttempt((a) => a + 1), []);
+
+  // The replica fills after sign-in (the snapshot follows the login) and is
+  // replaced on a new epoch (another scope, a re-snapshot): read the reference
+  // again then, and while a part is still missing, whenever the sync moves on.
+  const missing = cfg === null || units.length === 0 || tree === null;
+  const missingRef = useRef(missing);
+  missingRef.current = missing;
+  useEffect(() => {
+    let epoch: string | null | undefined;
+    let last = 0;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const off = rpc.subscribe('sync/status', (status) => {
+      const next = status.cursor?.epoch ?? null;
+      const newEpoch = epoch !== undefined && next !== epoch;
+      epoch = next;
+      if (!newEpoch && !(missingRef.current && status.state === 'live')) return;
+      // at most one reload a second
+      const wait = Math.max(0, last + 1000 - Date.now());
+      timer ??= setTimeout(() => {
+        timer = null;
+        last = Date.now();
+        setAttempt((a) => a + 1);
+      }, wait);
+    });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+    };
+  }, [rpc]);
 
   const value = useMemo<Domain>(() => {
     const unitById = new Map(units.map((u) => [u.id, u]));

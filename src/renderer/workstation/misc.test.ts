@@ -4,10 +4,11 @@
  * once and not at sign-in, durations read as people say them, and both
  * catalogues have the same keys.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventRow } from '../../core/rpc/queries';
 import { parseCombo } from '../components/hotkeys';
 import { catalogues } from '../i18n';
+import { canShowInline } from './detail/EventDetailPanel';
 import { workstationEn } from './i18n/en';
 import { workstationZhCN } from './i18n/zh-cn';
 import { ArrivalWatcher } from './notify';
@@ -67,5 +68,18 @@ describe('catalogues', () => {
     const shape = (o: unknown): unknown =>
       typeof o === 'function' ? 'fn' : Array.isArray(o) ? o.length : o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, shape(v)])) : typeof o;
     expect(shape(workstationEn)).toEqual(shape(workstationZhCN));
+  });
+});
+
+describe('attachments', () => {
+  afterEach(() => vi.unstubAllGlobals());
+  it('draws only images the content security policy lets the page load; others are links', () => {
+    vi.stubGlobal('location', new URL('http://127.0.0.1:8700/?mode=workstation'));
+    expect(canShowInline('https://grid.huadu.gov.cn/files/20261127/364c51e4.jpg')).toBe(false);
+    expect(canShowInline('http://127.0.0.1:8700/files/a.jpg')).toBe(true);
+    expect(canShowInline('/files/a.jpg')).toBe(true);
+    expect(canShowInline('data:image/png;base64,AAAA')).toBe(true);
+    expect(canShowInline('blob:http://127.0.0.1:8700/1234')).toBe(true);
+    expect(canShowInline('http://127.0.0.1:9999/files/a.jpg')).toBe(false);
   });
 });

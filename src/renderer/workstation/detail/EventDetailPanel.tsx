@@ -33,6 +33,21 @@ export interface EventDetailPanelProps {
   showMap?: boolean;
 }
 
+/**
+ * Whether an attachment can be drawn in the page: the content security policy
+ * (`img-src 'self' data: blob:`, docs/web-host.md) blocks images of the source
+ * systems' own servers, which would show as broken images; those are listed
+ * as links instead.
+ */
+export function canShowInline(url: string): boolean {
+  if (url.startsWith('data:') || url.startsWith('blob:')) return true;
+  try {
+    return new URL(url, globalThis.location?.href).origin === globalThis.location?.origin;
+  } catch {
+    return false;
+  }
+}
+
 export function EventDetailPanel(props: EventDetailPanelProps) {
   const { t, formatNumber } = useI18n();
   const w = t.workstation;
@@ -233,8 +248,20 @@ export function EventDetailPanel(props: EventDetailPanelProps) {
           <ul className="attachments" data-testid="attachments">
             {e.attachments.map((a) => (
               <li key={a.id} className="attachment">
-                {a.url && a.mediaType.startsWith('image/') ? <img src={a.url} alt={a.name} loading="lazy" /> : <span className="attachment__icon" aria-hidden="true">{a.mediaType.startsWith('image/') ? '▣' : '▤'}</span>}
-                {a.url ? <a href={a.url}>{a.name}</a> : <span>{a.name}</span>}
+                {a.url && a.mediaType.startsWith('image/') && canShowInline(a.url) ? (
+                  <img src={a.url} alt={a.name} loading="lazy" />
+                ) : (
+                  <span className="attachment__icon" aria-hidden="true">
+                    {a.mediaType.startsWith('image/') ? '▣' : '▤'}
+                  </span>
+                )}
+                {a.url ? (
+                  <a href={a.url} target="_blank" rel="noreferrer">
+                    {a.name}
+                  </a>
+                ) : (
+                  <span>{a.name}</span>
+                )}
                 {a.sizeBytes !== undefined && <span className="muted small">{formatNumber(Math.round(a.sizeBytes / 1024))} KB</span>}
               </li>
             ))}

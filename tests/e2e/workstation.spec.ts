@@ -6,11 +6,10 @@
  * re-dispatched; an extension request is granted; a wall-viewer account is
  * offered no action and the data center refuses a forged dispatch.
  *
- * These need the replica's query layer (events/list, detail, counts), the
- * data service's sign-in and the workflow authority. Until a piece answers,
- * each test stops as `fixme` naming it (probed through the RPC socket: a
- * request answering `unavailable` or an unknown method); any other failure
- * fails the test. Nothing here is faked.
+ * Everything is real: the replica's query layer (events/list, detail,
+ * counts), the data service's sign-in, the sync feed and the workflow
+ * authority. Nothing is faked and nothing is skipped: a piece that does not
+ * answer fails the test.
  */
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import WebSocket from 'ws';
@@ -35,21 +34,6 @@ async function rpc<T>(baseURL: string, name: string, args: unknown = {}): Promis
     });
   } finally {
     ws.close();
-  }
-}
-
-/** Stops the test as fixme when a piece of the real stack does not answer yet. */
-async function requireRealStack(baseURL: string) {
-  for (const [name, args, what] of [
-    ['events/counts', {}, 'the replica query layer (events/list, events/detail, events/counts)'],
-    ['config/get', {}, 'config/get in the data service (the replicated domain documents)'],
-    ['units/list', {}, 'units/list in the data service'],
-    ['auth/session', {}, 'auth/session in the data service'],
-  ] as const) {
-    const reply = await rpc(baseURL, name, args);
-    if (!reply.ok && ['unavailable', 'unknown_method', 'internal'].includes(reply.error.code)) {
-      test.fixme(true, `needs ${what}: ${name} answered ${reply.error.code} (${reply.error.message})`);
-    }
   }
 }
 
@@ -124,7 +108,9 @@ class DataCenter {
 async function signIn(page: Page, login: string) {
   await page.goto('/?mode=workstation&lang=zh-CN');
   const officer = page.getByTestId('officer');
-  if (await officer.isVisible().catch(() => false)) {
+  // the session is read after the page loads: wait for the login form or the signed-in officer
+  await expect(officer.or(page.getByTestId('login-name'))).toBeVisible({ timeout: 60_000 });
+  if (await officer.isVisible()) {
     if ((await officer.getAttribute('data-login')) === login) return;
     await page.getByTestId('logout').click();
     await page.getByTestId('logout-confirm').click();
@@ -161,10 +147,6 @@ async function act(page: Page, key: string, command: string, fill?: (page: Page)
 }
 
 test.describe('workstation against the real data center', () => {
-  test.beforeEach(async ({ baseURL }) => {
-    await requireRealStack(baseURL!);
-  });
-
   test('a duty officer runs a hotline event through the whole loop; the timeline shows every step with actor and time', async ({ page, request, baseURL }) => {
     const dc = new DataCenter(request, await dataCenterUrl(baseURL!));
     const order = await dc.hotlineOrder(`E2E 道路不洁 ${Date.now()}`);

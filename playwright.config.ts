@@ -36,6 +36,9 @@ export default defineConfig({
     url: `http://127.0.0.1:${E2E_PORT}/`,
     timeout: 180_000,
     reuseExistingServer: false,
+    // SIGTERM first: the web host then stops its embedded data center (its own process group,
+    // which the default SIGKILL of the server's group leaves running as an orphan)
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
     stdout: 'pipe',
     stderr: 'pipe',
   },

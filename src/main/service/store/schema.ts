@@ -118,9 +118,7 @@ const eventColumns = () => ({
 });
 /** events (事件); key = event id */
 export const events = sqliteTable('events', eventColumns(), (t) => [
-  // open queues ordered by deadline: `WHERE is_open = 1 ORDER BY deadline_at`
-  index('events_open_deadline').on(t.deadlineAt).where(sql`is_open = 1`),
-  index('events_status_deadline').on(t.status, t.deadlineAt),
+  // (migration 0006 dropped events_open_deadline and events_status_deadline of 0002: events_open and events_status_rank serve them)
   index('events_town_status').on(t.townCode, t.status, t.deadlineAt),
   index('events_village_reported').on(t.villageCode, t.reportedAt),
   index('events_grid_reported').on(t.gridCode, t.reportedAt),

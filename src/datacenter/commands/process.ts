@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { HuyingError, Mutation, toRpcError, type Actor, type CommandAck, type CommandsResponse, type RpcError } from '../../core';
 import type { Db, DbOrTx } from '../store/database';
 import { clientMutations, syncClients } from '../store/sync-schema';
+import { rowsOf } from '../store/migration';
 import { nextTurn, storedAck } from '../sync/feed';
 import { ChangeBuffer, runReplicated } from '../sync/write';
 import type { MutationRegistry } from './registry';
@@ -55,6 +56,9 @@ export interface ProcessOptions {
   onHandlerError?: (err: unknown, mutation: { clientId: string; mutationId: number; name: string }) => void;
 }
 
+const HANDLER_SAVEPOINT = sql.raw('SAVEPOINT huying_command');
+const HANDLER_ROLLBACK = sql.raw('ROLLBACK TO SAVEPOINT huying_command');
+
 class Settled extends Error {
   constructor(readonly outcome: CommandAck & { duplicate: boolean }) {
     super('settled without a write');
@@ -73,12 +77,21 @@ export async function processCommands(db: Db, push: PushedCommands, actor: Actor
     }
     try {
       const { result } = await runReplicated(db, async (tx, out) => {
-        await tx.insert(syncClients).values({ clientId }).onConflictDoNothing();
-        const [client] = await tx.select({ last: syncClients.lastMutationId }).from(syncClients).where(eq(syncClients.clientId, clientId)).for('update');
-        // a concurrent push of the same mutation may have landed while this one queued for the version
-        const again = await findStored(tx, clientId, m.mutationId);
-        if (again) throw new Settled({ ...again, duplicate: true });
-        const last = client?.last ?? 0;
+        // One statement: the client's last processed id and this mutation's stored result, if a
+        // concurrent push of it landed while this one queued. No row lock is needed: every writer
+        // of sync_clients and client_mutations is a replicated write, and those are serialised
+        // (one batch at a time per process, and across processes by the version row taken first),
+        // so this read sees every earlier write and nothing can change it before commit.
+        const [state] = rowsOf<{ last: string | number | null; status: 'applied' | 'rejected' | null; error: unknown; result: unknown; v: string | number | null }>(
+          await tx.execute(sql`
+            SELECT (SELECT last_mutation_id FROM sync_clients WHERE client_id = ${clientId}) AS last, m.status, m.error, m.result, m.v
+            FROM (SELECT 1) AS one LEFT JOIN client_mutations m ON m.client_id = ${clientId} AND m.mutation_id = ${m.mutationId}
+          `),
+        );
+        if (state?.status) {
+          throw new Settled({ ...storedAck(clientId, { mutation_id: m.mutationId, status: state.status, error: state.error, result: state.result, v: state.v! }), duplicate: true });
+        }
+        const last = Number(state?.last ?? 0);
         if (m.mutationId <= last) {
           throw new Settled({
             clientId,
@@ -105,17 +118,19 @@ export async function processCommands(db: Db, push: PushedCommands, actor: Actor
           error = { code: 'unknown_method', message: `this data center does not handle ${parsed.data.name}` };
         } else {
           const effects = new ChangeBuffer(out.v);
+          // the handler's effects in a savepoint of their own: a rejection rolls them back and is
+          // still stored; not released (a round trip that frees nothing before the commit)
+          await tx.execute(HANDLER_SAVEPOINT);
           try {
-            value = await tx.transaction((sp) =>
-              handler(sp, effects, parsed.data, actor, (opts.now ?? (() => new Date()))(), {
-                clientId,
-                mutationId: m.mutationId,
-                createdAt: m.createdAt ?? null,
-              }),
-            );
+            value = await handler(tx, effects, parsed.data, actor, (opts.now ?? (() => new Date()))(), {
+              clientId,
+              mutationId: m.mutationId,
+              createdAt: m.createdAt ?? null,
+            });
             out.absorb(effects);
           } catch (err) {
             if (isTransient(err)) throw err;
+            await tx.execute(HANDLER_ROLLBACK);
             if (!(err instanceof HuyingError) && !(err instanceof z.ZodError)) {
               opts.onHandlerError?.(err, { clientId, mutationId: m.mutationId, name });
               error = { code: 'internal', message: `the data center failed to process ${name}` };
@@ -134,18 +149,17 @@ export async function processCommands(db: Db, push: PushedCommands, actor: Actor
         };
         const result = error || value === undefined ? null : toJson(value);
         if (result !== null) ack.result = result;
-        await tx.insert(clientMutations).values({
-          clientId,
-          mutationId: m.mutationId,
-          name,
-          status: ack.status,
-          error: ack.error,
-          result,
-          v: out.v,
-          actorId: actor.id,
-          createdAt: validInstant(m.createdAt),
-        });
-        await tx.update(syncClients).set({ lastMutationId: m.mutationId, updatedAt: sql`now()` }).where(eq(syncClients.clientId, clientId));
+        // the stored result and the client's new last id, in one statement
+        await tx.execute(sql`
+          WITH stored AS (
+            INSERT INTO client_mutations (client_id, mutation_id, name, status, error, result, v, actor_id, created_at)
+            VALUES (${clientId}, ${m.mutationId}, ${name}, ${ack.status}, ${ack.error === null ? null : JSON.stringify(ack.error)}::jsonb,
+                    ${result === null ? null : JSON.stringify(result)}::jsonb, ${out.v}, ${actor.id}, ${validInstant(m.createdAt)}::timestamptz)
+            RETURNING 1
+          )
+          INSERT INTO sync_clients (client_id, last_mutation_id, updated_at) VALUES (${clientId}, ${m.mutationId}, now())
+          ON CONFLICT (client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id, updated_at = excluded.updated_at
+        `);
         out.acks.push(ack);
         return ack;
       });

@@ -16,7 +16,7 @@
  * The actor is always the caller's (the authenticated account, or the SLA scheduler's system
  * actor); nothing in a command names who issues it.
  */
-import { eq, inArray } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import type { RpcError } from '../../core/errors';
 import type { EventRecord } from '../../core/events/types';
 import { slaPoliciesFor } from '../../core/taxonomy/tree';
@@ -29,8 +29,9 @@ import { scopeCovers, type Actor } from '../../core/workflow/roles';
 import { isOpen } from '../../core/workflow/states';
 import { fieldErrors, formatZodError } from '../../core/errors';
 import type { ReplicationOut, Tx } from '../events/replication';
-import { auditColumns, auditKey, eventColumns, eventScope, nextCheckAt } from '../events/rows';
-import { audit, events, type EventIntakeFacts } from '../store/events-schema';
+import { updateEventWithAudit } from '../events/create';
+import { auditKey, eventScope, nextCheckAt } from '../events/rows';
+import { events, type EventIntakeFacts } from '../store/events-schema';
 
 export interface CommandInput {
   eventId: string;
@@ -98,8 +99,7 @@ export function defaultDispatchClocks(record: EventRecord, facts: EventIntakeFac
 async function persist(tx: Tx, out: ReplicationOut, record: EventRecord, entry: AuditEntry, ctx: DomainConfig, now: Date): Promise<void> {
   const scope = eventScope(record);
   const v = out.v;
-  await tx.update(events).set(eventColumns(record, v, nextCheckAt(record.workflow, now, ctx))).where(eq(events.id, record.id));
-  await tx.insert(audit).values(auditColumns(entry, v, scope));
+  await updateEventWithAudit(tx, record, v, nextCheckAt(record.workflow, now, ctx), entry, scope);
   out.upsert('events', record.id, scope, record);
   out.upsert('audit', auditKey(entry), scope, entry);
 }

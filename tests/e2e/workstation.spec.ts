@@ -196,6 +196,9 @@ test.describe('workstation against the real data center', () => {
       await expect(entry.locator('time')).toHaveText(/\d\d-\d\d \d\d:\d\d/);
     }
     await expect(page.locator('[data-testid=timeline-entry][data-command=sign] [data-testid=timeline-actor]')).toContainText('城管局');
+    for (const command of ['file', 'dispatch', 'request_check', 'check_pass', 'close', 'evaluate']) {
+      await expect(page.locator(`[data-testid=timeline-entry][data-command=${command}] [data-testid=timeline-actor]`)).toContainText('值班员');
+    }
   });
 
   test('a bounced event is re-dispatched', async ({ page, request, baseURL }) => {

@@ -31,6 +31,9 @@ import type { GridPart, MapModel } from './map-model';
 // After a Vite build maplibre cannot find its worker by itself ("Worker failed to load").
 setWorkerUrl(workerUrl);
 
+/** Frames deck.gl drew on any DistrictMap of the page (for the wall's debug hook and the benchmark). */
+export const mapFrames = { count: 0 };
+
 export interface DistrictMapHandle {
   /** fly so the box fills the view */
   fitBBox(bbox: BBox, options?: { animate?: boolean }): void;
@@ -41,6 +44,15 @@ export interface DistrictMapHandle {
   /** fit a grid (15-digit code) or an area (town or village code) of the model; false when unknown */
   focusArea(code: string, options?: { animate?: boolean }): boolean;
   getZoom(): number | null;
+  // for end-to-end tests and benchmarks (window.__huyingWall); optional so test doubles may leave them out
+  /** the map's centre now */
+  getCenter?(): LonLat | null;
+  /** where a position is on the map, in CSS pixels from the map's top left */
+  project?(position: LonLat): { x: number; y: number } | null;
+  /** what deck.gl picks at a map pixel (the same picking as a click), or null */
+  pickAt?(x: number, y: number, radius?: number): MapPick | null;
+  /** draw the map again (same layers) */
+  repaint?(): void;
 }
 
 export interface GridHover {
@@ -131,6 +143,7 @@ export function DistrictMap(props: DistrictMapProps) {
   const containerRef = useRef<HTMLDivElement>(null);
   const mapRef = useRef<MapLibreMap | null>(null);
   const overlayRef = useRef<MapLibreOverlay | null>(null);
+  const pickOfRef = useRef<(info: PickingInfo) => MapPick | null>(() => null);
   const callbacks = useRef(props);
   callbacks.current = props;
   const modelRef = useRef(model);
@@ -189,6 +202,7 @@ export function DistrictMap(props: DistrictMapProps) {
             height: container.clientHeight,
           }
         : null;
+    pickOfRef.current = pickOf;
     const overlay = new MapLibreOverlay({
       interleaved: true,
       layers: [],
@@ -202,6 +216,7 @@ export function DistrictMap(props: DistrictMapProps) {
         callbacks.current.onHoverObject?.(other);
       },
       onAfterRender: () => {
+        mapFrames.count++;
         // what an animated frame cost, from the step that asked for it: the governor paces by it
         if (animationAsked.current > 0) {
           governor.current?.record(performance.now() - animationAsked.current);
@@ -351,6 +366,19 @@ export function DistrictMap(props: DistrictMapProps) {
         return true;
       },
       getZoom: () => mapRef.current?.getZoom() ?? null,
+      getCenter() {
+        const c = mapRef.current?.getCenter();
+        return c ? [c.lng, c.lat] : null;
+      },
+      project(position) {
+        const p = mapRef.current?.project(position);
+        return p ? { x: p.x, y: p.y } : null;
+      },
+      repaint: () => mapRef.current?.triggerRepaint(),
+      pickAt(x, y, radius = 4) {
+        const info = overlayRef.current?.pickObject({ x, y, radius });
+        return info ? pickOfRef.current(info) : null;
+      },
     }),
     [padding],
   );

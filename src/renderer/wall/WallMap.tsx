@@ -18,7 +18,7 @@ import { useI18n } from '../i18n';
 import { DistrictMap, type DistrictMapHandle, type MapPick, type MapView } from '../map/DistrictMap';
 import type { GridFill } from '../map/district-layers';
 import type { MapModel } from '../map/map-model';
-import { glFacts } from '../map/renderer-kind';
+import { glFacts, softwareGl } from '../map/renderer-kind';
 import { GridFillController } from './grid-fill';
 import { LayerPanel } from './LayerPanel';
 import { MapLegend } from './MapLegend';
@@ -134,6 +134,25 @@ export function WallMap(props: WallMapProps) {
   const extraLayers = useMemo<Layer[]>(() => (builder && inputs ? builder.build(inputs) : []), [builder, inputs]);
   const topLayers = useMemo<Layer[]>(() => (builder && inputs ? builder.top(inputs) : []), [builder, inputs]);
 
+  // Without an animation loop (fps=0, or software GL where DistrictMap draws one still frame of the
+  // moving layers), playback's clock and the alert ring still have to reach the map: while either
+  // is on, a slow timer hands the moving layers over again at the current playback time.
+  const moving = props.playbackClock !== null || props.alertAt !== null;
+  const stillMs = props.animationFps === 0 || softwareGl() ? (softwareGl() ? 1000 : 250) : 0;
+  const [stillTick, setStillTick] = useState(0);
+  useEffect(() => {
+    if (!moving || stillMs === 0) return;
+    const id = setInterval(() => setStillTick((n) => n + 1), stillMs);
+    return () => clearInterval(id);
+  }, [moving, stillMs]);
+  const stillLayers = useMemo<Layer[]>(() => {
+    if (!moving || props.animationFps > 0 || !builder || !inputs) return [];
+    return builder.animate(inputs, 0, Date.now(), props.playbackClock ? props.playbackClock.tick(performance.now()) : null, props.alertAt);
+    // stillTick: the playback clock moved
+  }, [moving, props.animationFps, builder, inputs, props.playbackClock, props.alertAt, stillTick]);
+  // a new array per tick also makes DistrictMap draw its still frame of `animate` again (software GL)
+  const allTop = useMemo(() => [...topLayers, ...stillLayers], [topLayers, stillLayers, stillTick]);
+
   const live_ = useRef({ inputs, alertAt: props.alertAt, clock: props.playbackClock });
   live_.current = { inputs, alertAt: props.alertAt, clock: props.playbackClock };
   const animate = useCallback(
@@ -183,7 +202,7 @@ export function WallMap(props: WallMapProps) {
         gridFill={fill}
         show={{ grids: view.layers.grids, boundaries: view.layers.boundaries, labels: view.layers.labels }}
         extraLayers={extraLayers}
-        topLayers={topLayers}
+        topLayers={allTop}
         {...(props.animationFps > 0 ? { animate, animationFps: props.animationFps } : {})}
         onPick={props.onPick}
         onViewChange={onViewChange}

@@ -181,3 +181,52 @@ describe('WallView', () => {
     await waitFor(() => expect(mapCalls.lastProps!.gridFill).toBeNull());
   });
 });
+
+describe('WallView sign-in (kiosk)', () => {
+  it('signs the data service in from the notice, and the notice goes away', async () => {
+    let user: typeof fakeResults['auth/session']['user'] = null;
+    const logins: unknown[] = [];
+    setup({
+      'auth/session': () => ({ user, offline: false }),
+      'auth/login': (args) => {
+        logins.push(args);
+        if (args.password !== 'huying-demo') throw new HuyingError('unauthenticated', 'bad_credentials');
+        user = fakeResults['auth/session'].user;
+        const session = { user, offline: false };
+        setTimeout(() => bridge.service.emit('auth/changed', session), 0);
+        return session;
+      },
+    });
+    await screen.findByTestId('not-signed-in');
+    expect((screen.getByTestId('wall-sign-in-login') as HTMLInputElement).value).toBe('wall');
+    fireEvent.change(screen.getByTestId('wall-sign-in-password'), { target: { value: 'wrong' } });
+    fireEvent.click(screen.getByTestId('wall-sign-in-submit'));
+    const error = await screen.findByTestId('wall-sign-in-error');
+    expect(error.dataset.code).toBe('unauthenticated');
+    expect(error.textContent).toContain('账号或密码不对');
+    expect((screen.getByTestId('wall-sign-in-password') as HTMLInputElement).value).toBe('');
+    fireEvent.change(screen.getByTestId('wall-sign-in-password'), { target: { value: 'huying-demo' } });
+    fireEvent.click(screen.getByTestId('wall-sign-in-submit'));
+    await waitFor(() => expect(screen.queryByTestId('not-signed-in')).toBeNull());
+    expect(logins).toEqual([
+      { login: 'wall', password: 'wrong' },
+      { login: 'wall', password: 'huying-demo' },
+    ]);
+  });
+});
+
+describe('WallView playback without an animation loop (fps=0, software GL)', () => {
+  it('still hands the replayed layers to the map, at the playback clock', async () => {
+    history.replaceState(null, '', '/?mode=wall&tour=0&fps=0');
+    setup();
+    await screen.findByTestId('wall-map');
+    expect(mapCalls.lastProps!.animate).toBeUndefined();
+    fireEvent.click(screen.getAllByTestId('playback-start').find((b) => b.dataset.preset === 'last24h')!);
+    await waitFor(() => expect(screen.getByTestId('playback-bar').dataset.state).toBe('ready'));
+    await waitFor(() => expect((mapCalls.lastProps!.topLayers ?? []).map((l) => l.id)).toEqual(expect.arrayContaining(['playback-intake', 'playback-closed'])));
+    // the clock's time reaches the layers' filter range as it moves
+    const range = () => (mapCalls.lastProps!.topLayers!.find((l) => l.id === 'playback-intake')!.props as { filterRange?: unknown }).filterRange;
+    const first = JSON.stringify(range());
+    await waitFor(() => expect(JSON.stringify(range())).not.toBe(first), { timeout: 3000 });
+  });
+});

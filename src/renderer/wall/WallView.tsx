@@ -20,7 +20,7 @@ import { GridMeasure, WallDirective, type WallFocus, type WallState } from '../.
 import { useI18n } from '../i18n';
 import { installAttributeCounter } from '../map/attribute-stats';
 import { softwareGl } from '../map/renderer-kind';
-import type { DistrictMapHandle, MapPick } from '../map/DistrictMap';
+import { mapFrames, type DistrictMapHandle, type MapPick } from '../map/DistrictMap';
 import { buildMapModel, type GridPart, type MapModel } from '../map/map-model';
 import { RpcProvider, useRpc } from '../rpc/rpc-context';
 import { useSyncStatus } from '../rpc/use-sync-status';
@@ -42,6 +42,7 @@ import { useLiveEvents, useNow, usePolledRequest, useSignal, useWallMetrics, Sig
 import type { PlaybackLayerData } from './wall-layers';
 import { WALL_LAYER_IDS } from './wall-layers';
 import { WallMap } from './WallMap';
+import { WallSignIn } from './WallSignIn';
 import { applyDirective, initialWallState, wallReducer, type WallViewState } from './wall-state';
 import type { ModuleFeature, WorkerPosition } from '../../core/rpc/wall';
 import './wall.css';
@@ -332,8 +333,11 @@ function WallScreen() {
 
   // ── latency, for the link panel and the benchmark ──
   const [latency, setLatency] = useState<number | null>(null);
+  /** the newest store version a drawn frame carried */
+  const drawnRef = useRef(0);
   const onDrawn = useCallback(
     (version: number) => {
+      drawnRef.current = Math.max(drawnRef.current, version);
       const change = live?.lastChange.get();
       if (!live || !change || change.kind !== 'patch' || version < live.store.version) return;
       const ms = performance.now() - change.receivedAt;
@@ -343,7 +347,7 @@ function WallScreen() {
     },
     [live],
   );
-  useDebugHook(live, playback, pbTime);
+  useDebugHook(live, playback, pbTime, mapRef, drawnRef);
 
   const mapView = useMemo<WallViewState>(() => (playback ? { ...view, measure: 'town' } : view), [view, playback]);
   const treeError = tree.error ?? geometry.error;
@@ -409,8 +413,9 @@ function WallScreen() {
             {stopName && <strong>{stopName}</strong>}
           </div>
           {signedIn === false ? (
-            <div className="wall-map__notice" data-testid="not-signed-in">
-              {t.wall.notSignedIn}
+            <div className="wall-map__notice wall-map__notice--sign-in" data-testid="not-signed-in">
+              <span>{t.wall.notSignedIn}</span>
+              <WallSignIn client={client} />
             </div>
           ) : (
             feedState === 'unavailable' &&
@@ -565,10 +570,35 @@ interface WallDebug {
   playbackOpenIds(): string[] | null;
   /** pause the replay at `ms` (epoch) */
   seekPlayback(ms: number): void;
+  /** the newest store version a drawn frame carried (≥ storeVersion(): the map shows the store) */
+  drawnVersion(): number;
+  /** row of an event in the live store's columns (its index in the points layer), -1 when not there */
+  rowOf(id: string): number;
+  /** map camera and projection */
+  center(): LonLat | null;
+  zoom(): number | null;
+  project(position: LonLat): { x: number; y: number } | null;
+  /**
+   * What one frame of the map costs here: a repaint with nothing changed, from the request to the
+   * frame after it (on software GL the compositor's read-back of the canvas blocks the page for it).
+   */
+  frameMs(): Promise<number>;
+  /** frames the map drew since the page opened */
+  frames(): number;
+  /** `hardware` or `software` GL */
+  renderer(): string;
+  /** deck.gl picking at a map pixel: the layer and row (or object) under it */
+  pickAt(x: number, y: number, radius?: number): { layerId: string; index: number; id: string | null } | null;
 }
 
 /** `window.__huyingWall`: what end-to-end tests and the benchmark read. */
-function useDebugHook(live: ReturnType<typeof useLiveEvents>, playback: PlaybackRuntime | null, pbTime: number) {
+function useDebugHook(
+  live: ReturnType<typeof useLiveEvents>,
+  playback: PlaybackRuntime | null,
+  pbTime: number,
+  mapRef: RefObject<DistrictMapHandle | null>,
+  drawnRef: RefObject<number>,
+) {
   const ref = useRef({ live, playback, pbTime });
   ref.current = { live, playback, pbTime };
   useEffect(() => {
@@ -590,10 +620,32 @@ function useDebugHook(live: ReturnType<typeof useLiveEvents>, playback: Playback
         p.clock.pause(performance.now());
         p.clock.seek(ms, performance.now());
       },
+      drawnVersion: () => drawnRef.current,
+      frameMs: () =>
+        new Promise<number>((resolve) => {
+          const t0 = performance.now();
+          mapRef.current?.repaint?.();
+          requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - t0)));
+        }),
+      renderer: () => (softwareGl() ? 'software' : 'hardware'),
+      frames: () => mapFrames.count,
+      rowOf: (id) => ref.current.live?.store.rowOf(id) ?? -1,
+      center: () => mapRef.current?.getCenter?.() ?? null,
+      zoom: () => mapRef.current?.getZoom() ?? null,
+      project: (position) => mapRef.current?.project?.(position) ?? null,
+      pickAt: (x, y, radius) => {
+        const pick = mapRef.current?.pickAt?.(x, y, radius);
+        if (!pick) return null;
+        const store = ref.current.live?.store;
+        const isEvent = pick.layerId === WALL_LAYER_IDS.events || pick.layerId === WALL_LAYER_IDS.pulse;
+        const replayed = pick.layerId.startsWith('playback-') ? ref.current.playback?.data?.playback.ids[pick.index] : undefined;
+        const id = isEvent && store && pick.index < store.length ? store.ids[pick.index]! : (replayed ?? null);
+        return { layerId: pick.layerId, index: pick.index, id };
+      },
     };
     (window as unknown as { __huyingWall?: WallDebug }).__huyingWall = hook;
     return () => {
       delete (window as unknown as { __huyingWall?: WallDebug }).__huyingWall;
     };
-  }, []);
+  }, [mapRef, drawnRef]);
 }

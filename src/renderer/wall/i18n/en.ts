@@ -152,5 +152,13 @@ export const wallEn: WallMessages = {
   },
   mapAria: 'Wall map: grids, events and module layers',
   noEvents: 'Live events unavailable',
-  notSignedIn: 'Not signed in to the data center: only reference data replicates, no events. Sign in with the wall account (Workstation → sign in, account “wall”)',
+  notSignedIn: 'Not signed in to the data center: only reference data replicates, no events. Sign in with the wall account:',
+  signIn: {
+    login: 'Account',
+    password: 'Password',
+    submit: 'Sign in',
+    signingIn: 'Signing in…',
+    failed: 'Wrong account or password',
+    rateLimited: (s: number) => `Too many attempts; try again in ${s} s`,
+  },
 };

@@ -158,7 +158,15 @@ export const wallZhCN = {
   },
   mapAria: '大屏地图：网格、事件与专题图层',
   noEvents: '实时事件暂不可用',
-  notSignedIn: '未登录数据中心：只同步了网格等参考数据，看不到事件。请以大屏账号登录（工作台 → 登录，账号 wall）',
+  notSignedIn: '未登录数据中心：只同步了网格等参考数据，看不到事件。请以大屏账号登录：',
+  signIn: {
+    login: '账号',
+    password: '密码',
+    submit: '登录',
+    signingIn: '正在登录…',
+    failed: '账号或密码不对',
+    rateLimited: (s: number) => `尝试过多，请 ${s} 秒后再试`,
+  },
 };
 
 export type WallMessages = typeof wallZhCN;

@@ -108,21 +108,23 @@ export interface ClockOnly {
 /**
  * The deadline-ordered window of a filter that is only clock statuses,
  * perhaps within towns, villages or grids (the 超期/预警 queue as a tab,
- * "overdue in my town"): running clocks (rank 0) walked in deadline order
- * off events_running_deadline and paused ones (rank 1) off events_paused,
- * each branch stopping after `@lim` (= offset + limit) rows, merged by
- * (rank, deadline, rid) — the order of orderSql('deadline'). `keys` is every
- * matching rid with its sort keys, for the total (the count reads
- * events_running_warn: a range of warning instants).
+ * "overdue in my town"), in the order of orderSql('deadline'): every running
+ * clock (rank 0) by (deadline, rid), then every paused one (rank 1). Running
+ * clocks are walked off events_running_deadline in that order and the walk
+ * stops after the window (`@limit`, `@offset`); paused clocks (events_paused,
+ * whose frozen status needs the pause start) are read only when the window
+ * reaches past the running ones. The counts: running clocks are one range of
+ * events_running_warn (time-dependent); which paused clocks match does not
+ * depend on the time (their status froze when the pause began).
  */
-export function clockStatusWindow(c: ClockOnly): { keys: string; window: string } {
+export function clockStatusWindow(c: ClockOnly): { running: string; paused: string; runningCount: string; pausedCount: string } {
   const b = clockStatusBranches(c.statuses, c.area);
   const cond = clockStatusConditions(c.statuses);
-  const running = `SELECT e.rid, 0 AS rk, e.deadline_at AS dl FROM events e INDEXED BY events_running_deadline WHERE e.is_open = 1 AND e.clock_state = 'running' AND ${cond.running}${c.area} ORDER BY e.deadline_at, e.rid LIMIT @lim`;
-  const paused = `SELECT e.rid, 1 AS rk, e.deadline_at AS dl ${b.paused} ORDER BY e.deadline_at, e.rid LIMIT @lim`;
   return {
-    keys: `SELECT e.rid ${b.running} UNION ALL SELECT e.rid ${b.paused}`,
-    window: `SELECT rid, rk, dl FROM (SELECT * FROM (${running}) UNION ALL SELECT * FROM (${paused})) ORDER BY rk, dl, rid LIMIT @limit OFFSET @offset`,
+    running: `SELECT e.rid FROM events e INDEXED BY events_running_deadline WHERE e.is_open = 1 AND e.clock_state = 'running' AND ${cond.running}${c.area} ORDER BY e.deadline_at, e.rid LIMIT @limit OFFSET @offset`,
+    paused: `SELECT e.rid ${b.paused} ORDER BY e.deadline_at, e.rid LIMIT @limit OFFSET @offset`,
+    runningCount: `SELECT count(*) AS n ${b.running}`,
+    pausedCount: `SELECT count(*) AS n ${b.paused}`,
   };
 }
 

@@ -19,10 +19,23 @@ export function listEvents(ctx: QueryContext, args: ParsedArgs<'events/list'>): 
   if (f.empty) return { total: 0, offset: args.offset, rows: [], checkpoint };
   const bind = { ...f.bind, limit: args.limit, offset: args.offset, lim: args.offset + args.limit };
   if (f.clockOnly && args.sort === 'deadline') {
-    // the 超期/预警 tab, perhaps within areas: the window walked off the clock indexes in deadline order
-    const { keys, window } = clockStatusWindow(f.clockOnly);
-    const rows = ctx.all<RawRow>(`SELECT ${ROW_COLUMNS} FROM (${window}) w CROSS JOIN events e ON e.rid = w.rid ORDER BY w.rk, w.dl, w.rid`, bind);
-    const total = args.offset === 0 && rows.length < args.limit ? rows.length : ctx.get<{ n: number }>(`SELECT count(*) AS n FROM (${keys})`, bind)!.n;
+    // the 超期/预警 tab, perhaps within areas: running clocks walked off their index in deadline order,
+    // paused ones (which all come after) only when the window reaches past the running ones
+    const w = clockStatusWindow(f.clockOnly);
+    const { now: _now, ...frozenBind } = f.bind;
+    const pausedTotal = () => ctx.memoise(`count:${w.pausedCount}:${JSON.stringify(frozenBind)}`, () => ctx.get<{ n: number }>(w.pausedCount, f.bind)!.n);
+    const rids = ctx.all<{ rid: number }>(w.running, bind).map((r) => r.rid);
+    let runningTotal: number | null = null;
+    if (rids.length < args.limit) {
+      runningTotal = rids.length > 0 || args.offset === 0 ? args.offset + rids.length : ctx.get<{ n: number }>(w.runningCount, f.bind)!.n;
+      const paused = ctx.all<{ rid: number }>(w.paused, { ...bind, limit: args.limit - rids.length, offset: Math.max(0, args.offset - runningTotal) });
+      rids.push(...paused.map((r) => r.rid));
+    }
+    const rows = ctx.all<RawRow>(`SELECT ${ROW_COLUMNS} FROM json_each(@rids) j CROSS JOIN events e ON e.rid = j.value ORDER BY j.key`, { now: f.bind.now, rids: JSON.stringify(rids) });
+    const total =
+      args.offset === 0 && rows.length < args.limit
+        ? rows.length
+        : (runningTotal ?? ctx.get<{ n: number }>(w.runningCount, f.bind)!.n) + pausedTotal();
     return { total, offset: args.offset, rows: rows.map(toEventRow), checkpoint };
   }
   let rows: RawRow[];

@@ -20,7 +20,8 @@ import type { WorkflowError } from '../../core/workflow/errors';
 import type { Actor } from '../../core/workflow/roles';
 import type { IntakeDraft } from '../intake/draft';
 import type { NearDuplicate } from '../intake/duplicates';
-import { eventRecordFromDraft, formatCaseNo, type IntakePlacement } from '../intake/event-sink';
+import { eventRecordFromDraft, formatCaseNo, type ClaimToComplete, type IntakePlacement } from '../intake/event-sink';
+import { externalRefs } from '../store/intake-schema';
 import { audit, caseNoCounters, events, type EventIntakeFacts } from '../store/events-schema';
 import { rowsOf } from '../store/migration';
 import type { ReplicationOut, Tx } from './replication';
@@ -135,10 +136,12 @@ const asColumnJson = (row: Record<string, unknown>, names: Record<string, string
 /**
  * Writes a prepared event under its case number in ONE statement — the day's next case number,
  * the event row (its document carrying that number) and its audit rows — and reports them to the
- * change log. One statement, because every replicated write holds the change log's version lock
- * until it commits: each round trip saved there is intake throughput. Returns the event as written.
+ * change log. One statement, because replicated writes run one after another (group commit, see
+ * src/datacenter/sync/write.ts): each round trip saved there is intake throughput. With `claim`,
+ * the same statement completes intake's external-reference claim, so event and claim commit
+ * together. Returns the event as written.
  */
-export async function insertNewEvent(tx: Tx, out: ReplicationOut, prepared: PreparedEvent, prefix = CASE_NO_PREFIX): Promise<PreparedEvent> {
+export async function insertNewEvent(tx: Tx, out: ReplicationOut, prepared: PreparedEvent, prefix = CASE_NO_PREFIX, claim?: ClaimToComplete): Promise<PreparedEvent> {
   const { record, entries, facts } = prepared;
   const scope = eventScope(record);
   const v = out.v;
@@ -165,7 +168,15 @@ export async function insertNewEvent(tx: Tx, out: ReplicationOut, prepared: Prep
         INSERT INTO ${audit} (${AUDIT_COLUMNS.list})
         SELECT ${AUDIT_COLUMNS.qualified} FROM jsonb_populate_recordset(null::audit, ${auditRows}::jsonb) AS r
         RETURNING 1
-      )
+      )${
+        claim
+          ? sql`, claim AS (
+        UPDATE ${externalRefs} SET event_id = ${record.id}, case_no = (SELECT case_no FROM no), created_at = now()
+        WHERE system = ${claim.system} AND ref_id = ${claim.refId} AND event_id IS NULL
+        RETURNING 1
+      )`
+          : sql``
+      }
       SELECT case_no, (SELECT count(*) FROM a)::int AS audit_rows FROM e
     `);
     const [row] = rowsOf<{ case_no: string; audit_rows: number }>(result);
@@ -210,10 +221,10 @@ export async function updateEventWithAudit(tx: Tx, record: EventRecord, v: numbe
 }
 
 /** Creates an event in the caller's replicated transaction; throws when the reporter may not file. */
-export async function createEventInTx(tx: Tx, out: ReplicationOut, input: NewEventInput): Promise<PreparedEvent> {
+export async function createEventInTx(tx: Tx, out: ReplicationOut, input: NewEventInput, claim?: ClaimToComplete): Promise<PreparedEvent> {
   const prepared = prepareEvent(input, PENDING_CASE_NO);
   if (!prepared.ok) throw new HuyingError('internal', `intake could not file the event: ${prepared.error.code} ${prepared.error.message}`);
-  return insertNewEvent(tx, out, prepared.value);
+  return insertNewEvent(tx, out, prepared.value, CASE_NO_PREFIX, claim);
 }
 
 /** A unique violation (SQLSTATE 23505), optionally of one constraint, through drizzle's wrapping. */

@@ -136,7 +136,7 @@ export function createEventsStore(deps: EventsStoreDeps): EventsStore {
   }
 
   return {
-    async createEvent(draft, placement, duplicates): Promise<CreatedEvent> {
+    async createEvent(draft, placement, duplicates, claim): Promise<CreatedEvent & { claimCompleted?: boolean }> {
       const ctx = await deps.config.current();
       const now = clock();
       const { result: created } = await deps.writeReplicated(db, (tx, out) =>
@@ -148,9 +148,9 @@ export function createEventsStore(deps: EventsStoreDeps): EventsStore {
           file: filesOnIntake(draft),
           now,
           ctx,
-        }),
+        }, claim),
       );
-      return { eventId: created.record.id, caseNo: created.record.caseNo };
+      return { eventId: created.record.id, caseNo: created.record.caseNo, claimCompleted: claim !== undefined };
     },
 
     async findByExternalRef(ref: ExternalRef): Promise<CreatedEvent | null> {

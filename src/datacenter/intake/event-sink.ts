@@ -32,6 +32,12 @@ export interface CreatedEvent {
   caseNo: string;
 }
 
+/** An external-reference claim (intake's `external_refs` row) the creating transaction may complete. */
+export interface ClaimToComplete {
+  system: string;
+  refId: string;
+}
+
 export interface NearQuery {
   lon: number;
   lat: number;
@@ -44,9 +50,11 @@ export interface NearQuery {
 export interface EventSink {
   /**
    * Creates the event in state `reported` from a placed draft, with its audit entry and its
-   * change-log version, in one transaction. `duplicates` become `duplicateCandidates`.
+   * change-log version, in one transaction. `duplicates` become `duplicateCandidates`. With
+   * `claim`, an implementation may complete that claim (event id and case number) in the same
+   * transaction and answer `claimCompleted: true`; otherwise intake completes it afterwards.
    */
-  createEvent(draft: IntakeDraft, placement: IntakePlacement, duplicates: readonly NearDuplicate[]): Promise<CreatedEvent>;
+  createEvent(draft: IntakeDraft, placement: IntakePlacement, duplicates: readonly NearDuplicate[], claim?: ClaimToComplete): Promise<CreatedEvent & { claimCompleted?: boolean }>;
   /** The event already entered for this external reference, if any (crash recovery of a claim). */
   findByExternalRef(ref: ExternalRef): Promise<CreatedEvent | null>;
   /** Open events within the radius (a bounding-box prefilter is enough) reported in the window. */

@@ -23,7 +23,7 @@ import { decodeBody, payloadHash, type RawBody } from './body';
 import type { CategoryResolver } from './categories';
 import type { AppealType, IntakeDraft, IntakeSourceName } from './draft';
 import { findNearDuplicates, DEFAULT_DUPLICATE_RADIUS_METRES, DEFAULT_DUPLICATE_WINDOW_HOURS, type NearDuplicate, type NearDuplicateOptions } from './duplicates';
-import type { EventSink, IntakePlacement } from './event-sink';
+import type { ClaimToComplete, EventSink, IntakePlacement } from './event-sink';
 import type { PlacementReference } from './reference';
 import { adaptIntake, createIntakeContext } from './sources/index';
 
@@ -175,7 +175,10 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
   }
 
   /** Placement, duplicates and the event itself. */
-  async function create(draft: IntakeDraft): Promise<{ eventId: string; caseNo: string; placement: IntakePlacement; duplicateCandidates: NearDuplicate[] }> {
+  async function create(
+    draft: IntakeDraft,
+    claim?: ClaimToComplete,
+  ): Promise<{ eventId: string; caseNo: string; placement: IntakePlacement; duplicateCandidates: NearDuplicate[]; claimCompleted: boolean }> {
     const ref = await deps.reference();
     const placement = placeDraft(draft, ref);
     let duplicateCandidates: NearDuplicate[] = [];
@@ -185,8 +188,8 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
       const near = await sink.openEventsNear({ lon: draft.location[0], lat: draft.location[1], radiusMetres: radius, from: new Date(at - span), to: new Date(at + span) });
       duplicateCandidates = findNearDuplicates(draft, near, deps.duplicates);
     }
-    const created = await sink.createEvent(draft, placement, duplicateCandidates);
-    return { ...created, placement, duplicateCandidates };
+    const created = await sink.createEvent(draft, placement, duplicateCandidates, claim);
+    return { eventId: created.eventId, caseNo: created.caseNo, placement, duplicateCandidates, claimCompleted: created.claimCompleted === true };
   }
 
   async function completeClaim(system: string, refId: string, eventId: string, caseNo: string): Promise<void> {
@@ -234,7 +237,7 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
 
     let created: Awaited<ReturnType<typeof create>>;
     try {
-      created = await create(draft);
+      created = await create(draft, { system: ref.system, refId: ref.id });
     } catch (err) {
       // release our claim so a retry can enter it
       await db
@@ -243,8 +246,10 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
         .catch(() => {});
       throw err;
     }
-    await completeClaim(ref.system, ref.id, created.eventId, created.caseNo);
-    return { kind: 'created', ...created };
+    // the events store completes the claim in the event's own transaction; a sink that does not is helped here
+    if (!created.claimCompleted) await completeClaim(ref.system, ref.id, created.eventId, created.caseNo);
+    const { claimCompleted: _done, ...outcome } = created;
+    return { kind: 'created', ...outcome };
   }
 
   /** Decode, adapt and create; `onInvalid` decides what a refusal does (a new row, or an update on replay). */
@@ -258,7 +263,8 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
     }
     const draft = adapted.value;
     if (draft.externalRef) return createOnce(source, draft, payloadHash(decoded.value));
-    return { kind: 'created', ...(await create(draft)) };
+    const { claimCompleted: _unused, ...outcome } = await create(draft);
+    return { kind: 'created', ...outcome };
   }
 
   async function getRow(id: string): Promise<QuarantineRow | null> {

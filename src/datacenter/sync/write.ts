@@ -30,6 +30,10 @@
  * timer, no added latency when quiet.
  * Other processes on the same database still queue on the version row.
  *
+ * `sync_rows` and `change_log` are written once, at the batch's flush: inside
+ * `fn`, read the domain tables (events, audit, …), which hold the earlier
+ * callers' writes, never `sync_rows`, which does not yet.
+ *
  * Rules for `fn`: it runs on the batch's transaction only (never the pool
  * `db`, which on PGlite's single connection would wait for this very
  * transaction) and must not call writeReplicated itself (refused: it would

@@ -241,6 +241,46 @@ forEachBackend('commands', (backend) => {
     expect(await counter('a5')).toBe(2);
   });
 
+  it('concurrent clients share batches (group commit): each applies exactly once, in order, acked in order through the feed', async () => {
+    const replica = await fetchSnapshot(dc.url, 'district');
+    const live = await openWs(dc.url, liveQuery(replica, 'gc-0'));
+    try {
+      const clients = Array.from({ length: 12 }, (_, i) => `gc-${i}`);
+      const pushes = clients.flatMap((c, i) => {
+        // an alert per client: this handler counts in sync_rows, which a batch writes at its flush (write.ts: fn reads domain tables)
+        const mutations = [ack(1, `gc-alert-${i}`), directive(2, { id: `${c}-x`, deny: i % 3 === 0 }), ack(3, `gc-alert-${i}`)];
+        // every third client pushes twice at once, as a retrying client would
+        return i % 3 === 1 ? [pushOk(c, mutations), pushOk(c, mutations)] : [pushOk(c, mutations)];
+      });
+      const responses = await Promise.all(pushes);
+      // exactly once: two acks per alert, whatever the duplicate pushes did
+      for (let a = 0; a < clients.length; a++) expect(await counter(`gc-alert-${a}`)).toBe(2);
+      for (const [i, c] of clients.entries()) {
+        const mine = responses.filter((r) => r.results[0]!.clientId === c);
+        for (let k = 0; k < 3; k++) {
+          expect(mine.filter((r) => !r.results[k]!.duplicate), `${c} mutation ${k + 1}`).toHaveLength(1);
+          expect(new Set(mine.map((r) => r.results[k]!.v)).size).toBe(1);
+        }
+        const r = mine[0]!;
+        expect(r.results.map((x) => x.status)).toEqual(['applied', i % 3 === 0 ? 'rejected' : 'applied', 'applied']);
+        // a client's mutations commit in order, each in a later version than the one before
+        const vs = r.results.map((x) => x.v!);
+        expect(vs[1]! > vs[0]! && vs[2]! > vs[1]!).toBe(true);
+        expect(mine.every((x) => x.lastMutationId === 3)).toBe(true);
+      }
+      const last = Math.max(...responses.flatMap((r) => r.results.map((x) => x.v!)));
+      await live.log.waitFor((f) => f.t === 'batch' && f.checkpoint.v >= last);
+      applyFrames(replica, live.log, 0);
+      const gc0 = responses.find((r) => r.results[0]!.clientId === 'gc-0')!;
+      expect(replica.acks.map((a) => [a.clientId, a.mutationId, a.status, a.v])).toEqual(gc0.results.map((x) => ['gc-0', x.mutationId, x.status, x.v]));
+      // the rejected directive's effects never reached the feed; the applied ones did
+      expect(replica.rowsOf('wall')['directive-gc-0-x']).toBeUndefined();
+      expect(replica.rowsOf('wall')['directive-gc-1-x']).toEqual({ id: 'gc-1-x' });
+    } finally {
+      live.close();
+    }
+  });
+
   it('racing pushes of the same mutations apply each exactly once', async () => {
     const batch = Array.from({ length: 8 }, (_, i) => ack(i + 1, 'race'));
     const responses = await Promise.all(Array.from({ length: 5 }, () => pushOk('c6', batch)));

@@ -271,7 +271,9 @@ function WallScreen() {
 
   // ── playback ───────────────────────────────────────
   const playback = usePlayback(client, view, tree.data);
-  const playbackNow = useNow(250);
+  // the replay's clock on the bar: four times a second while a replay runs, never otherwise (a
+  // re-render of the whole wall four times a second would be most of its idle CPU)
+  const playbackNow = useNow(playback ? 250 : 0);
   const pbTime = playback?.clock.now(performance.now()) ?? 0;
   const pbOpen = useMemo(() => (playback?.data ? openAt(playback.data.playback, pbTime).length : 0), [playback, pbTime, playbackNow]);
 

@@ -96,10 +96,11 @@ export function usePolledRequest<N extends RequestName>(client: RpcClient, name:
   return state;
 }
 
-/** Re-renders every `ms` with the current time (the countdowns, the clock of the tour). */
+/** Re-renders every `ms` with the current time (the countdowns, the clock of the tour); `ms` ≤ 0: never. */
 export function useNow(ms: number): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
+    if (ms <= 0) return;
     const id = setInterval(() => setNow(Date.now()), ms);
     return () => clearInterval(id);
   }, [ms]);

@@ -243,6 +243,9 @@ export function EventTable(props: EventTableProps) {
       rowData={(r) => ({ id: r.id, status: r.status, case: r.caseNo })}
       rowClassName={(r) => `row--${r.urgency}`}
       columns={columns}
+      // rows are in memory a page either side (RowWindow); the DOM needs only a few beyond the view,
+      // and every row mounted is work on each queue switch
+      overscan={6}
       activeIndex={clamped}
       showActive={!detached}
       selectedKey={props.selectedId}

@@ -305,6 +305,15 @@ export function WorkstationView(props: WorkstationViewProps) {
     setTimeout(() => detailRef.current?.focus({ preventScroll: true }), 0);
   }, []);
   const close = useCallback(() => setOverlay(null), []);
+  // stable, so the detail panel (memoized: its map and timeline) does not render again on every queue switch
+  const detailRefForMerge = useRef(detail);
+  detailRefForMerge.current = detail;
+  const onDetailAction = useCallback((a: ActionSpec) => runAction(a), [runAction]);
+  const onMerge = useCallback((intoId: string) => {
+    const d = detailRefForMerge.current;
+    if (d) setOverlay({ kind: 'action', spec: ACTIONS.find((a) => a.type === 'merge')!, detail: { ...d, duplicates: [...d.duplicates].sort((a) => (a.id === intoId ? -1 : 1)) } });
+  }, []);
+  const onRetryDetail = useCallback(() => setDetailTick((x) => x + 1), []);
 
   return (
     <div className="workstation" data-testid="workstation" data-queue={queue} data-selected={selectedId ?? ''}>
@@ -351,11 +360,11 @@ export function WorkstationView(props: WorkstationViewProps) {
           ref={detailRef}
           state={detailState}
           actions={actions}
-          onAction={(a) => runAction(a)}
+          onAction={onDetailAction}
           onPushToWall={pushEventToWall}
           onOpenEvent={setSelectedId}
-          onMerge={(intoId) => detail && setOverlay({ kind: 'action', spec: ACTIONS.find((a) => a.type === 'merge')!, detail: { ...detail, duplicates: [...detail.duplicates].sort((a) => (a.id === intoId ? -1 : 1)) } })}
-          onRetry={() => setDetailTick((x) => x + 1)}
+          onMerge={onMerge}
+          onRetry={onRetryDetail}
           showMap={props.showMaps !== false}
         />
       </div>

@@ -99,4 +99,57 @@ describe('RowWindow', () => {
     await first;
     expect(w.get(0)?.title).toBe('new0');
   });
+
+  it('keeps showing the previous rows until the new filter answers, then swaps them at once', async () => {
+    const gates: (() => void)[] = [];
+    let tag = 'old';
+    let total = 300;
+    const gated: PageFetch = (offset, limit) => {
+      const t = tag;
+      const n = total;
+      return new Promise((resolve) => gates.push(() => resolve({ total: n, rows: Array.from({ length: Math.min(limit, n - offset) }, (_, k) => row(offset + k, t)) })));
+    };
+    let changes = 0;
+    const w = new RowWindow(gated, { pageSize: 100, onChange: () => changes++ });
+    const first = w.setRange(0, 40);
+    gates.shift()!();
+    await first;
+    expect(w.get(0)?.title).toBe('old0');
+
+    tag = 'new';
+    total = 40;
+    const before = changes;
+    const reset = w.reset();
+    // nothing changed on screen yet: the old rows, the old total, no empty state in between
+    expect(changes).toBe(before);
+    expect(w.total).toBe(300);
+    expect(w.get(0)?.title).toBe('old0');
+    expect(w.indexOf('e5')).toBe(5);
+    // a second reset before any answer still shows the first rows
+    const reset2 = w.reset();
+    expect(w.get(0)?.title).toBe('old0');
+    while (gates.length) gates.shift()!();
+    await Promise.all([reset, reset2]);
+    expect(w.total).toBe(40);
+    expect(w.get(0)?.title).toBe('new0');
+    expect(w.get(50)).toBeUndefined();
+  });
+
+  it('stops showing the previous rows when the new filter fails', async () => {
+    let fail = false;
+    const errors: unknown[] = [];
+    const w = new RowWindow(
+      async (offset, limit) => {
+        if (fail) throw new Error('unavailable');
+        return { total: 200, rows: Array.from({ length: limit }, (_, k) => row(offset + k)) };
+      },
+      { pageSize: 100, onError: (e) => errors.push(e) },
+    );
+    await w.setRange(0, 40);
+    fail = true;
+    await w.reset();
+    expect(errors).toHaveLength(1);
+    expect(w.total).toBeNull();
+    expect(w.get(0)).toBeUndefined();
+  });
 });

@@ -6,6 +6,11 @@
  * or in the DOM. A live refresh re-reads the kept pages in place — the rows
  * change under an unchanged scroll position — and a new filter starts a new
  * generation whose answers cannot be overwritten by the old one's.
+ *
+ * A new filter keeps showing the previous rows until its first answer arrives
+ * (then swaps them in one go): the table does not flash empty or "loading"
+ * between two queues, and the browser builds the rows once instead of tearing
+ * them down, drawing placeholders and building them again.
  */
 import type { EventRow } from '../../core/rpc/queries';
 
@@ -26,6 +31,8 @@ export class RowWindow {
   private readonly keepPages: number;
   private fetchPage: PageFetch;
   private pages = new Map<number, EventRow[]>();
+  /** the previous filter's rows and total, shown until the new filter's first answer */
+  private stale: { pages: Map<number, EventRow[]>; total: number | null } | null = null;
   private inFlight = new Map<number, number>();
   private generation = 0;
   private range: [number, number] = [0, 0];
@@ -44,16 +51,16 @@ export class RowWindow {
 
   /** rows matching, null before the first answer */
   get total(): number | null {
-    return this._total;
+    return this.stale ? this.stale.total : this._total;
   }
 
   get(index: number): EventRow | undefined {
-    return this.pages.get(Math.floor(index / this.pageSize))?.[index % this.pageSize];
+    return (this.stale?.pages ?? this.pages).get(Math.floor(index / this.pageSize))?.[index % this.pageSize];
   }
 
-  /** index of a loaded row by id */
+  /** index of a row shown, by id */
   indexOf(id: string): number | null {
-    for (const [page, rows] of this.pages) {
+    for (const [page, rows] of this.stale?.pages ?? this.pages) {
       const i = rows.findIndex((r) => r.id === id);
       if (i >= 0) return page * this.pageSize + i;
     }
@@ -87,10 +94,11 @@ export class RowWindow {
   reset(fetch?: PageFetch): Promise<void> {
     if (fetch) this.fetchPage = fetch;
     this.generation++;
-    this.pages.clear();
+    // what is on screen stays until the first answer (a reset during a reset keeps the older rows)
+    this.stale ??= { pages: this.pages, total: this._total };
+    this.pages = new Map();
     this.inFlight.clear();
     this._total = null;
-    this.opts.onChange?.();
     return this.fill();
   }
 
@@ -128,6 +136,7 @@ export class RowWindow {
     try {
       const answer = await this.fetchPage(page * this.pageSize, this.pageSize);
       if (generation !== this.generation) return;
+      this.stale = null;
       this._total = answer.total;
       const first = Math.floor(this.range[0] / this.pageSize) - this.keepPages;
       const last = Math.floor(this.range[1] / this.pageSize) + this.keepPages;
@@ -139,7 +148,14 @@ export class RowWindow {
       // the first answer tells the total: fetch pages of the range the total now allows
       if (!force) await this.fill();
     } catch (err) {
-      if (generation === this.generation) this.opts.onError?.(err);
+      if (generation === this.generation) {
+        // a failed first answer: stop showing the previous filter's rows as if they were this one's
+        if (this.stale) {
+          this.stale = null;
+          this.opts.onChange?.();
+        }
+        this.opts.onError?.(err);
+      }
     } finally {
       if (this.inFlight.get(page) === generation) this.inFlight.delete(page);
     }

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventRow } from '../../core/rpc/queries';
 import { parseCombo } from '../components/hotkeys';
 import { catalogues } from '../i18n';
+import { organisationName } from './detail/AuditTimeline';
 import { canShowInline } from './detail/EventDetailPanel';
 import { workstationEn } from './i18n/en';
 import { workstationZhCN } from './i18n/zh-cn';
@@ -81,5 +82,15 @@ describe('attachments', () => {
     expect(canShowInline('data:image/png;base64,AAAA')).toBe(true);
     expect(canShowInline('blob:http://127.0.0.1:8700/1234')).toBe(true);
     expect(canShowInline('http://127.0.0.1:9999/files/a.jpg')).toBe(false);
+  });
+});
+
+describe('timeline organisations', () => {
+  it('names units, source systems by their source, and leaves anything else as it is', () => {
+    const unitName = (id: string) => ({ 'dept-cg': '城管局' })[id] ?? id;
+    expect(organisationName('dept-cg', unitName, workstationZhCN.sources)).toBe('城管局');
+    expect(organisationName('source-grid_patrol', unitName, workstationZhCN.sources)).toBe(workstationZhCN.sources.grid_patrol);
+    expect(organisationName('source-nonsense', unitName, workstationZhCN.sources)).toBe('source-nonsense');
+    expect(organisationName('system', unitName, workstationZhCN.sources)).toBe('system');
   });
 });

@@ -4,6 +4,14 @@ import { useI18n } from '../../i18n';
 import { useDomain } from '../domain';
 import { shortTime } from '../EventTable';
 
+/** A unit's short name; a source system's actor (`source-<source>`) by the source's name; else the id. */
+export function organisationName(id: string, unitName: (id: string) => string, sources: Readonly<Record<string, string>>): string {
+  const source = id.startsWith('source-') ? id.slice('source-'.length) : null;
+  if (source !== null && Object.hasOwn(sources, source)) return sources[source]!;
+  const unit = unitName(id);
+  return unit && unit !== id ? unit : id;
+}
+
 export function AuditTimeline({ entries }: { entries: readonly AuditEntry[] }) {
   const { t } = useI18n();
   const w = t.workstation;
@@ -13,7 +21,7 @@ export function AuditTimeline({ entries }: { entries: readonly AuditEntry[] }) {
   return (
     <ol className="timeline" data-testid="timeline">
       {[...entries].reverse().map((a) => {
-        const org = domain.unitName(a.organisationId) || a.organisationId;
+        const org = organisationName(a.organisationId, domain.unitName, w.sources);
         const bounce = a.reasonCode && Object.hasOwn(w.bounceReasons, a.reasonCode) ? w.bounceReasons[a.reasonCode as keyof typeof w.bounceReasons] : a.reasonCode;
         return (
           <li key={`${a.eventId}:${a.seq}`} className={`timeline__item timeline__item--${a.command}`} data-testid="timeline-entry" data-command={a.command} data-seq={a.seq}>

@@ -5,7 +5,7 @@
  * attachments, near-duplicates with merge, similar events nearby, and the
  * full audit trail.
  */
-import type { Ref } from 'react';
+import { memo, type Ref } from 'react';
 import type { EventDetail } from '../../../core/rpc/queries';
 import { Badge } from '../../components/Badge';
 import { useI18n } from '../../i18n';
@@ -48,7 +48,8 @@ export function canShowInline(url: string): boolean {
   }
 }
 
-export function EventDetailPanel(props: EventDetailPanelProps) {
+/** Memoized: the view re-renders on every queue switch and filter change, the selected event does not. */
+export const EventDetailPanel = memo(function EventDetailPanel(props: EventDetailPanelProps) {
   const { t, formatNumber } = useI18n();
   const w = t.workstation;
   const domain = useDomain();
@@ -333,4 +334,4 @@ export function EventDetailPanel(props: EventDetailPanelProps) {
       </section>
     </section>
   );
-}
+});

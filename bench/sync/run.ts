@@ -180,6 +180,18 @@ try {
   log(`live: ${liveCount} events at ${RATE}/s through writeReplicated`);
   const liveRecords = [...generateHistory({ count: liveCount, now: new Date(), days: 1, seed: 99, idPrefix: 'live-', grids: district.grids, units: district.units, categories: leafCategories(taxonomy as never) })].map((x) => x.record);
   const committedAt = new Map<string, number>();
+  // when the data center (this process) hands each batch frame to its WebSocket: the data center's part
+  // ends here; what follows is the network and any wait in the data service's event loop
+  const frameSentAt = new Map<string, number>();
+  const wsProto = WebSocket.prototype as unknown as { send: (data: unknown, ...rest: unknown[]) => void };
+  const originalSend = wsProto.send;
+  wsProto.send = function (this: unknown, data: unknown, ...rest: unknown[]) {
+    if (typeof data === 'string' && data.startsWith('{"t":"batch"')) {
+      const at = nowMs();
+      for (const m of data.matchAll(/"table":"events","op":"(?:upsert|delete)","key":"([^"]+)"/g)) if (!frameSentAt.has(m[1]!)) frameSentAt.set(m[1]!, at);
+    }
+    return originalSend.call(this, data, ...rest);
+  };
   const writes: Promise<unknown>[] = [];
   const liveStart = nowMs();
   for (let i = 0; i < liveCount; i++) {
@@ -194,6 +206,8 @@ try {
     );
   }
   await Promise.all(writes);
+  for (let i = 0; i < 100 && appliedAt.size < liveCount; i++) await sleep(100);
+  wsProto.send = originalSend;
   const writeSeconds = (nowMs() - liveStart) / 1000;
   for (let i = 0; i < 100 && (appliedAt.size < liveCount || notifiedAt.size < liveCount); i++) await sleep(100);
   const applied = liveRecords.map((r) => appliedAt.get(r.id)! - committedAt.get(r.id)!).filter(Number.isFinite);
@@ -201,13 +215,20 @@ try {
   // the split: commit → frame received (data center: change noticed, batch built, sent; network) and
   // frame received → applied (the data service: parse, transaction, events/changed)
   const serverPart: number[] = [];
+  const dcPart: number[] = [];
+  const wirePart: number[] = [];
   const clientPart: number[] = [];
   for (const r of liveRecords) {
     const got = receivedAt.get(r.id);
     const committed = committedAt.get(r.id);
+    const sent = frameSentAt.get(r.id);
     if (!got || committed === undefined) continue;
     serverPart.push(got[0] - committed);
     clientPart.push(got[1] - got[0]);
+    if (sent !== undefined) {
+      dcPart.push(sent - committed);
+      wirePart.push(got[0] - sent);
+    }
   }
   const batchOps = [...new Set(liveRecords.map((r) => receivedAt.get(r.id)?.[2]).filter((n): n is number => n !== undefined))];
   const opsPerBatch = liveRecords.map((r) => receivedAt.get(r.id)?.[2]).filter((n): n is number => n !== undefined);
@@ -259,6 +280,10 @@ try {
   figures.push(
     split('data-center commit → batch frame received by the data service (data center + network)', serverPart, 0.5, 'the data center noticing the commit, building and sending the batch, and the WebSocket'),
     split('data-center commit → batch frame received by the data service (data center + network)', serverPart, 0.99, 'the data center noticing the commit, building and sending the batch, and the WebSocket'),
+    split('data-center commit → batch frame handed to its WebSocket (data center)', dcPart, 0.5, 'the data center noticing the commit and building the batch; commit = writeReplicated resolved, so a frame sent before that resolution counts negative'),
+    split('data-center commit → batch frame handed to its WebSocket (data center)', dcPart, 0.99, 'the data center noticing the commit and building the batch; commit = writeReplicated resolved, so a frame sent before that resolution counts negative'),
+    split('batch frame sent → received by the data service (network and wait in the service event loop)', wirePart, 0.5, 'loopback WebSocket, plus any time the frame waited while the data service was busy (an earlier frame, a query)'),
+    split('batch frame sent → received by the data service (network and wait in the service event loop)', wirePart, 0.99, 'loopback WebSocket, plus any time the frame waited while the data service was busy (an earlier frame, a query)'),
     split('batch frame received → applied in the data service (client)', clientPart, 0.5, 'the sync client: frame parse, the batch transaction with its cursor (synchronous=FULL), events/changed'),
     split('batch frame received → applied in the data service (client)', clientPart, 0.99, 'the sync client: frame parse, the batch transaction with its cursor (synchronous=FULL), events/changed'),
     live('data-center commit → replica applied', applied, oneHop, 0.5),
@@ -266,6 +291,7 @@ try {
     live('data-center commit → renderer notified', notified, twoHops, 0.5),
     live('data-center commit → renderer notified', notified, twoHops, 0.99),
   );
+  log(`  commit → sent p50 ${quantile(dcPart, 0.5).toFixed(1)} p99 ${quantile(dcPart, 0.99).toFixed(1)} ms; sent → received p50 ${quantile(wirePart, 0.5).toFixed(1)} p99 ${quantile(wirePart, 0.99).toFixed(1)} ms`);
   log(`  commit → received p50 ${quantile(serverPart, 0.5).toFixed(1)} p99 ${quantile(serverPart, 0.99).toFixed(1)} ms; received → applied p50 ${quantile(clientPart, 0.5).toFixed(1)} p99 ${quantile(clientPart, 0.99).toFixed(1)} ms`);
   log(`  applied p50 ${quantile(applied, 0.5).toFixed(1)} p99 ${quantile(applied, 0.99).toFixed(1)} ms; notified p50 ${quantile(notified, 0.5).toFixed(1)} p99 ${quantile(notified, 0.99).toFixed(1)} ms`);
 

@@ -96,7 +96,7 @@ async function referenceWrite<T>(db: Db, edit: (tx: DbOrTx) => Promise<{ result:
       .set({ referenceVersion: version, referenceUpdatedAt: sql`now()` })
       .where(eq(meta.id, 1));
     return { ...result, version };
-  });
+  }, { alone: true });
   return { ...result, v };
 }
 

@@ -73,7 +73,7 @@ export async function seedReferenceData(db: Db, input: ReferenceData, source: st
         source,
         rows: { areas: data.areas.length, grids: data.grids.length, units: data.units.length, workers: data.workers.length },
       };
-    });
+    }, { alone: true });
     return result;
   } catch (err) {
     if (err instanceof AlreadyLoaded) {
@@ -150,7 +150,7 @@ export async function ensureReferenceReplicated(db: Db): Promise<boolean> {
       await tx.select({ id: meta.id }).from(meta).where(eq(meta.id, 1)).for('update');
       if (!(await missing(tx))) throw new AlreadyLoaded({ seeded: false, reason: 'already_loaded', version: null, source: null });
       await publishReference(tx, out);
-    });
+    }, { alone: true });
     return true;
   } catch (err) {
     if (err instanceof AlreadyLoaded) return false;

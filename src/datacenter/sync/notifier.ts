@@ -33,7 +33,7 @@ export interface LoggedOp {
 export interface CommittedVersion {
   v: number;
   ops: LoggedOp[];
-  /** results of commands stored in this version (at most one per version today) */
+  /** results of commands stored in this version (one per command of the batch that wrote it) */
   acks: CommandAck[];
 }
 

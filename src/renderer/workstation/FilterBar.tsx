@@ -125,14 +125,24 @@ function FilterPanel(props: {
   const { model } = useMapModel();
   const cats = useMemo(() => categoryOptions(domain.cfg, props.en), [domain.cfg, props.en]);
   const units = useMemo(() => unitOptions(props.domainUnits, w), [props.domainUnits, w]);
-  const towns = domain.towns.map((x) => ({ value: x.code, label: x.name, hint: x.code }));
-  const villages = [...domain.areaByCode.values()]
-    .filter((a) => a.level === 'village' && (f.townCodes.length === 0 || (a.parentCode !== null && f.townCodes.includes(a.parentCode))))
-    .map((a) => ({ value: a.code, label: a.name, hint: domain.areaByCode.get(a.parentCode ?? '')?.name ?? '' }));
-  const grids = (model?.grids ?? [])
-    .filter((g) => (f.villageCodes.length ? f.villageCodes.includes(g.villageCode) : f.townCodes.length ? f.townCodes.includes(g.townCode) : true))
-    .slice(0, 2000)
-    .map((g) => ({ value: g.code, label: `${domain.areaByCode.get(g.villageCode)?.name ?? ''} ${g.name}`, hint: g.code }));
+  // the option lists keep their identity between renders: each picker matches its options again
+  // whenever the list is a new array, and a chip click must not redo that for 1,400 grids
+  const towns = useMemo(() => domain.towns.map((x) => ({ value: x.code, label: x.name, hint: x.code })), [domain.towns]);
+  const villages = useMemo(
+    () =>
+      [...domain.areaByCode.values()]
+        .filter((a) => a.level === 'village' && (f.townCodes.length === 0 || (a.parentCode !== null && f.townCodes.includes(a.parentCode))))
+        .map((a) => ({ value: a.code, label: a.name, hint: domain.areaByCode.get(a.parentCode ?? '')?.name ?? '' })),
+    [domain.areaByCode, f.townCodes],
+  );
+  const grids = useMemo(
+    () =>
+      (model?.grids ?? [])
+        .filter((g) => (f.villageCodes.length ? f.villageCodes.includes(g.villageCode) : f.townCodes.length ? f.townCodes.includes(g.townCode) : true))
+        .slice(0, 2000)
+        .map((g) => ({ value: g.code, label: `${domain.areaByCode.get(g.villageCode)?.name ?? ''} ${g.name}`, hint: g.code })),
+    [model, domain.areaByCode, f.villageCodes, f.townCodes],
+  );
 
   return (
     <div className="filter-panel" data-testid="filter-panel">

@@ -2,8 +2,10 @@
  * `npm run bench:wall` (issue 5 point 9): the wall under live load, against a
  * bare deck.gl page drawing the same layers, in the same run.
  *
- * - A replica of 10^6 events (bench/support/history.ts, spread over enough
- *   years that ~10,000 are open now), the 1,401 demo grids and the units, built
+ * - A replica of 10^6 events (bench/support/history.ts over 1,785 days: the
+ *   fewest open the generator allows — it leaves ~1.4 % of all events open
+ *   however far back they go, plus the recent ones — about 21,000, against
+ *   the issue's 10,000: more points than asked), the 1,401 demo grids and the units, built
  *   through the sync client's snapshot write path (as bench/queries does).
  * - The data service over it, serving the built renderer and its RPC socket
  *   (the web host's own pieces: registerRendererRoutes, attachRpcSocket); no
@@ -21,7 +23,7 @@
  *   regenerations per change (full and partial, per layer) — in the load and for
  *   one change alone.
  *
- *   npx tsx bench/wall/run.ts [--events 1000000] [--open 10000] [--rate 50] [--seconds 20] [--keep DIR]
+ *   npx tsx bench/wall/run.ts [--events 1000000] [--days 1785] [--rate 50] [--seconds 20] [--keep DIR] [--out wall]
  *
  * Results: bench/results/wall.json.
  */
@@ -52,7 +54,7 @@ import { figure, log, machineNote, quantile, writeResults, type Figure } from '.
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '1000000' },
-    open: { type: 'string', default: '10000' },
+    days: { type: 'string', default: '1785' },
     rate: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '20' },
     keep: { type: 'string' },
@@ -60,14 +62,14 @@ const { values } = parseArgs({
   },
 });
 const N = Number(values.events);
-const OPEN_TARGET = Number(values.open);
+const DAYS = Number(values.days);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
+/** changes made one at a time, before the load */
+const ISOLATED = 6;
 const NOW = Date.now();
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const RENDERER = path.join(ROOT, 'out', 'renderer');
-/** the history generator leaves about this many days of events open (measured: 4.9 % of a year's) */
-const OPEN_WINDOW_DAYS = 17.85;
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: (o: object, m?: string) => process.stderr.write(`service error: ${m ?? ''} ${JSON.stringify(o).slice(0, 300)}\n`), child: () => quiet } as never;
 
 if (!existsSync(path.join(RENDERER, 'index.html'))) throw new Error('out/renderer is not built: run `npx electron-vite build` first');
@@ -77,7 +79,7 @@ const dir = values.keep ?? mkdtempSync(path.join(os.tmpdir(), 'huying-bench-wall
 mkdirSync(dir, { recursive: true });
 const file = path.join(dir, 'replica.sqlite');
 if (!existsSync(file)) {
-  const days = Math.max(30, Math.round((N * OPEN_WINDOW_DAYS) / OPEN_TARGET));
+  const days = DAYS;
   log(`building a replica of ${N} events over ${days} days through the snapshot write path`);
   const t0 = performance.now();
   const replica = openReplica({ file });
@@ -212,6 +214,8 @@ interface PageFigures {
   render: number[];
   attributes: ReturnType<Hook['attributes']>;
   single: ReturnType<Hook['attributes']>;
+  /** latency of changes made one at a time, 3.5 s apart */
+  isolated: { apply: number[]; render: number[] };
 }
 
 const launch = playwrightConfig.use?.launchOptions ?? {};
@@ -222,16 +226,25 @@ async function measure(page: Page, hookName: '__huyingWall' | '__bare'): Promise
   const cdp: CDPSession = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value])) as Record<string, number>;
-  // one change alone: which layers regenerate what
+  // one change alone: which layers regenerate what; then a few more, spaced out, for the latency of
+  // a change that does not queue behind others (what a hardware-GL wall sees at any rate)
   await page.waitForTimeout(3000);
   await hook('resetAttributes()');
   change();
   await page.waitForTimeout(4000);
   const single = await hook<PageFigures['single']>('attributes()');
+  for (let i = 0; i < ISOLATED - 1; i++) {
+    change();
+    await page.waitForTimeout(3500);
+  }
+  const isolated = await hook<{ apply: number[]; render: number[] }>('latency()');
   // warm-up under load, then the measured window
   await changesFor(3);
   await page.waitForTimeout(1500);
   await hook('resetAttributes()');
+  const warm = await hook<{ apply: number[]; render: number[] }>('latency()');
+  // the wall's hook keeps its latencies (the bare page's reset clears them): count from here
+  const from = { apply: warm.apply.length, render: warm.render.length };
   const m0 = await metrics();
   const f0 = await hook<number>('frames()');
   const t0 = performance.now();
@@ -246,7 +259,19 @@ async function measure(page: Page, hookName: '__huyingWall' | '__bare'): Promise
   const task = (m1.TaskDuration! - m0.TaskDuration!) * 1000;
   const script = (m1.ScriptDuration! - m0.ScriptDuration!) * 1000;
   await cdp.detach();
-  return { frames, seconds, changes, taskMsPerFrame: task / frames, scriptMsPerFrame: script / frames, cpuPerSecond: task / seconds, apply: lat.apply, render: lat.render, attributes, single };
+  return {
+    frames,
+    seconds,
+    changes,
+    taskMsPerFrame: task / frames,
+    scriptMsPerFrame: script / frames,
+    cpuPerSecond: task / seconds,
+    apply: lat.apply.slice(from.apply),
+    render: lat.render.slice(from.render),
+    attributes,
+    single,
+    isolated,
+  };
 }
 
 const figures: Figure[] = [];
@@ -285,6 +310,8 @@ try {
     figure({ name: 'change reaching the renderer → frame drawn with it, p50', metric: 'latency_p50', value: p(w.render, 0.5), baseline: p(b.render, 0.5), unit: 'ms', target: '< 100 ms', met: p(w.render, 0.5) < 100, notes: `events/changed received in the page → first frame deck.gl drew with the store version holding it (${w.render.length} / ${b.render.length} frames); on software GL one frame costs what the GPU process takes to draw it; ${note}` }),
     figure({ name: 'change reaching the renderer → frame drawn with it, p95', metric: 'latency_p95', value: p(w.render, 0.95), baseline: p(b.render, 0.95), unit: 'ms', target: '< 100 ms', met: p(w.render, 0.95) < 100, notes: note }),
     figure({ name: 'change reaching the renderer → row written and layers handed over, p95', metric: 'latency_p95', value: p(w.apply, 0.95), baseline: p(b.apply, 0.95), unit: 'ms', target: '< 100 ms', met: p(w.apply, 0.95) < 100, notes: `events/changed received → map/events { ids } answered and patched into the EventStore (${w.apply.length} / ${b.apply.length} patches); ${note}` }),
+    figure({ name: 'one change at a time → frame drawn with it, p50', metric: 'latency_p50', value: p(w.isolated.render, 0.5), baseline: p(b.isolated.render, 0.5), unit: 'ms', target: '< 100 ms', met: p(w.isolated.render, 0.5) < 100, notes: `${ISOLATED} changes 3.5 s apart, nothing queued: received → drawn (${w.isolated.render.length} / ${b.isolated.render.length} samples); ${note}` }),
+    figure({ name: 'one change at a time → row written and layers handed over, p50', metric: 'latency_p50', value: p(w.isolated.apply, 0.5), baseline: p(b.isolated.apply, 0.5), unit: 'ms', target: '< 100 ms', met: p(w.isolated.apply, 0.5) < 100, notes: `received → map/events { ids } answered and patched (the part of the latency that is not the GPU's frame); ${note}` }),
     figure({ name: 'full attribute regenerations per change under load', metric: 'full_regenerations_per_change', value: fullPerChange(w.attributes, w.changes), baseline: fullPerChange(b.attributes, b.changes), unit: 'count', target: '0', met: w.attributes.full === 0, notes: `wall by layer ${JSON.stringify(w.attributes.byLayer)}; bare by layer ${JSON.stringify(b.attributes.byLayer)}` }),
     figure({ name: 'partial attribute updates per change under load', metric: 'partial_updates_per_change', value: w.attributes.partial / w.changes, baseline: b.attributes.partial / b.changes, unit: 'count', notes: 'attribute updates of a row range (_dataDiff) per change; several changes share a patch and a frame' }),
     figure({ name: 'one event changed alone: layers fully regenerated', metric: 'full_regenerations', value: maxFullSingle(w.single), baseline: maxFullSingle(b.single), unit: 'count', target: '0', met: maxFullSingle(w.single) === 0, notes: `wall ${JSON.stringify(w.single.byLayer)}; bare ${JSON.stringify(b.single.byLayer)}` }),

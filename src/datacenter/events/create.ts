@@ -8,6 +8,7 @@
  * Everything that can refuse (decide) runs before the first write, so a refusal leaves the
  * transaction clean for the caller to carry on or roll back.
  */
+import { raiseAlertFor } from '../wall';
 import { randomUUID } from 'node:crypto';
 import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import { HuyingError } from '../../core/errors';
@@ -191,6 +192,8 @@ export async function insertNewEvent(tx: Tx, out: ReplicationOut, prepared: Prep
   const written = withCaseNo(prepared, caseNo);
   out.upsert('events', record.id, scope, written.record);
   for (const e of entries) out.upsert('audit', auditKey(e), scope, e);
+  // a one-key call or a critical event takes over the walls until a workstation acknowledges it
+  raiseAlertFor(out, written.record, new Date(record.createdAt));
   return written;
 }
 

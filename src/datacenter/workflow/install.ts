@@ -10,6 +10,7 @@
  * - the SLA scheduler (started by `startDataCenter` once listening, stopped when the app closes)
  *   and `POST /api/v1/admin/scheduler/run`.
  */
+import { registerWallHandlers } from '../wall';
 import type { FastifyInstance } from 'fastify';
 import { HuyingError } from '../../core/errors';
 import type { Actor } from '../../core/workflow/roles';
@@ -116,6 +117,7 @@ export async function installWorkflow(app: FastifyInstance, opts: InstallWorkflo
   const deps: WorkflowMutationDeps = { config, reference: createTxPlacementReference(), categories: config.categories };
   if (!opts.registry.get('event/command')) opts.registry.register('event/command', throwing(eventCommandHandler(deps)));
   if (!opts.registry.get('event/intake')) opts.registry.register('event/intake', throwing(eventIntakeHandler(deps)));
+  registerWallHandlers(opts.registry);
 
   registerEventRoutes(app, { store: events, requireReader: auth.requireRole('admin', 'supervisor', 'duty_officer', 'intake_agent'), actorOf });
   registerConfigRoutes(app, { config, requireAdmin: auth.requireAdmin, actorOf });

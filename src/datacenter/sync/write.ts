@@ -234,7 +234,17 @@ interface GroupWriter {
 
 const writers = new WeakMap<Db, GroupWriter>();
 /** which database's batch the current async context is running a caller of (nesting would deadlock) */
-const insideBatch = new AsyncLocalStorage<Db>();
+const insideBatch = new AsyncLocalStorage<{ db: Db; running: boolean }>();
+
+/** Runs a caller's fn marked as inside its batch (a task it leaves behind may write once it is done). */
+async function asCaller<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  const mark = { db, running: true };
+  try {
+    return await insideBatch.run(mark, fn);
+  } finally {
+    mark.running = false;
+  }
+}
 
 /** every caller of the batch failed: roll the transaction back, the version with it */
 class NothingToCommit extends Error {}
@@ -257,7 +267,8 @@ class BatchAborted extends Error {
  * once; callers that arrive while a batch runs gather for the next one.
  */
 export function runReplicated<T>(db: Db, fn: RunFn<T>, opts: WriteOptions = {}): Promise<ReplicatedOutcome<T>> {
-  if (insideBatch.getStore() === db) {
+  const inside = insideBatch.getStore();
+  if (inside?.db === db && inside.running) {
     return Promise.reject(
       new HuyingError('internal', 'writeReplicated called inside a replicated write on the same database: it would wait for its own batch forever'),
     );
@@ -315,7 +326,7 @@ async function runBatch(db: Db, batch: Pending[]): Promise<void> {
       const buffer = new ChangeBuffer(v);
       if (batch.length === 1) {
         // a lone caller needs no savepoint: its failure rolls everything back, as it always did
-        outcomes.push({ ok: true, result: await insideBatch.run(db, () => batch[0]!.fn(tx, buffer)) });
+        outcomes.push({ ok: true, result: await asCaller(db, () => batch[0]!.fn(tx, buffer)) });
       } else {
         for (const p of batch) outcomes.push(await runInSavepoint(db, tx, p, buffer));
         if (!outcomes.some((o) => o.ok)) throw new NothingToCommit();
@@ -361,7 +372,7 @@ async function runInSavepoint(db: Db, tx: WriterTx, p: Pending, batchBuffer: Cha
   await tx.execute(SAVEPOINT);
   const own = new ChangeBuffer(batchBuffer.v);
   try {
-    const result = await insideBatch.run(db, () => p.fn(tx, own));
+    const result = await asCaller(db, () => p.fn(tx, own));
     batchBuffer.absorb(own);
     return { ok: true, result };
   } catch (error) {

@@ -244,6 +244,13 @@ forEachBackend('sync write primitive', (backend) => {
       }),
     ).rejects.toThrow(/inside a replicated write/);
     expect((await readSyncHead(db)).v).toBe(base);
+    // a task a write leaves behind may write once that write is done
+    let later: Promise<{ v: number }> | null = null;
+    const first = await writeReplicated(db, async () => {
+      later = sleep(5).then(() => writeReplicated(db, async (_tx, out) => out.upsert('events', 'gc-later', T1, { id: 'gc-later' })));
+    });
+    expect(first.v).toBe(base + 1);
+    expect((await later!).v).toBe(base + 2);
   });
 
   it('the hub follows versions it was not told about (another process) after a grace period', async () => {

@@ -194,11 +194,8 @@ test('an event posted to intake is on the map and in the ticker within 1 s', asy
 });
 
 test('a one-key call takes over the wall until a workstation acknowledges it', async ({ page }) => {
-  // The wall's half is done and unit-tested (WallView.test.tsx: takeover, countdown, fly-to, cleared by an
-  // acknowledged alert in wall/state). The data center's half is not there yet: it raises no alert for a
-  // one-key or critical intake and has no handler for the `wall/ack` and `wall/directive` mutations
-  // (src/datacenter/commands), so nothing reaches the replicated `wall` table. Remove this line when it has.
-  test.fixme(true, 'the data center does not raise wall alerts or take wall/ack yet');
+  // The data center raises the alert with the intake (src/datacenter/wall) and takes `wall/ack` from a
+  // workstation through its command endpoint; the wall sees both through its replica.
   await openWall(page);
   await waitLive(page);
   const wall = page.getByTestId('wall');

@@ -22,6 +22,20 @@ async function feed(opts: Parameters<typeof startFakeFeed>[0] = {}): Promise<Fak
   return f;
 }
 
+/** Counts the outermost transactions run on a connection from now on (savepoints not included). */
+function countTransactions(db: Harness['svc']['replica']['sqlite']): { count: number } {
+  const counter = { count: 0 };
+  const original = db.transaction.bind(db);
+  db.transaction = ((fn: (...a: unknown[]) => unknown) => {
+    const tx = original(fn);
+    return Object.assign((...a: unknown[]) => {
+      if (!db.inTransaction) counter.count += 1;
+      return tx(...a);
+    }, tx);
+  }) as typeof db.transaction;
+  return counter;
+}
+
 const eventsChanged = (h: { events: { name: string; payload: unknown }[] }) =>
   h.events.filter((e) => e.name === 'events/changed').map((e) => parseEvent('events/changed', e.payload) as EventsChanged);
 
@@ -48,10 +62,11 @@ describe('sync client', () => {
     f.commit([{ table: 'events', key: 'e2' }]);
     await expect.poll(() => h.svc.syncStatus().cursor?.v).toBe(4);
     expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
-    expect(eventsChanged(h).slice(1)).toEqual([
-      { ids: ['e1'], all: false, checkpoint: { epoch: 'epoch-1', v: 3 } },
-      { ids: ['e2'], all: false, checkpoint: { epoch: 'epoch-1', v: 4 } },
-    ]);
+    // the two batches may arrive together and share a transaction: one notification then covers both
+    const live = eventsChanged(h).slice(1);
+    expect(live.at(-1)!.checkpoint).toEqual({ epoch: 'epoch-1', v: 4 });
+    expect(live.flatMap((c) => c.ids).sort()).toEqual(['e1', 'e2']);
+    expect(live.every((c) => !c.all)).toBe(true);
     const db = h.svc.replica.sqlite;
     expect(db.prepare("SELECT rowid FROM events_fts WHERE events_fts MATCH '\"井盖缺\"'").pluck().all()).toEqual([
       db.prepare("SELECT rid FROM events WHERE key = 'e1'").pluck().get(),
@@ -129,6 +144,61 @@ describe('sync client faults', () => {
     expect(f.hits.get('/api/v1/sync/snapshot')).toBe(1);
     f.commit([eventChange(makeEvent('e6'))]);
     await expect.poll(() => cursorOf(h).v).toBe(3);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+  });
+
+  it('applies a burst of queued batches in fewer transactions than frames, as one-by-one application would', async () => {
+    const f = await feed();
+    f.commit([eventChange(makeEvent('e1')), eventChange(makeEvent('e2'))]);
+    const h = await serviceOn(f, tempDir(cleanups), cleanups);
+    expect(await h.svc.syncNow()).toBe('live');
+    const db = h.svc.replica.sqlite;
+    const tx = countTransactions(db);
+    const N = 30;
+    f.split = () => 1; // one version per frame
+    f.paused = true;
+    for (let i = 0; i < N; i++) {
+      const e = makeEvent(`e${(i % 5) + 1}`, { title: `井盖缺失${i}` });
+      f.commit(i % 7 === 6 ? [{ table: 'events', key: e.id }] : [eventChange(e), auditOf(e, i + 1, 'verify', 'verifying')]);
+    }
+    const before = eventsChanged(h).length;
+    f.release(); // the N frames are written in one turn of the server's loop: they arrive together
+    await expect.poll(() => cursorOf(h).v).toBe(2 + N);
+    expect(tx.count).toBeGreaterThan(0);
+    expect(tx.count).toBeLessThan(N);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+    expect(db.prepare('SELECT count(*) FROM events_fts').pluck().get()).toBe(db.prepare('SELECT count(*) FROM events').pluck().get());
+    const notes = eventsChanged(h).slice(before);
+    expect(notes.length).toBe(tx.count);
+    expect(notes.at(-1)!.checkpoint).toEqual({ epoch: 'epoch-1', v: 2 + N });
+    expect(new Set(notes.flatMap((n) => n.ids))).toEqual(new Set(['e1', 'e2', 'e3', 'e4', 'e5']));
+    expect(h.log.entries.some((e) => e.msg === 'applied queued batches in one transaction')).toBe(true);
+  });
+
+  it('a malformed frame in the middle of a burst: the batches before it are applied, it and the ones after are not', async () => {
+    const f = await feed();
+    const h = await serviceOn(f, tempDir(cleanups), cleanups);
+    expect(await h.svc.syncNow()).toBe('live');
+    f.split = () => 1;
+    f.paused = true;
+    for (let i = 1; i <= 3; i++) f.commit([eventChange(makeEvent(`e${i}`))]); // v2..v4
+    const expected = sorted(f.rowsOf('district'));
+    const broken = makeEvent('e9') as unknown as Record<string, unknown>;
+    delete broken.title;
+    const errorsBefore = h.log.entries.filter((e) => e.level === 'error').length;
+    // in one turn: three good batches, a batch with a row the replica cannot index, a good batch after it
+    f.release();
+    f.sendRaw(JSON.stringify({ t: 'batch', from: { epoch: 'epoch-1', v: 4 }, ops: [{ table: 'events', op: 'upsert', key: 'e9', v: 5, row: broken }], checkpoint: { epoch: 'epoch-1', v: 5 }, acks: [] }));
+    f.sendRaw(JSON.stringify({ t: 'batch', from: { epoch: 'epoch-1', v: 5 }, ops: [{ table: 'events', op: 'upsert', key: 'e8', v: 6, row: makeEvent('e8') }], checkpoint: { epoch: 'epoch-1', v: 6 }, acks: [] }));
+    await expect.poll(() => h.log.entries.filter((e) => e.level === 'error').length).toBe(errorsBefore + 1);
+    expect(h.log.entries.filter((e) => e.level === 'error').at(-1)!.msg).toMatch(/refused malformed data/);
+    expect(cursorOf(h)).toEqual({ epoch: 'epoch-1', v: 4 });
+    expect(sorted(replicaRows(h.svc))).toEqual(expected);
+    expect(h.svc.replica.sqlite.prepare("SELECT key FROM events WHERE key IN ('e8', 'e9')").pluck().all()).toEqual([]);
+    expect(h.log.entries.find((e) => e.msg === 'applied queued batches in one transaction')?.obj).toMatchObject({ frames: 3, checkpoint: { v: 4 } });
+    await expect.poll(() => h.svc.syncStatus().state).toBe('live'); // reconnected from v4
+    f.commit([eventChange(makeEvent('e6'))]);
+    await expect.poll(() => cursorOf(h).v).toBe(5);
     expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
   });
 

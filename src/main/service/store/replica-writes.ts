@@ -5,19 +5,23 @@
  * - a snapshot: rows stream into the `stage_` twins (in chunks, outside the
  *   live tables), then `swapInSnapshot` drops each live table, renames its
  *   twin into place, recreates the indexes from the live table's own DDL,
- *   rebuilds the FTS index and writes the new `sync_state` — readers see the
+ *   empties the FTS index (rebuilt inside, or after it in chunks:
+ *   `buildFtsChunk`) and writes the new `sync_state` — readers see the
  *   old replica or the new one, and a crash at any point leaves the old one;
  * - a live batch: `applyBatch` checks that the batch starts at the stored
  *   cursor, applies its ops, settles the outbox entries its acks name, and
- *   advances the cursor, or changes nothing at all.
+ *   advances the cursor, or changes nothing at all. `applyBatches` does the
+ *   same for consecutive batches that queued up, in one transaction (each
+ *   batch in a savepoint: still all or nothing, with its cursor).
  *
  * Building indexes once after a bulk load is much cheaper than keeping ten
  * of them up to date row by row, which is why the twins have none.
  */
 import type Database from 'better-sqlite3';
 import type { CommandAck, Cursor, ReplicatedTable, ScopeChecksum, SyncOp, SyncScope } from '../../../core/index';
-import { REPLICATED_TABLES, type RowWriter } from './replicated-rows';
-import { readSyncState, writeSyncState, type ChecksumRecord } from './sync-state';
+import { readPreference, writePreference } from './preferences';
+import { MalformedRowError, REPLICATED_TABLES, type RowWriter } from './replicated-rows';
+import { readSyncState, writeSyncState, type ChecksumRecord, type SyncStateRow } from './sync-state';
 
 /** Tables whose change moves the reference version (areas/tree, grids/geometry are rebuilt). */
 export const REFERENCE_TABLES: ReadonlySet<ReplicatedTable> = new Set(['areas', 'grids', 'units', 'workers', 'config']);
@@ -94,7 +98,60 @@ export interface SnapshotMeta {
 
 const CREATE_TABLE = /^CREATE TABLE\s+(?:"[^"]+"|\S+)\s*\(/i;
 
-export function swapInSnapshot(sqlite: Database.Database, meta: SnapshotMeta): void {
+/**
+ * The full-text index of a snapshot can be built after the swap, in chunks
+ * (`buildFtsChunk`), instead of inside it: the trigram index of 10^6 events
+ * is one more scan of the whole table on the swap's critical path. While it
+ * is being built, the preference `ftsIndex` says how far: every event with
+ * `rid <= through` is indexed (live upserts keep every row they touch indexed
+ * anyway), and text search reads the rest with LIKE (queries/events/event-sql.ts).
+ * No preference, or `through: null`: the index is complete.
+ */
+export const FTS_PREFERENCE = 'ftsIndex';
+
+export interface FtsProgress {
+  /** every event with rid <= through is in the index; null: all of them */
+  through: number | null;
+}
+
+/** How far the FTS index is built: the highest rid below which every event is indexed, null when complete. */
+export function ftsBuiltThrough(sqlite: Database.Database): number | null {
+  return readPreference<FtsProgress>(sqlite, FTS_PREFERENCE)?.through ?? null;
+}
+
+/**
+ * Indexes the next `rows` events above the high-water rid, in one transaction
+ * with the new high-water mark; true once the index is complete. The chunk's
+ * rid range is emptied first (a live upsert may have indexed a row in it
+ * already). Commits with `synchronous=NORMAL`, as staging does: a power cut
+ * can only lose index chunks, which the next start builds again (the mark
+ * is in the same transaction).
+ */
+export function buildFtsChunk(sqlite: Database.Database, rows: number): boolean {
+  const through = ftsBuiltThrough(sqlite);
+  if (through === null) return true;
+  const upper =
+    (sqlite.prepare('SELECT rid FROM events WHERE rid > ? ORDER BY rid LIMIT 1 OFFSET ?').pluck().get(through, Math.max(0, rows - 1)) as number | undefined) ?? null;
+  sqlite.pragma('synchronous = NORMAL');
+  try {
+    return sqlite.transaction((): boolean => {
+      const top = upper ?? ((sqlite.prepare('SELECT max(rid) FROM events').pluck().get() as number | null) ?? through);
+      if (top > through) {
+        sqlite.prepare('DELETE FROM events_fts WHERE rowid > ? AND rowid <= ?').run(through, top);
+        sqlite
+          .prepare("INSERT INTO events_fts (rowid, title, description, address) SELECT rid, title, json_extract(doc, '$.description'), address FROM events WHERE rid > ? AND rid <= ?")
+          .run(through, top);
+      }
+      const done = upper === null;
+      writePreference(sqlite, FTS_PREFERENCE, { through: done ? null : top } satisfies FtsProgress);
+      return done;
+    })();
+  } finally {
+    sqlite.pragma('synchronous = FULL');
+  }
+}
+
+export function swapInSnapshot(sqlite: Database.Database, meta: SnapshotMeta, opts: { deferFts?: boolean } = {}): void {
   sqlite.transaction(() => {
     for (const t of REPLICATED_TABLES) {
       const tableSql = sqlite.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(t) as string;
@@ -109,7 +166,12 @@ export function swapInSnapshot(sqlite: Database.Database, meta: SnapshotMeta): v
       sqlite.exec(tableSql.replace(CREATE_TABLE, `CREATE TABLE stage_${t} (`));
     }
     sqlite.exec("INSERT INTO events_fts (events_fts) VALUES ('delete-all')");
-    sqlite.exec("INSERT INTO events_fts (rowid, title, description, address) SELECT rid, title, json_extract(doc, '$.description'), address FROM events");
+    if (opts.deferFts) {
+      writePreference(sqlite, FTS_PREFERENCE, { through: 0 } satisfies FtsProgress, meta.at);
+    } else {
+      sqlite.exec("INSERT INTO events_fts (rowid, title, description, address) SELECT rid, title, json_extract(doc, '$.description'), address FROM events");
+      writePreference(sqlite, FTS_PREFERENCE, { through: null } satisfies FtsProgress, meta.at);
+    }
     writeSyncState(sqlite, {
       scope: meta.scope,
       cursor: meta.checkpoint,
@@ -165,38 +227,119 @@ export interface OutboxSettle {
   (ack: CommandAck, at: string): { changed: boolean; eventId: string | null };
 }
 
-export function applyBatch(sqlite: Database.Database, writer: RowWriter, batch: BatchInput, settle: OutboxSettle, at: string): BatchResult {
-  checkBatchShape(batch);
-  return sqlite.transaction((): BatchResult => {
-    const state = readSyncState(sqlite);
-    if (!state || state.cursor.epoch !== batch.from.epoch || state.cursor.v !== batch.from.v) {
-      return { applied: false, reason: 'not_at_cursor', cursor: state?.cursor ?? null };
+/** What a group of consecutive batches came to (`applyBatches`). */
+export interface GroupResult {
+  /** how many batches of the group were applied (a prefix of it), all in one transaction */
+  applied: number;
+  /** the stored cursor after the transaction (the last applied batch's checkpoint), null when nothing was applied */
+  cursor: Cursor | null;
+  /** events whose row or timeline changed, or whose pending overlay went away, over the applied batches */
+  eventIds: string[];
+  /** outbox entries the applied batches' acks settled */
+  settled: number[];
+  referenceChanged: boolean;
+  /** the batch that could not be applied, with why; the batches after it were not tried */
+  failed: { index: number; error: unknown } | null;
+  /** the first batch did not start at the stored cursor: nothing was written */
+  notAtCursor: Cursor | null | false;
+}
+
+/**
+ * Applies consecutive live batches (each starting at the previous one's
+ * checkpoint) in ONE transaction with ONE durable commit: the batches that
+ * queued up while an earlier commit waited on the disk. Each batch runs in
+ * its own savepoint and writes the cursor with its ops and acks, so every
+ * batch is still all or nothing: a batch that fails (malformed shape, a row
+ * the replica cannot index) is rolled back to its savepoint, the batches
+ * before it commit with their cursor, the ones after it are not tried, and
+ * the failure is returned in `failed`. Any other error (the disk) rolls the
+ * whole transaction back and is thrown.
+ */
+export function applyBatches(sqlite: Database.Database, writer: RowWriter, batches: readonly BatchInput[], settle: OutboxSettle, at: string): GroupResult {
+  return sqlite.transaction((): GroupResult => {
+    const out: GroupResult = { applied: 0, cursor: null, eventIds: [], settled: [], referenceChanged: false, failed: null, notAtCursor: false };
+    let state = readSyncState(sqlite);
+    if (!state || batches.length === 0 || state.cursor.epoch !== batches[0]!.from.epoch || state.cursor.v !== batches[0]!.from.v) {
+      return { ...out, notAtCursor: batches.length === 0 ? false : (state?.cursor ?? null) };
     }
     const eventIds = new Set<string>();
-    let referenceChanged = false;
-    for (const op of batch.ops) {
-      if (op.op === 'upsert') writer.upsert(op.table, op.key, op.v, op.row);
-      else writer.delete(op.table, op.key);
-      if (op.table === 'events') eventIds.add(op.key);
-      else if (op.table === 'audit') {
-        const id = (op.row as { eventId?: unknown } | undefined)?.eventId;
-        eventIds.add(typeof id === 'string' ? id : op.key.slice(0, op.key.lastIndexOf(':')));
-      } else if (REFERENCE_TABLES.has(op.table)) referenceChanged = true;
-    }
-    const settled: number[] = [];
-    for (const ack of batch.acks) {
-      const r = settle(ack, at);
-      if (r.changed) {
-        settled.push(ack.mutationId);
-        if (r.eventId) eventIds.add(r.eventId);
+    for (let i = 0; i < batches.length; i++) {
+      const batch = batches[i]!;
+      const current: SyncStateRow = state;
+      if (current.cursor.epoch !== batch.from.epoch || current.cursor.v !== batch.from.v) {
+        out.failed = { index: i, error: new BatchShapeError(`batch from v ${batch.from.v} does not start at the previous batch's checkpoint v ${current.cursor.v}`) };
+        break;
+      }
+      try {
+        const r = sqlite.transaction(() => applyOne(sqlite, writer, batch, current, settle, at))();
+        for (const id of r.eventIds) eventIds.add(id);
+        out.settled.push(...r.settled);
+        out.referenceChanged ||= r.referenceChanged;
+        state = r.state;
+        out.applied += 1;
+        out.cursor = batch.checkpoint;
+      } catch (error) {
+        if (error instanceof BatchShapeError || error instanceof MalformedRowError || isConstraintError(error)) {
+          out.failed = { index: i, error };
+          break;
+        }
+        throw error;
       }
     }
-    writeSyncState(sqlite, {
-      ...state,
-      cursor: batch.checkpoint,
-      referenceVersion: referenceChanged ? `${batch.checkpoint.epoch}:${batch.checkpoint.v}` : state.referenceVersion,
-      lastBatchAt: at,
-    });
-    return { applied: true, eventIds: [...eventIds], settled, referenceChanged };
+    out.eventIds = [...eventIds];
+    return out;
   })();
+}
+
+function isConstraintError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT');
+}
+
+/** One batch inside the caller's transaction (a savepoint): ops, acks, the cursor. */
+function applyOne(
+  sqlite: Database.Database,
+  writer: RowWriter,
+  batch: BatchInput,
+  state: SyncStateRow,
+  settle: OutboxSettle,
+  at: string,
+): { eventIds: Set<string>; settled: number[]; referenceChanged: boolean; state: SyncStateRow } {
+  checkBatchShape(batch);
+  const eventIds = new Set<string>();
+  let referenceChanged = false;
+  for (const op of batch.ops) {
+    if (op.op === 'upsert') writer.upsert(op.table, op.key, op.v, op.row);
+    else writer.delete(op.table, op.key);
+    if (op.table === 'events') eventIds.add(op.key);
+    else if (op.table === 'audit') {
+      const id = (op.row as { eventId?: unknown } | undefined)?.eventId;
+      eventIds.add(typeof id === 'string' ? id : op.key.slice(0, op.key.lastIndexOf(':')));
+    } else if (REFERENCE_TABLES.has(op.table)) referenceChanged = true;
+  }
+  const settled: number[] = [];
+  for (const ack of batch.acks) {
+    const r = settle(ack, at);
+    if (r.changed) {
+      settled.push(ack.mutationId);
+      if (r.eventId) eventIds.add(r.eventId);
+    }
+  }
+  const next: SyncStateRow = {
+    ...state,
+    cursor: batch.checkpoint,
+    referenceVersion: referenceChanged ? `${batch.checkpoint.epoch}:${batch.checkpoint.v}` : state.referenceVersion,
+    lastBatchAt: at,
+  };
+  writeSyncState(sqlite, next);
+  return { eventIds, settled, referenceChanged, state: next };
+}
+
+/** One batch in its own transaction (`applyBatches` of one); a malformed batch throws and writes nothing. */
+export function applyBatch(sqlite: Database.Database, writer: RowWriter, batch: BatchInput, settle: OutboxSettle, at: string): BatchResult {
+  checkBatchShape(batch);
+  const r = applyBatches(sqlite, writer, [batch], settle, at);
+  if (r.notAtCursor !== false) return { applied: false, reason: 'not_at_cursor', cursor: r.notAtCursor };
+  if (r.failed) throw r.failed.error;
+  return { applied: true, eventIds: r.eventIds, settled: r.settled, referenceChanged: r.referenceChanged };
 }

@@ -9,14 +9,18 @@
  *        │
  *        ▼
  *   LIVE TAIL ── WebSocket, else SSE, from the stored cursor
- *        │        each batch: `from` = cursor, ops + acks + cursor in ONE transaction
+ *        │        each batch: `from` = cursor, ops + acks + cursor atomically
+ *        │        (consecutive batches that queued up share ONE transaction)
  *        │        heartbeat at the cursor → live; checksum at the cursor → drift check
  *        ▼
  *   link lost → offline, reconnect with exponential backoff and jitter
  *
- * One loop owns the replica's writes; frames are applied synchronously as
- * they arrive (better-sqlite3 is synchronous), so they are applied in order
- * and never interleave. A frame or row that does not fit is refused with a
+ * One loop owns the replica's writes; frames are queued as they arrive and
+ * handled in order right after the I/O that brought them (setImmediate, no
+ * timer; better-sqlite3 is synchronous, so they never interleave). The
+ * batches that queued up while an earlier durable commit waited on the disk
+ * are applied together: one transaction, one fsync, the last one's cursor —
+ * each batch still all or nothing. A frame or row that does not fit is refused with a
  * logged error and the replica stays as it was; the client reconnects from
  * its cursor with backoff.
  *
@@ -40,7 +44,7 @@ import type { Logger } from '../log';
 import type { OutboxStore } from '../outbox/outbox-store';
 import type { Replica } from '../store/open';
 import {
-  applyBatch,
+  applyBatches,
   BatchShapeError,
   clearStaging,
   compareChecksum,
@@ -541,6 +545,7 @@ export class SyncClient {
 
     let lastError: Error | null = null;
     let conn: LiveConnection | null = null;
+    const queue: string[] = [];
     for (const transport of this.transports) {
       try {
         conn = await transport(req, {
@@ -549,10 +554,20 @@ export class SyncClient {
             arm();
             quiet.heard = true;
             quiet.cancel?.();
-            try {
-              this.onFrame(text);
-            } catch (err) {
-              finish(err instanceof Error ? err : new Error(String(err)));
+            // Frames are queued and handled together once the I/O that brought them is done
+            // (setImmediate runs right after the event loop's poll phase, no timer): the
+            // batches that arrived while an earlier commit waited on the disk share one
+            // transaction and one durable commit.
+            queue.push(text);
+            if (queue.length === 1) {
+              setImmediate(() => {
+                if (finished) return;
+                try {
+                  this.onFrames(queue.splice(0));
+                } catch (err) {
+                  finish(err instanceof Error ? err : new Error(String(err)));
+                }
+              });
             }
           },
           onClose: (reason) => finish(new UnavailableError(reason)),
@@ -612,49 +627,107 @@ export class SyncClient {
     }
   }
 
-  /** Handles one live frame synchronously; throws to end the connection. */
-  private onFrame(text: string): void {
-    const { sqlite } = this.opts.replica;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new MalformedError('a live frame is not JSON');
-    }
-    const parsed = LiveFrame.safeParse(json);
-    if (!parsed.success) throw new MalformedError(`live frame: ${formatZodError(parsed.error).slice(0, 500)}`, parsed.error.issues.slice(0, 10));
-    const frame = parsed.data;
-    switch (frame.t) {
-      case 'batch': {
-        const state = readSyncState(sqlite);
-        if (!state) throw new MustRefetchError('the replica has no cursor');
-        if (frame.from.epoch !== state.cursor.epoch) throw new MustRefetchError(`the feed is at epoch ${frame.from.epoch}, the replica at ${state.cursor.epoch}`);
-        if (frame.from.v < state.cursor.v && frame.checkpoint.v <= state.cursor.v) {
-          this.opts.log.debug({ from: frame.from, checkpoint: frame.checkpoint, cursor: state.cursor }, 'skipped a batch the replica already holds');
-          return;
-        }
-        if (frame.from.v !== state.cursor.v) {
-          this.opts.log.warn({ from: frame.from, cursor: state.cursor }, 'refused a batch that does not start at the cursor; reconnecting from the cursor');
-          throw new UnavailableError(`batch from v ${frame.from.v} does not start at the cursor v ${state.cursor.v}`);
-        }
-        const at = this.isoNow();
-        let result;
-        try {
-          result = applyBatch(sqlite, this.opts.writer, frame, (ack, when) => this.opts.outbox.settle(ack, when), at);
-        } catch (err) {
-          if (err instanceof MalformedRowError || err instanceof BatchShapeError) {
-            throw new MalformedError(`batch ${frame.from.v}→${frame.checkpoint.v}: ${err.message}`);
-          }
-          throw err;
-        }
-        if (!result.applied) throw new UnavailableError('the batch does not start at the cursor');
-        this.setStatus({ lastBatchAt: at, cursor: frame.checkpoint, ...(result.referenceChanged ? { version: `${frame.checkpoint.epoch}:${frame.checkpoint.v}` } : {}) });
-        if (result.eventIds.length > 0 || frame.ops.length > 0) this.opts.onEventsChanged(result.eventIds, false, frame.checkpoint);
-        if (result.settled.length > 0) this.opts.onOutboxSettled(result.settled);
-        if (result.referenceChanged) this.opts.onReferenceChanged();
-        this.checkDrift(frame.checkpoint);
-        return;
+  /**
+   * Handles the live frames that arrived together, in order; throws to end the
+   * connection (the frames after the one that threw are dropped: the client
+   * reconnects from its cursor). Runs of consecutive batch frames are applied
+   * in one transaction (`applyGroup`); any other frame ends a run.
+   */
+  private onFrames(texts: readonly string[]): void {
+    let run: BatchFrame[] = [];
+    for (const text of texts) {
+      let frame: LiveFrame;
+      try {
+        frame = parseFrame(text);
+      } catch (err) {
+        // the batches before a malformed frame are applied first
+        this.applyGroup(run);
+        throw err;
       }
+      if (frame.t === 'batch') {
+        run.push(frame);
+        continue;
+      }
+      this.applyGroup(run);
+      run = [];
+      this.onControlFrame(frame);
+    }
+    this.applyGroup(run);
+  }
+
+  /**
+   * Applies consecutive batch frames: a batch the replica already holds is
+   * skipped, the ones that start at the cursor are applied together in ONE
+   * transaction whose stored cursor is the last one's (each batch all or
+   * nothing, in its own savepoint), and the first frame that cannot be
+   * applied — another epoch, a gap, a malformed batch — ends the connection
+   * after the batches before it have committed. A pending checksum's
+   * checkpoint ends a transaction too, so the replica is compared exactly there.
+   */
+  private applyGroup(frames: readonly BatchFrame[]): void {
+    if (frames.length === 0) return;
+    const { sqlite } = this.opts.replica;
+    const state = readSyncState(sqlite);
+    if (!state) throw new MustRefetchError('the replica has no cursor');
+    let cursor = state.cursor;
+    let group: BatchFrame[] = [];
+    let stop: Error | null = null;
+    for (const frame of frames) {
+      if (frame.from.epoch !== cursor.epoch) {
+        stop = new MustRefetchError(`the feed is at epoch ${frame.from.epoch}, the replica at ${cursor.epoch}`);
+        break;
+      }
+      if (frame.from.v < cursor.v && frame.checkpoint.v <= cursor.v) {
+        this.opts.log.debug({ from: frame.from, checkpoint: frame.checkpoint, cursor }, 'skipped a batch the replica already holds');
+        continue;
+      }
+      if (frame.from.v !== cursor.v) {
+        this.opts.log.warn({ from: frame.from, cursor }, 'refused a batch that does not start at the cursor; reconnecting from the cursor');
+        stop = new UnavailableError(`batch from v ${frame.from.v} does not start at the cursor v ${cursor.v}`);
+        break;
+      }
+      group.push(frame);
+      cursor = frame.checkpoint;
+      const c = this.pendingChecksum;
+      if (c && c.checkpoint.epoch === cursor.epoch && c.checkpoint.v === cursor.v) {
+        this.applyTogether(group);
+        group = [];
+      }
+    }
+    this.applyTogether(group);
+    if (stop) throw stop;
+  }
+
+  private applyTogether(frames: readonly BatchFrame[]): void {
+    if (frames.length === 0) return;
+    const { sqlite } = this.opts.replica;
+    const at = this.isoNow();
+    const result = applyBatches(sqlite, this.opts.writer, frames, (ack, when) => this.opts.outbox.settle(ack, when), at);
+    if (result.notAtCursor !== false) throw new UnavailableError('the batch does not start at the cursor');
+    if (result.applied > 0) {
+      const applied = frames.slice(0, result.applied);
+      const last = applied.at(-1)!.checkpoint;
+      if (applied.length > 1) this.opts.log.debug({ frames: applied.length, from: applied[0]!.from, checkpoint: last }, 'applied queued batches in one transaction');
+      this.setStatus({ lastBatchAt: at, cursor: last, ...(result.referenceChanged ? { version: `${last.epoch}:${last.v}` } : {}) });
+      if (result.eventIds.length > 0 || applied.some((f) => f.ops.length > 0)) this.opts.onEventsChanged(result.eventIds, false, last);
+      if (result.settled.length > 0) this.opts.onOutboxSettled(result.settled);
+      if (result.referenceChanged) this.opts.onReferenceChanged();
+    }
+    if (result.failed) {
+      const frame = frames[result.failed.index]!;
+      const err = result.failed.error;
+      if (err instanceof MalformedRowError || err instanceof BatchShapeError) {
+        throw new MalformedError(`batch ${frame.from.v}→${frame.checkpoint.v}: ${err.message}`);
+      }
+      throw err;
+    }
+    this.checkDrift(frames[result.applied - 1]!.checkpoint);
+  }
+
+  /** Handles one frame other than a batch. */
+  private onControlFrame(frame: Exclude<LiveFrame, BatchFrame>): void {
+    const { sqlite } = this.opts.replica;
+    switch (frame.t) {
       case 'heartbeat': {
         const state = readSyncState(sqlite);
         if (!state || frame.checkpoint.epoch !== state.cursor.epoch) throw new MustRefetchError(`the feed is at epoch ${frame.checkpoint.epoch}`);
@@ -734,6 +807,20 @@ export class SyncClient {
   private isoNow(): string {
     return new Date(this.opts.clock.now()).toISOString();
   }
+}
+
+type BatchFrame = Extract<LiveFrame, { t: 'batch' }>;
+
+function parseFrame(text: string): LiveFrame {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new MalformedError('a live frame is not JSON');
+  }
+  const parsed = LiveFrame.safeParse(json);
+  if (!parsed.success) throw new MalformedError(`live frame: ${formatZodError(parsed.error).slice(0, 500)}`, parsed.error.issues.slice(0, 10));
+  return parsed.data;
 }
 
 /** The cursor epoch of a replica filled from a data center without the sync feed. */

@@ -30,6 +30,8 @@ import {
 } from '../../../src/core/index';
 import { EventListArgs, KpiArgs, MapEventsArgs, type EventRow, type QueueId } from '../../../src/core/rpc/queries';
 import { OutboxStore } from '../../../src/main/service/outbox/outbox-store';
+import { writePreference } from '../../../src/main/service/store/preferences';
+import { buildFtsChunk, ftsBuiltThrough, FTS_PREFERENCE } from '../../../src/main/service/store/replica-writes';
 import { summariseClocks } from '../../../src/main/service/store/replicated-rows';
 import { generateHistory, leafCategories } from '../../../bench/support/history';
 import {
@@ -260,6 +262,28 @@ describe('events/list, events/counts, map/events on 10,000 events', () => {
       expect(new Set(ids(rows)), text).toEqual(want);
       expect(want.size, text).toBeGreaterThan(0);
     }
+    // the same answers while the FTS index of a snapshot is still being built after the swap
+    // (none of it, then part of it), and the same index once the build is complete
+    const db = h.replica.sqlite;
+    // every token instance the (contentless) index holds
+    db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, events_fts, instance)');
+    const content = () => db.prepare('SELECT term, doc, col, offset FROM temp.fts_vocab ORDER BY doc, col, offset, term').all();
+    const fullIndex = content();
+    expect(fullIndex.length).toBeGreaterThan(10_000);
+    db.exec("INSERT INTO events_fts (events_fts) VALUES ('delete-all')");
+    writePreference(db, FTS_PREFERENCE, { through: 0 });
+    for (let chunk = 0; ; chunk++) {
+      expect(ftsBuiltThrough(db), `chunk ${chunk}`).not.toBeNull();
+      for (const [text, pred] of cases) {
+        const { rows } = await allRows(h, { filter: { text } });
+        expect(new Set(ids(rows)), `${text} at chunk ${chunk}`).toEqual(oracle(pred));
+      }
+      if (chunk === 1) break;
+      buildFtsChunk(db, 3_700);
+    }
+    while (!buildFtsChunk(db, 3_700));
+    expect(ftsBuiltThrough(db)).toBeNull();
+    expect(content()).toEqual(fullIndex);
   });
 
   it('map/events: one row per open event with a position, codes as the enums index them, patches by id', async () => {

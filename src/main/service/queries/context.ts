@@ -27,6 +27,7 @@ import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import type { ReferenceView } from '../reference/reference-view';
 import type { Replica } from '../store/open';
+import { ftsBuiltThrough } from '../store/replica-writes';
 import { readSyncState } from '../store/sync-state';
 
 export interface QueryDeps {
@@ -83,6 +84,11 @@ export class QueryContext {
   /** The replica version answers are read at (0 before the first snapshot). */
   checkpoint(): number {
     return readSyncState(this.sqlite)?.cursor.v ?? 0;
+  }
+
+  /** How far the FTS index of the last snapshot is built (null: complete); text search reads the rest with LIKE. */
+  ftsThrough(): number | null {
+    return ftsBuiltThrough(this.sqlite);
   }
 
   /** A prepared statement per distinct SQL text (filters make few shapes); the cache is bounded. */

@@ -46,6 +46,8 @@ import type { Replica } from '../store/open';
 import {
   applyBatches,
   BatchShapeError,
+  buildFtsChunk,
+  ftsBuiltThrough,
   clearStaging,
   compareChecksum,
   stageRows,
@@ -110,6 +112,8 @@ export interface SyncClientOptions {
   progressIntervalMs?: number;
   /** rows per staging transaction; default 5000 */
   stageChunkRows?: number;
+  /** events per chunk of the full-text index built after a snapshot's swap; default 1000 */
+  ftsChunkRows?: number;
   onStatus(status: SyncStatus): void;
   /** after each applied batch or snapshot */
   onEventsChanged(ids: string[], all: boolean, checkpoint: Cursor | null): void;
@@ -145,6 +149,8 @@ export class SyncClient {
   /** the epoch the connected feed accepted; null while not connected */
   private feedEpoch: string | null = null;
   private caughtUp = false;
+  /** the next chunk of the background FTS build, when one is scheduled */
+  private ftsBuild: NodeJS.Immediate | null = null;
 
   constructor(private readonly opts: SyncClientOptions) {
     this.base = baseUrl(opts.dataCenterUrl);
@@ -178,6 +184,8 @@ export class SyncClient {
   start(): void {
     if (this.started || this.stopped) return;
     this.started = true;
+    // a full-text index left half built (the process stopped during the build) is finished
+    this.scheduleFtsBuild();
     this.loop = this.run();
   }
 
@@ -228,6 +236,8 @@ export class SyncClient {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.ftsBuild) clearImmediate(this.ftsBuild);
+    this.ftsBuild = null;
     this.interrupt(new ConnectionEnded('stopped'));
     this.wake?.();
     await this.loop?.catch(() => undefined);
@@ -448,13 +458,19 @@ export class SyncClient {
         throw new MalformedError(`snapshot: the rows do not match the end checksum (${mismatches.map((m) => m.table).join(', ')})`, mismatches);
       }
       const at = this.isoNow();
-      swapInSnapshot(sqlite, {
-        scope,
-        checkpoint,
-        referenceVersion: `${checkpoint.epoch}:${checkpoint.v}`,
-        checksum: { checkpoint, ok: true, at },
-        at,
-      });
+      // the FTS index is built after the swap, in chunks (scheduleFtsBuild): text search reads
+      // what is not indexed yet with LIKE meanwhile
+      swapInSnapshot(
+        sqlite,
+        {
+          scope,
+          checkpoint,
+          referenceVersion: `${checkpoint.epoch}:${checkpoint.v}`,
+          checksum: { checkpoint, ok: true, at },
+          at,
+        },
+        { deferFts: true },
+      );
       this.pendingChecksum = null;
       // the swap wrote the whole replica through the WAL: fold it back and give the disk space back
       sqlite.pragma('wal_checkpoint(TRUNCATE)');
@@ -465,7 +481,36 @@ export class SyncClient {
     }
   }
 
+  /**
+   * Builds the FTS index of the last snapshot in chunks of `ftsChunkRows`
+   * events, one chunk per turn of the event loop (live frames and queries run
+   * in between), until it is complete; nothing to do when it is. Paused while
+   * a snapshot streams (its swap starts the build over).
+   */
+  private scheduleFtsBuild(): void {
+    if (this.stopped || this.ftsBuild) return;
+    const { sqlite } = this.opts.replica;
+    if (ftsBuiltThrough(sqlite) === null) return;
+    const started = this.opts.clock.now();
+    const step = () => {
+      this.ftsBuild = null;
+      if (this.stopped) return;
+      if (this.current.state === 'snapshot') return;
+      let done: boolean;
+      try {
+        done = buildFtsChunk(sqlite, this.opts.ftsChunkRows ?? 1000);
+      } catch (err) {
+        this.opts.log.error({ err }, 'building the full-text index failed; text search reads the rest of the events with LIKE');
+        return;
+      }
+      if (done) this.opts.log.info({ ms: this.opts.clock.now() - started }, 'full-text index built');
+      else this.ftsBuild = setImmediate(step);
+    };
+    this.ftsBuild = setImmediate(step);
+  }
+
   private afterSnapshot(): void {
+    this.scheduleFtsBuild();
     const s = readSyncState(this.opts.replica.sqlite)!;
     // the tail connects next (a legacy round goes live at once)
     this.setStatus({ state: 'catching_up', lastBatchAt: s.lastBatchAt, version: s.referenceVersion, cursor: s.cursor, progress: null });
@@ -603,6 +648,7 @@ export class SyncClient {
       }, this.opts.quietCaughtUpMs ?? 1_500);
     }
     this.opts.log.info({ transport: conn.kind, cursor: state.cursor }, 'live feed connected');
+    this.scheduleFtsBuild();
     this.opts.onFeedConnected();
     try {
       await done;

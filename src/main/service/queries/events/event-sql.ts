@@ -201,8 +201,13 @@ export function categoryTerm(codes: readonly string[], bind: Bind, plus = ''): s
 /** Characters a trigram FTS5 phrase needs at least. */
 const TRIGRAM = 3;
 
-/** A term of the text filter: FTS5 phrase for 3+ characters, a LIKE over title/address below, a case-number prefix. */
-function textTerms(text: string, bind: Bind): string[] {
+/**
+ * A term of the text filter: FTS5 phrase for 3+ characters, a LIKE over title/address below, a case-number prefix.
+ * `ftsThrough` (not null while the FTS index of a new snapshot is being built after the swap): events with
+ * rid <= ftsThrough are read from the index, the rest with LIKE over what the index holds (title, description,
+ * address), so the answer is the same before and after the build.
+ */
+function textTerms(text: string, bind: Bind, ftsThrough: number | null): string[] {
   const words = text.split(/\s+/).filter((w) => w.length > 0).slice(0, 8);
   return words.map((w, i) => {
     bind[`tcase${i}`] = w.toUpperCase();
@@ -210,7 +215,11 @@ function textTerms(text: string, bind: Bind): string[] {
     const caseNo = `(e.case_no >= @tcase${i} AND e.case_no < @tcasehi${i})`;
     if ([...w].length >= TRIGRAM) {
       bind[`t${i}`] = `"${w.replaceAll('"', '""')}"`;
-      return `(e.rid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH @t${i}) OR ${caseNo})`;
+      if (ftsThrough === null) return `(e.rid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH @t${i}) OR ${caseNo})`;
+      bind.ftsThrough = ftsThrough;
+      bind[`tl${i}`] = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const like = `(e.title LIKE @tl${i} ESCAPE '\\' OR e.address LIKE @tl${i} ESCAPE '\\' OR json_extract(e.doc, '$.description') LIKE @tl${i} ESCAPE '\\')`;
+      return `((e.rid <= @ftsThrough AND e.rid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH @t${i} AND rowid <= @ftsThrough)) OR (e.rid > @ftsThrough AND ${like}) OR ${caseNo})`;
     }
     bind[`t${i}`] = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     return `(e.title LIKE @t${i} ESCAPE '\\' OR e.address LIKE @t${i} ESCAPE '\\' OR ${caseNo})`;
@@ -243,7 +252,8 @@ function openQueue(queue: QueueId): boolean {
 }
 
 /** The WHERE clause of a filter at `now` for the signed-in user (null: nobody). */
-export function filterSql(f: EventFilter, now: number, userId: string | null): FilterSql {
+/** `ftsThrough`: how far the FTS index is built (store/replica-writes.ts ftsBuiltThrough), null when complete. */
+export function filterSql(f: EventFilter, now: number, userId: string | null, ftsThrough: number | null = null): FilterSql {
   const bind: Bind = { now };
   const terms: string[] = [];
   let timeDependent = false;
@@ -283,7 +293,7 @@ export function filterSql(f: EventFilter, now: number, userId: string | null): F
     bind.to = Date.parse(f.to);
     terms.push(`${plus}e.reported_at < @to`);
   }
-  if (f.text) terms.push(...textTerms(f.text, bind));
+  if (f.text) terms.push(...textTerms(f.text, bind, ftsThrough));
   // a time window over the whole history, narrowed only by columns events_reported_geo holds: read it off that
   // index (SQLite, without statistics, would take the town's or category's index and read 10^5 rows)
   const window =

@@ -15,7 +15,7 @@ export function listEvents(ctx: QueryContext, args: ParsedArgs<'events/list'>): 
   const now = ctx.now();
   const checkpoint = ctx.checkpoint();
   const user = ctx.deps.user();
-  const f = filterSql(args.filter, now, user?.id ?? null);
+  const f = filterSql(args.filter, now, user?.id ?? null, ctx.ftsThrough());
   if (f.empty) return { total: 0, offset: args.offset, rows: [], checkpoint };
   const bind = { ...f.bind, limit: args.limit, offset: args.offset, lim: args.offset + args.limit };
   if (f.clockOnly && args.sort === 'deadline') {

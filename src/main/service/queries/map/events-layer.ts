@@ -34,7 +34,7 @@ interface Columnar {
 export function mapEvents(ctx: QueryContext, args: ParsedArgs<'map/events'>): EventColumns {
   const now = ctx.now();
   const checkpoint = ctx.checkpoint();
-  const f = filterSql(args.filter, now, ctx.deps.user()?.id ?? null);
+  const f = filterSql(args.filter, now, ctx.deps.user()?.id ?? null, ctx.ftsThrough());
   const empty: EventColumns = {
     count: 0,
     ids: [],

@@ -24,6 +24,7 @@
  * day (the time-of-day profile shapes it: nights about a tenth, the morning peak about twice).
  * Per real second that is ratePerHour × speed / 3600. `triggerRainstorm()` adds a burst.
  */
+import { alertForEvent, registerWallHandlers } from '../wall';
 import { eq, sql } from 'drizzle-orm';
 import type { EventRecord } from '../../core/events/types';
 import { HuyingError } from '../../core/errors';
@@ -151,7 +152,9 @@ type Item =
   | { kind: 'arrival'; at: number; seq: number; time: ArrivalTime; stream: 'main' | number }
   | { kind: 'resend'; at: number; seq: number; payload: SimPayload }
   | { kind: 'action'; at: number; seq: number; eventId: string; action: PlannedAction }
-  | { kind: 'scheduler'; at: number; seq: number };
+  | { kind: 'scheduler'; at: number; seq: number }
+  /** the duty officer acknowledges a wall alert (一键呼叫, critical events) from the workstation */
+  | { kind: 'wall-ack'; at: number; seq: number; alertId: string };
 
 /** A binary min-heap on (at, seq): ties in arrival order, so runs are reproducible. */
 class Queue {
@@ -237,6 +240,7 @@ function commandRegistry(config: DomainConfigService): MutationRegistry {
     if (!r.ok) throw new HuyingError(r.error.code, r.error.message, r.error.details);
     return r.value;
   });
+  registerWallHandlers(registry);
   return registry;
 }
 
@@ -361,6 +365,9 @@ export async function createSimulator(opts: SimulatorOptions): Promise<Simulator
         plan(record.id, record, f);
       }
       if (payload.externalRef && rng.chance(retryShare)) push({ kind: 'resend', at: simNow + rng.int(1, 10) * MIN, payload });
+      // the call took over the walls: someone at a workstation acknowledges it within a few minutes
+      const alert = record ? alertForEvent(record, new Date(simNow)) : null;
+      if (alert) push({ kind: 'wall-ack', at: simNow + rng.int(20, 240) * 1000, alertId: alert.id });
     } else if (outcome?.kind === 'duplicate') stats.duplicates++;
     else if (outcome?.kind === 'invalid') stats.quarantined++;
     // the next arrival of the same stream
@@ -415,6 +422,28 @@ export async function createSimulator(opts: SimulatorOptions): Promise<Simulator
     else followed.delete(item.eventId);
   }
 
+  async function onWallAck(item: Extract<Item, { kind: 'wall-ack' }>): Promise<void> {
+    const actor = actors.actor('duty');
+    const clientId = `simulator:${actor.id}`;
+    const mutationId = await nextMutationId(clientId);
+    stats.commands++;
+    try {
+      const res = await processCommands(
+        db,
+        { clientId, mutations: [{ mutationId, createdAt: new Date(simNow).toISOString(), mutation: { name: 'wall/ack', alertId: item.alertId } }] },
+        actor,
+        { registry, now: clock, onHandlerError: (err) => log?.warn({ err, alertId: item.alertId }, 'simulated wall acknowledgement failed') },
+      );
+      const ack = res.results[0];
+      if (ack?.status === 'applied') stats.applied['wall/ack'] = (stats.applied['wall/ack'] ?? 0) + 1;
+      else stats.refused[ack?.error?.code ?? 'unknown'] = (stats.refused[ack?.error?.code ?? 'unknown'] ?? 0) + 1;
+    } catch (err) {
+      log?.warn({ err, alertId: item.alertId }, 'simulated wall acknowledgement not processed; retrying');
+      lastMutation.delete(clientId);
+      push({ kind: 'wall-ack', at: simNow + MIN, alertId: item.alertId });
+    }
+  }
+
   async function onScheduler(): Promise<void> {
     const run = await scheduler.runOnce();
     stats.schedulerRuns++;
@@ -463,6 +492,9 @@ export async function createSimulator(opts: SimulatorOptions): Promise<Simulator
           break;
         case 'scheduler':
           await onScheduler();
+          break;
+        case 'wall-ack':
+          await onWallAck(top);
           break;
       }
     }

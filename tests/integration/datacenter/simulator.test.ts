@@ -93,6 +93,31 @@ forEachBackend('simulator', (backend) => {
     expect(after.schedulerRuns).toBeGreaterThanOrEqual(90);
   });
 
+  it('one-key calls take over the walls, and the simulated duty officer acknowledges each within minutes', async () => {
+    // ten more simulated minutes, so that every alert raised in the run has had its time
+    const more = await sim.runFor(10 * 60_000);
+    const alerts = (await rows<{ row: unknown }>(sql`select row from sync_rows where table_name = 'wall' and key like 'alert:%'`)).map(
+      (r) => (typeof r.row === 'string' ? JSON.parse(r.row) : r.row) as { kind: string; raisedAt: string; ackedAt: string | null; ackedBy: { id: string } | null },
+    );
+    const [{ n }] = (await rows<{ n: number }>(sql`select count(*)::int as n from events where source = 'one_key' or urgency = 'critical'`)) as [{ n: number }];
+    expect(n, 'one-key calls and critical events in the run').toBeGreaterThan(0);
+    expect(alerts).toHaveLength(n);
+    const end = Date.parse(more.now);
+    let acked = 0;
+    for (const a of alerts) {
+      // acknowledged 20 s to 4 min after the raise (unless the run ended before)
+      if (Date.parse(a.raisedAt) + 4 * 60_000 > end) continue;
+      expect(a.ackedAt, JSON.stringify(a)).not.toBeNull();
+      const delay = Date.parse(a.ackedAt!) - Date.parse(a.raisedAt);
+      expect(delay).toBeGreaterThanOrEqual(20_000);
+      expect(delay).toBeLessThanOrEqual(4 * 60_000 + 60_000);
+      expect(a.ackedBy).not.toBeNull();
+      acked++;
+    }
+    expect(acked).toBeGreaterThan(0);
+    expect(more.applied['wall/ack'] ?? 0).toBe(acked);
+  });
+
   it('a rainstorm brings a burst of flooding reports in the low-lying grids', async () => {
     const low = new Set(sim.world.lowGrids.map((g) => g.code));
     const floods = await rows<{ grid: string | null; reported_at: string }>(sql`

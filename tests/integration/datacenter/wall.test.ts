@@ -7,7 +7,7 @@
  * report raises nothing. Everything is read back as the sync feed's snapshot ships it.
  */
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CommandsResponse } from '../../../src/core/sync/protocol';
 import { WallAlert } from '../../../src/core/rpc/wall';
 import { DEMO_PASSWORD, demoApiKey } from '../../../src/datacenter/auth';

@@ -224,7 +224,10 @@ try {
     const sent = frameSentAt.get(r.id);
     if (!got || committed === undefined) continue;
     serverPart.push(got[0] - committed);
-    clientPart.push(got[1] - got[0]);
+    // the sync client queues a frame and applies it right after the I/O that brought it (with the
+    // frames that came along): received → applied is up to its events/changed, not the message handler
+    const appliedThere = appliedAt.get(r.id);
+    if (appliedThere !== undefined) clientPart.push(appliedThere - got[0]);
     if (sent !== undefined) {
       dcPart.push(sent - committed);
       wirePart.push(got[0] - sent);

@@ -46,10 +46,11 @@ setInterval(() => {
 
 /**
  * The live transports with a stopwatch: when each batch frame's text reached
- * the data service (the WebSocket message event) and when the sync client was
- * done with it (parsed, applied in its transaction, events/changed emitted —
- * onMessage is synchronous), so the parent can split commit → applied into
- * the data center and network's part and the client's part. The frame's ids
+ * the data service (the WebSocket message event), so the parent can split
+ * commit → applied (events/changed, below) into the data center and
+ * network's part and the client's part. (The sync client queues the frame
+ * and applies it after the I/O turn, together with any frames that came
+ * along: the handler's own duration, `done`, is only the queueing.) The frame's ids
  * are read after the handler returned, off the clock.
  */
 const timed =

@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs';
 
 const dataDir = process.env.HUYING_E2E_DATA ?? '.data/e2e';
 rmSync(dataDir, { recursive: true, force: true });
-const child = spawn(process.execPath, ['scripts/web.mjs', '--data', dataDir, ...process.argv.slice(2)], { stdio: 'inherit' });
+// --quiet-demo: no past events, no simulator — every spec starts from the same empty district
+const child = spawn(process.execPath, ['scripts/web.mjs', '--data', dataDir, '--quiet-demo', ...process.argv.slice(2)], { stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -21,6 +21,19 @@ describe('parseDataCenterArgs', () => {
     expect(r).toEqual({ kind: 'run', options: { port: 0, host: '0.0.0.0', seed: null, dataDir: path.resolve('x') } });
   });
 
+  it('takes --demo-history N with the demo district only', () => {
+    const r = parseDataCenterArgs(['--data', 'x', '--demo-history', '3000', '--simulate', '240']);
+    expect(r).toMatchObject({ kind: 'run', options: { seed: 'demo', demoHistory: 3000, simulate: { ratePerHour: 240, speed: 1 } } });
+    const message = (argv: string[]) => {
+      const p = parseDataCenterArgs(argv);
+      return p.kind === 'error' ? p.message : null;
+    };
+    expect(message(['--demo-history', 'lots'])).toMatch(/--demo-history must be a whole number/);
+    expect(message(['--demo-history', '-5'])).toMatch(/--demo-history/);
+    expect(message(['--seed', 'none', '--demo-history', '10'])).toMatch(/needs the demo district/);
+    expect(message(['--pg', 'postgres://h/db', '--demo-history', '10'])).toMatch(/needs the demo district/);
+  });
+
   it('explains what is wrong', () => {
     const message = (argv: string[], env = {}) => {
       const r = parseDataCenterArgs(argv, env);

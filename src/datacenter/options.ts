@@ -10,7 +10,7 @@ import { parseSimulateArg } from './simulator/simulator';
 
 export const DEFAULT_DATA_DIR = '.data/datacenter';
 
-export const USAGE = `usage: npm run datacenter -- [--port N] [--host H] [--pg URL | --data DIR] [--seed demo|none] [--simulate RATE]
+export const USAGE = `usage: npm run datacenter -- [--port N] [--host H] [--pg URL | --data DIR] [--seed demo|none] [--simulate RATE] [--demo-history N]
 
   --port N      TCP port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
   --host H      address to bind (default ${DEFAULT_HOST})
@@ -22,18 +22,20 @@ export const USAGE = `usage: npm run datacenter -- [--port N] [--host H] [--pg U
                 a speed (e.g. 60x: simulated time runs 60 times faster, 30 events per simulated hour)
                 or both (120@60x: 120 per simulated hour, 2 per real second)
   --simulate-seed N  the simulator's random seed (default: a fresh one, logged)
+  --demo-history N  with --seed demo, on the first start (empty database): also write N past events
+                of the last 30 days, so the demo shows a district at work (npm start and npm run web use 3000)
   --history N   write N past events into the database and exit (docs/simulator.md)
   --help        show this text
 
 Logs are JSON lines on stdout; the line with "msg":"data center ready" carries the "url".
 LOG_LEVEL sets the log level (default info).`;
 
-export type CliOptions = Required<Pick<DataCenterOptions, 'port' | 'host' | 'seed'>> & Pick<DataCenterOptions, 'simulate'> & { pg?: string; dataDir?: string };
+export type CliOptions = Required<Pick<DataCenterOptions, 'port' | 'host' | 'seed'>> & Pick<DataCenterOptions, 'simulate' | 'demoHistory'> & { pg?: string; dataDir?: string };
 
 export type ParsedArgs = { kind: 'run'; options: CliOptions } | { kind: 'help' } | { kind: 'error'; message: string };
 
 export function parseDataCenterArgs(argv: readonly string[], env: Record<string, string | undefined> = {}): ParsedArgs {
-  let values: { port?: string; host?: string; pg?: string; data?: string; seed?: string; simulate?: string; 'simulate-seed'?: string; help?: boolean };
+  let values: { port?: string; host?: string; pg?: string; data?: string; seed?: string; simulate?: string; 'simulate-seed'?: string; 'demo-history'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -45,6 +47,7 @@ export function parseDataCenterArgs(argv: readonly string[], env: Record<string,
         seed: { type: 'string' },
         simulate: { type: 'string' },
         'simulate-seed': { type: 'string' },
+        'demo-history': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -97,7 +100,15 @@ export function parseDataCenterArgs(argv: readonly string[], env: Record<string,
     return { kind: 'error', message: '--simulate-seed needs --simulate' };
   }
 
+  let demoHistory: number | undefined;
+  if (values['demo-history'] !== undefined) {
+    if (!/^\d{1,7}$/.test(values['demo-history'])) return { kind: 'error', message: `--demo-history must be a whole number of events, got "${values['demo-history']}"` };
+    if (seed !== 'demo') return { kind: 'error', message: '--demo-history needs the demo district (--seed demo)' };
+    demoHistory = Number(values['demo-history']);
+  }
+
   const options: CliOptions = pgUrl ? { port, host, seed, pg: pgUrl } : { port, host, seed, dataDir: path.resolve(values.data ?? DEFAULT_DATA_DIR) };
   if (simulate) options.simulate = simulate;
+  if (demoHistory) options.demoHistory = demoHistory;
   return { kind: 'run', options };
 }

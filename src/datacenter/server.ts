@@ -4,6 +4,7 @@
  * Electron utility-process entry (process.ts) and the tests all come through
  * here, so there is one start-up order and one "data center ready" line.
  */
+import { generateHistory } from './history';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { HuyingError } from '../core';
@@ -13,6 +14,9 @@ import { readMeta } from './reference/read';
 import { seedDemo } from './reference/seed';
 import { createSimulator, registerSimulatorRoutes, type Simulator } from './simulator';
 import { openDatabase, type DataCenterDb, type DbKind } from './store/database';
+
+/** the demo history's span (`demoHistory`) */
+export const DEMO_HISTORY_DAYS = 30;
 
 export interface DataCenterOptions {
   /** default 8600; 0 picks a free port */
@@ -27,6 +31,12 @@ export interface DataCenterOptions {
   seed?: 'demo' | null;
   /** seed of the demo generator (default: the generator's own) */
   demoSeed?: number;
+  /**
+   * when the demo district is seeded into an empty database (the first start), also write this many
+   * past events over the last 30 days (`--demo-history N`), so a new demo shows a district at work;
+   * later starts keep what is there
+   */
+  demoHistory?: number;
   /** pino logger; false or absent: silent */
   logger?: Logger | false;
   /** an already-open database to serve (tests share one); close() leaves it open */
@@ -82,6 +92,10 @@ export async function startDataCenter(opts: DataCenterOptions = {}): Promise<Dat
       const outcome = await seedDemo(store.db, opts.demoSeed);
       if (outcome.seeded) {
         log?.info({ version: outcome.version, source: outcome.source, rows: outcome.rows, ms: Date.now() - t0 }, 'reference data seeded');
+        if (opts.demoHistory && opts.demoHistory > 0) {
+          const h = await generateHistory(store.db, { count: opts.demoHistory, days: DEMO_HISTORY_DAYS });
+          log?.info({ events: h.events, byStatus: h.byStatus, ms: Math.round(h.ms) }, 'demo history written');
+        }
       } else {
         log?.info({ version: outcome.version, source: outcome.source }, 'reference data already loaded; seed skipped');
       }

@@ -9,13 +9,15 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../service/index';
 import { DEFAULT_PORT, startWebHost } from './index';
 
-const USAGE = `Usage: npm run web -- [--port N] [--host H] [--data DIR] [--datacenter URL] [--renderer DIR]
+const USAGE = `Usage: npm run web -- [--port N] [--host H] [--data DIR] [--datacenter URL] [--renderer DIR] [--quiet-demo]
 
   --port N          port to serve on (default ${DEFAULT_PORT}; 0 = any free port)
   --host H          address to bind (default 127.0.0.1; 0.0.0.0 for kiosks on other machines)
   --data DIR        data folder: replica and embedded data center (default .data/web)
   --datacenter URL  use this data center instead of starting the embedded demo one
   --renderer DIR    built renderer to serve (default out/renderer)
+  --quiet-demo      the embedded demo data center starts with no past events and no simulator
+                    (by default a new demo gets 3,000 past events and 240 simulated arrivals an hour)
 `;
 
 export interface CliOptions {
@@ -24,6 +26,8 @@ export interface CliOptions {
   dataDir: string;
   dataCenterUrl?: string;
   rendererDir?: string;
+  /** the embedded demo data center with past events and the simulator (default; --quiet-demo: without) */
+  demoActivity: boolean;
 }
 
 export function parseCliArgs(argv: string[]): CliOptions | 'help' {
@@ -35,6 +39,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
       data: { type: 'string' },
       datacenter: { type: 'string' },
       renderer: { type: 'string' },
+      'quiet-demo': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -50,6 +55,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
     port,
     host: values.host ?? '127.0.0.1',
     dataDir: path.resolve(values.data ?? path.join('.data', 'web')),
+    demoActivity: !values['quiet-demo'],
     ...(values.datacenter ? { dataCenterUrl: values.datacenter } : {}),
     ...(values.renderer ? { rendererDir: path.resolve(values.renderer) } : {}),
   };

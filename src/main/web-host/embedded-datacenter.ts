@@ -20,6 +20,8 @@ export interface EmbeddedDataCenterOptions {
   cliPath?: string;
   /** default 'demo' */
   seed?: 'demo' | null;
+  /** further switches of the data center's CLI, e.g. DEMO_ACTIVITY_ARGS */
+  extraArgs?: readonly string[];
   /** how long to wait for the ready line; default 120 s (first run seeds the demo district) */
   readyTimeoutMs?: number;
   /** grace period between SIGTERM and SIGKILL on stop; default 5 s */
@@ -37,6 +39,14 @@ export interface EmbeddedDataCenter {
   stop(): Promise<void>;
 }
 
+/**
+ * A demo that shows a district at work: on the first start, 3,000 past events of the last 30 days
+ * (about 300 of them still open), then the simulator's arrivals in real time, 240 an hour, with the
+ * units and the duty officer acting on them (docs/simulator.md). `npm run web` and `npm start` give
+ * these to their embedded data center; the end-to-end tests start it quiet (`--quiet-demo`).
+ */
+export const DEMO_ACTIVITY_ARGS: readonly string[] = ['--demo-history', '3000', '--simulate', '240'];
+
 export const DEFAULT_DATACENTER_CLI = fileURLToPath(new URL('../../datacenter/cli.ts', import.meta.url));
 
 const TAIL_LINES = 40;
@@ -47,6 +57,7 @@ export async function startEmbeddedDataCenter(opts: EmbeddedDataCenterOptions): 
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const args = ['--import', tsx, cliPath, '--port', '0', '--data', opts.dataDir];
   if (opts.seed !== null) args.push('--seed', opts.seed ?? 'demo');
+  if (opts.extraArgs) args.push(...opts.extraArgs);
 
   const child = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { createDataService, createLogger, type DataService, type Logger } from '../service/index';
 import { allowedOrigins, createOriginCheck } from './allowed-origins';
-import { startEmbeddedDataCenter, type EmbeddedDataCenter } from './embedded-datacenter';
+import { DEMO_ACTIVITY_ARGS, startEmbeddedDataCenter, type EmbeddedDataCenter } from './embedded-datacenter';
 import { registerRendererRoutes } from './renderer-routes';
 import { attachRpcSocket } from './rpc-socket';
 
@@ -44,6 +44,8 @@ export interface WebHostOptions {
   /** embedded data center only: its CLI (default src/datacenter/cli.ts) and ready timeout */
   dataCenterCli?: string;
   dataCenterReadyTimeoutMs?: number;
+  /** embedded data center only: a demo at work (DEMO_ACTIVITY_ARGS: past events, then the simulator); default false */
+  demoActivity?: boolean;
   /** embedded data center only: where its output goes (default our stderr) */
   onDataCenterOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
@@ -76,6 +78,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         ...(opts.dataCenterCli ? { cliPath: opts.dataCenterCli } : {}),
         ...(opts.dataCenterReadyTimeoutMs ? { readyTimeoutMs: opts.dataCenterReadyTimeoutMs } : {}),
         ...(opts.onDataCenterOutput ? { onOutput: opts.onDataCenterOutput } : {}),
+        ...(opts.demoActivity ? { extraArgs: DEMO_ACTIVITY_ARGS } : {}),
         onExit: (description) => service?.reportDataCenterDown(description),
       });
       undo.push(() => embedded!.stop());

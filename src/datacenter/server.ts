@@ -4,7 +4,7 @@
  * Electron utility-process entry (process.ts) and the tests all come through
  * here, so there is one start-up order and one "data center ready" line.
  */
-import { generateHistory } from './history';
+import { generateHistory } from './history/generate';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { HuyingError } from '../core';

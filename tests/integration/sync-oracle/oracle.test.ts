@@ -36,6 +36,7 @@ import { openDatabase, type DataCenterDb } from '../../../src/datacenter/store/d
 import { writeReplicated } from '../../../src/datacenter/sync/write';
 import { createDataService, type DataService } from '../../../src/main/service/index';
 import { recordingLogger } from '../service/fixtures';
+import { ftsBuiltThrough } from '../../../src/main/service/store/replica-writes';
 
 const ADMIN: Actor = { id: 'u-oracle', name: '值班员', role: 'admin', organisationId: 'district-440114', scope: { level: 'district', code: '440114' } };
 
@@ -247,6 +248,8 @@ describe('oracle', () => {
             expect(sorted(replicaRows(svc))).toEqual(sorted(await serverRows(c.scope)));
             const settled = svc.replica.sqlite.prepare("SELECT count(*) FROM outbox WHERE state IN ('confirmed', 'rejected')").pluck().get();
             expect(settled).toBe(c.submitted);
+            // the FTS index of a snapshot is built in the background after the swap: wait for it to complete
+            await expect.poll(() => ftsBuiltThrough(svc.replica.sqlite), { timeout: 20_000, interval: 50 }).toBeNull();
             expect(svc.replica.sqlite.prepare('SELECT count(*) FROM events_fts').pluck().get()).toBe(svc.replica.sqlite.prepare('SELECT count(*) FROM events').pluck().get());
           }
         } finally {

@@ -164,6 +164,9 @@ test.describe('workstation against the real data center', () => {
 
     // 调度派遣: the suggestion is accepted with Enter
     await openEvent(page, '2', order.caseNo);
+    // the key acts once the detail knows the officer may dispatch (the action probes answer after the row opens)
+    await expect(page.getByTestId('action-bar')).toHaveAttribute('data-actions', /(^|,)dispatch(,|$)/);
+    await page.getByTestId('event-table-body').focus();
     await page.keyboard.press('d');
     await expect(page.getByTestId('dispatch-dialog')).toBeVisible();
     const lead = await page.getByTestId('suggestion').getAttribute('data-unit');

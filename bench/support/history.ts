@@ -17,6 +17,7 @@
  */
 import type { AuditEntry, EventRecord, EventSource, EventStatus, SlaClock, Urgency, WorkflowEvent } from '../../src/core/index';
 import { startClockWithDeadline } from '../../src/core/sla/clock';
+import { newEvent } from '../../src/core/workflow/event';
 
 export interface HistoryGrid {
   code: string;
@@ -176,33 +177,11 @@ export function* generateHistory(o: HistoryOptions): Generator<HistoryItem> {
     const place = pick(r, PLACES);
     const lead = r() < 0.5 && townUnits.has(grid.townCode) ? townUnits.get(grid.townCode)! : pick(r, departments).id;
 
+    // core's fresh event, then the stage this history puts it in
     const wf: WorkflowEvent = {
-      id,
+      ...newEvent({ id, area: { districtCode: '440114', townCode: grid.townCode, villageCode: grid.villageCode, gridCode: grid.code }, reportedAt: new Date(reported), categoryCode: cat }),
       status,
       version: 1,
-      area: { districtCode: '440114', townCode: grid.townCode, villageCode: grid.villageCode, gridCode: grid.code },
-      categoryCode: cat,
-      requiresCheck: true,
-      reportedAt: iso(reported),
-      updatedAt: iso(reported),
-      leadUnitId: null,
-      assistingUnitIds: [],
-      unitProgress: [],
-      forcedAssignment: false,
-      firstDispatchedAt: null,
-      clocks: [],
-      supervision: null,
-      escalation: null,
-      pendingExtension: null,
-      extensionsGranted: 0,
-      bounceCount: 0,
-      lastBounce: null,
-      reworkCount: 0,
-      parkedFrom: null,
-      feedback: null,
-      closedAt: null,
-      mergedInto: null,
-      evaluation: null,
     };
     const audit: AuditEntry[] = [];
     const step = (command: string, from: EventStatus, to: EventStatus, t: number, extra: Partial<AuditEntry> = {}) => {

@@ -20,7 +20,7 @@
  * same group-commit batch cannot happen: the alert must reach a screen first).
  */
 import { sql } from 'drizzle-orm';
-import { HuyingError, scopeCovers, type Actor, type EventRecord } from '../../core';
+import { fieldErrors, HuyingError, scopeCovers, type Actor, type EventRecord } from '../../core';
 import { WallAlert, WallDirective, type WallAlertKind } from '../../core/rpc/wall';
 import type { MutationHandler, MutationOf, MutationRegistry } from '../commands/registry';
 import type { DbOrTx } from '../store/database';
@@ -79,9 +79,9 @@ export const wallDirectiveHandler: MutationHandler<MutationOf<'wall/directive'>>
   requireOperator(actor, 'push a view to the walls');
   const parsed = WallDirective.safeParse({ ...mutation.directive, issuedAt: now.toISOString(), issuedBy: { id: actor.id, name: actor.name } });
   if (!parsed.success) {
-    throw new HuyingError('invalid_args', `directive: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, {
-      fields: parsed.error.issues.map((i) => ({ field: ['directive', ...i.path].join('.'), message: i.message })),
-    });
+    // the project's field errors (as for any refused argument), named from the mutation: directive.<path>
+    const fields = fieldErrors(parsed.error).map((f) => ({ ...f, field: `directive.${f.field}` }));
+    throw new HuyingError('invalid_args', fields.map((f) => `${f.field}: ${f.message}`).join('; '), fields);
   }
   const directive = parsed.data;
   const key = `directive:${directive.id}`;

@@ -8,7 +8,7 @@ import { useI18n } from '../i18n';
 import { useSyncStatus } from '../rpc/use-sync-status';
 
 export function SyncBadge() {
-  const { t, locale, formatTime, errorText } = useI18n();
+  const { t, formatNumber, formatTime, errorText } = useI18n();
   const sync = useSyncStatus();
 
   if (sync.status === 'loading') {
@@ -50,8 +50,8 @@ export function SyncBadge() {
           >
             <span className="sync__bar-fill" style={{ width: fraction === null ? undefined : `${(fraction * 100).toFixed(1)}%` }} />
           </span>
-          {t.sync.progress(formatCount(p.rows, locale), p.totalRows === null ? null : formatCount(p.totalRows, locale))}
-          {p.rowsPerSecond > 0 && <> · {t.sync.rate(formatCount(Math.round(p.rowsPerSecond), locale), formatBytes(p.bytes))}</>}
+          {t.sync.progress(formatNumber(p.rows), p.totalRows === null ? null : formatNumber(p.totalRows))}
+          {p.rowsPerSecond > 0 && <> · {t.sync.rate(formatNumber(Math.round(p.rowsPerSecond)), formatBytes(p.bytes))}</>}
           {p.etaSeconds !== null && <> · {t.sync.eta(formatDuration(p.etaSeconds))}</>}
         </span>
       )}
@@ -70,10 +70,6 @@ export function SyncBadge() {
       </span>
     </div>
   );
-}
-
-function formatCount(n: number, locale: string): string {
-  return n.toLocaleString(locale);
 }
 
 /** 1.2 MB, 830 kB: enough to see that the snapshot moves */

@@ -6,7 +6,8 @@
  * - 10,000 events: every window of events/list, in every sort, concatenates
  *   to the whole ordered result with no row twice or missing; the total and
  *   the queue counts equal the oracle's; every filter equals the oracle's
- *   predicate; 序时消单 puts running clocks first by deadline, none last;
+ *   predicate; 序时消单 puts running clocks first by deadline, none last (oldest
+ *   reported first);
  * - FTS (3+ characters), short words (LIKE) and case-number prefixes;
  * - pending overlays from the outbox in rows and in detail, gone once settled;
  * - events/detail: timeline, clocks read now with the replicated calendar
@@ -158,6 +159,10 @@ describe('events/list, events/counts, map/events on 10,000 events', () => {
     const deadlines = running.map((r) => Date.parse(r.deadline!));
     expect([...deadlines].sort((a, b) => a - b)).toEqual(deadlines);
     expect(rows.filter((r) => rank(r) !== 0).every((r) => r.deadline === null)).toBe(true);
+    // without a running or paused clock (待派遣, stopped clocks): oldest reported first, not in row order
+    const rest = rows.filter((r) => rank(r) === 2).map((r) => Date.parse(r.reportedAt));
+    expect(rest.length).toBeGreaterThan(100);
+    expect([...rest].sort((a, b) => a - b)).toEqual(rest);
     const reported = (await allRows(h, { sort: 'reported_desc' })).rows.map((r) => Date.parse(r.reportedAt));
     expect([...reported].sort((a, b) => b - a)).toEqual(reported);
   });
@@ -214,19 +219,22 @@ describe('events/list, events/counts, map/events on 10,000 events', () => {
   });
 
   it('queue, clock-status and time windows come in the oracle’s order, window after window (the index-walked windows of state queues and clocks)', async () => {
-    // the oracle's order: 序时消单 = (rank of the most urgent clock, its deadline, rid); newest first = (reported, rid) descending
+    // the oracle's order: 序时消单 = (rank of the most urgent clock, its deadline — or, without a running or paused
+    // clock, the report time: oldest reported first —, rid); newest first = (reported, rid) descending
     const rid = new Map((h.replica.sqlite.prepare('SELECT key, rid FROM events').all() as { key: string; rid: number }[]).map((r) => [r.key, r.rid]));
     const byDeadline = (a: EventRecord, b: EventRecord) => {
       const sa = summariseClocks(a.workflow.clocks);
       const sb = summariseClocks(b.workflow.clocks);
       const rank = (s: typeof sa) => (s?.state === 'running' ? 0 : s?.state === 'paused' ? 1 : 2);
-      // SQLite orders NULL deadlines first within a rank
-      const dl = (s: typeof sa) => s?.deadlineAt ?? -Infinity;
-      return rank(sa) - rank(sb) || dl(sa) - dl(sb) || rid.get(a.id)! - rid.get(b.id)!;
+      const key = (r: EventRecord, s: typeof sa) => (rank(s) < 2 ? s!.deadlineAt : Date.parse(r.workflow.reportedAt));
+      return rank(sa) - rank(sb) || key(a, sa) - key(b, sb) || rid.get(a.id)! - rid.get(b.id)!;
     };
     const newest = (a: EventRecord, b: EventRecord) => Date.parse(b.workflow.reportedAt) - Date.parse(a.workflow.reportedAt) || rid.get(b.id)! - rid.get(a.id)!;
     const from = NOW - 20 * D;
     const cases: [object, (r: EventRecord) => boolean, (a: EventRecord, b: EventRecord) => number][] = [
+      [{ filter: { queue: 'to_dispatch' } }, (r) => inQueue('to_dispatch', r, NOW, null), byDeadline],
+      [{ filter: { queue: 'to_verify', townCodes: [TOWN_A] } }, (r) => inQueue('to_verify', r, NOW, null) && r.workflow.area.townCode === TOWN_A, byDeadline],
+      [{}, () => true, byDeadline],
       [{ filter: { queue: 'to_evaluate' } }, (r) => inQueue('to_evaluate', r, NOW, null), byDeadline],
       [{ filter: { queue: 'to_check' } }, (r) => inQueue('to_check', r, NOW, null), byDeadline],
       [{ filter: { queue: 'in_progress', openOnly: true } }, (r) => inQueue('in_progress', r, NOW, null), byDeadline],

@@ -135,8 +135,16 @@ export const events = sqliteTable('events', eventColumns(), (t) => [
   index('events_paused')
     .on(sql`json_extract(doc, '$.workflow.clocks[0].pauses[#-1].from')`, t.deadlineAt, t.warnAt, t.townCode, t.villageCode, t.gridCode)
     .where(sql`is_open = 1 AND clock_state = 'paused'`),
-  index('events_deadline_order').on(sql`(CASE clock_state WHEN 'running' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END)`, t.deadlineAt),
-  index('events_status_rank').on(t.status, sql`(CASE clock_state WHEN 'running' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END)`, t.deadlineAt),
+  // migration 0007: within a rank, the deadline of a running or paused clock, else the report time (序时消单)
+  index('events_deadline_order').on(
+    sql`(CASE clock_state WHEN 'running' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END)`,
+    sql`(CASE WHEN clock_state IN ('running', 'paused') THEN deadline_at ELSE reported_at END)`,
+  ),
+  index('events_status_rank').on(
+    t.status,
+    sql`(CASE clock_state WHEN 'running' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END)`,
+    sql`(CASE WHEN clock_state IN ('running', 'paused') THEN deadline_at ELSE reported_at END)`,
+  ),
   index('events_reported_geo').on(t.reportedAt, t.townCode, t.categoryCode, t.gridCode, t.lon, t.lat),
   index('events_pending_extension').on(t.clockState, t.deadlineAt).where(sql`is_open = 1 AND json_type(doc, '$.workflow.pendingExtension') = 'object'`),
   index('events_supervised_by')

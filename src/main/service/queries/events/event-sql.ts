@@ -54,6 +54,15 @@ export const DEADLINE_SQL = `(CASE WHEN e.clock_state = 'running' THEN e.deadlin
 /** 序时消单: running clocks by deadline, then paused ones, then the rest (the expression of indexes events_deadline_order, events_status_rank). */
 export const DEADLINE_RANK_SQL = `(CASE e.clock_state WHEN 'running' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END)`;
 
+/**
+ * The key within a rank: the deadline of a running or paused clock; for the
+ * rest — no clock yet (待派遣: filed, not dispatched) or a stopped one — the
+ * report time, so those queues are worked oldest reported first (序时消单)
+ * instead of in replica row order. With DEADLINE_RANK_SQL and rid, the order
+ * of indexes events_deadline_order and events_status_rank (migration 0007).
+ */
+export const DEADLINE_KEY_SQL = `(CASE WHEN e.clock_state IN ('running', 'paused') THEN e.deadline_at ELSE e.reported_at END)`;
+
 /** The conditions of "open events whose clock is in one of `statuses` at `@now`", for running and for paused clocks. */
 function clockStatusConditions(statuses: ReadonlySet<string>): { running: string; paused: string } {
   const running: string[] = [];
@@ -130,15 +139,15 @@ export function clockStatusWindow(c: ClockOnly): { running: string; paused: stri
 
 /**
  * The deadline-ordered window of a filter that is only a set of statuses (a
- * state queue: 待核查, 待评价 …): per status, events_status_rank holds the
- * rows in (rank, deadline, rid) order, so each branch reads its first
+ * state queue: 待派遣, 待核查, 待评价 …): per status, events_status_rank holds
+ * the rows in (rank, deadline or report time, rid) order, so each branch reads its first
  * `@lim` (= offset + limit) entries and the branches are merged — instead of
  * sorting every row of the queue (10^5 for 待评价 on 10^6 events).
  */
 export function statusWindow(statuses: readonly string[], bind: Record<string, unknown>): string {
   const branches = statuses.map((st, i) => {
     bind[`sw${i}`] = st;
-    return `SELECT * FROM (SELECT e.rid, ${DEADLINE_RANK_SQL} AS rk, e.deadline_at AS dl FROM events e INDEXED BY events_status_rank WHERE e.status = @sw${i} ORDER BY ${DEADLINE_RANK_SQL}, e.deadline_at, e.rid LIMIT @lim)`;
+    return `SELECT * FROM (SELECT e.rid, ${DEADLINE_RANK_SQL} AS rk, ${DEADLINE_KEY_SQL} AS dl FROM events e INDEXED BY events_status_rank WHERE e.status = @sw${i} ORDER BY ${DEADLINE_RANK_SQL}, ${DEADLINE_KEY_SQL}, e.rid LIMIT @lim)`;
   });
   return `SELECT rid, rk, dl FROM (${branches.join(' UNION ALL ')}) ORDER BY rk, dl, rid LIMIT @limit OFFSET @offset`;
 }
@@ -369,12 +378,12 @@ export function orderSql(sort: EventSort, filtered: boolean): string {
   const z = filtered ? ' + 0' : '';
   switch (sort) {
     case 'deadline':
-      return `ORDER BY ${DEADLINE_RANK_SQL}${z}, e.deadline_at, e.rid`;
+      return `ORDER BY ${DEADLINE_RANK_SQL}${z}, ${DEADLINE_KEY_SQL}, e.rid`;
     case 'reported_desc':
       return `ORDER BY e.reported_at${z} DESC, e.rid DESC`;
     case 'updated_desc':
       return `ORDER BY e.updated_at${z} DESC, e.rid DESC`;
     case 'urgency':
-      return `ORDER BY (CASE e.urgency WHEN 'critical' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END), ${DEADLINE_RANK_SQL}, e.deadline_at, e.rid`;
+      return `ORDER BY (CASE e.urgency WHEN 'critical' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END), ${DEADLINE_RANK_SQL}, ${DEADLINE_KEY_SQL}, e.rid`;
   }
 }

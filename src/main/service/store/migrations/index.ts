@@ -10,8 +10,9 @@ import { migration0003 } from './0003-query-indexes';
 import { migration0004 } from './0004-running-clocks';
 import { migration0005 } from './0005-running-deadline';
 import { migration0006 } from './0006-drop-shadowed-indexes';
+import { migration0007 } from './0007-report-time-order';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
-export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006];
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007];

@@ -159,7 +159,7 @@ export function WorkstationView(props: WorkstationViewProps) {
     };
   }, [rpc, session.user?.id]);
 
-  useArrivalAlerts({
+  const arrivals = useArrivalAlerts({
     rpc,
     changeTick,
     sound,
@@ -316,7 +316,15 @@ export function WorkstationView(props: WorkstationViewProps) {
   const onRetryDetail = useCallback(() => setDetailTick((x) => x + 1), []);
 
   return (
-    <div className="workstation" data-testid="workstation" data-queue={queue} data-selected={selectedId ?? ''}>
+    <div
+      className="workstation"
+      data-testid="workstation"
+      data-queue={queue}
+      data-selected={selectedId ?? ''}
+      data-arrivals={arrivals.ready ? 'watching' : 'waiting'}
+      data-last-arrival={arrivals.last ? `${arrivals.last.kind}:${arrivals.last.ids.join(',')}` : ''}
+      data-last-arrival-sound={arrivals.last ? String(arrivals.last.sound) : ''}
+    >
       <aside className="workstation__rail">
         <QueueRail
           queue={queue}

@@ -42,7 +42,7 @@ export interface DataCenterOptions {
   /** an already-open database to serve (tests share one); close() leaves it open */
   database?: DataCenterDb;
   /** extra application options: the auth seam of the sync feed and commands, mutation handlers, sync timers, workflow clock */
-  app?: Pick<AppOptions, 'actorOf' | 'mutations' | 'sync' | 'workflow'>;
+  app?: Pick<AppOptions, 'actorOf' | 'mutations' | 'sync' | 'workflow' | 'shutdownGraceMs'>;
   /** run the SLA scheduler on its interval once listening (default true) */
   slaScheduler?: boolean;
   /**
@@ -67,7 +67,7 @@ export interface DataCenter {
   version: string | null;
   /** the simulator, when started with `simulate` */
   simulator: Simulator | null;
-  /** stops listening (in-flight requests finish), then closes the database it opened */
+  /** stops listening (in-flight requests get the grace period to finish, then are cut), then closes the database it opened */
   close(): Promise<void>;
 }
 

@@ -51,6 +51,11 @@ export interface AppOptions {
   auth?: Omit<AuthServiceOptions, 'db'>;
   /** events store, workflow authority, SLA scheduler (src/datacenter/workflow/install.ts) */
   workflow?: WorkflowOptions;
+  /**
+   * How long a graceful shutdown lets requests still running (a snapshot a slow
+   * client is reading) finish before their connections are cut. Default 10 s.
+   */
+  shutdownGraceMs?: number;
 }
 
 declare module 'fastify' {
@@ -70,6 +75,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 8 * 1024 * 1024,
   }) as unknown as FastifyInstance;
   installErrorHandling(app);
+  installBoundedShutdown(app, opts.shutdownGraceMs ?? 10_000);
   // auth before any route: its global hook puts request.actor on requests with a valid access token
   const auth = await createAuth({ ...opts.auth, db: store.db });
   installAuth(app, auth);
@@ -113,4 +119,38 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerReferenceAdminRoutes(app, { db: store.db, requireAdmin: auth.requireAdmin, ...(opts.auth?.clock ? { clock: opts.auth.clock } : {}) });
   await installWorkflow(app, { ...opts.workflow, store, auth, registry: mutations, ...(opts.actorOf ? { actorOf: opts.actorOf } : {}), logger: opts.workflow?.logger ?? (opts.logger || null) });
   return app;
+}
+
+/**
+ * Graceful, and bounded. Node's `server.close()` only reaps the connections that
+ * are idle at that moment: a keep-alive connection whose request was still
+ * running becomes idle later and would then hold the shutdown for the whole
+ * keep-alive timeout (72 s), and a client that stops reading a snapshot would
+ * hold it for ever. So once closing starts, every response asks its client to
+ * close, connections that fall idle are reaped as they do, and after `graceMs`
+ * whatever is left is cut (the snapshot's transaction ends with its stream).
+ */
+function installBoundedShutdown(app: FastifyInstance, graceMs: number): void {
+  let closing = false;
+  let reaper: NodeJS.Timeout | null = null;
+  let cutter: NodeJS.Timeout | null = null;
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing && !reply.raw.headersSent) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+    const server = app.server;
+    reaper = setInterval(() => server.closeIdleConnections(), 50);
+    reaper.unref();
+    cutter = setTimeout(() => {
+      app.log.warn({ graceMs }, 'shutdown: cutting the connections still open after the grace period');
+      server.closeAllConnections();
+    }, graceMs);
+    cutter.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (reaper) clearInterval(reaper);
+    if (cutter) clearTimeout(cutter);
+  });
 }

@@ -93,6 +93,8 @@ export async function registerSyncRoutes(app: FastifyInstance, opts: SyncRoutesO
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) body.destroy();
     });
+    // …and one that left while the auth hooks ran: 'close' has fired already
+    if (request.raw.socket.destroyed) body.destroy();
     await new Promise<void>((resolve, reject) => {
       writeSnapshot(db, scope, body, { onBegin: resolve }).catch((err) => {
         reject(err instanceof Error ? err : new Error(String(err)));

@@ -440,6 +440,33 @@ forEachBackend('sync feed', (backend) => {
     }
   });
 
+  it('closes within its grace period while a client has stopped reading a snapshot, and the snapshot’s transaction ends', async () => {
+    // ~8 MB of rows: far more than the socket buffers on both ends hold
+    await write((out) => {
+      for (let j = 0; j < 800; j++) out.upsert('wall', `cut${j}`, null, { id: `cut${j}`, pad: 'x'.repeat(10_000) });
+    });
+    const other = await startDataCenter({ database: store, port: 0, seed: null, app: { actorOf: headerActor, shutdownGraceMs: 300 } });
+    try {
+      const res = await fetch(`${other.url}/api/v1/sync/snapshot?scope=district`, { headers: { 'x-actor': 'admin' } });
+      const reader = res.body!.getReader();
+      await reader.read(); // then stops reading
+      const t0 = Date.now();
+      await other.close();
+      expect(Date.now() - t0).toBeLessThan(3000);
+      // the client sees its stream cut, not a silent end
+      await expect(
+        (async () => {
+          for (;;) if ((await reader.read()).done) return 'ended';
+        })(),
+      ).rejects.toThrow();
+      const t1 = Date.now();
+      await write((out) => out.upsert('events', 'after-cut', T1, { id: 'after-cut' }));
+      expect(Date.now() - t1).toBeLessThan(5000);
+    } finally {
+      await other.close();
+    }
+  });
+
   describe('epoch', () => {
     it('only an admin bumps it; live clients get must_refetch and old cursors 409; a new snapshot carries the new epoch', async () => {
       const replica = await fetchSnapshot(dc.url, 'district');

@@ -8,6 +8,14 @@
  * rows in the same run. The snapshot is staged and swapped twice: with the
  * FTS index built inside the swap (as before), and with it built after the
  * swap in chunks (as the sync client now does; the chunks are timed too).
+ * Every stage also reports its CPU time (`process.cpuUsage`), which holds
+ * still when other work loads the machine and the wall times do not.
+ *
+ * Last, the experiment behind "move the document out of `events`": every
+ * index of `events` is built once on the staged table as it is (documents
+ * inline) and once on a copy without `doc` (the four index expressions that
+ * read the document turned into plain columns computed by the copy), each
+ * build timed alone, with the page counts of both tables.
  *
  *   npx tsx bench/sync/profile-snapshot.ts [--events 100000] [--dir /tmp/x]
  */
@@ -28,6 +36,11 @@ import { log, machineNote } from '../support/results';
 const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, dir: { type: 'string' } } });
 const N = Number(values.events);
 const dir = values.dir ?? mkdtempSync(path.join(os.tmpdir(), 'huying-profile-snapshot-'));
+/** CPU ms of this process since `from` */
+const cpuSince = (from: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(from);
+  return (c.user + c.system) / 1000;
+};
 const d = generateDemoDistrict();
 const pages: string[] = [];
 let page: string[] = [];
@@ -51,13 +64,14 @@ raw.exec('CREATE TABLE raw (key TEXT NOT NULL, v INTEGER NOT NULL, doc TEXT NOT 
 const ins = raw.prepare('INSERT INTO raw (key, v, doc) VALUES (?, ?, ?)');
 const rawRows: { key: string; v: number; doc: string }[][] = pages.map((p) => (JSON.parse(p).rows as { key: string; v: number; row: unknown }[]).map((r) => ({ key: r.key, v: r.v, doc: JSON.stringify(r.row) })));
 let t = performance.now();
+let cpu0 = process.cpuUsage();
 const all = raw.transaction((rows: { key: string; v: number; doc: string }[]) => {
   for (const r of rows) ins.run(r.key, r.v, r.doc);
 });
 for (let i = 0; i < rawRows.length; i += 10) all(rawRows.slice(i, i + 10).flat());
 const rawMs = performance.now() - t;
 raw.close();
-log(`raw insert: ${(rawMs / 1000).toFixed(2)} s = ${Math.round(N / (rawMs / 1000))} rows/s`);
+log(`raw insert: ${(rawMs / 1000).toFixed(2)} s = ${Math.round(N / (rawMs / 1000))} rows/s (CPU ${(cpuSince(cpu0) / 1000).toFixed(2)} s)`);
 
 // stream read
 const enc = new TextEncoder();
@@ -73,11 +87,12 @@ const body = new ReadableStream<Uint8Array>({
 });
 const frames: { key: string; v: number; row: unknown }[][] = [];
 t = performance.now();
+cpu0 = process.cpuUsage();
 await readSnapshotStream(body, (f) => {
   if (f.t === 'rows') frames.push(f.rows);
 });
 const readMs = performance.now() - t;
-log(`stream read (split, JSON.parse, SnapshotFrame): ${(readMs / 1000).toFixed(2)} s = ${Math.round(N / (readMs / 1000))} rows/s`);
+log(`stream read (split, JSON.parse, SnapshotFrame): ${(readMs / 1000).toFixed(2)} s = ${Math.round(N / (readMs / 1000))} rows/s (CPU ${(cpuSince(cpu0) / 1000).toFixed(2)} s)`);
 
 const replica = openReplica({ file: path.join(dir, 'replica.sqlite') });
 const writer = new RowWriter(replica.sqlite);
@@ -96,12 +111,16 @@ const rate = (ms: number) => Math.round(N / (ms / 1000));
 // the same snapshot twice: the FTS index built inside the swap (before), then after it in chunks (now)
 const results: Record<string, { stageMs: number; swapMs: number }> = {};
 for (const mode of ['inline', 'deferred'] as const) {
+  let c0 = process.cpuUsage();
   const stageMs = stage();
+  const stageCpu = cpuSince(c0);
+  c0 = process.cpuUsage();
   const swapMs = swap(mode === 'deferred');
+  const swapCpu = cpuSince(c0);
   results[mode] = { stageMs, swapMs };
   const total = readMs + stageMs + swapMs;
   log(
-    `FTS ${mode}: staging ${(stageMs / 1000).toFixed(2)} s (${rate(stageMs)} rows/s), swap + WAL checkpoint ${(swapMs / 1000).toFixed(2)} s; ` +
+    `FTS ${mode}: staging ${(stageMs / 1000).toFixed(2)} s (${rate(stageMs)} rows/s, CPU ${(stageCpu / 1000).toFixed(2)} s), swap + WAL checkpoint ${(swapMs / 1000).toFixed(2)} s (CPU ${(swapCpu / 1000).toFixed(2)} s); ` +
       `client total ${(total / 1000).toFixed(1)} s = ${rate(total)} rows/s, ratio to raw ${(rawMs / total).toFixed(3)}`,
   );
 }
@@ -117,6 +136,43 @@ const sortedChunks = [...chunkMs].sort((a, b) => a - b);
 log(
   `background FTS build: ${chunkMs.length} chunks of 2,000 events, ${(chunkMs.reduce((a, b) => a + b, 0) / 1000).toFixed(2)} s in all, ` +
     `chunk p50 ${sortedChunks[Math.floor(chunkMs.length / 2)]!.toFixed(1)} ms, max ${sortedChunks.at(-1)!.toFixed(1)} ms; ${machineNote()}`,
+);
+
+// the indexes of `events` on the staged table as it is, and on a copy without the document
+const db = replica.sqlite;
+const stageN = () => db.prepare('SELECT count(*) FROM stage_events').pluck().get() as number;
+if (stageN() === 0) stage();
+const DOC_EXPRESSIONS: [RegExp, string, string][] = [
+  [/json_extract\(doc, '\$\.workflow\.clocks\[0\]\.pauses\[#-1\]\.from'\)/g, 'pause_from', "json_extract(doc, '$.workflow.clocks[0].pauses[#-1].from')"],
+  [/json_type\(doc, '\$\.workflow\.pendingExtension'\) = 'object'/g, 'pending_extension = 1', "json_type(doc, '$.workflow.pendingExtension') = 'object'"],
+  [/json_extract\(doc, '\$\.workflow\.supervision\.byActorId'\)/g, 'supervised_by', "json_extract(doc, '$.workflow.supervision.byActorId')"],
+  [/instr\(doc, '"assistingUnitIds":\[\]'\) = 0/g, 'assisting = 1', `instr(doc, '"assistingUnitIds":[]') = 0`],
+];
+const plainColumns = (db.prepare("SELECT name FROM pragma_table_info('stage_events') WHERE name <> 'doc' ORDER BY cid").pluck().all() as string[]).join(', ');
+db.exec(
+  `CREATE TABLE profile_narrow AS SELECT ${plainColumns}, ${DOC_EXPRESSIONS[0]![2]} AS pause_from, ${DOC_EXPRESSIONS[1]![2]} AS pending_extension, ` +
+    `${DOC_EXPRESSIONS[2]![2]} AS supervised_by, ${DOC_EXPRESSIONS[3]![2]} AS assisting FROM stage_events`,
+);
+const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'events' AND type = 'index' AND sql IS NOT NULL ORDER BY name").all() as { name: string; sql: string }[];
+const timings: { name: string; wide: number; narrow: number }[] = [];
+const c1 = process.cpuUsage();
+for (const ix of indexes) {
+  const on = (table: string, prefix: string) => ix.sql.replace(/ON\s+"?events"?\s*\(/i, `ON ${table} (`).replace(/CREATE INDEX\s+"?(\w+)"?/i, `CREATE INDEX ${prefix}_$1`);
+  let narrowSql = on('profile_narrow', 'narrow');
+  for (const [re, col] of DOC_EXPRESSIONS) narrowSql = narrowSql.replace(re, col);
+  let t0 = performance.now();
+  db.exec(on('stage_events', 'wide'));
+  const wide = performance.now() - t0;
+  t0 = performance.now();
+  db.exec(narrowSql);
+  timings.push({ name: ix.name, wide, narrow: performance.now() - t0 });
+}
+const buildCpu = cpuSince(c1);
+const pageCounts = db.prepare("SELECT (SELECT count(*) FROM dbstat WHERE name = 'stage_events') AS wide, (SELECT count(*) FROM dbstat WHERE name = 'profile_narrow') AS narrow").get() as { wide: number; narrow: number };
+const sum = (k: 'wide' | 'narrow') => timings.reduce((a, x) => a + x[k], 0);
+log(
+  `index builds of events, documents inline (${pageCounts.wide} pages) vs without doc (${pageCounts.narrow} pages): ${(sum('wide') / 1000).toFixed(2)} s vs ${(sum('narrow') / 1000).toFixed(2)} s ` +
+    `(CPU of both ${(buildCpu / 1000).toFixed(2)} s); ${timings.map((x) => `${x.name} ${x.wide.toFixed(0)}/${x.narrow.toFixed(0)}`).join(', ')} ms; ${machineNote()}`,
 );
 replica.close();
 if (!values.dir) rmSync(dir, { recursive: true, force: true });

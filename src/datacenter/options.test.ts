@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DATA_DIR, parseDataCenterArgs } from './options';
+import { DEFAULT_DATA_DIR, DEMO_ACTIVITY, parseDataCenterArgs } from './options';
 
 describe('parseDataCenterArgs', () => {
   it('defaults to embedded PGlite in .data/datacenter on 127.0.0.1:8600, seeded with the demo', () => {
@@ -32,6 +32,21 @@ describe('parseDataCenterArgs', () => {
     expect(message(['--demo-history', '-5'])).toMatch(/--demo-history/);
     expect(message(['--seed', 'none', '--demo-history', '10'])).toMatch(/needs the demo district/);
     expect(message(['--pg', 'postgres://h/db', '--demo-history', '10'])).toMatch(/needs the demo district/);
+  });
+
+  it('takes --demo-activity as the demo at work, each part still overridable', () => {
+    expect(parseDataCenterArgs(['--data', 'x', '--demo-activity'])).toMatchObject({
+      kind: 'run',
+      options: { seed: 'demo', demoHistory: DEMO_ACTIVITY.history, simulate: { ratePerHour: DEMO_ACTIVITY.ratePerHour, speed: 1 } },
+    });
+    expect(parseDataCenterArgs(['--demo-activity', '--simulate', '60@10x', '--demo-history', '50'])).toMatchObject({
+      kind: 'run',
+      options: { demoHistory: 50, simulate: { ratePerHour: 60, speed: 10 } },
+    });
+    const quiet = parseDataCenterArgs(['--data', 'x']);
+    expect(quiet.kind === 'run' && (quiet.options.simulate ?? quiet.options.demoHistory)).toBeUndefined();
+    const p = parseDataCenterArgs(['--seed', 'none', '--demo-activity']);
+    expect(p.kind === 'error' && p.message).toMatch(/--demo-activity needs the demo district/);
   });
 
   it('explains what is wrong', () => {

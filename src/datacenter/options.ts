@@ -10,7 +10,14 @@ import { parseSimulateArg } from './simulator/simulator';
 
 export const DEFAULT_DATA_DIR = '.data/datacenter';
 
-export const USAGE = `usage: npm run datacenter -- [--port N] [--host H] [--pg URL | --data DIR] [--seed demo|none] [--simulate RATE] [--demo-history N]
+/**
+ * `--demo-activity`: the demo district at work, as `npm start` and `npm run web` show it — on the
+ * first start 3,000 past events of the last 30 days (about 300 still open), then the simulator's
+ * arrivals in real time, 240 an hour. Defined here once; both shells pass the one switch.
+ */
+export const DEMO_ACTIVITY = { history: 3000, ratePerHour: 240 } as const;
+
+export const USAGE = `usage: npm run datacenter -- [--port N] [--host H] [--pg URL | --data DIR] [--seed demo|none] [--simulate RATE] [--demo-history N] [--demo-activity]
 
   --port N      TCP port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
   --host H      address to bind (default ${DEFAULT_HOST})
@@ -23,7 +30,9 @@ export const USAGE = `usage: npm run datacenter -- [--port N] [--host H] [--pg U
                 or both (120@60x: 120 per simulated hour, 2 per real second)
   --simulate-seed N  the simulator's random seed (default: a fresh one, logged)
   --demo-history N  with --seed demo, on the first start (empty database): also write N past events
-                of the last 30 days, so the demo shows a district at work (npm start and npm run web use 3000)
+                of the last 30 days, so the demo shows a district at work
+  --demo-activity  with --seed demo: the demo at work as npm start and npm run web show it, i.e.
+                --demo-history ${DEMO_ACTIVITY.history} --simulate ${DEMO_ACTIVITY.ratePerHour} (either may still be given to override)
   --history N   write N past events into the database and exit (docs/simulator.md)
   --help        show this text
 
@@ -35,7 +44,7 @@ export type CliOptions = Required<Pick<DataCenterOptions, 'port' | 'host' | 'see
 export type ParsedArgs = { kind: 'run'; options: CliOptions } | { kind: 'help' } | { kind: 'error'; message: string };
 
 export function parseDataCenterArgs(argv: readonly string[], env: Record<string, string | undefined> = {}): ParsedArgs {
-  let values: { port?: string; host?: string; pg?: string; data?: string; seed?: string; simulate?: string; 'simulate-seed'?: string; 'demo-history'?: string; help?: boolean };
+  let values: { port?: string; host?: string; pg?: string; data?: string; seed?: string; simulate?: string; 'simulate-seed'?: string; 'demo-history'?: string; 'demo-activity'?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -48,6 +57,7 @@ export function parseDataCenterArgs(argv: readonly string[], env: Record<string,
         simulate: { type: 'string' },
         'simulate-seed': { type: 'string' },
         'demo-history': { type: 'string' },
+        'demo-activity': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -87,8 +97,12 @@ export function parseDataCenterArgs(argv: readonly string[], env: Record<string,
     else return { kind: 'error', message: `--seed must be "demo" or "none", got "${values.seed}"` };
   }
 
+  if (values['demo-activity'] && seed !== 'demo') return { kind: 'error', message: '--demo-activity needs the demo district (--seed demo)' };
   let simulate: DataCenterOptions['simulate'];
-  if (values.simulate !== undefined) {
+  if (values.simulate === undefined && values['demo-activity']) {
+    simulate = { ratePerHour: DEMO_ACTIVITY.ratePerHour, speed: 1 };
+    if (values['simulate-seed'] !== undefined) return { kind: 'error', message: '--simulate-seed needs --simulate' };
+  } else if (values.simulate !== undefined) {
     const sim = parseSimulateArg(values.simulate);
     if (!sim.ok) return { kind: 'error', message: sim.message };
     simulate = { ratePerHour: sim.ratePerHour, speed: sim.speed };
@@ -105,6 +119,8 @@ export function parseDataCenterArgs(argv: readonly string[], env: Record<string,
     if (!/^\d{1,7}$/.test(values['demo-history'])) return { kind: 'error', message: `--demo-history must be a whole number of events, got "${values['demo-history']}"` };
     if (seed !== 'demo') return { kind: 'error', message: '--demo-history needs the demo district (--seed demo)' };
     demoHistory = Number(values['demo-history']);
+  } else if (values['demo-activity']) {
+    demoHistory = DEMO_ACTIVITY.history;
   }
 
   const options: CliOptions = pgUrl ? { port, host, seed, pg: pgUrl } : { port, host, seed, dataDir: path.resolve(values.data ?? DEFAULT_DATA_DIR) };

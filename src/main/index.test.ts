@@ -156,7 +156,7 @@ describe('main', () => {
     expect(dc!.modulePath).toMatch(/datacenter\.js$/);
     const port = dc!.args[dc!.args.indexOf('--port') + 1]!;
     expect(Number(port)).toBeGreaterThan(0);
-    expect(dc!.args).toEqual(['--host', '127.0.0.1', '--port', port, '--data', path.join(userData, 'datacenter'), '--seed', 'demo', '--demo-history', '3000', '--simulate', '240']);
+    expect(dc!.args).toEqual(['--host', '127.0.0.1', '--port', port, '--data', path.join(userData, 'datacenter'), '--seed', 'demo', '--demo-activity']);
     const url = `http://127.0.0.1:${port}`;
     // the window is already open; its requests wait for the data service
     expect(electron.BrowserWindow.all.map((w) => w.loaded)).toEqual(['app://huying/index.html?mode=workstation']);

@@ -159,11 +159,10 @@ async function start(): Promise<void> {
       dataCenter = await startEmbeddedDataCenter({
         fork: () =>
           // the data center's CLI switches: our port, PGlite in userData, seeded with the demo district
-          // at work — on the first start 3,000 past events, then the simulator at 240 arrivals an hour
-          // (the same as the web host's DEMO_ACTIVITY_ARGS; docs/simulator.md)
+          // at work (--demo-activity: past events on the first start, then the simulator; docs/simulator.md)
           utilityProcess.fork(
             DATACENTER_ENTRY,
-            ['--host', '127.0.0.1', '--port', String(port), '--data', path.join(userData, 'datacenter'), '--seed', 'demo', '--demo-history', '3000', '--simulate', '240'],
+            ['--host', '127.0.0.1', '--port', String(port), '--data', path.join(userData, 'datacenter'), '--seed', 'demo', '--demo-activity'],
             { serviceName: 'Huying data center', stdio: 'inherit' },
           ),
         onUnexpectedExit: (code) => log(`the embedded data center exited with code ${code}`),

@@ -12,6 +12,6 @@ describe('npm run web options', () => {
   });
 
   it('gives the embedded data center the demo switches (src/datacenter/options.test.ts parses the same)', () => {
-    expect(DEMO_ACTIVITY_ARGS).toEqual(['--demo-history', '3000', '--simulate', '240']);
+    expect(DEMO_ACTIVITY_ARGS).toEqual(['--demo-activity']);
   });
 });

@@ -40,12 +40,11 @@ export interface EmbeddedDataCenter {
 }
 
 /**
- * A demo that shows a district at work: on the first start, 3,000 past events of the last 30 days
- * (about 300 of them still open), then the simulator's arrivals in real time, 240 an hour, with the
- * units and the duty officer acting on them (docs/simulator.md). `npm run web` and `npm start` give
- * these to their embedded data center; the end-to-end tests start it quiet (`--quiet-demo`).
+ * The demo district at work (the data center's `--demo-activity`: past events on the first start,
+ * then the simulator; src/datacenter/options.ts says how many). `npm run web` and `npm start` give it
+ * to their embedded data center; the end-to-end tests start it quiet (`--quiet-demo`).
  */
-export const DEMO_ACTIVITY_ARGS: readonly string[] = ['--demo-history', '3000', '--simulate', '240'];
+export const DEMO_ACTIVITY_ARGS: readonly string[] = ['--demo-activity'];
 
 export const DEFAULT_DATACENTER_CLI = fileURLToPath(new URL('../../datacenter/cli.ts', import.meta.url));
 

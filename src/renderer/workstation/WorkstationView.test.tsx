@@ -240,11 +240,31 @@ describe('roles', () => {
     expect(screen.queryByTestId('new-intake')).toBeNull();
     fireEvent.keyDown(document.body, { key: 'd' });
     expect(screen.queryByTestId('dispatch-dialog')).toBeNull();
+    // nor the wall: no 上大屏 button (its directive would only be refused)
+    expect(screen.queryByTestId('push-event-to-wall')).toBeNull();
+    expect(screen.queryByTestId('push-town-to-wall')).toBeNull();
     const id = screen.getByTestId('event-detail').dataset.id!;
     const forged = await answer(demo.handlers, 'commands/submit', { mutation: { name: 'event/command', eventId: id, command: { type: 'dispatch', leadUnitId: 'dept-cg' } } });
     expect(forged.ok).toBe(true);
     await settle();
     expect(demo.outbox.at(-1)).toMatchObject({ state: 'rejected', error: { code: 'forbidden_role' } });
+  });
+});
+
+describe('上大屏 from the detail', () => {
+  it('pushes the event, or the town it is in, to the walls as a directive through the outbox', async () => {
+    mount();
+    await ready();
+    fireEvent.mouseDown(rows()[0]!);
+    const town = await screen.findByTestId('push-town-to-wall');
+    const id = screen.getByTestId('event-detail').dataset.id!;
+    fireEvent.click(screen.getByTestId('push-event-to-wall'));
+    await settle();
+    expect(demo.outbox.at(-1)).toMatchObject({ state: 'confirmed', mutation: { name: 'wall/directive', directive: { focus: { kind: 'event', eventId: id } } } });
+    fireEvent.click(town);
+    await settle();
+    expect(demo.outbox.at(-1)).toMatchObject({ state: 'confirmed', mutation: { name: 'wall/directive', directive: { focus: { kind: 'town', code: town.dataset.town } } } });
+    expect(town.dataset.town).toMatch(/^440114\d{6}$/);
   });
 });
 

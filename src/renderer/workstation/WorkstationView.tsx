@@ -200,6 +200,15 @@ export function WorkstationView(props: WorkstationViewProps) {
     (d: EventDetail) => wall.push({ kind: 'event', eventId: d.event.id }, w.wall.pushEvent, d.event.caseNo),
     [wall, w],
   );
+  /** the detail's 上大屏 buttons: the event, or the town it is in */
+  const pushDetailToWall = useCallback(
+    (d: EventDetail, what: 'event' | 'town') => {
+      const town = d.event.workflow.area.townCode;
+      if (what === 'event') pushEventToWall(d);
+      else if (town) wall.push({ kind: 'town', code: town }, w.wall.pushTown, d.event.caseNo);
+    },
+    [pushEventToWall, wall, w],
+  );
 
   const openQueue = useCallback((q: QueueId) => {
     setQueue(q);
@@ -369,7 +378,7 @@ export function WorkstationView(props: WorkstationViewProps) {
           state={detailState}
           actions={actions}
           onAction={onDetailAction}
-          onPushToWall={pushEventToWall}
+          onPushToWall={canAct ? pushDetailToWall : null}
           onOpenEvent={setSelectedId}
           onMerge={onMerge}
           onRetry={onRetryDetail}

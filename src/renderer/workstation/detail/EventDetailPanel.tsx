@@ -24,7 +24,8 @@ export interface EventDetailPanelProps {
   state: DetailState;
   actions: readonly ActionSpec[];
   onAction: (a: ActionSpec) => void;
-  onPushToWall: (d: EventDetail) => void;
+  /** 上大屏: the event, or its town; null when the account may not direct the wall (a wall viewer) */
+  onPushToWall: ((d: EventDetail, what: 'event' | 'town') => void) | null;
   onOpenEvent: (id: string) => void;
   onMerge: (intoId: string) => void;
   onRetry: () => void;
@@ -101,9 +102,18 @@ export const EventDetailPanel = memo(function EventDetailPanel(props: EventDetai
             </span>
           )}
           {wf.forcedAssignment && <Badge tone="warn">{w.detail.forced}</Badge>}
-          <button type="button" className="button button--ghost button--small detail__wall" onClick={() => props.onPushToWall(d)} data-testid="push-event-to-wall">
-            {w.detail.pushToWall} <kbd className="kbd">W</kbd>
-          </button>
+          {props.onPushToWall && (
+            <span className="detail__wall">
+              <button type="button" className="button button--ghost button--small" onClick={() => props.onPushToWall?.(d, 'event')} data-testid="push-event-to-wall">
+                {w.detail.pushToWall} <kbd className="kbd">W</kbd>
+              </button>
+              {wf.area.townCode && (
+                <button type="button" className="button button--ghost button--small" onClick={() => props.onPushToWall?.(d, 'town')} data-testid="push-town-to-wall" data-town={wf.area.townCode}>
+                  {w.detail.pushTownToWall}
+                </button>
+              )}
+            </span>
+          )}
         </div>
         <h2 className="detail__title">{e.title}</h2>
         <p className="muted detail__sub">

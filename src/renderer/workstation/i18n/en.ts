@@ -269,6 +269,7 @@ export const workstationEn: WorkstationMessages = {
     actions: 'Actions',
     noActions: 'This account can take no action on this event',
     pushToWall: 'Show on wall',
+    pushTownToWall: 'Its town on wall',
   },
   dialog: {
     submit: 'Submit',

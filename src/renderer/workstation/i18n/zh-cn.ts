@@ -281,6 +281,7 @@ export const workstationZhCN = {
     actions: '可执行操作',
     noActions: '当前账号对此事件无可执行操作',
     pushToWall: '上大屏',
+    pushTownToWall: '所在镇街上大屏',
   },
   dialog: {
     submit: '提交',

@@ -328,7 +328,9 @@ export function DistrictMap(props: DistrictMapProps) {
     const step = () => {
       const late = performance.now() - due;
       if (late > 50) g.record(late);
-      if (containerRef.current) containerRef.current.dataset.animationFps = g.fps.toFixed(2);
+      // only when it changes: an attribute written per frame would make the page restyle per frame
+      const shown = g.fps.toFixed(2);
+      if (containerRef.current && containerRef.current.dataset.animationFps !== shown) containerRef.current.dataset.animationFps = shown;
       draw();
       due = performance.now() + g.intervalMs;
       timer = setTimeout(step, g.intervalMs);

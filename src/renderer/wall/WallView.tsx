@@ -38,7 +38,7 @@ import { PlaybackBar, presetPeriod, type PlaybackPreset } from './PlaybackBar';
 import { PlaybackClock, openAt, phaseWindows } from './playback';
 import { Ticker } from './Ticker';
 import { configureTour, createTour, INTERACTION_HOLD_MS, tourStops, tourTick, type TourState, type TourStop } from './tour';
-import { useLiveEvents, useNow, usePolledRequest, useSignal, useWallMetrics, Signal } from './use-wall-data';
+import { useLiveEvents, useNow, usePolledRequest, useSignal, useThrottled, useWallMetrics, Signal } from './use-wall-data';
 import type { PlaybackLayerData } from './wall-layers';
 import { WALL_LAYER_IDS } from './wall-layers';
 import { WallMap } from './WallMap';
@@ -49,6 +49,9 @@ import './wall.css';
 
 /** Attribute regenerations of every deck.gl layer, for tests and the benchmark. */
 export const attributeCounter = installAttributeCounter(Layer);
+
+/** at most one chart redraw per this many ms while events flow (the KPI tiles follow every 2 s) */
+const CHART_GAP_MS = 10_000;
 
 const DEMO_ENABLED = import.meta.env.DEV || import.meta.env.VITE_HUYING_DEMO === '1';
 
@@ -172,6 +175,10 @@ function WallScreen() {
   const tick = useSignal(live?.tick ?? NO_TICK);
   const feedState = useSignal(live?.state ?? NO_STATE);
   const kpis = usePolledRequest(client, 'stats/kpis', { period: 'today' }, { everyMs: 60_000, trigger: tick, minGapMs: 2_000 });
+  // the figures follow the events every 2 s; the charts at most every CHART_GAP_MS (each new option
+  // redraws a chart's canvas — an animated transition of ~36 frames on a GPU wall — for bars that
+  // move by one event)
+  const chartKpis = useThrottled(kpis.data, CHART_GAP_MS);
   const ticker = usePolledRequest(client, 'events/list', { filter: { queue: 'all' }, sort: 'reported_desc', limit: metrics.kind === 'ultrawide' ? 16 : 10 }, { everyMs: 30_000, trigger: tick, minGapMs: 300 });
   const gridStatsTrigger = live && !live.store.hasGridColumn ? tick : 0;
   const gridStats = usePolledRequest(client, 'map/grid-stats', { period: '30d' }, { everyMs: 5 * 60_000, trigger: gridStatsTrigger, minGapMs: 5_000 });
@@ -334,7 +341,9 @@ function WallScreen() {
   );
 
   // ── latency, for the link panel and the benchmark ──
-  const [latency, setLatency] = useState<number | null>(null);
+  // a signal, not WallScreen state: a frame drawn with a change would otherwise re-render the whole
+  // wall (every panel) for one figure in the link panel
+  const latency = useMemo(() => new Signal<number | null>(null), []);
   /** the newest store version a drawn frame carried */
   const drawnRef = useRef(0);
   const onDrawn = useCallback(
@@ -345,9 +354,9 @@ function WallScreen() {
       const ms = performance.now() - change.receivedAt;
       live.latency.render.push(ms);
       if (live.latency.render.length > 500) live.latency.render.shift();
-      setLatency(ms);
+      latency.set(ms);
     },
-    [live],
+    [live, latency],
   );
   useDebugHook(live, playback, pbTime, mapRef, drawnRef);
 
@@ -380,8 +389,8 @@ function WallScreen() {
     >
       <aside className="wall__side wall__side--left">
         <KpiPanel kpis={kpis.data} unavailable={kpis.error !== null} />
-        <CategoryChart kpis={kpis.data} scale={metrics.scale} ultrawide={ultrawide} animate={!still} />
-        <SourceChart kpis={kpis.data} scale={metrics.scale} animate={!still} />
+        <CategoryChart kpis={chartKpis} scale={metrics.scale} ultrawide={ultrawide} animate={!still} />
+        <SourceChart kpis={chartKpis} scale={metrics.scale} animate={!still} />
       </aside>
       <main className="wall__center">
         <WallMap
@@ -457,19 +466,27 @@ function WallScreen() {
         </WallMap>
       </main>
       <aside className="wall__side wall__side--right">
-        <HourlyChart kpis={kpis.data} scale={metrics.scale} hour={hour} animate={!still} />
-        <TownChart kpis={kpis.data} model={model} scale={metrics.scale} animate={!still} />
+        <HourlyChart kpis={chartKpis} scale={metrics.scale} hour={hour} animate={!still} />
+        <TownChart kpis={chartKpis} model={model} scale={metrics.scale} animate={!still} />
         <Ticker rows={ticker.data?.rows ?? null} model={model} now={now} onPick={pickTickerRow} />
-        <LinkStatus
+        <LiveLinkStatus
           sync={sync.status === 'ok' ? sync.data : null}
           syncError={sync.status === 'error' ? sync.error : null}
           feed={feedState}
-          openEvents={live?.store.length ?? 0}
-          latencyMs={latency}
+          live={live}
+          latency={latency}
         />
       </aside>
     </div>
   );
+}
+
+/** The link panel, following the store's version and the latency signal by itself (not through WallScreen). */
+function LiveLinkStatus(props: Omit<Parameters<typeof LinkStatus>[0], 'openEvents' | 'latencyMs'> & { live: ReturnType<typeof useLiveEvents>; latency: Signal<number | null> }) {
+  const { live, latency, ...rest } = props;
+  useSignal(live?.version ?? NO_TICK);
+  const latencyMs = useSignal(latency);
+  return <LinkStatus {...rest} openEvents={live?.store.length ?? 0} latencyMs={latencyMs} />;
 }
 
 /** Whether the data service is signed in to the data center (without, only reference data replicates). */

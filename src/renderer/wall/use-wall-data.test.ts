@@ -1,0 +1,36 @@
+// @vitest-environment happy-dom
+import { act, renderHook } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { useThrottled } from './use-wall-data';
+
+describe('useThrottled', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('passes the first value on at once, then at most one value per gap, the newest at its end', () => {
+    const { result, rerender } = renderHook(({ v }) => useThrottled(v, 10_000), { initialProps: { v: 'a' } });
+    expect(result.current).toBe('a');
+    // the first change after a quiet spell goes through at once
+    act(() => vi.advanceTimersByTime(20_000));
+    rerender({ v: 'b' });
+    act(() => vi.advanceTimersByTime(0));
+    expect(result.current).toBe('b');
+    // then changes every 2 s: nothing shown until the gap is over, and then the newest
+    for (const v of ['c', 'd', 'e', 'f']) {
+      act(() => vi.advanceTimersByTime(2_000));
+      rerender({ v });
+      expect(result.current).toBe('b');
+    }
+    act(() => vi.advanceTimersByTime(2_000));
+    expect(result.current).toBe('f');
+    rerender({ v: 'g' });
+    act(() => vi.advanceTimersByTime(9_000));
+    expect(result.current).toBe('f');
+    act(() => vi.advanceTimersByTime(1_000));
+    expect(result.current).toBe('g');
+  });
+});

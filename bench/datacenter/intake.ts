@@ -25,6 +25,22 @@ export interface IntakeRun {
   seconds: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU milliseconds per accepted event over the measured window, per meter asked for (`cpu`) */
+  cpuMsPerEvent: Record<string, number>;
+}
+
+/** Named CPU meters (seconds used so far), e.g. the data center's process and PostgreSQL's. */
+export type CpuMeters = Record<string, () => number>;
+
+function cpuWindow(meters: CpuMeters | undefined): () => (events: number) => Record<string, number> {
+  const read = () => Object.fromEntries(Object.entries(meters ?? {}).map(([k, f]) => [k, f()]));
+  return () => {
+    const before = read();
+    return (events) => {
+      const after = read();
+      return Object.fromEntries(Object.keys(before).map((k) => [k, Math.round(((after[k]! - before[k]!) * 1000 * 100) / Math.max(events, 1)) / 100]));
+    };
+  };
 }
 
 export interface IntakeLoad {
@@ -35,6 +51,7 @@ export interface IntakeLoad {
   /** label points to place orders at (WGS84) */
   points: readonly [number, number][];
   tag: string;
+  cpu?: CpuMeters;
 }
 
 export function hotlineOrder(n: number, tag: string, point: readonly [number, number]): string {
@@ -112,14 +129,63 @@ export async function runIntakeLoad(load: IntakeLoad): Promise<IntakeRun> {
   };
   const senders = Array.from({ length: load.concurrency }, sender);
   await sleep(load.warmupSeconds * 1000);
+  const cpu = cpuWindow(load.cpu)();
   measuring = true;
   const t0 = performance.now();
   await sleep(load.seconds * 1000);
   measuring = false;
   const seconds = (performance.now() - t0) / 1000;
+  const cpuMsPerEvent = cpu(accepted);
   stop = true;
   await Promise.all(senders);
-  return { eventsPerSecond: accepted / seconds, accepted, errors, seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return { eventsPerSecond: accepted / seconds, accepted, errors, seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpuMsPerEvent };
+}
+
+/**
+ * Sustained bulk intake: the same 12345 work orders, `batch` per request to
+ * `POST /api/v1/intake/hotline_12345/bulk`, from `concurrency` senders; the figure is orders
+ * answered `created` per second (latency: per request).
+ */
+export async function runBulkIntakeLoad(load: IntakeLoad & { batch: number }): Promise<IntakeRun> {
+  let n = 0;
+  let accepted = 0;
+  let errors = 0;
+  const latencies: number[] = [];
+  let measuring = false;
+  let stop = false;
+  const sender = async () => {
+    while (!stop) {
+      const items = Array.from({ length: load.batch }, () => {
+        const i = n++;
+        return hotlineOrder(i, load.tag, load.points[i % load.points.length]!);
+      });
+      const t0 = performance.now();
+      try {
+        const res = await fetch(`${load.url}/api/v1/intake/hotline_12345/bulk`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEY }, body: `{"items":[${items.join(',')}]}` });
+        const body = (await res.json()) as { value?: { created: number } };
+        if (measuring) {
+          const created = res.status === 200 ? (body.value?.created ?? 0) : 0;
+          accepted += created;
+          errors += load.batch - created;
+          latencies.push(performance.now() - t0);
+        }
+      } catch {
+        if (measuring) errors += load.batch;
+      }
+    }
+  };
+  const senders = Array.from({ length: load.concurrency }, sender);
+  await sleep(load.warmupSeconds * 1000);
+  const cpu = cpuWindow(load.cpu)();
+  measuring = true;
+  const t0 = performance.now();
+  await sleep(load.seconds * 1000);
+  measuring = false;
+  const seconds = (performance.now() - t0) / 1000;
+  const cpuMsPerEvent = cpu(accepted);
+  stop = true;
+  await Promise.all(senders);
+  return { eventsPerSecond: accepted / seconds, accepted, errors, seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpuMsPerEvent };
 }
 
 /** What the raw baseline needs: something that runs a list of statements in one transaction. */
@@ -204,7 +270,7 @@ export function pgliteRawClient(client: PGlite): RawClient {
 export async function runRawIntake(
   client: RawClient,
   template: { doc: Record<string, unknown>; audit: Record<string, unknown> },
-  opts: { concurrency: number; warmupSeconds: number; seconds: number; tag: string; counters?: boolean },
+  opts: { concurrency: number; warmupSeconds: number; seconds: number; tag: string; counters?: boolean; cpu?: CpuMeters },
 ): Promise<IntakeRun> {
   let n = 0;
   let accepted = 0;
@@ -233,12 +299,14 @@ export async function runRawIntake(
   };
   const workers = Array.from({ length: opts.concurrency }, worker);
   await sleep(opts.warmupSeconds * 1000);
+  const cpu = cpuWindow(opts.cpu)();
   measuring = true;
   const t0 = performance.now();
   await sleep(opts.seconds * 1000);
   measuring = false;
   const seconds = (performance.now() - t0) / 1000;
+  const cpuMsPerEvent = cpu(accepted);
   stop = true;
   await Promise.all(workers);
-  return { eventsPerSecond: accepted / seconds, accepted, errors, seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return { eventsPerSecond: accepted / seconds, accepted, errors, seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpuMsPerEvent };
 }

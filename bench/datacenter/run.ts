@@ -1,5 +1,9 @@
 /**
- * `npm run bench:datacenter [-- --only intake,commands,snapshot] [--quick] [--snapshot-events N] [--seconds S]`
+ * `npm run bench:datacenter [-- --only intake,commands,snapshot] [--engine pg|pglite] [--quick] [--snapshot-events N] [--seconds S] [--cpu-prof DIR]`
+ *
+ * `--engine` runs the intake figures of one engine only; `--cpu-prof DIR` starts every data center
+ * under `node --cpu-prof` and writes its profiles to DIR (figures from such a run are slower: the
+ * profiler costs the server CPU, so they are logged but not written).
  *
  * The data center's benchmarks (issue 3), each against a data center process and with a baseline
  * measured in the same run, written to bench/results/datacenter.json:
@@ -27,8 +31,8 @@ import { openDatabase } from '../../src/datacenter/store/database';
 import { startPgCluster } from '../../tests/support/pg-cluster';
 import { figure, readResults, writeResults, type Figure } from '../support/results';
 import { runCommandLoad, runRawCommands, subscribe } from './commands';
-import { loadNote, log, login, startServer, type ServerProcess } from './common';
-import { pgliteRawClient, pgRawClient, runIntakeLoad, runRawIntake, sampleWaits } from './intake';
+import { clusterCpuSeconds, loadNote, log, login, processCpuSeconds, startServer, type ServerProcess } from './common';
+import { pgliteRawClient, pgRawClient, runBulkIntakeLoad, runIntakeLoad, runRawIntake, sampleWaits } from './intake';
 import { runCopyBaseline, runKeysetBaseline, runSnapshot } from './snapshot';
 
 const { values } = parseArgs({
@@ -37,8 +41,14 @@ const { values } = parseArgs({
     quick: { type: 'boolean' },
     'snapshot-events': { type: 'string' },
     seconds: { type: 'string' },
+    engine: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
+const engines = new Set((values.engine ?? 'pg,pglite').split(',').map((s) => s.trim()));
+const profileDir = values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null;
+/** node flags of the data-center processes */
+const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
 const only = new Set((values.only ?? 'intake,commands,snapshot').split(',').map((s) => s.trim()));
 const quick = values.quick === true;
 const seconds = Number(values.seconds ?? (quick ? 5 : 20));
@@ -65,26 +75,33 @@ async function templateFrom(query: (text: string) => Promise<{ rows: Record<stri
 
 async function intakeBench(cluster: Awaited<ReturnType<typeof startPgCluster>>): Promise<void> {
   // PostgreSQL
-  {
+  if (engines.has('pg')) {
     const url = await cluster.createDatabase();
-    const server = await startServer(['--pg', url, '--seed', 'demo']);
+    const server = await startServer(['--pg', url, '--seed', 'demo'], {}, nodeArgs);
     const concurrency = 32;
     try {
       const points = await gridPoints(url);
       log(`intake on PostgreSQL: ${concurrency} senders, ${seconds} s`);
-      const { result: run, waits } = await sampleWaits(url, runIntakeLoad({ url: server.url, concurrency, warmupSeconds: 3, seconds, points, tag: 'pg' }));
-      log(`  ${run.eventsPerSecond.toFixed(0)} events/s (p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, ${run.errors} errors); busy backends: ${JSON.stringify(waits)}`);
+      const cpu = { dataCenter: () => processCpuSeconds(server.child.pid!), postgres: () => clusterCpuSeconds(cluster.dir), loadGenerator: () => process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 };
+      const { result: run, waits } = await sampleWaits(url, runIntakeLoad({ url: server.url, concurrency, warmupSeconds: 3, seconds, points, tag: 'pg', cpu }));
+      log(`  ${run.eventsPerSecond.toFixed(0)} events/s (p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, ${run.errors} errors); CPU ms per event ${JSON.stringify(run.cpuMsPerEvent)}; busy backends: ${JSON.stringify(waits)}`);
+      const bulkSenders = 4;
+      const bulkBatch = 100;
+      log(`bulk intake on PostgreSQL: ${bulkSenders} senders × ${bulkBatch} orders per request, ${seconds} s`);
+      const bulk = await runBulkIntakeLoad({ url: server.url, concurrency: bulkSenders, batch: bulkBatch, warmupSeconds: 3, seconds, points, tag: 'pgbulk', cpu });
+      log(`  ${bulk.eventsPerSecond.toFixed(0)} events/s (per request p50 ${bulk.p50Ms.toFixed(1)} ms, p99 ${bulk.p99Ms.toFixed(1)} ms, ${bulk.errors} not created); CPU ms per event ${JSON.stringify(bulk.cpuMsPerEvent)}`);
       await server.stop();
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       const template = await templateFrom((t) => client.query(t));
       await client.end();
       const raw = pgRawClient(url, concurrency);
-      const base = await runRawIntake(raw, template, { concurrency, warmupSeconds: 3, seconds, tag: 'pg' });
-      log(`  raw INSERT of the same rows: ${base.eventsPerSecond.toFixed(0)} events/s`);
-      const free = await runRawIntake(raw, template, { concurrency, warmupSeconds: 3, seconds, tag: 'pgfree', counters: false });
+      const rawCpu = { postgres: cpu.postgres, client: cpu.loadGenerator };
+      const base = await runRawIntake(raw, template, { concurrency, warmupSeconds: 3, seconds, tag: 'pg', cpu: rawCpu });
+      log(`  raw INSERT of the same rows: ${base.eventsPerSecond.toFixed(0)} events/s; CPU ms per event ${JSON.stringify(base.cpuMsPerEvent)}`);
+      const free = await runRawIntake(raw, template, { concurrency, warmupSeconds: 3, seconds, tag: 'pgfree', counters: false, cpu: rawCpu });
       await raw.close();
-      log(`  the same without the two single-row counters: ${free.eventsPerSecond.toFixed(0)} events/s`);
+      log(`  the same without the two single-row counters: ${free.eventsPerSecond.toFixed(0)} events/s; CPU ms per event ${JSON.stringify(free.cpuMsPerEvent)}`);
       figures.push(
         figure({
           name: 'intake throughput, PostgreSQL (HTTP + API key, 12345 work orders)',
@@ -94,7 +111,17 @@ async function intakeBench(cluster: Awaited<ReturnType<typeof startPgCluster>>):
           unit: 'events/s',
           target: '≥ 1000',
           met: run.eventsPerSecond >= 1000,
-          notes: `${concurrency} concurrent senders, ${run.seconds.toFixed(0)} s after a 3 s warm-up, ${run.accepted} accepted, ${run.errors} errors, latency p50 ${run.p50Ms.toFixed(1)} ms p99 ${run.p99Ms.toFixed(1)} ms; PostgreSQL backends while loaded (share of samples): ${JSON.stringify(waits)}; baseline: per event one raw transaction (sync version, case counter, claim, events row, audit row, 2 sync_rows, 2 change_log rows) through a pg pool of ${concurrency}; the same rows without the two single-row counters (sync_version, case_no_counters): ${free.eventsPerSecond.toFixed(0)} events/s; ${loadNote()}`,
+          notes: `one order per request; ${concurrency} concurrent senders, ${run.seconds.toFixed(0)} s after a 3 s warm-up, ${run.accepted} accepted, ${run.errors} errors, latency p50 ${run.p50Ms.toFixed(1)} ms p99 ${run.p99Ms.toFixed(1)} ms; CPU ms per accepted event ${JSON.stringify(run.cpuMsPerEvent)}; PostgreSQL backends while loaded (share of samples): ${JSON.stringify(waits)}; baseline: per event one raw transaction (sync version, case counter, claim, events row, audit row, 2 sync_rows, 2 change_log rows) through a pg pool of ${concurrency}; the same rows without the two single-row counters (sync_version, case_no_counters): ${free.eventsPerSecond.toFixed(0)} events/s; raw CPU ms per event ${JSON.stringify(base.cpuMsPerEvent)}; ${loadNote()}`,
+        }),
+        figure({
+          name: `intake throughput, PostgreSQL, bulk (HTTP + API key, 12345 work orders, ${bulkBatch} per request)`,
+          metric: 'events/s',
+          value: bulk.eventsPerSecond,
+          baseline: base.eventsPerSecond,
+          unit: 'events/s',
+          target: '≥ 1000',
+          met: bulk.eventsPerSecond >= 1000,
+          notes: `POST /api/v1/intake/hotline_12345/bulk with ${bulkBatch} orders each, ${bulkSenders} concurrent senders, ${bulk.seconds.toFixed(0)} s after a 3 s warm-up, ${bulk.accepted} created, ${bulk.errors} not created, latency per request p50 ${bulk.p50Ms.toFixed(1)} ms p99 ${bulk.p99Ms.toFixed(1)} ms; CPU ms per created event ${JSON.stringify(bulk.cpuMsPerEvent)}; the same server and database right after the single-order run; baseline: the raw per-event transactions above; ${loadNote()}`,
         }),
       );
     } finally {
@@ -102,12 +129,12 @@ async function intakeBench(cluster: Awaited<ReturnType<typeof startPgCluster>>):
     }
   }
   // PGlite (a directory, as the embedded data center runs)
-  {
+  if (engines.has('pglite')) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'huying-bench-pglite-'));
     const concurrency = 8;
     let server: ServerProcess | null = null;
     try {
-      server = await startServer(['--data', dir]);
+      server = await startServer(['--data', dir], {}, nodeArgs);
       const points: [number, number][] = [
         [113.22, 23.39],
         [113.25, 23.35],
@@ -283,6 +310,7 @@ if (values.only) {
     // no earlier results
   }
 }
-const file = writeResults('datacenter', [...kept, ...figures]);
-log(`results: ${file}`);
+if (profileDir) log(`profiled run: figures not written; profiles in ${profileDir}`);
+else if (values.engine) log('one engine only: figures not written');
+else log(`results: ${writeResults('datacenter', [...kept, ...figures])}`);
 for (const f of figures) log(`${f.name}: ${f.value} ${f.unit} (baseline ${f.baseline ?? '—'}, ratio ${f.ratio ?? '—'}${f.target ? `, target ${f.target}` : ''})`);

@@ -197,6 +197,84 @@ export async function insertNewEvent(tx: Tx, out: ReplicationOut, prepared: Prep
   return written;
 }
 
+/** One event of `insertNewEvents`: prepared, with intake's external-reference claim to complete if any. */
+export interface NewEventToInsert {
+  prepared: PreparedEvent;
+  claim?: ClaimToComplete;
+}
+
+/**
+ * Writes several prepared events in ONE statement, set-based: the day's counter moves by their
+ * number once, each event takes the next case number in the given order, and the event rows,
+ * their audit rows and the claims to complete are written from three JSON parameters. What
+ * insertNewEvent does for one event, for a whole intake batch — the writer's critical path then
+ * carries one statement per batch instead of one per event. All or nothing: a failure (a second
+ * row for an external reference) leaves nothing written and throws; the caller may then write the
+ * events one by one to find the culprit. Every event must be created on the same local day (one
+ * `createdAt` day: one counter row). Returns the events as written, in the given order.
+ */
+export async function insertNewEvents(tx: Tx, out: ReplicationOut, items: readonly NewEventToInsert[], prefix = CASE_NO_PREFIX): Promise<PreparedEvent[]> {
+  if (items.length === 0) return [];
+  const v = out.v;
+  const day = formatCaseNo(new Date(items[0]!.prepared.record.createdAt), 0, '').slice(0, 8);
+  for (const { prepared } of items) {
+    if (formatCaseNo(new Date(prepared.record.createdAt), 0, '').slice(0, 8) !== day) throw new HuyingError('internal', 'insertNewEvents: the events must share one local day');
+  }
+  const eventRows = '[' + items.map(({ prepared: p }) => asColumnJson({ id: p.record.id, intake: p.facts, ...eventColumns(p.record, v, p.nextCheckAt) }, EVENT_COLUMNS.names)).join(',') + ']';
+  const auditRows =
+    '[' + items.flatMap(({ prepared: p }) => p.entries.map((e) => asColumnJson(auditColumns(e, v, eventScope(p.record)), AUDIT_COLUMNS.names))).join(',') + ']';
+  const auditCount = items.reduce((n, { prepared: p }) => n + p.entries.length, 0);
+  const claims = JSON.stringify(items.flatMap(({ prepared: p, claim }) => (claim ? [{ id: p.record.id, system: claim.system, ref_id: claim.refId }] : [])));
+  const count = items.length;
+  let rows: { id: string; case_no: string; audit_rows: number; claims: number }[];
+  try {
+    const result = await tx.execute(sql`
+      WITH n AS (
+        INSERT INTO ${caseNoCounters} AS c (day, last) VALUES (${day}, ${count}::int)
+        ON CONFLICT (day) DO UPDATE SET last = c.last + ${count}::int
+        RETURNING last
+      ), src AS (
+        SELECT x.j, x.ord, n.last - ${count}::int + x.ord::int AS seq
+        FROM n, jsonb_array_elements(${eventRows}::jsonb) WITH ORDINALITY AS x(j, ord)
+      ), no AS (
+        SELECT j, ${prefix} || ${day} || CASE WHEN seq < 10000 THEN lpad(seq::text, 4, '0') ELSE seq::text END AS case_no FROM src
+      ), e AS (
+        INSERT INTO ${events} (${EVENT_COLUMNS.list})
+        SELECT ${EVENT_COLUMNS.qualified}
+        FROM no, jsonb_populate_record(null::events, no.j || jsonb_build_object('case_no', no.case_no, 'doc', jsonb_set(no.j -> 'doc', '{caseNo}', to_jsonb(no.case_no)))) AS r
+        RETURNING id, case_no
+      ), a AS (
+        INSERT INTO ${audit} (${AUDIT_COLUMNS.list})
+        SELECT ${AUDIT_COLUMNS.qualified} FROM jsonb_populate_recordset(null::audit, ${auditRows}::jsonb) AS r
+        RETURNING 1
+      ), claim AS (
+        UPDATE ${externalRefs} AS x SET event_id = e.id, case_no = e.case_no, created_at = now()
+        FROM jsonb_to_recordset(${claims}::jsonb) AS c(id text, system text, ref_id text), e
+        WHERE e.id = c.id AND x.system = c.system AND x.ref_id = c.ref_id AND x.event_id IS NULL
+        RETURNING 1
+      )
+      SELECT e.id, e.case_no, (SELECT count(*) FROM a)::int AS audit_rows, (SELECT count(*) FROM claim)::int AS claims FROM e
+    `);
+    rows = rowsOf<{ id: string; case_no: string; audit_rows: number; claims: number }>(result);
+  } catch (err) {
+    if (isUniqueViolation(err, 'events_external_ref_key')) {
+      throw new HuyingError('conflict', 'an external reference of the batch is already entered', { field: 'externalRef' });
+    }
+    throw err;
+  }
+  if (rows.length !== count || rows.some((r) => r.audit_rows !== auditCount)) throw new HuyingError('internal', 'the events were not written');
+  const caseNos = new Map(rows.map((r) => [r.id, r.case_no]));
+  return items.map(({ prepared }) => {
+    const { record, entries } = prepared;
+    const scope = eventScope(record);
+    const written = withCaseNo(prepared, caseNos.get(record.id)!);
+    out.upsert('events', record.id, scope, written.record);
+    for (const e of entries) out.upsert('audit', auditKey(e), scope, e);
+    raiseAlertFor(out, written.record, new Date(record.createdAt));
+    return written;
+  });
+}
+
 /**
  * Writes a decided change of an existing event in ONE statement: the event row's columns (as
  * `eventColumns` makes them) and its new audit row. One statement for the same reason as

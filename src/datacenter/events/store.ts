@@ -16,8 +16,9 @@ import type { DomainConfigService } from '../config/service';
 import type { DuplicateCandidate } from '../intake/duplicates';
 import type { CreatedEvent, EventQuery, EventReader, EventSink, NearQuery } from '../intake/event-sink';
 import type { Db, DbOrTx } from '../store/database';
+import { rowsOf } from '../store/migration';
 import { audit, events, type EventIntakeFacts } from '../store/events-schema';
-import { createEventInTx } from './create';
+import { createEventInTx, insertNewEvents, PENDING_CASE_NO, prepareEvent } from './create';
 import { bboxAround, cellsCovering } from './geo-cell';
 import { filesOnIntake, sourceActor } from './intake-policy';
 import type { WriteReplicated } from './replication';
@@ -120,6 +121,41 @@ export async function openEventsNear(db: DbOrTx, q: NearQuery): Promise<Duplicat
   }));
 }
 
+/**
+ * `openEventsNear` for several queries in ONE statement (a lateral join over the queries, each
+ * with the same cells-then-box search and limit); queries whose box needs too many cells are
+ * asked one by one. Answers in the order of the queries.
+ */
+export async function openEventsNearMany(db: DbOrTx, queries: readonly NearQuery[]): Promise<DuplicateCandidate[][]> {
+  const answers: DuplicateCandidate[][] = queries.map(() => []);
+  const batch: Record<string, unknown>[] = [];
+  const alone: number[] = [];
+  queries.forEach((q, n) => {
+    const box = bboxAround(q.lon, q.lat, q.radiusMetres);
+    const cells = cellsCovering(box);
+    if (!cells) alone.push(n);
+    else batch.push({ n, cells, min_lon: box.minLon, max_lon: box.maxLon, min_lat: box.minLat, max_lat: box.maxLat, t0: q.from.toISOString(), t1: q.to.toISOString() });
+  });
+  if (batch.length > 0) {
+    const result = await db.execute(sql`
+      SELECT q.n, e.id, e.category, e.lon, e.lat, e.reported_at::text AS reported_at, e.status
+      FROM jsonb_to_recordset(${JSON.stringify(batch)}::jsonb)
+             AS q(n integer, cells integer[], min_lon double precision, max_lon double precision, min_lat double precision, max_lat double precision, t0 timestamptz, t1 timestamptz)
+      CROSS JOIN LATERAL (
+        SELECT id, category, lon, lat, reported_at, status FROM ${events}
+        WHERE geo_cell = ANY(q.cells) AND reported_at BETWEEN q.t0 AND q.t1
+          AND lon BETWEEN q.min_lon AND q.max_lon AND lat BETWEEN q.min_lat AND q.max_lat
+          AND status IN (${sql.join(OPEN.map((s) => sql`${s}`), sql`, `)})
+        LIMIT 500
+      ) e`);
+    for (const r of rowsOf<{ n: number; id: string; category: string | null; lon: number; lat: number; reported_at: string; status: string }>(result)) {
+      answers[r.n]!.push({ eventId: r.id, categoryCode: r.category, location: [Number(r.lon), Number(r.lat)] as const, reportedAt: pgInstant(r.reported_at), status: r.status as EventStatus });
+    }
+  }
+  for (const n of alone) answers[n] = await openEventsNear(db, queries[n]!);
+  return answers;
+}
+
 export function createEventsStore(deps: EventsStoreDeps): EventsStore {
   const { db } = deps;
   const clock = deps.clock ?? (() => new Date());
@@ -152,6 +188,26 @@ export function createEventsStore(deps: EventsStoreDeps): EventsStore {
       );
       return { eventId: created.record.id, caseNo: created.record.caseNo, claimCompleted: claim !== undefined };
     },
+
+    async createEvents(items) {
+      if (items.length === 0) return [];
+      const ctx = await deps.config.current();
+      const now = clock();
+      const { result: written } = await deps.writeReplicated(db, (tx, out) =>
+        insertNewEvents(
+          tx,
+          out,
+          items.map(({ draft, placement, duplicates, claim }) => {
+            const prepared = prepareEvent({ draft, placement, duplicates, reporter: sourceActor(draft.source, placement.area.districtCode), file: filesOnIntake(draft), now, ctx }, PENDING_CASE_NO);
+            if (!prepared.ok) throw new HuyingError('internal', `intake could not file the event: ${prepared.error.code} ${prepared.error.message}`);
+            return { prepared: prepared.value, ...(claim ? { claim } : {}) };
+          }),
+        ),
+      );
+      return written.map((w, i) => ({ eventId: w.record.id, caseNo: w.record.caseNo, claimCompleted: items[i]!.claim !== undefined }));
+    },
+
+    openEventsNearMany: (queries) => openEventsNearMany(db, queries),
 
     async findByExternalRef(ref: ExternalRef): Promise<CreatedEvent | null> {
       const [row] = await db

@@ -38,6 +38,14 @@ export interface ClaimToComplete {
   refId: string;
 }
 
+/** One event of `EventSink.createEvents`: what `createEvent` takes. */
+export interface EventToCreate {
+  draft: IntakeDraft;
+  placement: IntakePlacement;
+  duplicates: readonly NearDuplicate[];
+  claim?: ClaimToComplete;
+}
+
 export interface NearQuery {
   lon: number;
   lat: number;
@@ -55,6 +63,14 @@ export interface EventSink {
    * transaction and answer `claimCompleted: true`; otherwise intake completes it afterwards.
    */
   createEvent(draft: IntakeDraft, placement: IntakePlacement, duplicates: readonly NearDuplicate[], claim?: ClaimToComplete): Promise<CreatedEvent & { claimCompleted?: boolean }>;
+  /**
+   * Optional, for throughput: creates several events as `createEvent` would, all or nothing, in
+   * one transaction (a batch of concurrent intakes). On a throw nothing was created; intake then
+   * creates them one by one, so each gets its own answer. Answers in the given order.
+   */
+  createEvents?(items: readonly EventToCreate[]): Promise<(CreatedEvent & { claimCompleted?: boolean })[]>;
+  /** Optional, for throughput: `openEventsNear` for several queries in one round trip, answers in the given order. */
+  openEventsNearMany?(queries: readonly NearQuery[]): Promise<DuplicateCandidate[][]>;
   /** The event already entered for this external reference, if any (crash recovery of a claim). */
   findByExternalRef(ref: ExternalRef): Promise<CreatedEvent | null>;
   /** Open events within the radius (a bounding-box prefilter is enough) reported in the window. */

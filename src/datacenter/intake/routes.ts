@@ -14,8 +14,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { z } from 'zod';
-import { HuyingError, fieldErrors, toRpcError, type ErrorCode } from '../../core/errors';
-import type { RawBody } from './body';
+import { HuyingError, fieldErrors, toRpcError, type ErrorCode, type FieldError, type RpcError } from '../../core/errors';
+import { decodeBody, type RawBody } from './body';
 import { IntakeSourceName } from './draft';
 import { registerOpen311Routes, type Open311Deps } from './open311-routes';
 import type { IntakeOutcome, IntakeService } from './service';
@@ -59,25 +59,49 @@ export function rawBodyOf(request: FastifyRequest): RawBody {
   return { text: typeof body === 'string' ? body : body === undefined || body === null ? '' : JSON.stringify(body), contentType: request.headers['content-type'] ?? null };
 }
 
+/** The `value` of a 201 (created) answer. */
+function createdValue(outcome: Extract<IntakeOutcome, { kind: 'created' }>) {
+  return {
+    eventId: outcome.eventId,
+    caseNo: outcome.caseNo,
+    duplicate: false as const,
+    outsideDistrict: outcome.placement.outsideDistrict,
+    placement: { method: outcome.placement.method, ...outcome.placement.area },
+    duplicateCandidates: outcome.duplicateCandidates,
+  };
+}
+
 export function sendOutcome(reply: FastifyReply, outcome: IntakeOutcome): FastifyReply {
   switch (outcome.kind) {
     case 'created':
-      return reply.code(201).send({
-        ok: true,
-        value: {
-          eventId: outcome.eventId,
-          caseNo: outcome.caseNo,
-          duplicate: false,
-          outsideDistrict: outcome.placement.outsideDistrict,
-          placement: { method: outcome.placement.method, ...outcome.placement.area },
-          duplicateCandidates: outcome.duplicateCandidates,
-        },
-      });
+      return reply.code(201).send({ ok: true, value: createdValue(outcome) });
     case 'duplicate':
       return reply.code(200).send({ ok: true, value: { eventId: outcome.eventId, caseNo: outcome.caseNo, duplicate: true } });
     case 'invalid':
       return reply.code(outcome.status).header('x-quarantine-id', outcome.quarantineId).send({ ok: false, error: outcome.error, quarantineId: outcome.quarantineId });
   }
+}
+
+/** The most payloads one bulk request may carry. */
+export const BULK_MAX_ITEMS = 1000;
+
+/** The envelope of `POST /api/v1/intake/{source}/bulk`: the source's payloads, each as it would be POSTed alone. */
+export const BulkIntakeBody = z.object({ items: z.array(z.unknown()).min(1).max(BULK_MAX_ITEMS) }).strict();
+
+/** What became of one payload of a bulk request (`status`: what the single POST would have answered). */
+export type BulkItemAnswer =
+  | { index: number; result: 'created'; status: 201; value: ReturnType<typeof createdValue> }
+  | { index: number; result: 'duplicate'; status: 200; value: { eventId: string; caseNo: string; duplicate: true } }
+  | { index: number; result: 'rejected'; status: 400 | 415; error: RpcError; quarantineId: string }
+  | { index: number; result: 'failed'; status: number; error: RpcError };
+
+/** The `value` of a bulk answer: counts per result, then one answer per payload, in the order sent. */
+export interface BulkIntakeValue {
+  created: number;
+  duplicates: number;
+  rejected: number;
+  failed: number;
+  items: BulkItemAnswer[];
 }
 
 export const QuarantineListQuery = z.object({
@@ -97,6 +121,15 @@ export const ReplayBody = z
   .strict();
 
 export const DiscardBody = z.object({ reason: z.string().trim().max(2000).optional() }).strict();
+
+/** The payloads of a bulk body, or why it is not one (field errors, for the quarantine). */
+function bulkEnvelope(body: RawBody): { ok: true; items: unknown[] } | { ok: false; status: 400 | 415; errors: FieldError[] } {
+  const decoded = decodeBody(body);
+  if (!decoded.ok) return { ok: false, status: decoded.status, errors: decoded.errors };
+  const parsed = BulkIntakeBody.safeParse(decoded.value);
+  if (!parsed.success) return { ok: false, status: 400, errors: fieldErrors(parsed.error) };
+  return { ok: true, items: parsed.data.items };
+}
 
 function parseJsonBody<T extends z.ZodType>(schema: T, request: FastifyRequest): z.output<T> {
   const { text } = rawBodyOf(request);
@@ -139,6 +172,34 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeRouteDeps
       scope.post(`/api/v1/intake/${source}`, preHandler ? { preHandler } : {}, async (request, reply) => {
         const outcome = await deps.service.submit(source, rawBodyOf(request), { remoteAddress: request.ip });
         return sendOutcome(reply, outcome);
+      });
+      scope.post(`/api/v1/intake/${source}/bulk`, preHandler ? { preHandler } : {}, async (request, reply) => {
+        const body = rawBodyOf(request);
+        const meta = { remoteAddress: request.ip };
+        const envelope = bulkEnvelope(body);
+        if (!envelope.ok) {
+          // a body that is not a list of payloads is kept whole, like any refused payload
+          return sendOutcome(reply, await deps.service.refuse(source, body, envelope.status, envelope.errors, meta));
+        }
+        const results = await deps.service.submitMany(
+          source,
+          envelope.items.map((item) => ({ body: { text: JSON.stringify(item) ?? 'null', contentType: 'application/json' }, meta })),
+        );
+        const items: BulkItemAnswer[] = results.map((r, index) => {
+          if (!r.ok) {
+            const rpc = r.error instanceof HuyingError || r.error instanceof z.ZodError ? toRpcError(r.error) : null;
+            if (!rpc) request.log.error({ err: r.error, index }, 'bulk intake item failed');
+            const error = rpc ?? { code: 'internal' as const, message: `internal error (request ${request.id}, item ${index})` };
+            return { index, result: 'failed', status: STATUS_OF[error.code] ?? 500, error };
+          }
+          const o = r.outcome;
+          if (o.kind === 'created') return { index, result: 'created', status: 201, value: createdValue(o) };
+          if (o.kind === 'duplicate') return { index, result: 'duplicate', status: 200, value: { eventId: o.eventId, caseNo: o.caseNo, duplicate: true } };
+          return { index, result: 'rejected', status: o.status, error: o.error, quarantineId: o.quarantineId };
+        });
+        const count = (result: BulkItemAnswer['result']) => items.filter((x) => x.result === result).length;
+        const value: BulkIntakeValue = { created: count('created'), duplicates: count('duplicate'), rejected: count('rejected'), failed: count('failed'), items };
+        return reply.code(200).send({ ok: true, value });
       });
     }
 

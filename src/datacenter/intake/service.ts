@@ -23,7 +23,7 @@ import { decodeBody, payloadHash, type RawBody } from './body';
 import type { CategoryResolver } from './categories';
 import type { AppealType, IntakeDraft, IntakeSourceName } from './draft';
 import { findNearDuplicates, DEFAULT_DUPLICATE_RADIUS_METRES, DEFAULT_DUPLICATE_WINDOW_HOURS, type NearDuplicate, type NearDuplicateOptions } from './duplicates';
-import type { ClaimToComplete, EventSink, IntakePlacement } from './event-sink';
+import type { ClaimToComplete, CreatedEvent, EventSink, EventToCreate, IntakePlacement, NearQuery } from './event-sink';
 import type { PlacementReference } from './reference';
 import { adaptIntake, createIntakeContext } from './sources/index';
 
@@ -35,6 +35,18 @@ export type IntakeOutcome =
 export interface SubmitMeta {
   remoteAddress?: string | null;
 }
+
+/** What became of one payload of a batch: an outcome, or the error a single submit would have thrown (409, 500, …). */
+export type IntakeItemResult = { ok: true; outcome: IntakeOutcome } | { ok: false; error: unknown };
+
+/** One payload of `submitMany`. */
+export interface IntakeItem {
+  body: RawBody;
+  meta?: SubmitMeta;
+}
+
+/** The most payloads one set-based pass handles (a bigger batch is cut into passes of this size). */
+export const INTAKE_BATCH = 64;
 
 export interface QuarantineRecord {
   id: string;
@@ -79,7 +91,20 @@ export interface IntakeServiceDeps {
 }
 
 export interface IntakeService {
+  /**
+   * One payload. Concurrent submits that arrive in the same event-loop turn are taken in
+   * together as one batch (see `submitMany`); each still gets its own outcome or error.
+   */
   submit(source: IntakeSourceName, body: RawBody, meta?: SubmitMeta): Promise<IntakeOutcome>;
+  /**
+   * Several payloads of one source, each validated and entered on its own (a bad one is
+   * quarantined, a duplicate answered as such, a failing one gets its error) with the database
+   * work done set-based: one quarantine insert, one claim statement, one near-duplicate query and
+   * one event insert per pass of up to INTAKE_BATCH payloads. Answers in the given order.
+   */
+  submitMany(source: IntakeSourceName, items: readonly IntakeItem[]): Promise<IntakeItemResult[]>;
+  /** Keeps a payload refused before any adapter saw it (a bulk body that is no list of payloads) in the quarantine. */
+  refuse(source: IntakeSourceName, body: RawBody, status: 400 | 415, errors: FieldError[], meta?: SubmitMeta): Promise<IntakeOutcome>;
   listQuarantine(query?: QuarantineQuery): Promise<{ items: QuarantineSummary[]; nextCursor: string | null }>;
   getQuarantine(id: string): Promise<QuarantineRecord | null>;
   /** replays the stored payload, or `fix` (saved on the row first); invalid again → the row's errors are updated */
@@ -161,19 +186,6 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
       ...(deps.hotlinePolicies ? { hotlinePolicies: deps.hotlinePolicies } : {}),
     });
 
-  async function quarantine(source: string, body: RawBody, errors: FieldError[], meta: SubmitMeta): Promise<string> {
-    const id = randomUUID();
-    await db.insert(intakeQuarantine).values({
-      id,
-      source,
-      contentType: body.contentType,
-      rawPayload: body.text,
-      errors,
-      remoteAddress: meta.remoteAddress ?? null,
-    });
-    return id;
-  }
-
   /** Placement, duplicates and the event itself. */
   async function create(
     draft: IntakeDraft,
@@ -240,10 +252,7 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
       created = await create(draft, { system: ref.system, refId: ref.id });
     } catch (err) {
       // release our claim so a retry can enter it
-      await db
-        .delete(externalRefs)
-        .where(and(key, isNull(externalRefs.eventId), eq(externalRefs.claimedAt, ourClaim)))
-        .catch(() => {});
+      await releaseClaim(ref.system, ref.id, ourClaim);
       throw err;
     }
     // the events store completes the claim in the event's own transaction; a sink that does not is helped here
@@ -281,9 +290,216 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
 
   const notReplaying = or(isNull(intakeQuarantine.replayStartedAt), lt(intakeQuarantine.replayStartedAt, sql`now() - (${staleMs} * interval '1 millisecond')`));
 
+  /** Quarantines several refused payloads in one statement; their row ids in the given order. */
+  async function quarantineMany(source: string, refused: readonly { body: RawBody; errors: FieldError[]; meta: SubmitMeta }[]): Promise<string[]> {
+    const ids = refused.map(() => randomUUID());
+    await db.insert(intakeQuarantine).values(
+      refused.map((r, k) => ({ id: ids[k]!, source, contentType: r.body.contentType, rawPayload: r.body.text, errors: r.errors, remoteAddress: r.meta.remoteAddress ?? null })),
+    );
+    return ids;
+  }
+
+  const refKey = (r: { system: string; id: string }) => `${r.system}\u0000${r.id}`;
+
+  /** The near-duplicate query of a draft (null: nothing to compare). */
+  function nearQuery(draft: IntakeDraft): NearQuery | null {
+    if (!draft.location || !draft.categoryCode) return null;
+    const at = Date.parse(draft.reportedAt);
+    const span = windowHours * 3_600_000;
+    return { lon: draft.location[0], lat: draft.location[1], radiusMetres: radius, from: new Date(at - span), to: new Date(at + span) };
+  }
+
+  interface Ready {
+    i: number;
+    draft: IntakeDraft;
+    hash: string;
+    /** our claim's time (drafts with an external reference) */
+    claimedAt?: string;
+  }
+
+  /**
+   * Places, searches near-duplicates for and creates a set of drafts (claims taken) as `create`
+   * does one by one. Drafts that would be near-duplicate candidates of one another go in
+   * successive waves, so a later one sees the earlier one, exactly as if they had come one after
+   * another; within a wave the events are created in one `createEvents` (or one by one when the
+   * sink cannot, or when the set fails, so the failing one gets its error alone).
+   */
+  async function createSet(drafts: readonly Ready[], results: IntakeItemResult[]): Promise<void> {
+    const ref = await deps.reference();
+    let rest = [...drafts];
+    while (rest.length > 0) {
+      const wave: Ready[] = [];
+      const next: Ready[] = [];
+      for (const r of rest) {
+        const clash = wave.some(
+          (w) => findNearDuplicates(r.draft, [{ eventId: 'wave', categoryCode: w.draft.categoryCode, location: w.draft.location, reportedAt: w.draft.reportedAt }], deps.duplicates).length > 0,
+        );
+        (clash ? next : wave).push(r);
+      }
+      rest = next;
+      const queries = wave.map((r) => nearQuery(r.draft));
+      const asked = queries.flatMap((q) => (q ? [q] : []));
+      const found = sink.openEventsNearMany ? await sink.openEventsNearMany(asked) : await Promise.all(asked.map((q) => sink.openEventsNear(q)));
+      let k = 0;
+      const items: EventToCreate[] = wave.map((r, w) => {
+        const duplicates = queries[w] ? findNearDuplicates(r.draft, found[k++]!, deps.duplicates) : [];
+        const claim = r.draft.externalRef ? { system: r.draft.externalRef.system, refId: r.draft.externalRef.id } : undefined;
+        return { draft: r.draft, placement: placeDraft(r.draft, ref), duplicates, ...(claim ? { claim } : {}) };
+      });
+      let created: (CreatedEvent & { claimCompleted?: boolean })[] | null = null;
+      if (sink.createEvents && items.length > 1) {
+        try {
+          created = await sink.createEvents(items);
+        } catch {
+          created = null; // nothing was created: one by one below, so the culprit alone fails
+        }
+      }
+      await Promise.all(
+        wave.map(async (r, w) => {
+          const item = items[w]!;
+          try {
+            const c = created ? created[w]! : await sink.createEvent(item.draft, item.placement, item.duplicates, item.claim);
+            if (item.claim && !c.claimCompleted) await completeClaim(item.claim.system, item.claim.refId, c.eventId, c.caseNo);
+            results[r.i] = { ok: true, outcome: { kind: 'created', eventId: c.eventId, caseNo: c.caseNo, placement: item.placement, duplicateCandidates: [...item.duplicates] } };
+          } catch (error) {
+            if (item.claim && r.claimedAt !== undefined) await releaseClaim(item.claim.system, item.claim.refId, r.claimedAt);
+            results[r.i] = { ok: false, error };
+          }
+        }),
+      );
+    }
+  }
+
+  async function releaseClaim(system: string, refId: string, claimedAt: string): Promise<void> {
+    await db
+      .delete(externalRefs)
+      .where(and(eq(externalRefs.system, system), eq(externalRefs.refId, refId), isNull(externalRefs.eventId), eq(externalRefs.claimedAt, claimedAt)))
+      .catch(() => {});
+  }
+
+  /** One set-based pass over at most INTAKE_BATCH payloads (see submitMany). */
+  async function pass(source: IntakeSourceName, items: readonly IntakeItem[]): Promise<IntakeItemResult[]> {
+    const results: IntakeItemResult[] = new Array<IntakeItemResult>(items.length);
+    const ctx = context(clock());
+    const refused: { i: number; status: 400 | 415; body: RawBody; errors: FieldError[]; meta: SubmitMeta }[] = [];
+    const ready: Ready[] = [];
+    items.forEach(({ body, meta = {} }, i) => {
+      const decoded = decodeBody(body);
+      if (!decoded.ok) return void refused.push({ i, status: decoded.status, body, errors: decoded.errors, meta });
+      const adapted = adaptIntake(source, decoded.value, ctx);
+      if (!adapted.ok) return void refused.push({ i, status: 400, body, errors: adapted.error.details as FieldError[], meta });
+      ready.push({ i, draft: adapted.value, hash: adapted.value.externalRef ? payloadHash(decoded.value) : '' });
+    });
+
+    const work: Promise<void>[] = [];
+    if (refused.length > 0) {
+      work.push(
+        quarantineMany(source, refused).then(
+          (ids) => refused.forEach((r, k) => (results[r.i] = { ok: true, outcome: { kind: 'invalid', status: r.status, error: invalidError(r.errors), quarantineId: ids[k]! } })),
+          (error: unknown) => refused.forEach((r) => (results[r.i] = { ok: false, error })),
+        ),
+      );
+    }
+
+    // the first payload of each external reference claims it, all in one statement; a repeat within
+    // the batch, and a reference someone else holds, go the single way afterwards (a retry, a
+    // conflict, a stale claim), exactly as a request arriving after this one would
+    const seen = new Set<string>();
+    const first: Ready[] = [];
+    const later: Ready[] = [];
+    for (const r of ready) {
+      const ext = r.draft.externalRef;
+      if (ext && seen.has(refKey(ext))) later.push(r);
+      else {
+        if (ext) seen.add(refKey(ext));
+        first.push(r);
+      }
+    }
+    const withRef = first.filter((r) => r.draft.externalRef);
+    const toCreate = first.filter((r) => !r.draft.externalRef);
+    if (withRef.length > 0) {
+      try {
+        const claimed = await db
+          .insert(externalRefs)
+          .values(withRef.map((r) => ({ system: r.draft.externalRef!.system, refId: r.draft.externalRef!.id, source, payloadHash: r.hash })))
+          .onConflictDoNothing({ target: [externalRefs.system, externalRefs.refId] })
+          .returning({ system: externalRefs.system, refId: externalRefs.refId, claimedAt: externalRefs.claimedAt });
+        const ours = new Map(claimed.map((c) => [refKey({ system: c.system, id: c.refId }), c.claimedAt]));
+        for (const r of withRef) {
+          const at = ours.get(refKey(r.draft.externalRef!));
+          if (at === undefined) later.push(r);
+          else toCreate.push({ ...r, claimedAt: at });
+        }
+      } catch (error) {
+        for (const r of withRef) results[r.i] = { ok: false, error };
+      }
+    }
+    if (toCreate.length > 0) {
+      toCreate.sort((a, b) => a.i - b.i);
+      work.push(createSet(toCreate, results).catch((error: unknown) => toCreate.forEach((r) => (results[r.i] ??= { ok: false, error }))));
+    }
+    await Promise.all(work);
+    // in arrival order, each after the batch: what a request coming next would get
+    later.sort((a, b) => a.i - b.i);
+    for (const r of later) {
+      try {
+        results[r.i] = { ok: true, outcome: await createOnce(source, r.draft, r.hash) };
+      } catch (error) {
+        results[r.i] = { ok: false, error };
+      }
+    }
+    return results;
+  }
+
+  async function submitMany(source: IntakeSourceName, items: readonly IntakeItem[]): Promise<IntakeItemResult[]> {
+    const out: IntakeItemResult[] = [];
+    for (let start = 0; start < items.length; start += INTAKE_BATCH) out.push(...(await pass(source, items.slice(start, start + INTAKE_BATCH))));
+    return out;
+  }
+
+  // concurrent single submits of a turn, gathered per source and taken in as one batch
+  let gathering: Map<IntakeSourceName, { item: IntakeItem; resolve: (o: IntakeOutcome) => void; reject: (e: unknown) => void }[]> | null = null;
+  function flushGathered(): void {
+    const groups = gathering!;
+    gathering = null;
+    for (const [source, waiting] of groups) {
+      for (let start = 0; start < waiting.length; start += INTAKE_BATCH) {
+        const chunk = waiting.slice(start, start + INTAKE_BATCH);
+        pass(
+          source,
+          chunk.map((w) => w.item),
+        ).then(
+          (results) =>
+            chunk.forEach((w, k) => {
+              const r = results[k]!;
+              if (r.ok) w.resolve(r.outcome);
+              else w.reject(r.error);
+            }),
+          (error: unknown) => chunk.forEach((w) => w.reject(error)),
+        );
+      }
+    }
+  }
+
   return {
     submit(source, body, meta = {}) {
-      return run(source, body, (errors) => quarantine(source, body, errors, meta));
+      return new Promise<IntakeOutcome>((resolve, reject) => {
+        if (!gathering) {
+          gathering = new Map();
+          // setImmediate: the requests whose bytes arrived in this turn's I/O join the batch
+          setImmediate(flushGathered);
+        }
+        let group = gathering.get(source);
+        if (!group) gathering.set(source, (group = []));
+        group.push({ item: { body, meta }, resolve, reject });
+      });
+    },
+
+    submitMany,
+
+    async refuse(source, body, status, errors, meta = {}) {
+      const [quarantineId] = await quarantineMany(source, [{ body, errors, meta }]);
+      return { kind: 'invalid', status, error: invalidError(errors), quarantineId: quarantineId! };
     },
 
     async listQuarantine(q = {}) {

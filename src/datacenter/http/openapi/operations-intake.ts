@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { IntakeSourceName } from '../../intake/draft';
-import { DiscardBody, QuarantineListQuery, ReplayBody } from '../../intake/routes';
+import { BULK_MAX_ITEMS, DiscardBody, QuarantineListQuery, ReplayBody } from '../../intake/routes';
 import { INTAKE_ADAPTERS } from '../../intake/sources';
-import { IntakeCreated, IntakeDuplicate, IntakeRefusal, Open311Created, Open311ServiceRequest, Open311ServiceSchema, QuarantinePage, QuarantineRecordSchema } from './shapes';
+import { BulkIntakeAnswer, IntakeCreated, IntakeDuplicate, IntakeRefusal, Open311Created, Open311ServiceRequest, Open311ServiceSchema, QuarantinePage, QuarantineRecordSchema } from './shapes';
 import type { ContentSpec, OperationSpec, ParamSpec, ResponseSpec } from './spec';
 
 const ADMIN = { kind: 'account', roles: ['admin'] } as const;
@@ -97,10 +97,41 @@ export function intakeOperations(): OperationSpec[] {
     };
   });
 
+  // one envelope schema per payload schema (the generic API's serves three paths under one name)
+  const envelopes = new Map<z.ZodType, z.ZodType>();
+  const bulk: OperationSpec[] = IntakeSourceName.options.map((source) => {
+    const schema = INTAKE_ADAPTERS[source].schema;
+    const { title } = SOURCES[source];
+    const name = `Bulk${names.get(schema)!}`;
+    if (!envelopes.has(schema)) envelopes.set(schema, z.object({ items: z.array(schema).min(1).max(BULK_MAX_ITEMS) }));
+    return {
+      method: 'post',
+      path: `/api/v1/intake/${source}/bulk`,
+      operationId: `submitIntake${pascal(source)}Bulk`,
+      tags: ['intake'],
+      summary: `${title}, many at once`,
+      description:
+        `Up to ${BULK_MAX_ITEMS} payloads of this source in one request, \`{ items: [...] }\`, each exactly what \`POST /api/v1/intake/${source}\` takes (as JSON). ` +
+        'Each is validated and entered on its own — not all or nothing, and nothing is lost: the answer lists, in the order sent, what the single POST would have answered: ' +
+        '`created` (201, the event), `duplicate` (200, the event already entered for the reference), `rejected` (400, field errors, the payload kept in the quarantine as its own row with its `quarantineId`) ' +
+        'or `failed` (the error of the single POST, e.g. 409 `conflict` for a reference entered with a different payload; send that one again later). ' +
+        'A body that is not such a list is refused whole (400 or 415) and kept in the quarantine.',
+      access: { kind: 'apiKey', source },
+      body: { content: { 'application/json': { name, schema: envelopes.get(schema)! } } },
+      responses: {
+        '200': { description: 'One answer per payload, with counts per result.', ok: { name: 'BulkIntakeAnswer', schema: BulkIntakeAnswer } },
+        '400': { ...refused, description: 'The body is not `{ items: [...] }` with 1 to ' + BULK_MAX_ITEMS + ' payloads (kept whole in the quarantine).' },
+        '415': { ...refused, description: 'The body is not JSON (kept whole in the quarantine).' },
+      },
+      errors: [401, 403],
+    };
+  });
+
   const open311Payload = INTAKE_ADAPTERS.open311.schema;
   const requestList = { name: 'Open311ServiceRequestList', schema: z.array(Open311ServiceRequest) };
   return [
     ...perSource,
+    ...bulk,
     // ---- quarantine (admin) ---------------------------------------------------------------
     {
       method: 'get',

@@ -17,6 +17,7 @@ import type { EventPage, EventWithTimeline } from '../../events/store';
 import type { IntakePlacement } from '../../intake/event-sink';
 import type { NearDuplicate } from '../../intake/duplicates';
 import type { Open311Service, toOpen311Request } from '../../intake/open311-routes';
+import type { BulkIntakeValue } from '../../intake/routes';
 import type { IntakeService, QuarantineRecord, QuarantineSummary } from '../../intake/service';
 import type { deleteWorker, GridImportOutcome, listWorkers, retireGrid, upsertAreas, upsertUnits, upsertWorkers } from '../../reference/edit';
 import type { SchedulerRun } from '../../scheduler/scheduler';
@@ -138,6 +139,24 @@ export const IntakeDuplicate = z.object({ eventId: z.string(), caseNo: z.string(
 
 /** kind `invalid` (400, 415): the error envelope plus the quarantine row that keeps the payload */
 export const IntakeRefusal = ErrorResponse.extend({ quarantineId: z.string() });
+
+/** `POST /api/v1/intake/{source}/bulk` (200): per payload what its single POST would have answered */
+export const BulkIntakeAnswer = mirrors<BulkIntakeValue>()(
+  z.object({
+    created: z.number().int(),
+    duplicates: z.number().int(),
+    rejected: z.number().int(),
+    failed: z.number().int(),
+    items: z.array(
+      z.discriminatedUnion('result', [
+        z.object({ index: z.number().int(), result: z.literal('created'), status: z.literal(201), value: IntakeCreated }),
+        z.object({ index: z.number().int(), result: z.literal('duplicate'), status: z.literal(200), value: IntakeDuplicate }),
+        z.object({ index: z.number().int(), result: z.literal('rejected'), status: z.union([z.literal(400), z.literal(415)]), error: RpcErrorSchema, quarantineId: z.string() }),
+        z.object({ index: z.number().int(), result: z.literal('failed'), status: z.number().int(), error: RpcErrorSchema }),
+      ]),
+    ),
+  }),
+);
 
 const quarantineFields = {
   id: z.string(),

@@ -17,6 +17,7 @@ import { createRpcClient } from '../../src/core/rpc/wire';
 import { installAttributeCounter } from '../../src/renderer/map/attribute-stats';
 import { buildBaseStyle } from '../../src/renderer/map/base-style';
 import { buildDistrictLayers } from '../../src/renderer/map/district-layers';
+import { FrameGovernor } from '../../src/renderer/map/frame-governor';
 import { buildMapModel } from '../../src/renderer/map/map-model';
 import { createWebSocketBridge, rpcUrlFor } from '../../src/renderer/transport';
 import { EventStore } from '../../src/renderer/wall/event-store';
@@ -61,6 +62,8 @@ async function main() {
   const builder = new WallLayerBuilder(store, Math.floor(Date.now() / 60_000) * 60_000);
   const visible = defaultLayers();
   const scale = Number(q.get('scale') ?? 1);
+  /** pulse animation, paced as the wall's DistrictMap paces it (same FrameGovernor); 0 = none */
+  const fps = Number(q.get('fps') ?? 0);
 
   const container = document.getElementById('map')!;
   // the wall map's size (query w, h), else the window
@@ -78,11 +81,17 @@ async function main() {
     renderWorldCopies: false,
   });
   const stats = { frames: 0, drawnVersion: 0, handedVersion: 0, render: [] as number[], apply: [] as number[], lastReceived: 0 };
+  const governor = fps > 0 ? new FrameGovernor(fps) : null;
+  let animationAsked = 0;
   const overlay = new MapLibreOverlay({
     interleaved: true,
     layers: [],
     onAfterRender: () => {
       stats.frames++;
+      if (animationAsked > 0) {
+        governor?.record(performance.now() - animationAsked);
+        animationAsked = 0;
+      }
       if (stats.handedVersion > stats.drawnVersion) {
         stats.drawnVersion = stats.handedVersion;
         stats.render.push(performance.now() - stats.lastReceived);
@@ -90,8 +99,7 @@ async function main() {
     },
   });
   map.addControl(overlay);
-  const layers = () => {
-    const inputs = {
+  const inputs = () => ({
       store,
       unitPositions,
       density,
@@ -103,14 +111,39 @@ async function main() {
       zoom: 0,
       playback: null,
       selected: null,
-    };
+  });
+  const layers = () => {
     const district = buildDistrictLayers(model, { showVillageLabels: false, selectedTownCode: null, scale: scale * 1.3, gridFill: fill.gridFill(), showGrids: true, showBoundaries: true, showLabels: true });
     const labelsAt = district.findIndex((l) => l.id === 'labels');
-    return [...district.slice(0, labelsAt), ...builder.build(inputs), ...district.slice(labelsAt), ...builder.top(inputs)];
+    const i = inputs();
+    return [...district.slice(0, labelsAt), ...builder.build(i), ...district.slice(labelsAt), ...builder.top(i)];
+  };
+  // static layers when they change; with `fps`, the pulse appended by a timer loop as the wall's
+  // DistrictMap does it (the static layers reused, the pulse's uniforms moving)
+  let current: ReturnType<typeof layers> = [];
+  const draw = () => {
+    if (!governor) return overlay.setProps({ layers: current });
+    animationAsked = performance.now();
+    overlay.setProps({ layers: [...current, ...builder.animate(inputs(), animationAsked, Date.now(), null, null)] });
+  };
+  const handOver = () => {
+    current = layers();
+    draw();
   };
   map.once('load', () => {
-    overlay.setProps({ layers: layers() });
+    handOver();
     map.once('idle', () => (container.dataset.ready = 'true'));
+    if (!governor) return;
+    const g = governor;
+    let due = performance.now() + g.intervalMs;
+    const step = () => {
+      const late = performance.now() - due;
+      if (late > 50) g.record(late);
+      draw();
+      due = performance.now() + g.intervalMs;
+      setTimeout(step, g.intervalMs);
+    };
+    setTimeout(step, g.intervalMs);
   });
 
   // live changes, as the wall's LiveFeed takes them: ids gathered while a request is in flight
@@ -129,7 +162,7 @@ async function main() {
       if (patch.grids.length > 0) fill.update(patch.grids, figures());
       stats.lastReceived = receivedAt;
       stats.handedVersion = store.version;
-      overlay.setProps({ layers: layers() });
+      handOver();
     }
     inFlight = false;
   };
@@ -141,6 +174,7 @@ async function main() {
 
   (window as unknown as { __bare: unknown }).__bare = {
     frames: () => stats.frames,
+    animationFps: () => governor?.fps ?? 0,
     openEvents: () => store.length,
     storeVersion: () => store.version,
     latency: () => ({ apply: [...stats.apply], render: [...stats.render] }),

@@ -123,7 +123,15 @@ export function clusterCpuSeconds(clusterDir: string): number {
   } catch {
     return 0;
   }
+  // the postmaster's own CPU and that of its children already gone (a pool closes idle backends)
   let total = processCpuSeconds(postmaster);
+  try {
+    const stat = readFileSync(`/proc/${postmaster}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  } catch {
+    // gone
+  }
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {

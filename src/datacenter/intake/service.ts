@@ -436,7 +436,16 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
     }
     if (toCreate.length > 0) {
       toCreate.sort((a, b) => a.i - b.i);
-      work.push(createSet(toCreate, results).catch((error: unknown) => toCreate.forEach((r) => (results[r.i] ??= { ok: false, error }))));
+      work.push(
+        createSet(toCreate, results).catch(async (error: unknown) => {
+          // placement or the near-duplicate search failed: the drafts not yet answered get the error, and their claims go back
+          for (const r of toCreate) {
+            if (results[r.i]) continue;
+            results[r.i] = { ok: false, error };
+            if (r.draft.externalRef && r.claimedAt !== undefined) await releaseClaim(r.draft.externalRef.system, r.draft.externalRef.id, r.claimedAt);
+          }
+        }),
+      );
     }
     await Promise.all(work);
     // in arrival order, each after the batch: what a request coming next would get

@@ -67,7 +67,7 @@ import taxonomy from '../../resources/config/taxonomy-demo.json';
 import playwrightConfig from '../../playwright.config';
 import { generateHistory, leafCategories } from '../support/history';
 import { figure, log, machineNote, quantile, writeResults, type Figure } from '../support/results';
-import { CATEGORIES, rendererMainThreads, scriptUrls, threadCpu, type Category, type ThreadCpu, type TraceEvent } from './trace';
+import { CATEGORIES, SOFTWARE_ONLY, rendererMainThreads, scriptUrls, threadCpu, type Category, type ThreadCpu, type TraceEvent } from './trace';
 
 const { values } = parseArgs({
   options: {
@@ -286,6 +286,9 @@ const HARDWARE_GL = `(() => {
   }
 })();`;
 
+/** the renderer's own main-thread CPU: all of it less what only software compositing costs (the commit's read-back) */
+const rendererCpu = (c: ThreadCpu) => c.cpuMs - SOFTWARE_ONLY.reduce((sum, k) => sum + c.byCategory[k], 0);
+
 function stats(xs: readonly number[]) {
   const sorted = [...xs].sort((a, b) => a - b);
   return { median: quantile(sorted, 0.5), min: sorted[0] ?? NaN, max: sorted[sorted.length - 1] ?? NaN };
@@ -414,10 +417,10 @@ try {
       bare: { frames: f1.bare - f0.bare, cpu: cpuOf(barePid) },
     };
     rounds.push(round);
-    const per = (p: Round['wall']) => p.cpu.cpuMs / Math.max(1, p.frames);
+    const per = (p: Round['wall']) => rendererCpu(p.cpu) / Math.max(1, p.frames);
     log(
-      `round ${r + 1}: load ${fmt(load1)}; wall ${round.wall.frames} frames, CPU ${fmt(round.wall.cpu.cpuMs, 0)} ms (${fmt(per(round.wall))}/frame; map ${fmt(round.wall.cpu.byCategory.map / Math.max(1, round.wall.frames))}), wall-clock ${fmt(round.wall.cpu.wallMs, 0)} ms; ` +
-        `bare ${round.bare.frames} frames, CPU ${fmt(round.bare.cpu.cpuMs, 0)} ms (${fmt(per(round.bare))}/frame), wall-clock ${fmt(round.bare.cpu.wallMs, 0)} ms; ratio ${fmt(per(round.wall) / per(round.bare), 2)}`,
+      `round ${r + 1}: load ${fmt(load1)}; wall ${round.wall.frames} frames, CPU less commit ${fmt(rendererCpu(round.wall.cpu), 0)} ms (${fmt(per(round.wall))}/frame; map ${fmt(round.wall.cpu.byCategory.map / Math.max(1, round.wall.frames))}), wall-clock ${fmt(round.wall.cpu.wallMs, 0)} ms; ` +
+        `bare ${round.bare.frames} frames, CPU less commit ${fmt(rendererCpu(round.bare.cpu), 0)} ms (${fmt(per(round.bare))}/frame), wall-clock ${fmt(round.bare.cpu.wallMs, 0)} ms; ratio ${fmt(per(round.wall) / per(round.bare), 2)}`,
     );
     log(`  wall by part (ms): ${CATEGORIES.map((c) => `${c} ${fmt(round.wall.cpu.byCategory[c], 0)}`).join(', ')}`);
     log(`  bare by part (ms): ${CATEGORIES.map((c) => `${c} ${fmt(round.bare.cpu.byCategory[c], 0)}`).join(', ')}`);
@@ -440,11 +443,11 @@ try {
 
   // ── figures ───────────────────────────────────────────────
   const loads = rounds.map((r) => r.load1);
-  const perFrame = (p: Round['wall'], part?: Category) => (part ? p.cpu.byCategory[part] : p.cpu.cpuMs) / Math.max(1, p.frames);
+  const perFrame = (p: Round['wall'], part?: Category) => (part ? p.cpu.byCategory[part] : rendererCpu(p.cpu)) / Math.max(1, p.frames);
   const series = (f: (r: Round) => number) => stats(rounds.map(f));
   const whole = { wall: series((r) => perFrame(r.wall)), bare: series((r) => perFrame(r.bare)), ratio: series((r) => perFrame(r.wall) / perFrame(r.bare)) };
   const mapOnly = { wall: series((r) => perFrame(r.wall, 'map')), bare: series((r) => perFrame(r.bare, 'map')), ratio: series((r) => perFrame(r.wall, 'map') / perFrame(r.bare, 'map')) };
-  const perSecond = { wall: series((r) => r.wall.cpu.cpuMs / r.seconds), bare: series((r) => r.bare.cpu.cpuMs / r.seconds), ratio: series((r) => r.wall.cpu.cpuMs / r.bare.cpu.cpuMs) };
+  const perSecond = { wall: series((r) => rendererCpu(r.wall.cpu) / r.seconds), bare: series((r) => rendererCpu(r.bare.cpu) / r.seconds), ratio: series((r) => rendererCpu(r.wall.cpu) / rendererCpu(r.bare.cpu)) };
   const clock = { wall: series((r) => r.wall.cpu.wallMs / Math.max(1, r.wall.frames)), bare: series((r) => r.bare.cpu.wallMs / Math.max(1, r.bare.frames)), ratio: series((r) => r.wall.cpu.wallMs / Math.max(1, r.wall.frames) / (r.bare.cpu.wallMs / Math.max(1, r.bare.frames))) };
   const fps = { wall: series((r) => r.wall.frames / r.seconds), bare: series((r) => r.bare.frames / r.seconds) };
   const parts = (which: 'wall' | 'bare') => CATEGORIES.map((c) => `${c} ${fmt(stats(rounds.map((r) => perFrame(r[which], c))).median)}`).join(', ');
@@ -453,7 +456,7 @@ try {
   const p = (xs: number[], q: number) => (xs.length ? quantile(xs, q) : NaN);
   const maxFullSingle = (a: Attributes) => Object.values(a.byLayer).reduce((m, l) => Math.max(m, l.full), 0);
   figures.push(
-    figure({ name: 'wall vs bare deck.gl: renderer main-thread CPU per drawn frame (whole page)', metric: 'cpu_ms_per_frame', value: whole.wall.median, baseline: whole.bare.median, unit: 'ms', target: '≤ 1.2 × bare', met: whole.ratio.median <= 1.2, notes: `thread CPU time (trace tdur) of the main thread's tasks over the frames deck.gl drew, per round; ratio per round ${spread(whole.ratio)}; wall by part per frame: ${parts('wall')}; bare: ${parts('bare')}; ${note}` }),
+    figure({ name: 'wall vs bare deck.gl: renderer main-thread CPU per drawn frame (whole page)', metric: 'cpu_ms_per_frame', value: whole.wall.median, baseline: whole.bare.median, unit: 'ms', target: '≤ 1.2 × bare', met: whole.ratio.median <= 1.2, notes: `thread CPU time (trace tdur) of the main thread's slices less the commit's software read-back, over the frames deck.gl drew, per round; ratio per round ${spread(whole.ratio)}; wall by part per frame: ${parts('wall')}; bare: ${parts('bare')}; ${note}` }),
     figure({ name: 'wall vs bare deck.gl: map CPU per drawn frame (map only)', metric: 'map_cpu_ms_per_frame', value: mapOnly.wall.median, baseline: mapOnly.bare.median, unit: 'ms', target: '≤ 1.2 × bare', met: mapOnly.ratio.median <= 1.2, notes: `the part of the main thread's CPU whose sampled stacks are deck.gl/luma.gl, maplibre or the wall's map code (WallMap, DistrictMap, layer builder, store, feed); the bare page's JS is all map; ratio per round ${spread(mapOnly.ratio)}; ${note}` }),
     figure({ name: 'wall vs bare deck.gl: renderer main-thread CPU per second', metric: 'cpu_ms_per_second', value: perSecond.wall.median, baseline: perSecond.bare.median, unit: 'ms/s', notes: `ratio per round ${spread(perSecond.ratio)}; ${note}` }),
     figure({ name: 'wall vs bare deck.gl: main-thread wall-clock task time per drawn frame (includes the wait for SwiftShader)', metric: 'task_ms_per_frame', value: clock.wall.median, baseline: clock.bare.median, unit: 'ms', notes: `what the earlier method (Performance.getMetrics TaskDuration) measured: it counts the main thread blocked on the GPU process and preempted by other processes; ratio per round ${spread(clock.ratio)}; not the target's measure` }),

@@ -255,8 +255,8 @@ export function threadCpu(events: readonly TraceEvent[], pid: number, tid: numbe
   const byCategory = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
   let wall = 0;
   let cpu = 0;
-  // each slice's own CPU goes to the categories of the samples in its own time; a slice without
-  // samples (style, layout, paint, GL work of the compositor's commit…) is native
+  // each slice's own CPU goes to the categories of the samples in its own time; slices without a
+  // sample (short tasks, mostly one message each) share out as the sampled ones do
   const share = (sl: Slice) => {
     for (const c of sl.children) share(c);
     if (sl.fixed) {
@@ -266,16 +266,26 @@ export function threadCpu(events: readonly TraceEvent[], pid: number, tid: numbe
     let total = 0;
     for (const w of sl.weights.values()) total += w;
     if (total === 0) {
-      byCategory.native += sl.self / 1000;
+      unsampled += sl.self / 1000;
       return;
     }
-    for (const [c, w] of sl.weights) byCategory[c] += (sl.self * (w / total)) / 1000;
+    for (const [c, w] of sl.weights) {
+      byCategory[c] += (sl.self * (w / total)) / 1000;
+      sampled.set(c, (sampled.get(c) ?? 0) + (sl.self * (w / total)) / 1000);
+    }
   };
+  let unsampled = 0;
+  const sampled = new Map<Category, number>();
   for (const t of tasks) {
     wall += t.dur;
     cpu += t.tdur;
     share(t);
   }
+  // slices too short for a sample (most are the handling of one message) share out like the sampled ones
+  let sampledTotal = 0;
+  for (const v of sampled.values()) sampledTotal += v;
+  if (sampledTotal > 0) for (const [c, v] of sampled) byCategory[c] += unsampled * (v / sampledTotal);
+  else byCategory.native += unsampled;
   // the tracing's own cost is not the page's
   cpu -= byCategory.tracing * 1000;
   const topSelf = [...selfUs.entries()]

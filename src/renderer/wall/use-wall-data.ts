@@ -220,7 +220,8 @@ export function useLiveEvents(
  */
 export function useThrottled<T>(value: T, ms: number): T {
   const [shown, setShown] = useState(value);
-  const lastAt = useRef(0);
+  /** when a value was last passed on (none yet: the first change goes through at once) */
+  const lastAt = useRef(Number.NEGATIVE_INFINITY);
   const latest = useRef(value);
   latest.current = value;
   useEffect(() => {

@@ -339,7 +339,7 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
       rest = next;
       const queries = wave.map((r) => nearQuery(r.draft));
       const asked = queries.flatMap((q) => (q ? [q] : []));
-      const found = sink.openEventsNearMany ? await sink.openEventsNearMany(asked) : await Promise.all(asked.map((q) => sink.openEventsNear(q)));
+      const found = sink.openEventsNearMany && asked.length > 1 ? await sink.openEventsNearMany(asked) : await Promise.all(asked.map((q) => sink.openEventsNear(q)));
       let k = 0;
       const items: EventToCreate[] = wave.map((r, w) => {
         const duplicates = queries[w] ? findNearDuplicates(r.draft, found[k++]!, deps.duplicates) : [];

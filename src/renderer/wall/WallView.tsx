@@ -484,7 +484,8 @@ function WallScreen() {
 /** The link panel, following the store's version and the latency signal by itself (not through WallScreen). */
 function LiveLinkStatus(props: Omit<Parameters<typeof LinkStatus>[0], 'openEvents' | 'latencyMs'> & { live: ReturnType<typeof useLiveEvents>; latency: Signal<number | null> }) {
   const { live, latency, ...rest } = props;
-  useSignal(live?.version ?? NO_TICK);
+  // the open count at the panels' pace (tick: at most every 0.5 s), not at every patch
+  useSignal(live?.tick ?? NO_TICK);
   const latencyMs = useSignal(latency);
   return <LinkStatus {...rest} openEvents={live?.store.length ?? 0} latencyMs={latencyMs} />;
 }

@@ -25,7 +25,7 @@ export function rateTooltip(rate: Rate, insufficientNote: string): string {
 
 export function formatCount(n: number | null | undefined, locale: string): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return DASH;
-  return new Intl.NumberFormat(locale).format(n);
+  return numberFormat(locale).format(n);
 }
 
 const two = (n: number) => String(n).padStart(2, '0');
@@ -46,12 +46,12 @@ export function formatCountdown(remainingMs: number): string {
 
 /** "14:05" in the wall's time zone (the browser's); seconds only when asked. */
 export function formatClock(ms: number, locale: string, seconds = false): string {
-  return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), hour12: false }).format(ms);
+  return dateFormat(`clock|${locale}|${seconds}`, () => new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), hour12: false })).format(ms);
 }
 
 /** "2024-05-01 14:05" for the playback slider. */
 export function formatDateTime(ms: number, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).format(ms);
+  return dateFormat(`datetime|${locale}`, () => new Intl.DateTimeFormat(locale, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false })).format(ms);
 }
 
 /** Compact elapsed time for the ticker: "刚刚" / "5 分钟前" are in the catalogue; this gives minutes, hours. */
@@ -61,4 +61,19 @@ export function elapsed(fromMs: number, nowMs: number): { unit: 'now' | 'minutes
   if (s < 3600) return { unit: 'minutes', value: Math.floor(s / 60) };
   if (s < 86_400) return { unit: 'hours', value: Math.floor(s / 3600) };
   return { unit: 'days', value: Math.floor(s / 86_400) };
+}
+
+// Intl formatters are dear to create (the wall's panels format on every render, the link panel at
+// every patch): one per locale and options, kept
+const numberFormats = new Map<string, Intl.NumberFormat>();
+function numberFormat(locale: string): Intl.NumberFormat {
+  let f = numberFormats.get(locale);
+  if (!f) numberFormats.set(locale, (f = new Intl.NumberFormat(locale)));
+  return f;
+}
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(key: string, make: () => Intl.DateTimeFormat): Intl.DateTimeFormat {
+  let f = dateFormats.get(key);
+  if (!f) dateFormats.set(key, (f = make()));
+  return f;
 }

@@ -69,6 +69,10 @@ import { generateHistory, leafCategories } from '../support/history';
 import { figure, log, machineNote, quantile, writeResults, type Figure } from '../support/results';
 import { CATEGORIES, SOFTWARE_ONLY, rendererMainThreads, scriptUrls, threadCpu, type Category, type ThreadCpu, type TraceEvent } from './trace';
 
+// the page functions below run in the browser; this Node project has no DOM types
+declare const document: { querySelector(selector: string): unknown };
+declare const window: unknown;
+
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '1000000' },

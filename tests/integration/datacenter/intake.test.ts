@@ -241,6 +241,23 @@ forEachBackend('intake over HTTP', (backend) => {
       expect(res.json().error).toMatchObject({ code: 'conflict', details: { field: 'externalRef', eventId: expect.any(String) } });
     });
 
+    it('when the near-duplicate search fails for a batch, its claims are given back: a retry enters each order at once', async () => {
+      const search = sink.openEventsNear.bind(sink);
+      sink.openEventsNear = () => Promise.reject(new Error('the search is down'));
+      try {
+        // sent together, so they are taken in as one batch
+        const failed = await Promise.all(['GZ-DOWN-1', 'GZ-DOWN-2'].map((id) => post('/api/v1/intake/hotline_12345', hotlineOrder(id))));
+        expect(failed.map((r) => r.statusCode)).toEqual([500, 500]);
+      } finally {
+        sink.openEventsNear = search;
+      }
+      expect(sink.records.filter((r) => r.externalRef?.id.startsWith('GZ-DOWN-'))).toHaveLength(0);
+      // a claim kept would answer 409 ("still being entered") until it went stale
+      const retried = await Promise.all(['GZ-DOWN-1', 'GZ-DOWN-2'].map((id) => post('/api/v1/intake/hotline_12345', hotlineOrder(id))));
+      expect(retried.map((r) => r.statusCode)).toEqual([201, 201]);
+      expect(sink.records.filter((r) => r.externalRef?.id.startsWith('GZ-DOWN-'))).toHaveLength(2);
+    });
+
     it('ten copies racing create exactly one event', async () => {
       const results = await Promise.all(Array.from({ length: 10 }, () => post('/api/v1/intake/hotline_12345', hotlineOrder('GZ-RACE-1'))));
       const codes = results.map((r) => r.statusCode);

@@ -48,6 +48,12 @@ function RateTile(props: { testId: string; label: string; rate: Rate | null; not
       <span className="kpi__label">
         {props.label}
         {rate && <span className="kpi__formula">{rate.formula}</span>}
+        {/* a wall has no hover: why there is no figure is said on the tile, read from metres away */}
+        {rate && !rate.sufficient && (
+          <span className="kpi__note" data-testid={`${props.testId}-note`}>
+            {props.note} · {rate.numerator}/{rate.denominator}
+          </span>
+        )}
       </span>
       {rate && rate.value !== null && rate.sufficient && (
         <span className="kpi__bar" aria-hidden="true">

@@ -25,13 +25,10 @@ import { parseArgs } from 'node:util';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { sql } from 'drizzle-orm';
 import { DEMO_PASSWORD } from '../../src/datacenter/auth';
 import { generateDemoDistrict } from '../../src/datacenter/demo';
 import { startDataCenter } from '../../src/datacenter/server';
 import { openDatabase } from '../../src/datacenter/store/database';
-import { rowsOf } from '../../src/datacenter/store/migration';
 import { writeSnapshot } from '../../src/datacenter/sync/snapshot';
 import { readSnapshotStream } from '../../src/main/service/sync/snapshot-stream';
 import taxonomy from '../../resources/config/taxonomy-demo.json';
@@ -39,6 +36,7 @@ import { startPgCluster } from '../../tests/support/pg-cluster';
 import { loadEvents } from '../support/datacenter-load';
 import { generateHistory, leafCategories } from '../support/history';
 import { log, machineNote } from '../support/results';
+import { measureRawInsert } from './raw-baseline';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '2' } } });
 const N = Number(values.events);
@@ -83,29 +81,7 @@ try {
   log(`${N} events loaded in ${(load.ms / 1000).toFixed(0)} s; ${machineNote()}`);
 
   // raw baseline, as bench:sync
-  const rawDb = new Database(path.join(work, 'raw.sqlite'));
-  rawDb.pragma('journal_mode = WAL');
-  rawDb.pragma('synchronous = NORMAL');
-  rawDb.exec('CREATE TABLE raw (key TEXT NOT NULL, v INTEGER NOT NULL, doc TEXT NOT NULL)');
-  const insert = rawDb.prepare('INSERT INTO raw (key, v, doc) VALUES (?, ?, ?)');
-  const insertAll = rawDb.transaction((rows: { key: string; v: number; doc: string }[]) => {
-    for (const r of rows) insert.run(r.key, r.v, r.doc);
-  });
-  let rawMs = 0;
-  let rawRows = 0;
-  for (let after = ''; ; ) {
-    const page = rowsOf<{ key: string; v: string | number; doc: string }>(
-      await store.db.execute(sql`SELECT key, v, row::text AS doc FROM sync_rows WHERE table_name = 'events' AND key > ${after} ORDER BY key LIMIT 10000`),
-    ).map((r) => ({ key: r.key, v: Number(r.v), doc: r.doc }));
-    if (page.length === 0) break;
-    const t = performance.now();
-    insertAll(page);
-    rawMs += performance.now() - t;
-    rawRows += page.length;
-    after = page[page.length - 1]!.key;
-  }
-  rawDb.close();
-  const rawRate = rawRows / (rawMs / 1000);
+  const { rows: rawRows, ms: rawMs, rowsPerSecond: rawRate } = await measureRawInsert(store.db, path.join(work, 'raw.sqlite'));
   log(`raw insert: ${rawRows} rows in ${(rawMs / 1000).toFixed(2)} s = ${Math.round(rawRate)} rows/s; half of it: ${Math.round(rawRate / 2)} rows/s`);
 
   let clock = { cpu: process.cpuUsage(), pg: postgresCpuMs(), t: performance.now() };

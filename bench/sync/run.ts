@@ -29,15 +29,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
-import { sql } from 'drizzle-orm';
 import { WebSocket } from 'ws';
 import { createRpcClient } from '../../src/core/rpc/wire';
 import { DEMO_PASSWORD } from '../../src/datacenter/auth';
 import { generateDemoDistrict } from '../../src/datacenter/demo';
 import { startDataCenter } from '../../src/datacenter/server';
 import { openDatabase } from '../../src/datacenter/store/database';
-import { rowsOf } from '../../src/datacenter/store/migration';
 import { writeReplicated } from '../../src/datacenter/sync/write';
 import { openReplica } from '../../src/main/service/store/open';
 import { createWebSocketBridge, type WebSocketConstructor } from '../../src/renderer/transport/websocket';
@@ -47,6 +44,7 @@ import { loadEvents } from '../support/datacenter-load';
 import { generateHistory, leafCategories } from '../support/history';
 import { p95Of, probeOf, queryMix, runQueryMix } from '../support/query-mix';
 import { figure, log, machineNote, quantile, writeResults, type Figure } from '../support/results';
+import { measureRawInsert } from './raw-baseline';
 
 const { values } = parseArgs({
   options: {
@@ -88,29 +86,7 @@ try {
 
   // ── 2. raw baseline: the same rows into a bare table ────────────────────
   log('raw baseline: the same rows with a better-sqlite3 prepared insert');
-  const rawDb = new Database(path.join(work, 'raw.sqlite'));
-  rawDb.pragma('journal_mode = WAL');
-  rawDb.pragma('synchronous = NORMAL');
-  rawDb.exec('CREATE TABLE raw (key TEXT NOT NULL, v INTEGER NOT NULL, doc TEXT NOT NULL)');
-  const insert = rawDb.prepare('INSERT INTO raw (key, v, doc) VALUES (?, ?, ?)');
-  const insertAll = rawDb.transaction((rows: { key: string; v: number; doc: string }[]) => {
-    for (const r of rows) insert.run(r.key, r.v, r.doc);
-  });
-  let rawMs = 0;
-  let rawRows = 0;
-  for (let after = ''; ; ) {
-    const page = rowsOf<{ key: string; v: string | number; doc: string }>(
-      await store.db.execute(sql`SELECT key, v, row::text AS doc FROM sync_rows WHERE table_name = 'events' AND key > ${after} ORDER BY key LIMIT 10000`),
-    ).map((r) => ({ key: r.key, v: Number(r.v), doc: r.doc }));
-    if (page.length === 0) break;
-    const t = performance.now();
-    insertAll(page);
-    rawMs += performance.now() - t;
-    rawRows += page.length;
-    after = page[page.length - 1]!.key;
-  }
-  rawDb.close();
-  const rawRate = rawRows / (rawMs / 1000);
+  const { rows: rawRows, ms: rawMs, rowsPerSecond: rawRate } = await measureRawInsert(store.db, path.join(work, 'raw.sqlite'));
   log(`  ${rawRows.toLocaleString('en')} rows in ${(rawMs / 1000).toFixed(1)} s: ${Math.round(rawRate)} rows/s`);
 
   // ── 3. the data service snapshots the district ──────────────────────────

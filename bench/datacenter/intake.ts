@@ -103,42 +103,26 @@ export async function sampleWaits<T>(pgUrl: string, during: Promise<T>): Promise
 /** Sustained intake over HTTP. */
 export async function runIntakeLoad(load: IntakeLoad): Promise<IntakeRun> {
   let n = 0;
-  let accepted = 0;
-  let errors = 0;
-  const latencies: number[] = [];
-  let measuring = false;
-  let stop = false;
-  const sender = async () => {
-    while (!stop) {
+  const sender = async (t: Tally) => {
+    while (!t.stop) {
       const i = n++;
       const body = hotlineOrder(i, load.tag, load.points[i % load.points.length]!);
       const t0 = performance.now();
       try {
         const res = await fetch(`${load.url}/api/v1/intake/hotline_12345`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEY }, body });
         await res.arrayBuffer();
-        if (measuring) {
+        if (t.measuring) {
           if (res.status === 201) {
-            accepted++;
-            latencies.push(performance.now() - t0);
-          } else errors++;
+            t.accepted++;
+            t.latencies.push(performance.now() - t0);
+          } else t.errors++;
         }
       } catch {
-        if (measuring) errors++;
+        if (t.measuring) t.errors++;
       }
     }
   };
-  const senders = Array.from({ length: load.concurrency }, sender);
-  await sleep(load.warmupSeconds * 1000);
-  const cpu = cpuWindow(load.cpu)();
-  measuring = true;
-  const t0 = performance.now();
-  await sleep(load.seconds * 1000);
-  measuring = false;
-  const seconds = (performance.now() - t0) / 1000;
-  const cpuMsPerEvent = cpu(accepted);
-  stop = true;
-  await Promise.all(senders);
-  return { eventsPerSecond: accepted / seconds, accepted, errors, seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpuMsPerEvent };
+  return sustain(load, sender);
 }
 
 /**
@@ -148,13 +132,8 @@ export async function runIntakeLoad(load: IntakeLoad): Promise<IntakeRun> {
  */
 export async function runBulkIntakeLoad(load: IntakeLoad & { batch: number }): Promise<IntakeRun> {
   let n = 0;
-  let accepted = 0;
-  let errors = 0;
-  const latencies: number[] = [];
-  let measuring = false;
-  let stop = false;
-  const sender = async () => {
-    while (!stop) {
+  const sender = async (t: Tally) => {
+    while (!t.stop) {
       const items = Array.from({ length: load.batch }, () => {
         const i = n++;
         return hotlineOrder(i, load.tag, load.points[i % load.points.length]!);
@@ -163,29 +142,18 @@ export async function runBulkIntakeLoad(load: IntakeLoad & { batch: number }): P
       try {
         const res = await fetch(`${load.url}/api/v1/intake/hotline_12345/bulk`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEY }, body: `{"items":[${items.join(',')}]}` });
         const body = (await res.json()) as { value?: { created: number } };
-        if (measuring) {
+        if (t.measuring) {
           const created = res.status === 200 ? (body.value?.created ?? 0) : 0;
-          accepted += created;
-          errors += load.batch - created;
-          latencies.push(performance.now() - t0);
+          t.accepted += created;
+          t.errors += load.batch - created;
+          t.latencies.push(performance.now() - t0);
         }
       } catch {
-        if (measuring) errors += load.batch;
+        if (t.measuring) t.errors += load.batch;
       }
     }
   };
-  const senders = Array.from({ length: load.concurrency }, sender);
-  await sleep(load.warmupSeconds * 1000);
-  const cpu = cpuWindow(load.cpu)();
-  measuring = true;
-  const t0 = performance.now();
-  await sleep(load.seconds * 1000);
-  measuring = false;
-  const seconds = (performance.now() - t0) / 1000;
-  const cpuMsPerEvent = cpu(accepted);
-  stop = true;
-  await Promise.all(senders);
-  return { eventsPerSecond: accepted / seconds, accepted, errors, seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpuMsPerEvent };
+  return sustain(load, sender);
 }
 
 /** What the raw baseline needs: something that runs a list of statements in one transaction. */
@@ -273,40 +241,51 @@ export async function runRawIntake(
   opts: { concurrency: number; warmupSeconds: number; seconds: number; tag: string; counters?: boolean; cpu?: CpuMeters },
 ): Promise<IntakeRun> {
   let n = 0;
-  let accepted = 0;
-  let errors = 0;
   let logged = 0;
-  let measuring = false;
-  let stop = false;
-  const latencies: number[] = [];
-  const worker = async () => {
-    while (!stop) {
+  const worker = async (t: Tally) => {
+    while (!t.stop) {
       const statements = rawIntakeStatements(template.doc, template.audit, n++, opts.tag, opts.counters ?? true);
       const t0 = performance.now();
       try {
         await client.transaction(statements);
-        if (measuring) {
-          accepted++;
-          latencies.push(performance.now() - t0);
+        if (t.measuring) {
+          t.accepted++;
+          t.latencies.push(performance.now() - t0);
         }
       } catch (err) {
-        if (measuring) errors++;
+        if (t.measuring) t.errors++;
         if (logged++ < 3) log(`raw intake failed: ${(err as Error).message}`);
       }
       // PGlite answers in microtasks only: let timers (the end of the measurement) run
       await new Promise((r) => setImmediate(r));
     }
   };
-  const workers = Array.from({ length: opts.concurrency }, worker);
+  return sustain(opts, worker);
+}
+
+/** What one sustained run counts; its senders read `measuring` and `stop` and add to the rest. */
+interface Tally {
+  measuring: boolean;
+  stop: boolean;
+  accepted: number;
+  errors: number;
+  latencies: number[];
+}
+
+/** Runs `concurrency` senders: a warm-up, then the measured window of `seconds` (CPU meters around it), then stops them. */
+async function sustain(opts: { concurrency: number; warmupSeconds: number; seconds: number; cpu?: CpuMeters }, send: (t: Tally) => Promise<void>): Promise<IntakeRun> {
+  const t: Tally = { measuring: false, stop: false, accepted: 0, errors: 0, latencies: [] };
+  const senders = Array.from({ length: opts.concurrency }, () => send(t));
   await sleep(opts.warmupSeconds * 1000);
   const cpu = cpuWindow(opts.cpu)();
-  measuring = true;
+  t.measuring = true;
   const t0 = performance.now();
   await sleep(opts.seconds * 1000);
-  measuring = false;
+  t.measuring = false;
   const seconds = (performance.now() - t0) / 1000;
-  const cpuMsPerEvent = cpu(accepted);
-  stop = true;
-  await Promise.all(workers);
+  const cpuMsPerEvent = cpu(t.accepted);
+  t.stop = true;
+  await Promise.all(senders);
+  const { accepted, errors, latencies } = t;
   return { eventsPerSecond: accepted / seconds, accepted, errors, seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpuMsPerEvent };
 }

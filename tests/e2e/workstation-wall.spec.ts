@@ -20,7 +20,8 @@
  * software GL).
  */
 import { expect, test, type Page } from '@playwright/test';
-import { DEMO_PASSWORD, dataCenterUrl, hostRpc, postIntake } from './support/datacenter';
+import { dataCenterUrl, hostRpc, postIntake } from './support/datacenter';
+import { signInDesk } from './support/desk';
 
 const WALL = '/?mode=wall&lang=zh-CN&tour=0&fps=0';
 /** where the one-key call is made (新华街道) */
@@ -61,22 +62,6 @@ function instrument() {
   }
 }
 
-async function signIn(page: Page, login: string) {
-  await page.goto('/?mode=workstation&lang=zh-CN');
-  const officer = page.getByTestId('officer');
-  await expect(officer.or(page.getByTestId('login-name'))).toBeVisible({ timeout: 60_000 });
-  if (await officer.isVisible()) {
-    if ((await officer.getAttribute('data-login')) === login) return;
-    await page.getByTestId('logout').click();
-    await page.getByTestId('logout-confirm').click();
-  }
-  await page.getByTestId('login-name').fill(login);
-  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-  await page.getByTestId('login-password').press('Enter');
-  await expect(page.getByTestId('workstation')).toBeVisible({ timeout: 60_000 });
-  await expect(page.getByTestId('officer')).toHaveAttribute('data-login', login);
-}
-
 const distance = (a: [number, number] | null, b: [number, number]) => (a ? Math.hypot(a[0] - b[0], a[1] - b[1]) : Infinity);
 
 /** What the wall exposes to tests (WallView.tsx `window.__huyingWall`): where its camera is. */
@@ -91,7 +76,7 @@ test('a one-key call: the officer is notified with a chime, acknowledges the wal
   await context.addInitScript(instrument);
 
   // ── the desk: signed in, the replica live, the arrival watch has its baseline ──
-  await signIn(page, 'duty');
+  await signInDesk(page, 'duty');
   const desk = page.getByTestId('workstation');
   await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'live', { timeout: 60_000 });
   await expect(desk).toHaveAttribute('data-arrivals', 'watching', { timeout: 30_000 });

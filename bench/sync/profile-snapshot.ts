@@ -11,11 +11,11 @@
  * Every stage also reports its CPU time (`process.cpuUsage`), which holds
  * still when other work loads the machine and the wall times do not.
  *
- * Last, the experiment behind "move the document out of `events`": every
- * index of `events` is built once on the staged table as it is (documents
- * inline) and once on a copy without `doc` (the four index expressions that
- * read the document turned into plain columns computed by the copy), each
- * build timed alone, with the page counts of both tables.
+ * Last, every index of `events` is built once more on the staged table,
+ * each build timed alone, with the page counts of `stage_events` and of the
+ * documents apart from it (`stage_events_doc`, migration 0008; before it the
+ * same experiment compared the table with its documents inline and a copy
+ * without them: docs/sync-client.md).
  *
  *   npx tsx bench/sync/profile-snapshot.ts [--events 100000] [--dir /tmp/x]
  */
@@ -138,41 +138,25 @@ log(
     `chunk p50 ${sortedChunks[Math.floor(chunkMs.length / 2)]!.toFixed(1)} ms, max ${sortedChunks.at(-1)!.toFixed(1)} ms; ${machineNote()}`,
 );
 
-// the indexes of `events` on the staged table as it is, and on a copy without the document
+// each index of `events` built alone on the staged table (documents apart since migration 0008: a narrow scan)
 const db = replica.sqlite;
 const stageN = () => db.prepare('SELECT count(*) FROM stage_events').pluck().get() as number;
 if (stageN() === 0) stage();
-const DOC_EXPRESSIONS: [RegExp, string, string][] = [
-  [/json_extract\(doc, '\$\.workflow\.clocks\[0\]\.pauses\[#-1\]\.from'\)/g, 'pause_from', "json_extract(doc, '$.workflow.clocks[0].pauses[#-1].from')"],
-  [/json_type\(doc, '\$\.workflow\.pendingExtension'\) = 'object'/g, 'pending_extension = 1', "json_type(doc, '$.workflow.pendingExtension') = 'object'"],
-  [/json_extract\(doc, '\$\.workflow\.supervision\.byActorId'\)/g, 'supervised_by', "json_extract(doc, '$.workflow.supervision.byActorId')"],
-  [/instr\(doc, '"assistingUnitIds":\[\]'\) = 0/g, 'assisting = 1', `instr(doc, '"assistingUnitIds":[]') = 0`],
-];
-const plainColumns = (db.prepare("SELECT name FROM pragma_table_info('stage_events') WHERE name <> 'doc' ORDER BY cid").pluck().all() as string[]).join(', ');
-db.exec(
-  `CREATE TABLE profile_narrow AS SELECT ${plainColumns}, ${DOC_EXPRESSIONS[0]![2]} AS pause_from, ${DOC_EXPRESSIONS[1]![2]} AS pending_extension, ` +
-    `${DOC_EXPRESSIONS[2]![2]} AS supervised_by, ${DOC_EXPRESSIONS[3]![2]} AS assisting FROM stage_events`,
-);
 const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'events' AND type = 'index' AND sql IS NOT NULL ORDER BY name").all() as { name: string; sql: string }[];
-const timings: { name: string; wide: number; narrow: number }[] = [];
+const timings: { name: string; ms: number }[] = [];
 const c1 = process.cpuUsage();
 for (const ix of indexes) {
-  const on = (table: string, prefix: string) => ix.sql.replace(/ON\s+"?events"?\s*\(/i, `ON ${table} (`).replace(/CREATE INDEX\s+"?(\w+)"?/i, `CREATE INDEX ${prefix}_$1`);
-  let narrowSql = on('profile_narrow', 'narrow');
-  for (const [re, col] of DOC_EXPRESSIONS) narrowSql = narrowSql.replace(re, col);
-  let t0 = performance.now();
-  db.exec(on('stage_events', 'wide'));
-  const wide = performance.now() - t0;
-  t0 = performance.now();
-  db.exec(narrowSql);
-  timings.push({ name: ix.name, wide, narrow: performance.now() - t0 });
+  const t0 = performance.now();
+  db.exec(ix.sql.replace(/ON\s+"?events"?\s*\(/i, 'ON stage_events (').replace(/CREATE INDEX\s+"?(\w+)"?/i, 'CREATE INDEX stage_$1'));
+  timings.push({ name: ix.name, ms: performance.now() - t0 });
 }
 const buildCpu = cpuSince(c1);
-const pageCounts = db.prepare("SELECT (SELECT count(*) FROM dbstat WHERE name = 'stage_events') AS wide, (SELECT count(*) FROM dbstat WHERE name = 'profile_narrow') AS narrow").get() as { wide: number; narrow: number };
-const sum = (k: 'wide' | 'narrow') => timings.reduce((a, x) => a + x[k], 0);
+const pageCounts = db
+  .prepare("SELECT (SELECT count(*) FROM dbstat WHERE name = 'stage_events') AS narrow, (SELECT count(*) FROM dbstat WHERE name = 'stage_events_doc') AS docs")
+  .get() as { narrow: number; docs: number };
 log(
-  `index builds of events, documents inline (${pageCounts.wide} pages) vs without doc (${pageCounts.narrow} pages): ${(sum('wide') / 1000).toFixed(2)} s vs ${(sum('narrow') / 1000).toFixed(2)} s ` +
-    `(CPU of both ${(buildCpu / 1000).toFixed(2)} s); ${timings.map((x) => `${x.name} ${x.wide.toFixed(0)}/${x.narrow.toFixed(0)}`).join(', ')} ms; ${machineNote()}`,
+  `index builds of events one by one on the staged table (${pageCounts.narrow} pages; the documents apart: ${pageCounts.docs} pages): ` +
+    `${(timings.reduce((a, x) => a + x.ms, 0) / 1000).toFixed(2)} s, CPU ${(buildCpu / 1000).toFixed(2)} s; ${timings.map((x) => `${x.name} ${x.ms.toFixed(0)}`).join(', ')} ms; ${machineNote()}`,
 );
 replica.close();
 if (!values.dir) rmSync(dir, { recursive: true, force: true });

@@ -139,11 +139,14 @@ export async function serviceOn(
   return { svc, dir, log, statuses, events };
 }
 
+/** key, v and document of a replicated table's rows (an event's document is apart, in events_doc: migration 0008) */
+const rowsSql = (t: string) => (t === 'events' ? 'SELECT e.key, e.v, d.doc FROM events e JOIN events_doc d ON d.rid = e.rid' : `SELECT key, v, doc FROM ${t}`);
+
 /** The replica's rows of every replicated table, as `${table}\0${key}` → { v, row }: comparable with FakeFeedServer.rowsOf. */
 export function replicaRows(svc: DataService): Map<string, { v: number; row: unknown }> {
   const out = new Map<string, { v: number; row: unknown }>();
   for (const t of ['areas', 'grids', 'units', 'workers', 'config', 'events', 'audit', 'wall']) {
-    for (const r of svc.replica.sqlite.prepare(`SELECT key, v, doc FROM ${t}`).all() as { key: string; v: number; doc: string }[]) {
+    for (const r of svc.replica.sqlite.prepare(rowsSql(t)).all() as { key: string; v: number; doc: string }[]) {
       out.set(`${t}\u0000${r.key}`, { v: r.v, row: JSON.parse(r.doc) });
     }
   }

@@ -41,7 +41,7 @@ const index = (r: ReturnType<typeof replica>) => {
 const rebuilt = (r: ReturnType<typeof replica>) => {
   r.sqlite.exec(`DROP TABLE IF EXISTS temp.fts_ref; DROP TABLE IF EXISTS temp.fts_ref_vocab;
     CREATE VIRTUAL TABLE temp.fts_ref USING fts5(title, description, address, content='', contentless_delete=1, tokenize='trigram');
-    INSERT INTO temp.fts_ref (rowid, title, description, address) SELECT rid, title, json_extract(doc, '$.description'), address FROM events;
+    INSERT INTO temp.fts_ref (rowid, title, description, address) SELECT e.rid, e.title, json_extract(d.doc, '$.description'), e.address FROM events e JOIN events_doc d ON d.rid = e.rid;
     CREATE VIRTUAL TABLE temp.fts_ref_vocab USING fts5vocab(temp, fts_ref, instance);`);
   const out = r.sqlite.prepare('SELECT term, doc, col, offset FROM temp.fts_ref_vocab ORDER BY doc, col, offset, term').all();
   expect(out.length).toBeGreaterThan(0);

@@ -107,13 +107,16 @@ function ftsIndexed(db: Database.Database): number {
   return fts + (db.prepare('SELECT count(*) FROM events WHERE rid > ?').pluck().get(through) as number);
 }
 
+/** key, v and document of a replicated table's rows (an event's document is apart, in events_doc: migration 0008) */
+const rowsSql = (t: string) => (t === 'events' ? 'SELECT e.key, e.v, d.doc FROM events e JOIN events_doc d ON d.rid = e.rid' : `SELECT key, v, doc FROM ${t}`);
+
 /** The replica file after the runner is gone: rows, integrity, FTS. */
 function inspect(dir: string) {
   const db = new Database(path.join(dir, 'replica.sqlite'), { readonly: true });
   try {
     const rows = new Map<string, { v: number; row: unknown }>();
     for (const t of ['areas', 'grids', 'units', 'workers', 'config', 'events', 'audit', 'wall']) {
-      for (const r of db.prepare(`SELECT key, v, doc FROM ${t}`).all() as { key: string; v: number; doc: string }[]) rows.set(`${t}\u0000${r.key}`, { v: r.v, row: JSON.parse(r.doc) });
+      for (const r of db.prepare(rowsSql(t)).all() as { key: string; v: number; doc: string }[]) rows.set(`${t}\u0000${r.key}`, { v: r.v, row: JSON.parse(r.doc) });
     }
     return {
       rows,

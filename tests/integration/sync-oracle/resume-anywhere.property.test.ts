@@ -145,9 +145,13 @@ function dump(r: ReturnType<typeof open>) {
   const db = r.replica.sqlite;
   const tables: Record<string, unknown[]> = {};
   for (const t of REPLICATED_TABLES) {
-    const cols = (db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => c.name).filter((c) => c !== 'rid');
-    tables[t] = db.prepare(`SELECT ${cols.join(', ')} FROM ${t} ORDER BY key`).all();
+    const cols = (db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => `t.${c.name}`).filter((c) => c !== 't.rid');
+    // an event's document lives apart, in events_doc under its rid (migration 0008)
+    const doc = t === 'events' ? ', d.doc FROM events t LEFT JOIN events_doc d ON d.rid = t.rid' : ` FROM ${t} t`;
+    tables[t] = db.prepare(`SELECT ${cols.join(', ')}${doc} ORDER BY t.key`).all();
   }
+  // and no document without its event
+  tables.events_doc = [db.prepare('SELECT count(*) FROM events_doc d LEFT JOIN events e ON e.rid = d.rid WHERE e.rid IS NULL').pluck().get()];
   // the FTS index holds exactly the live events, under their rid
   const fts = (db.prepare('SELECT rid, title FROM events ORDER BY rid').all() as { rid: number; title: string }[]).map((e) => ({
     found: (db.prepare('SELECT rowid FROM events_fts WHERE events_fts MATCH ?').pluck().all(`"${e.title.slice(0, 3)}"`) as number[]).includes(e.rid),

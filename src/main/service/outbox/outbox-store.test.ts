@@ -18,10 +18,14 @@ function store() {
   const db = new Database(':memory:');
   db.pragma('foreign_keys = ON');
   migrate(db);
-  db.prepare(
-    `INSERT INTO events (key, v, doc, status, is_open, source, urgency, reported_at, created_at, updated_at, title)
-     VALUES ('e1', 1, '{"workflow":{"parkedFrom":"in_progress"}}', 'parked', 1, 'api', 'normal', 0, 0, 0, 't')`,
-  ).run();
+  const rid = db
+    .prepare(
+      `INSERT INTO events (key, v, status, is_open, source, urgency, reported_at, created_at, updated_at, title, pending_extension)
+       VALUES ('e1', 1, 'parked', 1, 'api', 'normal', 0, 0, 0, 't', 0)`,
+    )
+    .run().lastInsertRowid;
+  // the document apart (migration 0008): the overlay's predicted status reads parkedFrom from it
+  db.prepare(`INSERT INTO events_doc (rid, doc) VALUES (?, '{"workflow":{"parkedFrom":"in_progress"}}')`).run(rid);
   return { db, outbox: new OutboxStore(db, clientIdOf(db)) };
 }
 

@@ -51,7 +51,10 @@ export class OutboxStore {
     return this.sqlite.transaction(() => {
       let current: { parkedFrom: EventStatus | null } | null = null;
       if (mutation.name === 'event/command') {
-        const doc = this.sqlite.prepare('SELECT json_extract(doc, ?) FROM events WHERE key = ?').pluck().get('$.workflow.parkedFrom', mutation.eventId) as
+        const doc = this.sqlite
+          .prepare('SELECT json_extract(d.doc, ?) FROM events e JOIN events_doc d ON d.rid = e.rid WHERE e.key = ?')
+          .pluck()
+          .get('$.workflow.parkedFrom', mutation.eventId) as
           | EventStatus
           | null
           | undefined;

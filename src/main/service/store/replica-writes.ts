@@ -52,9 +52,16 @@ export function compareChecksum(local: TableFigures, remote: ScopeChecksum): Non
   return out;
 }
 
+/**
+ * The tables a snapshot stages and swaps: the replicated tables and
+ * `events_doc`, the event documents kept apart from `events` (migration 0008)
+ * so that the swap's index builds scan a narrow table.
+ */
+export const SWAPPED_TABLES: readonly string[] = [...REPLICATED_TABLES, 'events_doc'];
+
 export function clearStaging(sqlite: Database.Database): void {
   sqlite.transaction(() => {
-    for (const t of REPLICATED_TABLES) sqlite.exec(`DELETE FROM stage_${t}`);
+    for (const t of SWAPPED_TABLES) sqlite.exec(`DELETE FROM stage_${t}`);
   })();
 }
 
@@ -139,7 +146,7 @@ export function buildFtsChunk(sqlite: Database.Database, rows: number): boolean 
       if (top > through) {
         sqlite.prepare('DELETE FROM events_fts WHERE rowid > ? AND rowid <= ?').run(through, top);
         sqlite
-          .prepare("INSERT INTO events_fts (rowid, title, description, address) SELECT rid, title, json_extract(doc, '$.description'), address FROM events WHERE rid > ? AND rid <= ?")
+          .prepare(`${FTS_FILL} WHERE e.rid > ? AND e.rid <= ?`)
           .run(through, top);
       }
       const done = upper === null;
@@ -151,9 +158,13 @@ export function buildFtsChunk(sqlite: Database.Database, rows: number): boolean 
   }
 }
 
+/** Indexes events (title, description from the document, address) into the FTS table; append a WHERE on `e`. */
+const FTS_FILL =
+  "INSERT INTO events_fts (rowid, title, description, address) SELECT e.rid, e.title, json_extract(d.doc, '$.description'), e.address FROM events e JOIN events_doc d ON d.rid = e.rid";
+
 export function swapInSnapshot(sqlite: Database.Database, meta: SnapshotMeta, opts: { deferFts?: boolean } = {}): void {
   sqlite.transaction(() => {
-    for (const t of REPLICATED_TABLES) {
+    for (const t of SWAPPED_TABLES) {
       const tableSql = sqlite.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(t) as string;
       const dependents = sqlite
         .prepare("SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name")
@@ -169,7 +180,7 @@ export function swapInSnapshot(sqlite: Database.Database, meta: SnapshotMeta, op
     if (opts.deferFts) {
       writePreference(sqlite, FTS_PREFERENCE, { through: 0 } satisfies FtsProgress, meta.at);
     } else {
-      sqlite.exec("INSERT INTO events_fts (rowid, title, description, address) SELECT rid, title, json_extract(doc, '$.description'), address FROM events");
+      sqlite.exec(FTS_FILL);
       writePreference(sqlite, FTS_PREFERENCE, { through: null } satisfies FtsProgress, meta.at);
     }
     writeSyncState(sqlite, {

@@ -37,9 +37,11 @@ type Doc = Record<string, unknown>;
 type Value = string | number | null;
 
 interface TableSpec {
-  /** extracted columns after key, v, doc */
+  /** extracted columns after key, v (and doc, unless docApart) */
   columns: readonly string[];
   extract(key: string, doc: Doc, fail: (reason: string) => never): Value[];
+  /** the document lives apart (events: `events_doc (rid, doc)`, migration 0008; RowWriter writes it) */
+  docApart?: true;
 }
 
 const OPEN = new Set<string>(OPEN_STATES);
@@ -108,6 +110,29 @@ export function summariseClocks(clocks: unknown): ClockSummary | null {
   return best ? { deadlineAt: best.deadlineAt, warnAt: best.warnAt, state: best.state } : null;
 }
 
+/**
+ * The open pause's start as index events_paused holds it: the first clock's
+ * last pause's `from` — json_extract(doc, '$.workflow.clocks[0].pauses[#-1].from')
+ * before migration 0008 — when it is a string (the queries select it with `> ''`).
+ */
+function pauseFrom(clocks: unknown): string | null {
+  const first = Array.isArray(clocks) ? obj(clocks[0]) : null;
+  const pauses = first && Array.isArray(first.pauses) ? first.pauses : null;
+  const last = pauses && pauses.length > 0 ? obj(pauses[pauses.length - 1]) : null;
+  return last && typeof last.from === 'string' ? last.from : null;
+}
+
+/**
+ * The assisting units (协办) as a JSON array of their ids, null when there are
+ * none: the string values json_each(doc, '$.workflow.assistingUnitIds') gave
+ * the unit filter before migration 0008 (a lone string counted as one id).
+ */
+function assistingUnits(ids: unknown): string | null {
+  const list = Array.isArray(ids) ? ids : typeof ids === 'string' ? [ids] : [];
+  const units = list.filter((u): u is string => typeof u === 'string');
+  return units.length > 0 ? JSON.stringify(units) : null;
+}
+
 const SPECS: Record<ReplicatedTable, TableSpec> = {
   areas: {
     columns: ['level', 'parent_code'],
@@ -148,7 +173,12 @@ const SPECS: Record<ReplicatedTable, TableSpec> = {
       'escalation_rung',
       'title',
       'address',
+      'pause_from',
+      'pending_extension',
+      'supervised_by',
+      'assisting_units',
     ],
+    docApart: true,
     extract(key, d, fail) {
       if (d.id !== key) fail(`id ${JSON.stringify(d.id)} differs from the key`);
       const wf = obj(d.workflow) ?? fail('workflow must be an object');
@@ -182,6 +212,10 @@ const SPECS: Record<ReplicatedTable, TableSpec> = {
         obj(wf.escalation) ? str(obj(wf.escalation)!, 'rung') : null,
         reqStr(d, 'title', fail),
         str(d, 'address'),
+        pauseFrom(wf.clocks),
+        obj(wf.pendingExtension) ? 1 : 0,
+        supervision ? str(supervision, 'byActorId') : null,
+        assistingUnits(wf.assistingUnitIds),
       ];
     },
   },
@@ -201,6 +235,11 @@ const SPECS: Record<ReplicatedTable, TableSpec> = {
 
 export const REPLICATED_TABLES = Object.keys(SPECS) as ReplicatedTable[];
 
+/** The extracted columns of a table, in the order of `extractRow`'s values. */
+export function extractedColumns(table: ReplicatedTable): readonly string[] {
+  return SPECS[table].columns;
+}
+
 /** The values of a row for its table's INSERT, after key, v and doc. */
 export function extractRow(table: ReplicatedTable, key: string, row: unknown): { doc: string; values: Value[] } {
   const fail = (reason: string): never => {
@@ -215,51 +254,69 @@ export class RowWriter {
   private readonly live = new Map<ReplicatedTable, Database.Statement>();
   private readonly stage = new Map<ReplicatedTable, Database.Statement>();
   private readonly remove = new Map<ReplicatedTable, Database.Statement>();
+  private readonly eventDocUpsert: Database.Statement;
+  private readonly eventDocStage: Database.Statement;
+  private readonly eventDocDelete: Database.Statement;
   private readonly ftsInsert: Database.Statement;
   private readonly ftsDelete: Database.Statement;
   private readonly eventRid: Database.Statement;
 
   constructor(sqlite: Database.Database) {
     for (const table of REPLICATED_TABLES) {
-      const cols = ['key', 'v', 'doc', ...SPECS[table].columns];
+      const apart = SPECS[table].docApart === true;
+      const cols = ['key', 'v', ...(apart ? [] : ['doc']), ...SPECS[table].columns];
       const marks = cols.map(() => '?').join(', ');
       const updates = cols
         .slice(1)
         .map((c) => `${c} = excluded.${c}`)
         .join(', ');
-      this.live.set(table, sqlite.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${marks}) ON CONFLICT (key) DO UPDATE SET ${updates}`));
+      // a table whose document is apart returns the row's rid, new or kept, to key the document by
+      this.live.set(table, sqlite.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${marks}) ON CONFLICT (key) DO UPDATE SET ${updates}${apart ? ' RETURNING rid' : ''}`));
       this.stage.set(table, sqlite.prepare(`INSERT INTO stage_${table} (${cols.join(', ')}) VALUES (${marks})`));
       this.remove.set(table, sqlite.prepare(`DELETE FROM ${table} WHERE key = ?`));
     }
+    this.eventDocUpsert = sqlite.prepare('INSERT INTO events_doc (rid, doc) VALUES (?, ?) ON CONFLICT (rid) DO UPDATE SET doc = excluded.doc');
+    this.eventDocStage = sqlite.prepare('INSERT INTO stage_events_doc (rid, doc) VALUES (?, ?)');
+    this.eventDocDelete = sqlite.prepare('DELETE FROM events_doc WHERE rid = ?');
     this.ftsInsert = sqlite.prepare('INSERT INTO events_fts (rowid, title, description, address) VALUES (?, ?, ?, ?)');
     this.ftsDelete = sqlite.prepare('DELETE FROM events_fts WHERE rowid = ?');
     this.eventRid = sqlite.prepare('SELECT rid FROM events WHERE key = ?').pluck();
   }
 
-  /** Upserts a live row (inside the caller's transaction). */
+  /** Upserts a live row (inside the caller's transaction); an event's document and FTS row with it. */
   upsert(table: ReplicatedTable, key: string, v: number, row: unknown): void {
     const { doc, values } = extractRow(table, key, row);
-    this.live.get(table)!.run(key, v, doc, ...values);
-    if (table === 'events') {
-      const rid = this.eventRid.get(key) as number;
-      this.ftsDelete.run(rid);
-      const d = row as Doc;
-      this.ftsInsert.run(rid, d.title, typeof d.description === 'string' ? d.description : null, typeof d.address === 'string' ? d.address : null);
+    if (table !== 'events') {
+      this.live.get(table)!.run(key, v, doc, ...values);
+      return;
     }
+    const rid = (this.live.get(table)!.get(key, v, ...values) as { rid: number }).rid;
+    this.eventDocUpsert.run(rid, doc);
+    this.ftsDelete.run(rid);
+    const d = row as Doc;
+    this.ftsInsert.run(rid, d.title, typeof d.description === 'string' ? d.description : null, typeof d.address === 'string' ? d.address : null);
   }
 
-  /** Deletes a live row; a key the replica does not hold is no error (deletes are idempotent). */
+  /** Deletes a live row (an event's document and FTS row with it); a key the replica does not hold is no error (deletes are idempotent). */
   delete(table: ReplicatedTable, key: string): void {
     if (table === 'events') {
       const rid = this.eventRid.get(key) as number | undefined;
-      if (rid !== undefined) this.ftsDelete.run(rid);
+      if (rid !== undefined) {
+        this.ftsDelete.run(rid);
+        this.eventDocDelete.run(rid);
+      }
     }
     this.remove.get(table)!.run(key);
   }
 
-  /** Inserts a snapshot row into the table's staging twin. */
+  /** Inserts a snapshot row into the table's staging twin (an event's document into stage_events_doc, under the rid it got). */
   stageRow(table: ReplicatedTable, key: string, v: number, row: unknown): void {
     const { doc, values } = extractRow(table, key, row);
-    this.stage.get(table)!.run(key, v, doc, ...values);
+    if (table !== 'events') {
+      this.stage.get(table)!.run(key, v, doc, ...values);
+      return;
+    }
+    const rid = this.stage.get(table)!.run(key, v, ...values).lastInsertRowid;
+    this.eventDocStage.run(rid, doc);
   }
 }

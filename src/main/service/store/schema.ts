@@ -82,7 +82,6 @@ const eventColumns = () => ({
   /** the event id */
   key: text('key').notNull().unique(),
   v: integer('v').notNull(),
-  doc: text('doc').notNull(),
   caseNo: text('case_no'),
   status: text('status').notNull(),
   /** 1 while the event is in an open state (core/workflow OPEN_STATES) */
@@ -115,6 +114,15 @@ const eventColumns = () => ({
   escalationRung: text('escalation_rung'),
   title: text('title').notNull(),
   address: text('address'),
+  // migration 0008: what the index expressions read from the document, extracted when the row is written
+  /** the first clock's last pause's `from` (ISO), when a string: the open pause of a paused (挂账) event */
+  pauseFrom: text('pause_from'),
+  /** 1 when an extension request waits (workflow.pendingExtension is an object) */
+  pendingExtension: integer('pending_extension').notNull(),
+  /** who raised the supervision (workflow.supervision.byActorId), when a string */
+  supervisedBy: text('supervised_by'),
+  /** workflow.assistingUnitIds as a JSON array when it names any unit (协办), else null */
+  assistingUnits: text('assisting_units'),
 });
 /** events (事件); key = event id */
 export const events = sqliteTable('events', eventColumns(), (t) => [
@@ -132,9 +140,7 @@ export const events = sqliteTable('events', eventColumns(), (t) => [
   index('events_open')
     .on(t.status, t.clockState, t.warnAt, t.deadlineAt, t.townCode, t.villageCode, t.gridCode, t.urgency, t.source, t.reportedAt, t.supervisionLevel, t.leadUnitId, t.lon, t.lat, t.key)
     .where(sql`is_open = 1`),
-  index('events_paused')
-    .on(sql`json_extract(doc, '$.workflow.clocks[0].pauses[#-1].from')`, t.deadlineAt, t.warnAt, t.townCode, t.villageCode, t.gridCode)
-    .where(sql`is_open = 1 AND clock_state = 'paused'`),
+  index('events_paused').on(t.pauseFrom, t.deadlineAt, t.warnAt, t.townCode, t.villageCode, t.gridCode).where(sql`is_open = 1 AND clock_state = 'paused'`),
   // migration 0007: within a rank, the deadline of a running or paused clock, else the report time (序时消单)
   index('events_deadline_order').on(
     sql`(CASE clock_state WHEN 'running' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END)`,
@@ -146,11 +152,9 @@ export const events = sqliteTable('events', eventColumns(), (t) => [
     sql`(CASE WHEN clock_state IN ('running', 'paused') THEN deadline_at ELSE reported_at END)`,
   ),
   index('events_reported_geo').on(t.reportedAt, t.townCode, t.categoryCode, t.gridCode, t.lon, t.lat),
-  index('events_pending_extension').on(t.clockState, t.deadlineAt).where(sql`is_open = 1 AND json_type(doc, '$.workflow.pendingExtension') = 'object'`),
-  index('events_supervised_by')
-    .on(sql`json_extract(doc, '$.workflow.supervision.byActorId')`, t.clockState, t.deadlineAt)
-    .where(sql`is_open = 1 AND supervision_level IS NOT NULL`),
-  index('events_open_assisting').on(t.leadUnitId).where(sql`is_open = 1 AND instr(doc, '"assistingUnitIds":[]') = 0`),
+  index('events_pending_extension').on(t.clockState, t.deadlineAt).where(sql`is_open = 1 AND pending_extension = 1`),
+  index('events_supervised_by').on(t.supervisedBy, t.clockState, t.deadlineAt).where(sql`is_open = 1 AND supervision_level IS NOT NULL`),
+  index('events_open_assisting').on(t.assistingUnits).where(sql`is_open = 1 AND assisting_units IS NOT NULL`),
   index('events_case_no').on(t.caseNo),
   index('events_v').on(t.v),
   // migration 0004: running clocks by their warning instant (超期/预警)
@@ -159,6 +163,20 @@ export const events = sqliteTable('events', eventColumns(), (t) => [
   index('events_running_deadline').on(t.deadlineAt, t.warnAt, t.townCode, t.villageCode, t.gridCode).where(sql`is_open = 1 AND clock_state = 'running'`),
 ]);
 export const stageEvents = sqliteTable('stage_events', eventColumns());
+
+const eventDocColumns = () => ({
+  /** events.rid */
+  rid: integer('rid').primaryKey(),
+  /** the event document as the data center sent it, JSON */
+  doc: text('doc').notNull(),
+});
+/**
+ * The event documents, apart from `events` (migration 0008) so that the
+ * index builds of a snapshot swap scan a narrow table; one row per event,
+ * written and deleted with it, joined by rowid.
+ */
+export const eventDocs = sqliteTable('events_doc', eventDocColumns());
+export const stageEventDocs = sqliteTable('stage_events_doc', eventDocColumns());
 
 const auditColumns = () => ({
   ...docColumns(),
@@ -304,6 +322,8 @@ export const schema = {
   stageConfig,
   events,
   stageEvents,
+  eventDocs,
+  stageEventDocs,
   audit,
   stageAudit,
   wall,

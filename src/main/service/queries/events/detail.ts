@@ -22,7 +22,7 @@ export async function eventDetail(ctx: QueryContext, args: ParsedArgs<'events/de
   const now = ctx.now();
   const checkpoint = ctx.checkpoint();
   const row = ctx.get<{ rid: number; doc: string; category_code: string | null; lon: number | null; lat: number | null; reported_at: number }>(
-    'SELECT rid, doc, category_code, lon, lat, reported_at FROM events WHERE key = @id',
+    'SELECT e.rid, d.doc, e.category_code, e.lon, e.lat, e.reported_at FROM events e JOIN events_doc d ON d.rid = e.rid WHERE e.key = @id',
     { id: args.id },
   );
   if (!row) throw new HuyingError('not_found', `event ${args.id} is not in this replica`);

@@ -25,11 +25,12 @@ type Bind = Record<string, unknown>;
 /**
  * Start of the open pause, as the document has it: parking (挂账, the one
  * command that pauses) pauses every clock at once, so the first clock's last
- * pause is the open one. The expression of the partial index events_paused,
- * which stores it: a query that names it with `> ''` reads it from the index
- * instead of parsing the document.
+ * pause is the open one. A column extracted from the document when the row
+ * is written (store/replicated-rows.ts; migration 0008), the first column of
+ * the partial index events_paused: a query that names it with `> ''` reads
+ * it from the index.
  */
-export const PAUSE_FROM = `json_extract(e.doc, '$.workflow.clocks[0].pauses[#-1].from')`;
+export const PAUSE_FROM = `e.pause_from`;
 export const PAUSE_FROM_MS = `(unixepoch(${PAUSE_FROM}, 'subsec') * 1000)`;
 /** the terms that select paused open events through events_paused */
 export const PAUSED_ROWS = `e.is_open = 1 AND e.clock_state = 'paused' AND ${PAUSE_FROM} > ''`;
@@ -152,11 +153,14 @@ export function statusWindow(statuses: readonly string[], bind: Record<string, u
   return `SELECT rid, rk, dl FROM (${branches.join(' UNION ALL ')}) ORDER BY rk, dl, rid LIMIT @limit OFFSET @offset`;
 }
 
-/** Open events with an extension request waiting: the expression of the partial index events_pending_extension. */
-export const PENDING_EXTENSION_SQL = `e.is_open = 1 AND json_type(e.doc, '$.workflow.pendingExtension') = 'object'`;
+/** Open events with an extension request waiting: the condition of the partial index events_pending_extension. */
+export const PENDING_EXTENSION_SQL = `e.is_open = 1 AND e.pending_extension = 1`;
 
-/** Who raised the supervision: the expression of the partial index events_supervised_by. */
-export const SUPERVISED_BY_SQL = `json_extract(e.doc, '$.workflow.supervision.byActorId')`;
+/** Who raised the supervision (workflow.supervision.byActorId): the first column of the partial index events_supervised_by. */
+export const SUPERVISED_BY_SQL = `e.supervised_by`;
+
+/** The event's description, from its document (events_doc, joined by rowid). */
+export const DESCRIPTION_SQL = `(SELECT json_extract(d.doc, '$.description') FROM events_doc d WHERE d.rid = e.rid)`;
 
 /** Status sets of the queues defined by state. */
 export const QUEUE_STATUSES: Partial<Record<QueueId, readonly string[]>> = {
@@ -227,7 +231,7 @@ function textTerms(text: string, bind: Bind, ftsThrough: number | null): string[
       if (ftsThrough === null) return `(e.rid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH @t${i}) OR ${caseNo})`;
       bind.ftsThrough = ftsThrough;
       bind[`tl${i}`] = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      const like = `(e.title LIKE @tl${i} ESCAPE '\\' OR e.address LIKE @tl${i} ESCAPE '\\' OR json_extract(e.doc, '$.description') LIKE @tl${i} ESCAPE '\\')`;
+      const like = `(e.title LIKE @tl${i} ESCAPE '\\' OR e.address LIKE @tl${i} ESCAPE '\\' OR ${DESCRIPTION_SQL} LIKE @tl${i} ESCAPE '\\')`;
       return `((e.rid <= @ftsThrough AND e.rid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH @t${i} AND rowid <= @ftsThrough)) OR (e.rid > @ftsThrough AND ${like}) OR ${caseNo})`;
     }
     bind[`t${i}`] = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -282,10 +286,10 @@ export function filterSql(f: EventFilter, now: number, userId: string | null, ft
   if (f.urgencies?.length) terms.push(`${plus}e.urgency IN ${inList('ur', f.urgencies, bind)}`);
   if (f.unitIds?.length) {
     const units = inList('un', f.unitIds, bind);
-    // the lead unit is a column (every event); assisting units live in the document and are matched
-    // on open events — where they still have work — among those that have any (events_open_assisting)
-    const assisting = `SELECT e.rid FROM events e INDEXED BY events_open_assisting WHERE e.is_open = 1 AND instr(e.doc, '"assistingUnitIds":[]') = 0
-         AND EXISTS (SELECT 1 FROM json_each(e.doc, '$.workflow.assistingUnitIds') WHERE value IN ${units})`;
+    // the lead unit is a column (every event); assisting units are matched on open events — where they
+    // still have work — among those that have any, off the covering index events_open_assisting
+    const assisting = `SELECT e.rid FROM events e INDEXED BY events_open_assisting WHERE e.is_open = 1 AND e.assisting_units IS NOT NULL
+         AND EXISTS (SELECT 1 FROM json_each(e.assisting_units) WHERE value IN ${units})`;
     terms.push(`(${plus}e.lead_unit_id IN ${units} OR ${plus}e.rid IN (${assisting}))`);
   }
   if (f.clockStatuses?.length) {

@@ -146,10 +146,15 @@ export class FactsStore {
          .join(', ')}`,
     );
     type Src = Omit<FactRow, 'flags' | 'overdue_from' | 'dispatched_at' | 'handled_at'> & { doc: string };
-    const cols = 'rid, v, key, lon, lat, urgency, closed_at, reported_at, town_code, village_code, category_code, source, lead_unit_id, doc';
+    const cols = ['rid', 'v', 'key', 'lon', 'lat', 'urgency', 'closed_at', 'reported_at', 'town_code', 'village_code', 'category_code', 'source', 'lead_unit_id']
+      .map((c) => `e.${c}`)
+      .join(', ');
     /** reads `where` in chunks ordered by (`order`, rid) — better-sqlite3 cannot write while a statement iterates */
     const refresh = (where: string, order: 'v' | 'reported_at', bind: Record<string, unknown>) => {
-      const page = this.ctx.stmt(`SELECT ${cols} FROM events WHERE ${where} AND (${order}, rid) > (@k, @rid) ORDER BY ${order}, rid LIMIT ${CHUNK}`);
+      // the page of events by its own index, each document (events_doc) by rowid
+      const page = this.ctx.stmt(
+        `SELECT ${cols}, d.doc FROM events e JOIN events_doc d ON d.rid = e.rid WHERE ${where} AND (e.${order}, e.rid) > (@k, @rid) ORDER BY e.${order}, e.rid LIMIT ${CHUNK}`,
+      );
       let k = -Infinity;
       let rid = -1;
       for (;;) {

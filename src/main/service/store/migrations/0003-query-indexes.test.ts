@@ -12,6 +12,8 @@ import { stageRows, swapInSnapshot } from '../replica-writes';
 import { migration0001 } from './0001-reference-data';
 import { migration0002 } from './0002-replication';
 import { migration0003 } from './0003-query-indexes';
+import { migrations } from './index';
+import { writeEventsInline } from './inline-event-rows';
 
 const T0 = Date.parse('2026-11-20T08:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -73,10 +75,18 @@ const DOCS = [
   eventDoc(6, { status: 'evaluated', pendingExtension: true, supervisedBy: 'officer-a', assisting: ['dept-sw'] }),
 ];
 
+/** the rows as 0003 held them (documents inline in `events`) */
 function filled(db: Database.Database) {
+  writeEventsInline(db, DOCS.map((d, i) => ({ key: d.id, v: i + 1, row: d })));
+}
+
+/** today's replica (every migration), written by today's RowWriter: the swap and the delete are today's code */
+function current() {
+  const db = new Database(':memory:');
+  migrate(db, migrations);
   const w = new RowWriter(db);
   db.transaction(() => DOCS.forEach((d, i) => w.upsert('events', d.id, i + 1, d)))();
-  return w;
+  return { db, w };
 }
 
 const count = (db: Database.Database, index: string, where: string) =>
@@ -110,8 +120,7 @@ describe('migration 0003 query indexes', () => {
   });
 
   it('keeps every index and the facts trigger through a snapshot swap', () => {
-    const db = migrated();
-    const w = filled(db);
+    const { db, w } = current();
     const before = db.prepare("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'events' AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY name").all();
     stageRows(db, w, 'events', DOCS.map((d, i) => ({ key: d.id, v: i + 10, row: d })));
     swapInSnapshot(db, { scope: 'district', checkpoint: { epoch: 'e', v: 20 }, referenceVersion: 'e:20', checksum: null, at: iso(T0) });
@@ -121,8 +130,7 @@ describe('migration 0003 query indexes', () => {
   });
 
   it('drops the facts of an event deleted from the replica', () => {
-    const db = migrated();
-    const w = filled(db);
+    const { db, w } = current();
     const rid = db.prepare("SELECT rid FROM events WHERE key = 'e3'").pluck().get() as number;
     db.prepare(
       "INSERT INTO kpi_facts (reported_at, rid, v, key, urgency, source, flags) VALUES (?, ?, 3, 'e3', 'normal', 'grid_patrol', 0), (?, 999, 1, 'other', 'normal', 'api', 0)",

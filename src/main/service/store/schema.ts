@@ -126,13 +126,13 @@ const eventColumns = () => ({
 });
 /** events (事件); key = event id */
 export const events = sqliteTable('events', eventColumns(), (t) => [
-  // (migration 0006 dropped events_open_deadline and events_status_deadline of 0002: events_open and events_status_rank serve them)
+  // (migration 0006 dropped events_open_deadline and events_status_deadline of 0002: events_open and events_status_rank serve them;
+  // 0009 dropped events_reported (reported_at): events_reported_geo starts with it)
   index('events_town_status').on(t.townCode, t.status, t.deadlineAt),
   index('events_village_reported').on(t.villageCode, t.reportedAt),
   index('events_grid_reported').on(t.gridCode, t.reportedAt),
   index('events_category_reported').on(t.categoryCode, t.reportedAt),
   index('events_source_reported').on(t.source, t.reportedAt),
-  index('events_reported').on(t.reportedAt),
   index('events_updated').on(t.updatedAt),
   index('events_lead_unit_status').on(t.leadUnitId, t.status),
   index('events_supervised').on(t.supervisionLevel).where(sql`supervision_level IS NOT NULL`),

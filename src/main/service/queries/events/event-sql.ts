@@ -372,7 +372,7 @@ export function filterSql(f: EventFilter, now: number, userId: string | null, ft
  * ORDER BY of a sort; `rid` breaks ties so windows never overlap or skip.
  *
  * With no filter the order comes from an index (events_deadline_order,
- * events_reported, events_updated) and the window is read straight off it.
+ * events_reported_geo, events_updated) and the window is read straight off it.
  * With a filter, `+ 0` keeps SQLite from walking that same index in order and
  * testing every row against the filter (its planner has no statistics and
  * would do it to save a sort); the filter's own index finds the rows, and

@@ -136,7 +136,7 @@ describe('migration 0008 event documents apart', () => {
     db.exec(`INSERT INTO preferences VALUES ('ftsIndex', '{"through":3}', 't'), ('clientId', '"c"', 't')`);
     expect(columns(db, 'events')).toContain('doc');
 
-    expect(migrate(db, migrations).applied).toEqual([8]);
+    expect(migrate(db, migrations.slice(0, 8)).applied).toEqual([8]);
     for (const t of ['events', 'stage_events']) {
       expect(columns(db, t)).not.toContain('doc');
       expect(columns(db, t)).toEqual(expect.arrayContaining(['pause_from', 'pending_extension', 'supervised_by', 'assisting_units']));
@@ -192,6 +192,8 @@ describe('migration 0008 event documents apart', () => {
 
   it('a snapshot swap carries the documents under their rids; the FTS index reads descriptions from them', () => {
     const { db, w } = at0008();
+    const indexes = () => db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL ORDER BY name").all();
+    const before = indexes();
     stageRows(db, w, 'events', ROWS.map((r) => ({ ...r, v: r.v + 100 })));
     expect(db.prepare('SELECT count(*) FROM stage_events_doc').pluck().get()).toBe(DOCS.length);
     swapInSnapshot(db, { scope: 'district', checkpoint: { epoch: 'e', v: 200 }, referenceVersion: 'e:200', checksum: null, at: iso(T0) }, { deferFts: true });
@@ -202,7 +204,8 @@ describe('migration 0008 event documents apart', () => {
     while (!buildFtsChunk(db, 5));
     expect(db.prepare("SELECT rowid FROM events_fts WHERE events_fts MATCH '\"缺失第14处\"'").pluck().all()).toEqual([docs.find((r) => r.key === 'e14')!.rid]);
     // the indexes of events came back over the swapped table; events_doc has none but its key
-    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL").pluck().get()).toBe(21);
+    expect(indexes()).toEqual(before);
+    expect(before.length).toBeGreaterThan(15);
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events_doc'").pluck().get()).toBe(0);
   });
 

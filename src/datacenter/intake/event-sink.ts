@@ -44,6 +44,8 @@ export interface EventToCreate {
   placement: IntakePlacement;
   duplicates: readonly NearDuplicate[];
   claim?: ClaimToComplete;
+  /** the event's id, when intake chose it (a later draft of the same set may name it as a near-duplicate) */
+  id?: string;
 }
 
 export interface NearQuery {
@@ -60,13 +62,16 @@ export interface EventSink {
    * Creates the event in state `reported` from a placed draft, with its audit entry and its
    * change-log version, in one transaction. `duplicates` become `duplicateCandidates`. With
    * `claim`, an implementation may complete that claim (event id and case number) in the same
-   * transaction and answer `claimCompleted: true`; otherwise intake completes it afterwards.
+   * transaction and answer `claimCompleted: true`; otherwise intake completes it afterwards. With
+   * `id`, the event gets that id (intake chose it so that a later draft of the same set could
+   * name it as a near-duplicate before it was written).
    */
-  createEvent(draft: IntakeDraft, placement: IntakePlacement, duplicates: readonly NearDuplicate[], claim?: ClaimToComplete): Promise<CreatedEvent & { claimCompleted?: boolean }>;
+  createEvent(draft: IntakeDraft, placement: IntakePlacement, duplicates: readonly NearDuplicate[], claim?: ClaimToComplete, id?: string): Promise<CreatedEvent & { claimCompleted?: boolean }>;
   /**
    * Optional, for throughput: creates several events as `createEvent` would, all or nothing, in
    * one transaction (a batch of concurrent intakes). On a throw nothing was created; intake then
-   * creates them one by one, so each gets its own answer. Answers in the given order.
+   * creates them one by one, so each gets its own answer. Answers in the given order; an item's
+   * `id`, when given, is its event's id.
    */
   createEvents?(items: readonly EventToCreate[]): Promise<(CreatedEvent & { claimCompleted?: boolean })[]>;
   /** Optional, for throughput: `openEventsNear` for several queries in one round trip, answers in the given order. */
@@ -161,7 +166,7 @@ export function createMemoryEventSink(options: { clock?: () => Date } = {}): Mem
 
   return {
     records,
-    async createEvent(draft, placement, duplicates) {
+    async createEvent(draft, placement, duplicates, _claim, id) {
       if (draft.externalRef && byRef.has(refKey(draft.externalRef))) {
         throw new Error(`external reference ${draft.externalRef.system}/${draft.externalRef.id} entered twice`);
       }
@@ -169,7 +174,7 @@ export function createMemoryEventSink(options: { clock?: () => Date } = {}): Mem
       const day = formatCaseNo(now, 0).slice(0, -4);
       const seq = (perDay.get(day) ?? 0) + 1;
       perDay.set(day, seq);
-      const record = eventRecordFromDraft(draft, placement, duplicates, { id: randomUUID(), caseNo: formatCaseNo(now, seq), createdAt: now });
+      const record = eventRecordFromDraft(draft, placement, duplicates, { id: id ?? randomUUID(), caseNo: formatCaseNo(now, seq), createdAt: now });
       records.push(record);
       byId.set(record.id, record);
       if (draft.externalRef) byRef.set(refKey(draft.externalRef), record);

@@ -22,8 +22,9 @@ import type { SlaPolicy } from '../../core/sla/policy';
 import { decodeBody, payloadHash, type RawBody } from './body';
 import type { CategoryResolver } from './categories';
 import type { AppealType, IntakeDraft, IntakeSourceName } from './draft';
-import { findNearDuplicates, DEFAULT_DUPLICATE_RADIUS_METRES, DEFAULT_DUPLICATE_WINDOW_HOURS, type NearDuplicate, type NearDuplicateOptions } from './duplicates';
+import { findNearDuplicates, DEFAULT_DUPLICATE_RADIUS_METRES, DEFAULT_DUPLICATE_WINDOW_HOURS, type DuplicateCandidate, type NearDuplicate, type NearDuplicateOptions } from './duplicates';
 import type { ClaimToComplete, CreatedEvent, EventSink, EventToCreate, IntakePlacement, NearQuery } from './event-sink';
+import { createNearIndex } from './near-index';
 import type { PlacementReference } from './reference';
 import { adaptIntake, createIntakeContext } from './sources/index';
 
@@ -88,6 +89,8 @@ export interface IntakeServiceDeps {
   duplicates?: NearDuplicateOptions;
   /** a claim or replay older than this is considered abandoned (default 30 s) */
   staleClaimMs?: number;
+  /** the most payloads of one set-based pass (default INTAKE_BATCH) */
+  passSize?: number;
 }
 
 export interface IntakeService {
@@ -176,6 +179,7 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
   const { db, sink } = deps;
   const clock = deps.clock ?? (() => new Date());
   const staleMs = deps.staleClaimMs ?? 30_000;
+  const passSize = Math.max(1, deps.passSize ?? INTAKE_BATCH);
   const radius = deps.duplicates?.radiusMetres ?? DEFAULT_DUPLICATE_RADIUS_METRES;
   const windowHours = deps.duplicates?.windowHours ?? DEFAULT_DUPLICATE_WINDOW_HOURS;
 
@@ -318,55 +322,70 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
   }
 
   /**
-   * Places, searches near-duplicates for and creates a set of drafts (claims taken) as `create`
-   * does one by one. Drafts that would be near-duplicate candidates of one another go in
-   * successive waves, so a later one sees the earlier one, exactly as if they had come one after
-   * another; within a wave the events are created in one `createEvents` (or one by one when the
-   * sink cannot, or when the set fails, so the failing one gets its error alone).
+   * The near-duplicate search of a set of drafts, in one round trip when the sink can: per draft
+   * (by its index `i`), the open events near it, or null when it has nothing to compare (no
+   * position or no category). It needs no claim, so a pass runs it alongside the claim statement.
    */
-  async function createSet(drafts: readonly Ready[], results: IntakeItemResult[]): Promise<void> {
+  async function searchNear(drafts: readonly Ready[]): Promise<Map<number, DuplicateCandidate[] | null>> {
+    const queries = drafts.map((r) => nearQuery(r.draft));
+    const asked = queries.flatMap((q) => (q ? [q] : []));
+    const found =
+      asked.length === 0 ? [] : sink.openEventsNearMany && asked.length > 1 ? await sink.openEventsNearMany(asked) : await Promise.all(asked.map((q) => sink.openEventsNear(q)));
+    let k = 0;
+    return new Map(drafts.map((r, w) => [r.i, queries[w] ? found[k++]! : null]));
+  }
+
+  /**
+   * Places and creates a set of drafts (claims taken, near-duplicates searched) as `create` would
+   * one after another, in their order. A draft's near-duplicates are the open events the search
+   * found plus the drafts before it in the set — their event ids are chosen here, so the later of
+   * two near reports names the earlier exactly as if it had come after it, without waiting for the
+   * earlier to be written. The events are created in ONE `createEvents` (one statement on the
+   * writer's critical path), or one by one, in order, when the sink cannot or the set fails; then
+   * only the culprit fails, and a later draft no longer names an earlier one that failed.
+   */
+  async function createSet(drafts: readonly Ready[], near: ReadonlyMap<number, DuplicateCandidate[] | null>, results: IntakeItemResult[]): Promise<void> {
     const ref = await deps.reference();
-    let rest = [...drafts];
-    while (rest.length > 0) {
-      const wave: Ready[] = [];
-      const next: Ready[] = [];
-      for (const r of rest) {
-        const clash = wave.some(
-          (w) => findNearDuplicates(r.draft, [{ eventId: 'wave', categoryCode: w.draft.categoryCode, location: w.draft.location, reportedAt: w.draft.reportedAt }], deps.duplicates).length > 0,
-        );
-        (clash ? next : wave).push(r);
+    const earlier = createNearIndex(radius);
+    const items: (EventToCreate & { id: string })[] = drafts.map((r) => {
+      const id = randomUUID();
+      const found = near.get(r.i);
+      const duplicates = found ? findNearDuplicates(r.draft, [...found, ...earlier.around(r.draft)], deps.duplicates) : [];
+      earlier.add(id, r.draft);
+      const claim = r.draft.externalRef ? { system: r.draft.externalRef.system, refId: r.draft.externalRef.id } : undefined;
+      return { id, draft: r.draft, placement: placeDraft(r.draft, ref), duplicates, ...(claim ? { claim } : {}) };
+    });
+    const settle = async (r: Ready, item: EventToCreate, c: CreatedEvent & { claimCompleted?: boolean }) => {
+      if (item.claim && !c.claimCompleted) await completeClaim(item.claim.system, item.claim.refId, c.eventId, c.caseNo);
+      results[r.i] = { ok: true, outcome: { kind: 'created', eventId: c.eventId, caseNo: c.caseNo, placement: item.placement, duplicateCandidates: [...item.duplicates] } };
+    };
+    const fail = async (r: Ready, item: EventToCreate, error: unknown) => {
+      if (item.claim && r.claimedAt !== undefined) await releaseClaim(item.claim.system, item.claim.refId, r.claimedAt);
+      results[r.i] = { ok: false, error };
+    };
+    let created: (CreatedEvent & { claimCompleted?: boolean })[] | null = null;
+    if (sink.createEvents && items.length > 1) {
+      try {
+        created = await sink.createEvents(items);
+      } catch {
+        created = null; // nothing was created: one by one below, so the culprit alone fails
       }
-      rest = next;
-      const queries = wave.map((r) => nearQuery(r.draft));
-      const asked = queries.flatMap((q) => (q ? [q] : []));
-      const found = sink.openEventsNearMany && asked.length > 1 ? await sink.openEventsNearMany(asked) : await Promise.all(asked.map((q) => sink.openEventsNear(q)));
-      let k = 0;
-      const items: EventToCreate[] = wave.map((r, w) => {
-        const duplicates = queries[w] ? findNearDuplicates(r.draft, found[k++]!, deps.duplicates) : [];
-        const claim = r.draft.externalRef ? { system: r.draft.externalRef.system, refId: r.draft.externalRef.id } : undefined;
-        return { draft: r.draft, placement: placeDraft(r.draft, ref), duplicates, ...(claim ? { claim } : {}) };
-      });
-      let created: (CreatedEvent & { claimCompleted?: boolean })[] | null = null;
-      if (sink.createEvents && items.length > 1) {
-        try {
-          created = await sink.createEvents(items);
-        } catch {
-          created = null; // nothing was created: one by one below, so the culprit alone fails
-        }
+    }
+    if (created) {
+      const done = created;
+      await Promise.all(drafts.map((r, w) => settle(r, items[w]!, done[w]!).catch((error: unknown) => fail(r, items[w]!, error))));
+      return;
+    }
+    const failed = new Set<string>();
+    for (const [w, r] of drafts.entries()) {
+      const { id, ...rest } = items[w]!;
+      const item = { ...rest, duplicates: rest.duplicates.filter((d) => !failed.has(d.eventId)) };
+      try {
+        await settle(r, item, await sink.createEvent(item.draft, item.placement, item.duplicates, item.claim, id));
+      } catch (error) {
+        failed.add(id);
+        await fail(r, item, error);
       }
-      await Promise.all(
-        wave.map(async (r, w) => {
-          const item = items[w]!;
-          try {
-            const c = created ? created[w]! : await sink.createEvent(item.draft, item.placement, item.duplicates, item.claim);
-            if (item.claim && !c.claimCompleted) await completeClaim(item.claim.system, item.claim.refId, c.eventId, c.caseNo);
-            results[r.i] = { ok: true, outcome: { kind: 'created', eventId: c.eventId, caseNo: c.caseNo, placement: item.placement, duplicateCandidates: [...item.duplicates] } };
-          } catch (error) {
-            if (item.claim && r.claimedAt !== undefined) await releaseClaim(item.claim.system, item.claim.refId, r.claimedAt);
-            results[r.i] = { ok: false, error };
-          }
-        }),
-      );
     }
   }
 
@@ -417,6 +436,10 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
     }
     const withRef = first.filter((r) => r.draft.externalRef);
     const toCreate = first.filter((r) => !r.draft.externalRef);
+    // the near-duplicate search needs no claim: it runs alongside the claim statement (a draft
+    // that loses its claim goes the single way below and searches again then)
+    const near = searchNear(first);
+    near.catch(() => {}); // answered below, once the claims are known
     if (withRef.length > 0) {
       try {
         const claimed = await db
@@ -437,14 +460,16 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
     if (toCreate.length > 0) {
       toCreate.sort((a, b) => a.i - b.i);
       work.push(
-        createSet(toCreate, results).catch(async (error: unknown) => {
-          // placement or the near-duplicate search failed: the drafts not yet answered get the error, and their claims go back
-          for (const r of toCreate) {
-            if (results[r.i]) continue;
-            results[r.i] = { ok: false, error };
-            if (r.draft.externalRef && r.claimedAt !== undefined) await releaseClaim(r.draft.externalRef.system, r.draft.externalRef.id, r.claimedAt);
-          }
-        }),
+        near
+          .then((found) => createSet(toCreate, found, results))
+          .catch(async (error: unknown) => {
+            // placement or the near-duplicate search failed: the drafts not yet answered get the error, and their claims go back
+            for (const r of toCreate) {
+              if (results[r.i]) continue;
+              results[r.i] = { ok: false, error };
+              if (r.draft.externalRef && r.claimedAt !== undefined) await releaseClaim(r.draft.externalRef.system, r.draft.externalRef.id, r.claimedAt);
+            }
+          }),
       );
     }
     await Promise.all(work);
@@ -462,7 +487,7 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
 
   async function submitMany(source: IntakeSourceName, items: readonly IntakeItem[]): Promise<IntakeItemResult[]> {
     const out: IntakeItemResult[] = [];
-    for (let start = 0; start < items.length; start += INTAKE_BATCH) out.push(...(await pass(source, items.slice(start, start + INTAKE_BATCH))));
+    for (let start = 0; start < items.length; start += passSize) out.push(...(await pass(source, items.slice(start, start + passSize))));
     return out;
   }
 
@@ -472,8 +497,8 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
     const groups = gathering!;
     gathering = null;
     for (const [source, waiting] of groups) {
-      for (let start = 0; start < waiting.length; start += INTAKE_BATCH) {
-        const chunk = waiting.slice(start, start + INTAKE_BATCH);
+      for (let start = 0; start < waiting.length; start += passSize) {
+        const chunk = waiting.slice(start, start + passSize);
         pass(
           source,
           chunk.map((w) => w.item),

@@ -119,6 +119,33 @@ forEachBackend('bulk and batched intake', (backend) => {
     expect(seq[1]! - seq[0]!).toBe(1);
   });
 
+  it('near reports of one request, created in one statement, each name the ones before them, nearest first', async () => {
+    // 700 m south of grid A's label point, away from the other tests' reports
+    const at = (east: number): [number, number] => [GRID_A.labelPoint[0] + east / 102_000, GRID_A.labelPoint[1] - 700 / 111_000];
+    const items = [0, 50, 100, 150].map((east, i) => hotlineOrder(`CHAIN-${i}`, GRID_A, { longitude: at(east)[0], latitude: at(east)[1] }));
+    const res = await post('/api/v1/intake/hotline_12345/bulk', JSON.stringify({ items }));
+    const { value } = (await res.json()) as { value: BulkAnswer };
+    expect(value.created).toBe(4);
+    const created = value.items.map((x) => x.value! as { eventId: string; caseNo: string; duplicateCandidates: { eventId: string }[] });
+    const ids = (list: { eventId: string }[]) => list.map((x) => x.eventId);
+    expect(created.map((c) => ids(c.duplicateCandidates))).toEqual([
+      [],
+      [created[0]!.eventId],
+      [created[1]!.eventId, created[0]!.eventId],
+      [created[2]!.eventId, created[1]!.eventId, created[0]!.eventId],
+    ]);
+    // what was written is what was answered: the ids, the suggestions, consecutive case numbers in the order sent
+    const written = await rows<{ id: string; case_no: string; doc: unknown }>(sql`select id, case_no, doc from events where external_id like 'CHAIN-%' order by case_no`);
+    expect(written.map((w) => w.id)).toEqual(created.map((c) => c.eventId));
+    for (const [i, w] of written.entries()) {
+      const doc = (typeof w.doc === 'string' ? JSON.parse(w.doc) : w.doc) as { duplicateCandidates: string[] };
+      expect(doc.duplicateCandidates).toEqual(ids(created[i]!.duplicateCandidates));
+      expect(w.case_no).toBe(created[i]!.caseNo);
+    }
+    const seq = created.map((c) => Number(c.caseNo.slice(-4)));
+    expect(seq.map((n) => n - seq[0]!)).toEqual([0, 1, 2, 3]);
+  });
+
   it('a body that is not a list of payloads is refused whole and kept in the quarantine', async () => {
     for (const body of ['{"items": []}', '[1, 2]', '{"items": [{}], "more": 1}', 'not json']) {
       const res = await post('/api/v1/intake/hotline_12345/bulk', body);

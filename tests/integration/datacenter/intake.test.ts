@@ -314,6 +314,36 @@ forEachBackend('intake over HTTP', (backend) => {
       const c = await post('/api/v1/intake/urban_management', { ...base, caseNo: 'ND-4', location: { lon: at[0], lat: at[1] } });
       expect(c.json().value.duplicateCandidates.map((d: { eventId: string }) => d.eventId)).toEqual([b.json().value.eventId]);
     });
+    it('near reports of one bulk request name the ones before them; one whose creation fails is named by none, and its claim is given back', async () => {
+      // 600 m north of a town's label point, away from the other tests' reports
+      const base = sampleGrids[3]!.labelPoint;
+      const at = (east: number): [number, number] => [base[0] + east / 102_000, base[1] + 600 / 111_000];
+      const create = sink.createEvent.bind(sink);
+      sink.createEvent = (draft, ...rest) => (draft.externalRef?.id === 'GZ-SET-2' ? Promise.reject(new Error('the store refused it')) : create(draft, ...rest));
+      let res;
+      try {
+        res = await post('/api/v1/intake/hotline_12345/bulk', { items: [hotlineOrder('GZ-SET-1', at(0)), hotlineOrder('GZ-SET-2', at(40)), hotlineOrder('GZ-SET-3', at(80)), hotlineOrder('GZ-SET-4', at(120))] });
+      } finally {
+        sink.createEvent = create;
+      }
+      const items = res.json().value.items as { result: string; value?: { eventId: string; caseNo: string; duplicateCandidates: { eventId: string }[] } }[];
+      expect(items.map((x) => x.result)).toEqual(['created', 'failed', 'created', 'created']);
+      const [a, , c, d] = items.map((x) => x.value);
+      const ids = (list: { eventId: string }[]) => list.map((x) => x.eventId);
+      // as if sent one after another: each names the earlier ones, nearest first — but not the one that failed
+      expect(ids(a!.duplicateCandidates)).toEqual([]);
+      expect(ids(c!.duplicateCandidates)).toEqual([a!.eventId]);
+      expect(ids(d!.duplicateCandidates)).toEqual([c!.eventId, a!.eventId]);
+      // the ids intake chose are those of the events created, and the store has the same suggestions
+      for (const x of [a!, c!, d!]) expect(sink.records.find((r) => r.id === x.eventId)?.caseNo).toBe(x.caseNo);
+      expect(sink.records.find((r) => r.id === d!.eventId)?.duplicateCandidates).toEqual([c!.eventId, a!.eventId]);
+      // case numbers in the order sent
+      expect([a!, c!, d!].map((x) => x.caseNo)).toEqual([a!, c!, d!].map((x) => x.caseNo).sort());
+      // the failed one's claim went back: a retry enters it at once, and it sees the three
+      const retry = await post('/api/v1/intake/hotline_12345', hotlineOrder('GZ-SET-2', at(40)));
+      expect(retry.statusCode).toBe(201);
+      expect(ids(retry.json().value.duplicateCandidates).sort()).toEqual([a!.eventId, c!.eventId, d!.eventId].sort());
+    });
   });
 
   describe('quarantine', () => {

@@ -46,7 +46,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Browser } from '@playwright/test';
+import { chromium, type Browser, type Page } from '@playwright/test';
 import react from '@vitejs/plugin-react';
 import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
@@ -66,6 +66,7 @@ import calendar from '../../resources/config/calendar-cn.json';
 import taxonomy from '../../resources/config/taxonomy-demo.json';
 import playwrightConfig from '../../playwright.config';
 import { generateHistory, leafCategories } from '../support/history';
+import { decodeBinary } from '../../src/core/rpc/binary';
 import { figure, log, machineNote, quantile, writeResults, type Figure } from '../support/results';
 import { CATEGORIES, SOFTWARE_ONLY, rendererMainThreads, scriptUrls, threadCpu, type Category, type ThreadCpu, type TraceEvent } from './trace';
 
@@ -206,7 +207,9 @@ const port: DataServicePort = {
 
 const bareDir = mkdtempSync(path.join(os.tmpdir(), 'huying-bench-wall-bare-'));
 await build({
-  entryPoints: [path.join(ROOT, 'bench/browser/wall-bare.ts')],
+  // from the same sources as the wall (`--src`: the bare page next to that copy of src/, when there is one),
+  // so both pages run the same transport, store and layer code
+  entryPoints: [existsSync(path.join(SRC, '../bench/browser/wall-bare.ts')) ? path.join(SRC, '../bench/browser/wall-bare.ts') : path.join(ROOT, 'bench/browser/wall-bare.ts')],
   bundle: true,
   format: 'esm',
   platform: 'browser',
@@ -231,8 +234,13 @@ const address = app.server.address();
 const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
 // ── live changes ────────────────────────────────────────────
+// the documents are in `events` up to migration 0007, in `events_doc` (by rid) from 0008 on
+const docsApart = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events_doc'").get() !== undefined;
 const candidates = sqlite
-  .prepare("SELECT key, doc FROM events WHERE is_open = 1 AND status IN ('signed', 'in_progress') AND lead_unit_id IS NOT NULL LIMIT 5000")
+  .prepare(
+    `SELECT e.key, ${docsApart ? 'd.doc' : 'e.doc'} AS doc FROM events e ${docsApart ? 'JOIN events_doc d ON d.rid = e.rid' : ''}
+     WHERE e.is_open = 1 AND e.status IN ('signed', 'in_progress') AND e.lead_unit_id IS NOT NULL LIMIT 5000`,
+  )
   .all() as { key: string; doc: string }[];
 if (candidates.length === 0) throw new Error('no open signed / in-progress events to change');
 const writer = new RowWriter(sqlite);
@@ -269,6 +277,53 @@ interface Round {
   wall: { frames: number; cpu: ThreadCpu };
   bare: { frames: number; cpu: ThreadCpu };
 }
+
+/**
+ * The RPC socket's frames a page receives, by kind (`evt <name>`, `res <request>`): every one is a
+ * task of the page's main thread (Blink's message dispatch, the transport's decoding and check, the
+ * listener), so their number is a part of the page's CPU that the sampled stacks call native.
+ * Counted from the DevTools protocol's frame events, which a busy browser reports late and in
+ * bursts: read them over the whole load (seconds), not per round.
+ */
+function countMessages(page: Page): { take(): Map<string, number> } {
+  let counts = new Map<string, number>();
+  const names = new Map<number, string>();
+  page.on('websocket', (ws) => {
+    ws.on('framesent', (f) => {
+      if (typeof f.payload !== 'string') return;
+      try {
+        const m = JSON.parse(f.payload) as { t?: string; id?: number; name?: string };
+        if (m.t === 'req' && m.id !== undefined && m.name) names.set(m.id, m.name);
+      } catch {
+        // not ours
+      }
+    });
+    ws.on('framereceived', (f) => {
+      let key = 'other';
+      try {
+        const m = (typeof f.payload === 'string' ? JSON.parse(f.payload) : decodeBinary(f.payload)) as { t?: string; id?: number; name?: string };
+        if (m.t === 'evt') key = `evt ${m.name}`;
+        else if (m.t === 'res' && m.id !== undefined) {
+          key = `res ${names.get(m.id) ?? '?'}`;
+          names.delete(m.id);
+        }
+      } catch {
+        // not ours
+      }
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    });
+  });
+  return {
+    take() {
+      const out = counts;
+      counts = new Map();
+      return out;
+    },
+  };
+}
+const messageLine = (m: Map<string, number>, seconds: number) =>
+  [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${fmt(n / seconds, 1)}/s`).join(', ') || 'none';
+const messageTotal = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
 const launch = playwrightConfig.use?.launchOptions ?? {};
 const browser: Browser = await chromium.launch({ executablePath: process.env.HUYING_CHROMIUM ?? launch.executablePath ?? '/usr/bin/chromium', args: launch.args ?? [] });
@@ -307,6 +362,7 @@ try {
   await wallContext.addInitScript(HARDWARE_GL);
   log(`wall at ${viewport.width}×${viewport.height}, pulses at ${FPS} fps`);
   const wall = await wallContext.newPage();
+  const wallMessages = countMessages(wall);
   await wall.goto(`${base}/?mode=wall&lang=zh-CN&tour=0&fps=${FPS}`);
   // waits poll on a timer (Playwright's default polls by animation frame, and the visibility checks
   // of waitForSelector need frames: on SwiftShader under load a frame can take the page seconds)
@@ -330,6 +386,7 @@ try {
   const bareContext = await browser.newContext({ viewport: size, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   await bareContext.addInitScript(HARDWARE_GL);
   const bare = await bareContext.newPage();
+  const bareMessages = countMessages(bare);
   await bare.goto(`${base}/bench-bare/?worker=/assets/${workerAsset}&w=${size.width}&h=${size.height}&fps=${FPS}`);
   await bare.waitForFunction(
     (n) => !!document.querySelector('#map[data-ready=true]') && ((window as unknown as { __bare?: { openEvents(): number } }).__bare?.openEvents() ?? -1) >= n,
@@ -378,13 +435,20 @@ try {
   await wall.waitForTimeout(WARMUP * 1000);
   await both('resetAttributes()');
   const sentAtReset = sent;
+  const loadStart = performance.now();
+  wallMessages.take();
+  bareMessages.take();
   const lat0 = await both<{ apply: number[]; render: number[] }>('latency()');
 
   const rounds: Round[] = [];
+  /** rounds whose marks did not reach the trace (tracing reaches a busy renderer late), traced again */
+  let retries = 0;
   for (let r = 0; r < ROUNDS; r++) {
     await browser.startTracing(undefined, {
       categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', '__metadata'],
     });
+    // a renderer whose main thread is in a long frame turns tracing on when it gets to it
+    await wall.waitForTimeout(1500);
     // the window: from a mark each page stamps into the trace as its frame count is read, to another
     const mark = (name: string) => both<number>(`frames() + (console.timeStamp('${name}'), 0)`);
     const f0 = await mark('huying-bench-start');
@@ -410,15 +474,21 @@ try {
       const at = (m: string) => events.find((e) => e.pid === pid && e.name === 'TimeStamp' && (e.args as { data?: { message?: string } } | undefined)?.data?.message === m)?.ts;
       const from = at('huying-bench-start');
       const to = at('huying-bench-end');
-      if (from === undefined || to === undefined) throw new Error(`round ${r + 1}: the marks of pid ${pid} are not in the trace`);
-      return [from, to] as const;
+      return from === undefined || to === undefined ? null : ([from, to] as const);
     };
-    const cpuOf = (pid: number) => threadCpu(events, pid, mains.get(pid)!, chunkOf, ...windowOf(pid));
+    const windows = { wall: windowOf(wallPid), bare: windowOf(barePid) };
+    if (!windows.wall || !windows.bare) {
+      if (++retries > ROUNDS) throw new Error(`round ${r + 1}: the marks are not in the trace (${retries} rounds retried)`);
+      log(`round ${r + 1}: the ${!windows.wall ? 'wall' : 'bare page'}'s marks are not in the trace (tracing reached it late); tracing the round again`);
+      r--;
+      continue;
+    }
+    const cpuOf = (pid: number, w: readonly [number, number]) => threadCpu(events, pid, mains.get(pid)!, chunkOf, ...w);
     const round: Round = {
       load1,
       seconds,
-      wall: { frames: f1.wall - f0.wall, cpu: cpuOf(wallPid) },
-      bare: { frames: f1.bare - f0.bare, cpu: cpuOf(barePid) },
+      wall: { frames: f1.wall - f0.wall, cpu: cpuOf(wallPid, windows.wall) },
+      bare: { frames: f1.bare - f0.bare, cpu: cpuOf(barePid, windows.bare) },
     };
     rounds.push(round);
     const per = (p: Round['wall']) => rendererCpu(p.cpu) / Math.max(1, p.frames);
@@ -428,11 +498,20 @@ try {
     );
     log(`  wall by part (ms): ${CATEGORIES.map((c) => `${c} ${fmt(round.wall.cpu.byCategory[c], 0)}`).join(', ')}`);
     log(`  bare by part (ms): ${CATEGORIES.map((c) => `${c} ${fmt(round.bare.cpu.byCategory[c], 0)}`).join(', ')}`);
+    const traced = (w: readonly [number, number]) => (w[1] - w[0]) / 1e6;
+    log(
+      `  socket messages handled between the marks: wall ${round.wall.cpu.messages} in ${fmt(traced(windows.wall))} s, bare ${round.bare.cpu.messages} in ${fmt(traced(windows.bare))} s`,
+    );
+    log(`  wall native by slice (ms): ${round.wall.cpu.nativeBySlice.slice(0, 8).map((x) => `${x.name} ${fmt(x.ms, 0)}`).join('; ')}`);
     log(`  wall top self: ${round.wall.cpu.topSelf.slice(0, 12).map((x) => `${x.name} ${fmt(x.ms, 0)}`).join('; ')}`);
     log(`  bare top self: ${round.bare.cpu.topSelf.slice(0, 8).map((x) => `${x.name} ${fmt(x.ms, 0)}`).join('; ')}`);
     await wall.waitForTimeout(1000);
   }
   const changes = (await stream.stop()) - sentAtReset;
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+  const received = { wall: wallMessages.take(), bare: bareMessages.take() };
+  log(`socket frames received under load (${fmt(loadSeconds, 0)} s): wall ${fmt(messageTotal(received.wall) / loadSeconds)}/s (${messageLine(received.wall, loadSeconds)})`);
+  log(`  bare ${fmt(messageTotal(received.bare) / loadSeconds)}/s (${messageLine(received.bare, loadSeconds)})`);
   stream = null;
   await wall.waitForTimeout(2500);
   const lat = await both<{ apply: number[]; render: number[] }>('latency()');
@@ -456,7 +535,7 @@ try {
   const fps = { wall: series((r) => r.wall.frames / r.seconds), bare: series((r) => r.bare.frames / r.seconds) };
   const parts = (which: 'wall' | 'bare') => CATEGORIES.map((c) => `${c} ${fmt(stats(rounds.map((r) => perFrame(r[which], c))).median)}`).join(', ');
   const spread = (s: { median: number; min: number; max: number }) => `median ${fmt(s.median, 3)}, spread ${fmt(s.min, 3)}–${fmt(s.max, 3)} over ${rounds.length} rounds`;
-  const note = `${machineNote()}; load average (1 min) at the rounds ${loads.map((l) => fmt(l)).join(', ')}; SwiftShader GL told it is hardware on both pages (pulses at ${FPS} fps through the frame governor, chart transitions on); ${total} events in the replica, ${openCount} open on the map; ${RATE} changes/s through ${ROUNDS} rounds of ${SECONDS} s, both pages at once; frames/s wall ${fmt(fps.wall.median, 2)}, bare ${fmt(fps.bare.median, 2)} (median); map ${size.width}×${size.height} CSS px in a ${viewport.width}×${viewport.height} wall`;
+  const note = `${machineNote()}; socket frames received under load: wall ${fmt(messageTotal(received.wall) / loadSeconds)}/s (${messageLine(received.wall, loadSeconds)}), bare ${fmt(messageTotal(received.bare) / loadSeconds)}/s; load average (1 min) at the rounds ${loads.map((l) => fmt(l)).join(', ')}; SwiftShader GL told it is hardware on both pages (pulses at ${FPS} fps through the frame governor, chart transitions on); ${total} events in the replica, ${openCount} open on the map; ${RATE} changes/s through ${ROUNDS} rounds of ${SECONDS} s, both pages at once; frames/s wall ${fmt(fps.wall.median, 2)}, bare ${fmt(fps.bare.median, 2)} (median); map ${size.width}×${size.height} CSS px in a ${viewport.width}×${viewport.height} wall`;
   const p = (xs: number[], q: number) => (xs.length ? quantile(xs, q) : NaN);
   const maxFullSingle = (a: Attributes) => Object.values(a.byLayer).reduce((m, l) => Math.max(m, l.full), 0);
   figures.push(

@@ -115,6 +115,10 @@ export interface ThreadCpu {
   byCategory: Record<Category, number>;
   /** the most expensive functions by CPU (self time, sampled), for profiling */
   topSelf: { name: string; ms: number }[];
+  /** the native part by the trace slice it was spent in (Receive mojo message, Layout, Paint…), ms, largest first */
+  nativeBySlice: { name: string; ms: number }[];
+  /** WebSocket messages the page's script handled (`onmessage` calls) in the window */
+  messages: number;
   samples: number;
 }
 
@@ -171,6 +175,8 @@ export function threadCpu(events: readonly TraceEvent[], pid: number, tid: numbe
   const raw = events
     .filter((e) => e.pid === pid && e.tid === tid && e.ph === 'X' && e.dur !== undefined && e.ts >= from && e.ts < to)
     .sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+  let messages = 0;
+  for (const e of raw) if (e.name === 'FunctionCall' && /onmessage$/.test((e.args as { data?: { functionName?: string } } | undefined)?.data?.functionName ?? '')) messages++;
   const tasks: Slice[] = [];
   const open: Slice[] = [];
   for (const e of raw) {
@@ -267,14 +273,18 @@ export function threadCpu(events: readonly TraceEvent[], pid: number, tid: numbe
     for (const w of sl.weights.values()) total += w;
     if (total === 0) {
       unsampled += sl.self / 1000;
+      unsampledBySlice.set(sl.name, (unsampledBySlice.get(sl.name) ?? 0) + sl.self / 1000);
       return;
     }
     for (const [c, w] of sl.weights) {
       byCategory[c] += (sl.self * (w / total)) / 1000;
       sampled.set(c, (sampled.get(c) ?? 0) + (sl.self * (w / total)) / 1000);
+      if (c === 'native') nativeBy.set(sl.name, (nativeBy.get(sl.name) ?? 0) + (sl.self * (w / total)) / 1000);
     }
   };
   let unsampled = 0;
+  const unsampledBySlice = new Map<string, number>();
+  const nativeBy = new Map<string, number>();
   const sampled = new Map<Category, number>();
   for (const t of tasks) {
     wall += t.dur;
@@ -286,13 +296,16 @@ export function threadCpu(events: readonly TraceEvent[], pid: number, tid: numbe
   for (const v of sampled.values()) sampledTotal += v;
   if (sampledTotal > 0) for (const [c, v] of sampled) byCategory[c] += unsampled * (v / sampledTotal);
   else byCategory.native += unsampled;
+  const nativeShare = sampledTotal > 0 ? (sampled.get('native') ?? 0) / sampledTotal : 1;
+  for (const [name, ms] of unsampledBySlice) nativeBy.set(name, (nativeBy.get(name) ?? 0) + ms * nativeShare);
   // the tracing's own cost is not the page's
   cpu -= byCategory.tracing * 1000;
   const topSelf = [...selfUs.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 25)
     .map(([name, us]) => ({ name, ms: us / 1000 }));
-  return { pid, tid, tasks: tasks.length, wallMs: wall / 1000, cpuMs: cpu / 1000, byCategory, topSelf, samples };
+  const nativeBySlice = [...nativeBy.entries()].sort((a, b) => b[1] - a[1]).map(([name, ms]) => ({ name, ms }));
+  return { pid, tid, tasks: tasks.length, wallMs: wall / 1000, cpuMs: cpu / 1000, byCategory, topSelf, nativeBySlice, messages, samples };
 }
 
 /** The task (sorted, not overlapping) that holds time t, or null. */

@@ -75,6 +75,18 @@ describe('EventStore', () => {
     expect(s.rangesBetween(v, s.version)).toEqual(r.rows);
   });
 
+  it('tells the latest report time among the rows a patch wrote or removed, and the ids it cannot date', () => {
+    const s = store();
+    const at = (c: EventColumns, times: number[]) => ({ ...c, reportedAt: new Float64Array(times) });
+    s.load(at(cols([ev('a', 0), ev('b', 1), ev('c', 2)]), [100, 200, 300]));
+    // b rewritten (200), c removed (it was reported at 300 — known from before its removal)
+    expect(s.patch(at(cols([ev('b', 1)]), [200]), ['b', 'c'])).toMatchObject({ newestReportedAt: 300, unknown: 0, removed: 1 });
+    // x is neither answered (not open) nor known: its report time is unknown
+    expect(s.patch(at(cols([ev('a', 0)]), [100]), ['a', 'x'])).toMatchObject({ newestReportedAt: 100, unknown: 1 });
+    // nothing written or removed
+    expect(s.patch(cols([]), []).newestReportedAt).toBe(Number.NEGATIVE_INFINITY);
+  });
+
   it('answers the rows changed between two versions, and null when a layer must redraw in full', () => {
     const s = store();
     s.load(cols([ev('a', 0), ev('b', 1), ev('c', 2)]));

@@ -30,6 +30,10 @@ export interface PatchResult {
   rows: RowRange[];
   /** grid indices whose open/overdue counts changed */
   grids: number[];
+  /** the latest report time (epoch ms) among the rows written or removed; -Infinity when none */
+  newestReportedAt: number;
+  /** requested ids neither in the answer nor in the store before (not open, never seen: report time unknown) */
+  unknown: number;
 }
 
 export interface EventStoreOptions {
@@ -129,6 +133,8 @@ export class EventStore {
     let added = 0;
     let updated = 0;
     let removed = 0;
+    let unknown = 0;
+    let newestReportedAt = Number.NEGATIVE_INFINITY;
     if (cols.gridCodes !== undefined) this.hasGridColumn = true;
     if (cols.leadUnitIds !== undefined) this.hasUnitColumn = true;
     const answered = new Set<string>();
@@ -146,12 +152,17 @@ export class EventStore {
       }
       this.writeRow(row, cols, j);
       this.countRow(row, 0, grids);
+      if (this.reportedAt[row]! > newestReportedAt) newestReportedAt = this.reportedAt[row]!;
       touched.push({ startRow: row, endRow: row + 1 });
     }
     for (const id of requested) {
       if (answered.has(id)) continue;
       const row = this.index.get(id);
-      if (row === undefined) continue;
+      if (row === undefined) {
+        unknown++;
+        continue;
+      }
+      if (this.reportedAt[row]! > newestReportedAt) newestReportedAt = this.reportedAt[row]!;
       this.removeRow(row, grids);
       removed++;
       // the hole now holds the former last row (or nothing, if it was the last)
@@ -161,7 +172,7 @@ export class EventStore {
     this.version++;
     this.log.push({ version: this.version, rows });
     if (this.log.length > this.logSize) this.log.shift();
-    return { added, updated, removed, rows, grids: [...grids].filter((g) => g >= 0) };
+    return { added, updated, removed, rows, grids: [...grids].filter((g) => g >= 0), newestReportedAt, unknown };
   }
 
   /**

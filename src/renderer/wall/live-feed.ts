@@ -21,6 +21,8 @@ export type FeedState = 'loading' | 'live' | 'unavailable';
 export interface FeedChange {
   kind: 'load' | 'patch';
   patch: PatchResult | null;
+  /** the ids a patch asked for (the events that changed); empty for a load */
+  ids: readonly string[];
   /** earliest arrival (performance.now) of the ids this change applied */
   receivedAt: number;
   appliedAt: number;
@@ -114,7 +116,7 @@ export class LiveFeed {
     this.store.load(cols);
     this.stats.loads++;
     if (this.state !== 'live') this.setState('live', null);
-    this.options.onChange({ kind: 'load', patch: null, receivedAt, appliedAt: this.now() });
+    this.options.onChange({ kind: 'load', patch: null, ids: [], receivedAt, appliedAt: this.now() });
   }
 
   private async patchSome(): Promise<void> {
@@ -135,6 +137,6 @@ export class LiveFeed {
     this.stats.patches++;
     this.stats.idsApplied += ids.length;
     this.stats.lastApplyMs = appliedAt - receivedAt;
-    this.options.onChange({ kind: 'patch', patch, receivedAt, appliedAt });
+    this.options.onChange({ kind: 'patch', patch, ids, receivedAt, appliedAt });
   }
 }

@@ -13,6 +13,7 @@ import { useI18n } from '../i18n';
 import type { MapModel } from '../map/map-model';
 import { rgbToCss } from '../map/theme';
 import { Panel } from './Panel';
+import { useHour } from './use-wall-data';
 
 function Empty({ text }: { text: string }) {
   return <div className="chart-empty">{text}</div>;
@@ -59,8 +60,10 @@ export function TownChart({ kpis, model, scale, animate }: { kpis: Kpis | null; 
   );
 }
 
-export function HourlyChart({ kpis, scale, hour, animate }: { kpis: Kpis | null; scale: number; hour: number; animate: boolean }) {
+export function HourlyChart({ kpis, scale, animate }: { kpis: Kpis | null; scale: number; animate: boolean }) {
   const { t } = useI18n();
+  // the hour marked on the chart: its own timer, at the turn of the hour
+  const hour = useHour();
   const option = useMemo(
     () => (kpis ? hourlyOption(kpis.hourly.today, kpis.hourly.last7Days, { today: t.wall.charts.today, last7: t.wall.charts.last7 }, scale, hour) : null),
     [kpis, scale, hour, t],

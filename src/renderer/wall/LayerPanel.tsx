@@ -4,13 +4,14 @@
  * remotely (directives); this is for the person at the wall, so it stays
  * folded to one line until opened.
  */
-import { useState, type CSSProperties } from 'react';
+import { memo, useState, type CSSProperties } from 'react';
 import type { ModuleId, WallLayerKey } from '../../core/rpc/wall';
 import { useI18n } from '../i18n';
 import { MODULE_STYLE } from './wall-layers';
 import { BASE_LAYERS, MODULE_LAYERS, type LayerVisibility } from './wall-state';
 
-export function LayerPanel(props: { layers: LayerVisibility; moduleCounts: ReadonlyMap<ModuleId, number>; onToggle: (k: WallLayerKey) => void }) {
+/** memoised: the map re-renders at every patch of the store, the switches only when their own props change */
+export const LayerPanel = memo(function LayerPanel(props: { layers: LayerVisibility; moduleCounts: ReadonlyMap<ModuleId, number>; onToggle: (k: WallLayerKey) => void }) {
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
   const label = (k: WallLayerKey) => (k in t.wall.modules ? t.wall.modules[k as ModuleId] : t.wall.layers[k as keyof typeof t.wall.layers]);
@@ -25,7 +26,7 @@ export function LayerPanel(props: { layers: LayerVisibility; moduleCounts: Reado
       {open && <LayerGroups {...props} label={label} />}
     </div>
   );
-}
+});
 
 function LayerGroups(props: { layers: LayerVisibility; moduleCounts: ReadonlyMap<ModuleId, number>; onToggle: (k: WallLayerKey) => void; label: (k: WallLayerKey) => string }) {
   const { t } = useI18n();

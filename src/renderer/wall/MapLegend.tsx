@@ -3,7 +3,7 @@
  * colours of event states. On a wall nobody reads a legend closely; it is
  * there so a visitor can, and so the measure in force is never in doubt.
  */
-import type { CSSProperties } from 'react';
+import { memo, type CSSProperties } from 'react';
 import type { GridMeasure } from '../../core/rpc/wall';
 import { useI18n } from '../i18n';
 import { STAGE_COLORS, rgbaCss, type EventStage } from './event-style';
@@ -11,7 +11,8 @@ import { binLabel, MEASURES, type Legend } from './measures';
 
 const SHOWN_STAGES: readonly EventStage[] = ['intake', 'dispatched', 'handling', 'checking', 'overdue'];
 
-export function MapLegend(props: { measure: GridMeasure; legend: Legend | null; onMeasure: (m: GridMeasure) => void; showEvents: boolean }) {
+/** memoised: the map re-renders at every patch of the store, the legend only when its own props change */
+export const MapLegend = memo(function MapLegend(props: { measure: GridMeasure; legend: Legend | null; onMeasure: (m: GridMeasure) => void; showEvents: boolean }) {
   const { t } = useI18n();
   const { legend } = props;
   return (
@@ -52,4 +53,4 @@ export function MapLegend(props: { measure: GridMeasure; legend: Legend | null; 
       )}
     </div>
   );
-}
+});

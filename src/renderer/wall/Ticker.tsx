@@ -2,23 +2,59 @@
  * The newest events, newest on top; a row that was not there at the previous
  * answer flashes once. Shows stage colour, title, town and source, and how
  * long ago it came in.
+ *
+ * `LiveTicker` asks for the list itself, and only when a change can alter it
+ * (ticker-refresh.ts: a new event, a row on show, a load) or every 30 s — not
+ * at every change of the district, which at 50 changes a second is a request
+ * and a re-render of the panel three times a second for nothing. Rows are
+ * memoised: a new answer re-renders the rows that differ, the clock (once a
+ * second, this panel only) the rows whose "minutes ago" moved.
  */
-import { useEffect, useRef } from 'react';
+import { memo, useEffect, useMemo, useRef } from 'react';
 import type { EventRow } from '../../core/rpc/queries';
+import type { RpcClient } from '../../core/rpc/wire';
 import { EventStatus } from '../../core/workflow/states';
 import { useI18n } from '../i18n';
 import type { MapModel } from '../map/map-model';
 import { STAGE_COLORS, rgbaCss, stageOf } from './event-style';
 import { elapsed } from './format';
 import { Panel } from './Panel';
+import { tickerNeedsRefresh } from './ticker-refresh';
+import { Signal, sameJson, useNow, usePolledSignal, useSignal, type LiveEvents } from './use-wall-data';
 
 const CLOCK_CODE = { running: 1, warning: 2, overdue: 3 } as const;
 
-export function Ticker({ rows, model, now, onPick }: { rows: readonly EventRow[] | null; model: MapModel | null; now: number; onPick: (row: EventRow) => void }) {
+/** The ticker of the live wall: its request follows the changes that can alter it. */
+export function LiveTicker({ client, live, limit, model, onPick }: { client: RpcClient; live: LiveEvents | null; limit: number; model: MapModel | null; onPick: (row: EventRow) => void }) {
+  const trigger = useMemo(() => new Signal(0), []);
+  const list = usePolledSignal(
+    client,
+    'events/list',
+    { filter: { queue: 'all' }, sort: 'reported_desc', limit },
+    // the answer's checkpoint moves with every change anywhere: the rows decide
+    { everyMs: 30_000, trigger, minGapMs: 300, equal: (a, b) => sameJson(a.rows, b.rows) },
+  );
+  useEffect(() => {
+    if (!live) return;
+    return live.lastChange.subscribe(() => {
+      const change = live.lastChange.get();
+      if (change && tickerNeedsRefresh(change, list.get().data?.rows ?? null, limit)) trigger.set(trigger.get() + 1);
+    });
+  }, [live, list, trigger, limit]);
+  const rows = useSignal(list).data?.rows ?? null;
+  return <Ticker rows={rows} model={model} onPick={onPick} />;
+}
+
+export function Ticker({ rows, model, onPick }: { rows: readonly EventRow[] | null; model: MapModel | null; onPick: (row: EventRow) => void }) {
   const { t } = useI18n();
+  const now = useNow(1000);
+  // rows new in this answer (not in the previous one): they flash once, until the next answer
   const known = useRef<Set<string> | null>(null);
-  const fresh = new Set<string>();
-  if (rows && known.current) for (const r of rows) if (!known.current.has(r.id)) fresh.add(r.id);
+  const fresh = useMemo(() => {
+    const out = new Set<string>();
+    if (rows && known.current) for (const r of rows) if (!known.current.has(r.id)) out.add(r.id);
+    return out;
+  }, [rows]);
   useEffect(() => {
     if (rows) known.current = new Set(rows.map((r) => r.id));
   }, [rows]);
@@ -33,25 +69,54 @@ export function Ticker({ rows, model, now, onPick }: { rows: readonly EventRow[]
         <div className="chart-empty">{t.wall.ticker.empty}</div>
       ) : (
         <ol className="ticker">
-          {rows.map((r) => {
-            const stage = stageOf(EventStatus.options.indexOf(r.status), r.clockStatus ? CLOCK_CODE[r.clockStatus] : 0);
-            const town = r.townCode ? model?.townByCode.get(r.townCode)?.name : null;
-            return (
-              <li key={r.id} className={`ticker__item ${fresh.has(r.id) ? 'ticker__item--fresh' : ''} ticker__item--${r.urgency}`} data-testid="ticker-item" data-id={r.id}>
-                <button type="button" className="ticker__button" onClick={() => onPick(r)}>
-                  <span className="ticker__dot" style={{ background: rgbaCss(STAGE_COLORS[stage]) }} aria-hidden="true" />
-                  <span className="ticker__title">{r.title}</span>
-                  <span className="ticker__meta">
-                    {town && <span>{town}</span>}
-                    <span>{t.wall.sources[r.source]}</span>
-                  </span>
-                  <span className="ticker__time">{ago(r.reportedAt)}</span>
-                </button>
-              </li>
-            );
-          })}
+          {rows.map((r) => (
+            <TickerRow
+              key={r.id}
+              row={r}
+              town={r.townCode ? (model?.townByCode.get(r.townCode)?.name ?? null) : null}
+              source={t.wall.sources[r.source]}
+              ago={ago(r.reportedAt)}
+              fresh={fresh.has(r.id)}
+              onPick={onPick}
+            />
+          ))}
         </ol>
       )}
     </Panel>
   );
 }
+
+interface TickerRowProps {
+  row: EventRow;
+  town: string | null;
+  source: string;
+  ago: string;
+  fresh: boolean;
+  onPick: (row: EventRow) => void;
+}
+
+/** What a row shows: a new answer with the same figures re-renders nothing. */
+const sameRow = (a: TickerRowProps, b: TickerRowProps) =>
+  a.ago === b.ago &&
+  a.fresh === b.fresh &&
+  a.town === b.town &&
+  a.source === b.source &&
+  a.onPick === b.onPick &&
+  (a.row === b.row || sameJson(a.row, b.row));
+
+const TickerRow = memo(function TickerRow({ row: r, town, source, ago, fresh, onPick }: TickerRowProps) {
+  const stage = stageOf(EventStatus.options.indexOf(r.status), r.clockStatus ? CLOCK_CODE[r.clockStatus] : 0);
+  return (
+    <li className={`ticker__item ${fresh ? 'ticker__item--fresh' : ''} ticker__item--${r.urgency}`} data-testid="ticker-item" data-id={r.id}>
+      <button type="button" className="ticker__button" onClick={() => onPick(r)}>
+        <span className="ticker__dot" style={{ background: rgbaCss(STAGE_COLORS[stage]) }} aria-hidden="true" />
+        <span className="ticker__title">{r.title}</span>
+        <span className="ticker__meta">
+          {town && <span>{town}</span>}
+          <span>{source}</span>
+        </span>
+        <span className="ticker__time">{ago}</span>
+      </button>
+    </li>
+  );
+}, sameRow);

@@ -12,10 +12,23 @@ import { fakeDistrictBridge, type FakeBridge } from '../test/fake-bridge';
 import { mapCalls, resetMapCalls } from '../test/map-stub';
 import { WallView } from './WallView';
 
-vi.mock('../map/DistrictMap', async () => ({ DistrictMap: (await import('../test/map-stub')).DistrictMapStub }));
+/** renders of the map (the stub), to tell a panel's update from a whole-wall re-render */
+const renders = vi.hoisted(() => ({ map: 0 }));
+vi.mock('../map/DistrictMap', async () => {
+  const { DistrictMapStub } = await import('../test/map-stub');
+  return {
+    DistrictMap: (props: Parameters<typeof DistrictMapStub>[0]) => {
+      renders.map++;
+      return DistrictMapStub(props);
+    },
+  };
+});
 vi.mock('../charts/EChart', async () => ({ EChart: (await import('../charts/EChartStub')).EChartStub }));
 
 const GRID = '440114001001001';
+
+/** ids starting with `old` were reported two days ago, the others now */
+const reportedAt = (id: string) => (id.startsWith('old') ? Date.now() - 2 * 86_400_000 : Date.now());
 
 function columns(ids: string[]): EventColumns {
   const n = ids.length;
@@ -26,7 +39,7 @@ function columns(ids: string[]): EventColumns {
     status: new Uint8Array(n).fill(7),
     urgency: new Uint8Array(n),
     source: new Uint8Array(n),
-    reportedAt: new Float64Array(n).fill(Date.now()),
+    reportedAt: new Float64Array(ids.map(reportedAt)),
     deadline: new Float64Array(n).fill(Number.NaN),
     clockStatus: new Uint8Array(n),
     supervisionLevel: new Uint8Array(n),
@@ -113,6 +126,50 @@ describe('WallView', () => {
     await waitFor(() => expect(screen.getByTestId('link-open-events').dataset.value).toBe('2'));
     await waitFor(() => expect(seen).toEqual(['all', ['e1', 'e3']]));
     expect(screen.getByTestId('wall-map').dataset.storeVersion).toBe('2');
+  });
+
+  it('asks for the ticker again when a change can alter it, not when an older event moves on', async () => {
+    // ten rows on show, reported in the last ten minutes
+    const rows = Array.from({ length: 10 }, (_, i) => ({ ...fakeResults['events/list'].rows[0]!, id: `t${i}`, title: `事件 ${i}`, reportedAt: new Date(Date.now() - i * 60_000).toISOString() }));
+    let lists = 0;
+    open = ['old1', 'old2'];
+    setup({
+      'events/list': () => {
+        lists++;
+        return { total: 10, offset: 0, rows: rows.map((r) => ({ ...r })), checkpoint: lists };
+      },
+    });
+    await waitFor(() => expect(screen.getAllByTestId('ticker-item')).toHaveLength(10));
+    await waitFor(() => expect(screen.getByTestId('wall-map').dataset.storeVersion).toBe('1'));
+    // (the first load of the store asks once more, after the gap)
+    await new Promise((r) => setTimeout(r, 400));
+    const before = lists;
+    // an event reported two days ago changes: the map takes it, the ticker does not ask
+    act(() => bridge.service.emit('events/changed', { ids: ['old1'], all: false, checkpoint: null }));
+    await waitFor(() => expect(screen.getByTestId('wall-map').dataset.storeVersion).toBe('2'));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(lists).toBe(before);
+    // a new event: it asks (and the new row shows)
+    open = ['old1', 'old2', 'n1'];
+    rows.unshift({ ...rows[0]!, id: 'n1', title: '新事件', reportedAt: new Date().toISOString() });
+    rows.pop();
+    act(() => bridge.service.emit('events/changed', { ids: ['n1'], all: false, checkpoint: null }));
+    await waitFor(() => expect(lists).toBe(before + 1));
+    await waitFor(() => expect(screen.getAllByTestId('ticker-item')[0]!.dataset.id).toBe('n1'));
+    expect(screen.getAllByTestId('ticker-item')[0]!.className).toContain('ticker__item--fresh');
+    // a row on show changes (it is not open on the map: the wall cannot date it otherwise): it asks
+    act(() => bridge.service.emit('events/changed', { ids: ['t5'], all: false, checkpoint: null }));
+    await waitFor(() => expect(lists).toBe(before + 2));
+  });
+
+  it('re-renders nothing once a second while nothing changes (no clock over the whole wall)', async () => {
+    setup();
+    await waitFor(() => expect(screen.getByTestId('link-open-events').dataset.value).toBe('2'));
+    await waitFor(() => expect(screen.getAllByTestId('ticker-item').length).toBeGreaterThan(0));
+    await new Promise((r) => setTimeout(r, 300));
+    const before = renders.map;
+    await new Promise((r) => setTimeout(r, 2_200));
+    expect(renders.map).toBe(before);
   });
 
   it('lets an alert take over until a workstation acknowledges it', async () => {

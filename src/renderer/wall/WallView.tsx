@@ -11,7 +11,7 @@
  * data for the requests the data service does not answer yet (`fake=1` is the workstation's fully fake bridge, see main.tsx).
  */
 import { Layer } from '@deck.gl/core';
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type CSSProperties, type RefObject } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type CSSProperties, type ReactNode, type RefObject } from 'react';
 import type { LonLat } from '../../core/geo/types';
 import type { Unit } from '../../core/org/types';
 import type { AreasTree } from '../../core/rpc/contract';
@@ -24,6 +24,7 @@ import { mapFrames, type DistrictMapHandle, type MapPick } from '../map/District
 import { buildMapModel, type GridPart, type MapModel } from '../map/map-model';
 import { RpcProvider, useRpc } from '../rpc/rpc-context';
 import { useSyncStatus } from '../rpc/use-sync-status';
+import type { Kpis } from '../../core/rpc/queries';
 import { LoadingPanel, ErrorPanel } from '../shell/StatusPanel';
 import { AlertBanner } from './AlertBanner';
 import { alertView, initialAlerts, stepAlerts, type AlertMachine } from './alerts';
@@ -36,15 +37,15 @@ import { MapCard } from './MapCard';
 import { measureValue, type GridFigures } from './measures';
 import { PlaybackBar, presetPeriod, type PlaybackPreset } from './PlaybackBar';
 import { PlaybackClock, openAt, phaseWindows } from './playback';
-import { Ticker } from './Ticker';
+import { LiveTicker } from './Ticker';
 import { configureTour, createTour, INTERACTION_HOLD_MS, tourStops, tourTick, type TourState, type TourStop } from './tour';
-import { useLiveEvents, useNow, usePolledRequest, useSignal, useThrottled, useWallMetrics, Signal } from './use-wall-data';
+import { sameJson, useLiveEvents, useNow, usePolledRequest, usePolledSignal, useSignal, useSignalEvery, useThrottled, useWallMetrics, Signal, type Polled } from './use-wall-data';
 import type { PlaybackLayerData } from './wall-layers';
 import { WALL_LAYER_IDS } from './wall-layers';
 import { WallMap } from './WallMap';
 import { WallSignIn } from './WallSignIn';
 import { applyDirective, initialWallState, wallReducer, type WallViewState } from './wall-state';
-import type { ModuleFeature, WorkerPosition } from '../../core/rpc/wall';
+import type { ModuleFeature, WallLayerKey, WorkerPosition } from '../../core/rpc/wall';
 import './wall.css';
 
 /** Attribute regenerations of every deck.gl layer, for tests and the benchmark. */
@@ -172,22 +173,23 @@ function WallScreen() {
 
   // live events and what follows them
   const live = useLiveEvents(client, model?.grids ?? null, unitIds);
-  const tick = useSignal(live?.tick ?? NO_TICK);
   const feedState = useSignal(live?.state ?? NO_STATE);
-  const kpis = usePolledRequest(client, 'stats/kpis', { period: 'today' }, { everyMs: 60_000, trigger: tick, minGapMs: 2_000 });
-  // the figures follow the events every 2 s; the charts at most every CHART_GAP_MS (each new option
-  // redraws a chart's canvas — an animated transition of ~36 frames on a GPU wall — for bars that
-  // move by one event)
-  const chartKpis = useThrottled(kpis.data, CHART_GAP_MS);
-  const ticker = usePolledRequest(client, 'events/list', { filter: { queue: 'all' }, sort: 'reported_desc', limit: metrics.kind === 'ultrawide' ? 16 : 10 }, { everyMs: 30_000, trigger: tick, minGapMs: 300 });
-  const gridStatsTrigger = live && !live.store.hasGridColumn ? tick : 0;
-  const gridStats = usePolledRequest(client, 'map/grid-stats', { period: '30d' }, { everyMs: 5 * 60_000, trigger: gridStatsTrigger, minGapMs: 5_000 });
+  // What follows the events is asked for through signals, not WallScreen state: an answer re-renders
+  // the panel that shows it, never the whole wall (map, every panel). The figures follow the events
+  // every 2 s (the panels' tick), an unchanged answer goes nowhere; the charts take them at most
+  // every CHART_GAP_MS (ThrottledCharts); the ticker asks when a change can alter it (LiveTicker).
+  const kpis = usePolledSignal(client, 'stats/kpis', { period: 'today' }, { everyMs: 60_000, trigger: live?.tick ?? null, minGapMs: 2_000, equal: sameKpis });
+  const gridStats = usePolledRequest(client, 'map/grid-stats', { period: '30d' }, {
+    everyMs: 5 * 60_000,
+    // the service's per-grid counts, while the store cannot count by grid itself
+    trigger: live?.tick ?? null,
+    triggerIf: () => !!live && !live.store.hasGridColumn,
+    minGapMs: 5_000,
+  });
   const density = usePolledRequest(client, 'map/density', { period: '30d', cellMetres: 250 }, { everyMs: 10 * 60_000, enabled: view.layers.heatmap || view.layers.hexagons });
   const workers = usePolledRequest(client, 'map/workers', {}, { everyMs: 60_000, enabled: view.layers.workers });
   const modules = usePolledRequest(client, 'map/modules', {}, { everyMs: 30 * 60_000 });
-  const sync = useSyncStatus();
   const signedIn = useSignedIn(client);
-  const now = useNow(1000);
 
   // ── alerts ─────────────────────────────────────────
   const sound = useMemo(() => createAlertSound(), []);
@@ -210,7 +212,6 @@ function WallScreen() {
     },
     [sound, focus],
   );
-  useEffect(() => runAlerts({ type: 'tick', now }), [now, runAlerts]);
 
   // ── directives and wall state ──────────────────────
   const applyWallState = useCallback(
@@ -255,22 +256,39 @@ function WallScreen() {
       ? configureTour({ ...tourRef.current, stops: tourStops(model.towns.map((x) => x.code)) }, view.tour.enabled, intervalMs, Date.now())
       : createTour(tourStops(model.towns.map((x) => x.code)), intervalMs, view.tour.enabled, Date.now());
   }, [model, view.tour.enabled, view.tour.intervalSeconds]);
+  const stepTour = useCallback(
+    (now: number) => {
+      const state = tourRef.current;
+      const v = viewRef.current;
+      if (!state || !model) return;
+      const holdUntil = v.holdUntil !== null && v.holdUntil > now ? v.holdUntil : null;
+      const { state: next, move } = tourTick(state, now, {
+        alert: alertsRef.current.phase === 'takeover',
+        playback: v.playback !== null,
+        holdUntil,
+        interactionUntil: interactionUntil.current,
+      });
+      tourRef.current = next;
+      if (move) {
+        setTourStop(move);
+        focus(move.kind === 'district' ? { kind: 'district' } : { kind: 'town', code: move.code });
+      }
+    },
+    [model, focus],
+  );
+  useEffect(() => stepTour(Date.now()), [stepTour, alerts.phase, view.playback, view.holdUntil]);
+  // the clock of the alerts (sound repeats, the acknowledged banner's end) and of the tour: a timer
+  // that re-renders nothing unless something moves (the countdown on the banner has its own clock)
+  const clock = useRef({ runAlerts, stepTour });
+  clock.current = { runAlerts, stepTour };
   useEffect(() => {
-    const state = tourRef.current;
-    if (!state || !model) return;
-    const holdUntil = view.holdUntil !== null && view.holdUntil > now ? view.holdUntil : null;
-    const { state: next, move } = tourTick(state, now, {
-      alert: alerts.phase === 'takeover',
-      playback: view.playback !== null,
-      holdUntil,
-      interactionUntil: interactionUntil.current,
-    });
-    tourRef.current = next;
-    if (move) {
-      setTourStop(move);
-      focus(move.kind === 'district' ? { kind: 'district' } : { kind: 'town', code: move.code });
-    }
-  }, [now, model, alerts.phase, view.playback, view.holdUntil, focus]);
+    const id = setInterval(() => {
+      const now = Date.now();
+      clock.current.runAlerts({ type: 'tick', now });
+      clock.current.stepTour(now);
+    }, 1000);
+    return () => clearInterval(id);
+  }, []);
   const onInteraction = useCallback(() => {
     interactionUntil.current = Date.now() + INTERACTION_HOLD_MS;
     void sound.unlock().then(() => setSoundBlocked(sound.blocked && alertsRef.current.phase === 'takeover'));
@@ -286,7 +304,7 @@ function WallScreen() {
 
   // ── picking ────────────────────────────────────────
   // category names as the KPI answer words them (the taxonomy lives in the replicated config)
-  const categoryNames = useMemo(() => new Map((kpis.data?.byCategory ?? []).map((c) => [c.key, c.label])), [kpis.data]);
+  const categoryName = useCallback((code: string) => kpis.get().data?.byCategory.find((c) => c.key === code)?.label, [kpis]);
   const [card, setCard] = useState<CardState | null>(null);
   const figuresRef = useRef<(() => GridFigures) | null>(null);
   const mapModel = playback?.model ?? model;
@@ -303,7 +321,7 @@ function WallScreen() {
         const selected: LonLat = [live.store.positions[2 * row]!, live.store.positions[2 * row + 1]!];
         setCard({ content: eventRowCard(live.store, row, mapModel, i18n), ...at, loading: true, selected });
         client.invoke('events/detail', { id: eventId }).then(
-          (d) => setCard((c) => (c?.content.eventId === eventId ? { ...c, loading: false, content: eventDetailCard(d, unitById, mapModel, i18n, (code) => categoryNames.get(code)) } : c)),
+          (d) => setCard((c) => (c?.content.eventId === eventId ? { ...c, loading: false, content: eventDetailCard(d, unitById, mapModel, i18n, categoryName) } : c)),
           () => setCard((c) => (c?.content.eventId === eventId ? { ...c, loading: false } : c)),
         );
         return;
@@ -330,7 +348,7 @@ function WallScreen() {
       }
       setCard(null);
     },
-    [client, live, mapModel, i18n, unitById, onInteraction, categoryNames],
+    [client, live, mapModel, i18n, unitById, onInteraction, categoryName],
   );
   const pickTickerRow = useCallback(
     (row: { id: string; location: LonLat | null }) => {
@@ -360,6 +378,8 @@ function WallScreen() {
   );
   useDebugHook(live, playback, pbTime, mapRef, drawnRef);
 
+  const onToggleLayer = useCallback((key: WallLayerKey) => dispatch({ type: 'toggle-layer', key }), []);
+  const onMeasure = useCallback((measure: GridMeasure) => dispatch({ type: 'set-measure', measure }), []);
   const mapView = useMemo<WallViewState>(() => (playback ? { ...view, measure: 'town' } : view), [view, playback]);
   const treeError = tree.error ?? geometry.error;
   if (!model) {
@@ -370,10 +390,8 @@ function WallScreen() {
     );
   }
 
-  const av = alertView(alerts, now);
-  const hour = new Date(now).getHours();
-  const tourText = view.holdUntil !== null && view.holdUntil > now ? t.wall.tour.held : view.tour.enabled ? t.wall.tour.on(view.tour.intervalSeconds) : t.wall.tour.off;
-  const stopName = tourStop ? (tourStop.kind === 'district' ? t.wall.tour.district : model.townByCode.get(tourStop.code)?.name) : null;
+  // the phase and the alert do not depend on the clock (the banner's countdown has its own)
+  const av = alertView(alerts, Date.now());
   const ultrawide = metrics.kind === 'ultrawide';
 
   return (
@@ -388,9 +406,15 @@ function WallScreen() {
       onPointerDown={onInteraction}
     >
       <aside className="wall__side wall__side--left">
-        <KpiPanel kpis={kpis.data} unavailable={kpis.error !== null} />
-        <CategoryChart kpis={chartKpis} scale={metrics.scale} ultrawide={ultrawide} animate={!still} />
-        <SourceChart kpis={chartKpis} scale={metrics.scale} animate={!still} />
+        <LiveKpiPanel kpis={kpis} />
+        <ThrottledCharts kpis={kpis}>
+          {(chartKpis) => (
+            <>
+              <CategoryChart kpis={chartKpis} scale={metrics.scale} ultrawide={ultrawide} animate={!still} />
+              <SourceChart kpis={chartKpis} scale={metrics.scale} animate={!still} />
+            </>
+          )}
+        </ThrottledCharts>
       </aside>
       <main className="wall__center">
         <WallMap
@@ -410,19 +434,15 @@ function WallScreen() {
           playback={playback?.status === 'ready' ? playback.data : null}
           playbackClock={playback?.status === 'ready' ? playback.clock : null}
           mapRef={mapRef}
-          onToggleLayer={(key) => dispatch({ type: 'toggle-layer', key })}
-          onMeasure={(measure) => dispatch({ type: 'set-measure', measure })}
+          onToggleLayer={onToggleLayer}
+          onMeasure={onMeasure}
           onPick={onPick}
           onInteraction={onInteraction}
           onDrawn={onDrawn}
           figuresRef={figuresRef}
         >
-          <AlertBanner phase={av.phase} alert={av.alert} remainingMs={av.remainingMs} waiting={av.waiting} model={model} soundBlocked={soundBlocked} />
-          <div className="tour" data-testid="tour-status" data-enabled={view.tour.enabled} data-stop={tourStop?.kind === 'town' ? tourStop.code : (tourStop?.kind ?? '')}>
-            <span className="tour__dot" aria-hidden="true" />
-            {tourText}
-            {stopName && <strong>{stopName}</strong>}
-          </div>
+          <LiveAlertBanner machine={alerts} model={model} soundBlocked={soundBlocked} />
+          <TourStatus view={view} stop={tourStop} model={model} />
           {signedIn === false ? (
             <div className="wall-map__notice wall-map__notice--sign-in" data-testid="not-signed-in">
               <span>{t.wall.notSignedIn}</span>
@@ -466,28 +486,80 @@ function WallScreen() {
         </WallMap>
       </main>
       <aside className="wall__side wall__side--right">
-        <HourlyChart kpis={chartKpis} scale={metrics.scale} hour={hour} animate={!still} />
-        <TownChart kpis={chartKpis} model={model} scale={metrics.scale} animate={!still} />
-        <Ticker rows={ticker.data?.rows ?? null} model={model} now={now} onPick={pickTickerRow} />
-        <LiveLinkStatus
-          sync={sync.status === 'ok' ? sync.data : null}
-          syncError={sync.status === 'error' ? sync.error : null}
-          feed={feedState}
-          live={live}
-          latency={latency}
-        />
+        <ThrottledCharts kpis={kpis}>
+          {(chartKpis) => (
+            <>
+              <HourlyChart kpis={chartKpis} scale={metrics.scale} animate={!still} />
+              <TownChart kpis={chartKpis} model={model} scale={metrics.scale} animate={!still} />
+            </>
+          )}
+        </ThrottledCharts>
+        <LiveTicker client={client} live={live} limit={ultrawide ? 16 : 10} model={model} onPick={pickTickerRow} />
+        <LiveLinkStatus feed={feedState} live={live} latency={latency} />
       </aside>
     </div>
   );
 }
 
-/** The link panel, following the store's version and the latency signal by itself (not through WallScreen). */
-function LiveLinkStatus(props: Omit<Parameters<typeof LinkStatus>[0], 'openEvents' | 'latencyMs'> & { live: ReturnType<typeof useLiveEvents>; latency: Signal<number | null> }) {
-  const { live, latency, ...rest } = props;
-  // the open count at the panels' pace (tick: at most every 0.5 s), not at every patch
-  useSignal(live?.tick ?? NO_TICK);
-  const latencyMs = useSignal(latency);
-  return <LinkStatus {...rest} openEvents={live?.store.length ?? 0} latencyMs={latencyMs} />;
+/**
+ * The link panel, following the sync state, the store and the latency by itself (not through
+ * WallScreen): the open count and the latency at most once a second — on a GPU wall a change is
+ * drawn every frame, and a figure rewritten per frame is a restyle and a repaint per frame.
+ */
+function LiveLinkStatus(props: { feed: Parameters<typeof LinkStatus>[0]['feed']; live: ReturnType<typeof useLiveEvents>; latency: Signal<number | null> }) {
+  const { live, latency, feed } = props;
+  const sync = useSyncStatus();
+  useSignalEvery(live?.version ?? NO_TICK, 1000);
+  const latencyMs = useSignalEvery(latency, 1000);
+  return (
+    <LinkStatus
+      sync={sync.status === 'ok' ? sync.data : null}
+      syncError={sync.status === 'error' ? sync.error : null}
+      feed={feed}
+      openEvents={live?.store.length ?? 0}
+      latencyMs={latencyMs}
+    />
+  );
+}
+
+/** Today's figures, re-rendered when an answer differs from the one shown (not with the wall). */
+function LiveKpiPanel({ kpis }: { kpis: Signal<Polled<Kpis>> }) {
+  const k = useSignal(kpis);
+  return <KpiPanel kpis={k.data} unavailable={k.error !== null} />;
+}
+
+/** The KPI answer, passed on to charts at most every CHART_GAP_MS. */
+function ThrottledCharts({ kpis, children }: { kpis: Signal<Polled<Kpis>>; children: (kpis: Kpis | null) => ReactNode }) {
+  const shown = useThrottled(useSignal(kpis).data, CHART_GAP_MS);
+  return children(shown);
+}
+
+/** Equal figures: the checkpoint and the period's end move with every answer, the figures do not. */
+function sameKpis(a: Kpis, b: Kpis): boolean {
+  return sameJson({ ...a, checkpoint: 0, period: null }, { ...b, checkpoint: 0, period: null });
+}
+
+/** The alert banner with its countdown: its own clock (once a second) only while an alert shows. */
+function LiveAlertBanner({ machine, model, soundBlocked }: { machine: AlertMachine; model: MapModel; soundBlocked: boolean }) {
+  const now = useNow(machine.phase === 'idle' ? 0 : 1000);
+  const av = alertView(machine, Math.max(now, Date.now()));
+  return <AlertBanner phase={av.phase} alert={av.alert} remainingMs={av.remainingMs} waiting={av.waiting} model={model} soundBlocked={soundBlocked} />;
+}
+
+/** The tour's line on the map: its own clock only while a pushed view holds the tour. */
+function TourStatus({ view, stop, model }: { view: WallViewState; stop: TourStop | null; model: MapModel }) {
+  const { t } = useI18n();
+  const held = view.holdUntil !== null && view.holdUntil > Date.now();
+  useNow(held ? 1000 : 0);
+  const text = held ? t.wall.tour.held : view.tour.enabled ? t.wall.tour.on(view.tour.intervalSeconds) : t.wall.tour.off;
+  const stopName = stop ? (stop.kind === 'district' ? t.wall.tour.district : model.townByCode.get(stop.code)?.name) : null;
+  return (
+    <div className="tour" data-testid="tour-status" data-enabled={view.tour.enabled} data-stop={stop?.kind === 'town' ? stop.code : (stop?.kind ?? '')}>
+      <span className="tour__dot" aria-hidden="true" />
+      {text}
+      {stopName && <strong>{stopName}</strong>}
+    </div>
+  );
 }
 
 /** Whether the data service is signed in to the data center (without, only reference data replicates). */

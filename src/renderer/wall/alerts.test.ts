@@ -56,6 +56,24 @@ describe('alert takeover', () => {
     expect(effects.slice(1).every((e) => e.flyTo === null)).toBe(true);
   });
 
+  it('keeps the same machine for a tick that changes nothing (the wall does not re-render for it)', () => {
+    // idle: the clock ticks every second all day long
+    expect(stepAlerts(initialAlerts, { type: 'tick', now: T0 }).machine).toBe(initialAlerts);
+    // a takeover between sounds: same machine; at the repeat: a new one (lastSoundAt moves)
+    const shown = run(initialAlerts, { type: 'alerts', alerts: [alert('a', T0)], now: T0 }).m;
+    expect(stepAlerts(shown, { type: 'tick', now: T0 + 10_000 }).machine).toBe(shown);
+    const repeat = stepAlerts(shown, { type: 'tick', now: T0 + 30_000 });
+    expect(repeat.machine).not.toBe(shown);
+    expect(repeat.machine.lastSoundAt).toBe(T0 + 30_000);
+    // acknowledged, within its hold: same machine; after it: idle
+    const acked = stepAlerts(shown, { type: 'alerts', alerts: [alert('a', T0, T0 + 40_000)], now: T0 + 40_000 }).machine;
+    expect(acked.phase).toBe('acknowledged');
+    expect(stepAlerts(acked, { type: 'tick', now: T0 + 41_000 }).machine).toBe(acked);
+    const after = stepAlerts(acked, { type: 'tick', now: T0 + 60_000 }).machine;
+    expect(after.phase).toBe('idle');
+    expect(stepAlerts(after, { type: 'tick', now: T0 + 61_000 }).machine).toBe(after);
+  });
+
   it('stays until acknowledged, then names who acknowledged it, then clears', () => {
     const { m } = run(
       initialAlerts,

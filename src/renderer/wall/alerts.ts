@@ -61,6 +61,8 @@ export function stepAlerts(m: AlertMachine, input: AlertInput, config: AlertConf
     const isNew = !m.seen.includes(top.id);
     const switched = m.current?.id !== top.id || m.phase !== 'takeover';
     const sound = isNew || now - m.lastSoundAt >= config.repeatMs;
+    // a tick that changes nothing keeps the machine (the view does not re-render for it)
+    if (!isNew && !switched && !sound && alerts === m.alerts && m.current === top && m.ackUntil === 0) return { machine: m, effects: NONE };
     const seen = isNew ? [...m.seen.slice(-199), top.id] : m.seen;
     return {
       machine: { phase: 'takeover', current: top, seen, lastSoundAt: sound ? now : m.lastSoundAt, ackUntil: 0, alerts },
@@ -77,7 +79,8 @@ export function stepAlerts(m: AlertMachine, input: AlertInput, config: AlertConf
     return { machine: { ...m, phase: 'idle', current: null, alerts }, effects: NONE };
   }
 
-  if (m.phase === 'acknowledged' && now < m.ackUntil) return { machine: { ...m, alerts }, effects: NONE };
+  if (m.phase === 'acknowledged' && now < m.ackUntil) return { machine: alerts === m.alerts ? m : { ...m, alerts }, effects: NONE };
+  if (m.phase === 'idle' && m.current === null && m.ackUntil === 0 && alerts === m.alerts) return { machine: m, effects: NONE };
   return { machine: { ...m, phase: 'idle', current: null, ackUntil: 0, alerts }, effects: NONE };
 }
 

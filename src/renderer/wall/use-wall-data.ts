@@ -19,18 +19,42 @@ export interface Polled<T> {
   at: number;
 }
 
-export interface PollOptions {
+export interface PollOptions<T = unknown> {
   /** refresh period; 0: never */
   everyMs?: number;
-  /** a counter that changes when the data may have changed (events/changed) */
-  trigger?: number;
+  /**
+   * when the data may have changed (events/changed): a counter (a new value asks, through a
+   * re-render of the caller), or a Signal, followed without re-rendering anybody
+   */
+  trigger?: number | Signal<unknown> | null;
+  /** a trigger from a Signal is followed only while this says so (read when it fires) */
+  triggerIf?: () => boolean;
   /** at most one request per this many ms after a trigger */
   minGapMs?: number;
   enabled?: boolean;
+  /**
+   * an answer equal to the one shown (by `equal`) is not passed on: nothing that follows it
+   * re-renders (a wall's figures often come back unchanged after a change elsewhere)
+   */
+  equal?: (a: T, b: T) => boolean;
 }
 
-export function usePolledRequest<N extends RequestName>(client: RpcClient, name: N, args: RequestArgs<N>, options: PollOptions = {}): Polled<RequestResult<N>> {
-  const [state, setState] = useState<Polled<RequestResult<N>>>({ data: null, error: null, at: 0 });
+/** JSON-equal (for small JSON answers: figures, lists; not for binary columns). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * A request kept current (timer, trigger) in a Signal: the caller does not re-render when an
+ * answer arrives; the components that show it subscribe (`useSignal`).
+ */
+export function usePolledSignal<N extends RequestName>(
+  client: RpcClient,
+  name: N,
+  args: RequestArgs<N>,
+  options: PollOptions<RequestResult<N>> = {},
+): Signal<Polled<RequestResult<N>>> {
+  const signal = useMemo(() => new Signal<Polled<RequestResult<N>>>({ data: null, error: null, at: 0 }), []);
   const argsKey = JSON.stringify(args);
   const { everyMs = 0, trigger = 0, minGapMs = 1000, enabled = true } = options;
   const inFlight = useRef(false);
@@ -38,6 +62,8 @@ export function usePolledRequest<N extends RequestName>(client: RpcClient, name:
   const lastAt = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const fetchRef = useRef<() => void>(() => {});
+  const opts = useRef(options);
+  opts.current = options;
 
   useEffect(() => {
     let live = true;
@@ -50,20 +76,27 @@ export function usePolledRequest<N extends RequestName>(client: RpcClient, name:
       inFlight.current = true;
       lastAt.current = performance.now();
       const invoke = client.invoke as (n: N, a: unknown) => Promise<RequestResult<N>>;
-      invoke(name, JSON.parse(argsKey)).then(
-        (data) => {
-          if (live) setState({ data, error: null, at: performance.now() });
-        },
-        (err: unknown) => {
-          if (live) setState((s) => ({ ...s, error: toRpcError(err) }));
-        },
-      ).finally(() => {
-        inFlight.current = false;
-        if (live && again.current) {
-          again.current = false;
-          fetchRef.current();
-        }
-      });
+      invoke(name, JSON.parse(argsKey))
+        .then(
+          (data) => {
+            if (!live) return;
+            const prev = signal.get();
+            const equal = opts.current.equal;
+            // the same figures again: keep the object shown (and the error cleared)
+            if (prev.data !== null && prev.error === null && equal?.(prev.data, data)) return;
+            signal.set({ data, error: null, at: performance.now() });
+          },
+          (err: unknown) => {
+            if (live) signal.set({ ...signal.get(), error: toRpcError(err) });
+          },
+        )
+        .finally(() => {
+          inFlight.current = false;
+          if (live && again.current) {
+            again.current = false;
+            fetchRef.current();
+          }
+        });
     };
     fetchRef.current = () => {
       if (timer.current) return;
@@ -82,18 +115,32 @@ export function usePolledRequest<N extends RequestName>(client: RpcClient, name:
       if (timer.current) clearTimeout(timer.current);
       timer.current = null;
     };
-  }, [client, name, argsKey, everyMs, minGapMs, enabled]);
+  }, [client, name, argsKey, everyMs, minGapMs, enabled, signal]);
 
+  // a counter: a new value (after the first) asks again
+  const counter = typeof trigger === 'number' ? trigger : null;
   const first = useRef(true);
   useEffect(() => {
     if (first.current) {
       first.current = false;
       return;
     }
-    if (enabled) fetchRef.current();
-  }, [trigger, enabled]);
+    if (enabled && counter !== null) fetchRef.current();
+  }, [counter, enabled]);
+  // a Signal: followed directly, nobody re-renders for it
+  const source = trigger instanceof Signal ? trigger : null;
+  useEffect(() => {
+    if (!source || !enabled) return;
+    return source.subscribe(() => {
+      if (opts.current.triggerIf?.() ?? true) fetchRef.current();
+    });
+  }, [source, enabled]);
 
-  return state;
+  return signal;
+}
+
+export function usePolledRequest<N extends RequestName>(client: RpcClient, name: N, args: RequestArgs<N>, options: PollOptions<RequestResult<N>> = {}): Polled<RequestResult<N>> {
+  return useSignal(usePolledSignal(client, name, args, options));
 }
 
 /** Re-renders every `ms` with the current time (the countdowns, the clock of the tour); `ms` ≤ 0: never. */
@@ -105,6 +152,25 @@ export function useNow(ms: number): number {
     return () => clearInterval(id);
   }, [ms]);
   return now;
+}
+
+/** The hour of the day (local), re-rendering at the turn of each hour only. */
+export function useHour(): number {
+  const [hour, setHour] = useState(() => new Date().getHours());
+  useEffect(() => {
+    let id: ReturnType<typeof setTimeout>;
+    const arm = () => {
+      const d = new Date();
+      const next = new Date(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours() + 1).getTime();
+      id = setTimeout(() => {
+        setHour(new Date().getHours());
+        arm();
+      }, next - d.getTime() + 50);
+    };
+    arm();
+    return () => clearTimeout(id);
+  }, []);
+  return hour;
 }
 
 /** The wall's scale and pixel ratio from the window, following resizes. */
@@ -140,6 +206,33 @@ export class Signal<T> {
 
 export function useSignal<T>(signal: Signal<T>): T {
   return useSyncExternalStore(signal.subscribe, signal.get, signal.get);
+}
+
+/**
+ * A signal's value, re-rendering at most once per `ms` (the first change at once, then the newest
+ * at the end of each gap): for a figure that changes faster than anyone reads it.
+ */
+export function useSignalEvery<T>(signal: Signal<T>, ms: number): T {
+  const [value, setValue] = useState(signal.get);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let last = Number.NEGATIVE_INFINITY;
+    const flush = () => {
+      timer = null;
+      last = performance.now();
+      setValue(() => signal.get());
+    };
+    setValue(() => signal.get());
+    const off = signal.subscribe(() => {
+      if (timer) return;
+      timer = setTimeout(flush, Math.max(0, last + ms - performance.now()));
+    });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+    };
+  }, [signal, ms]);
+  return value;
 }
 
 export interface LiveEvents {

@@ -1,7 +1,8 @@
 /**
  * The snapshot's raw baseline (issue 4): the data center's event rows, read a page at a time, put
  * into a bare table with one better-sqlite3 prepared insert per row in a transaction per page.
- * Only the inserts are timed. Shared by bench:sync and profile-server.ts so both compare against
+ * Only the inserts are timed (wall and CPU time: the CPU holds still when other work loads the
+ * machine, the wall time does not). Shared by bench:sync and profile-server.ts so both compare against
  * the same figure.
  */
 import Database from 'better-sqlite3';
@@ -9,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../../src/datacenter/store/database';
 import { rowsOf } from '../../src/datacenter/store/migration';
 
-export async function measureRawInsert(db: Db, file: string): Promise<{ rows: number; ms: number; rowsPerSecond: number }> {
+export async function measureRawInsert(db: Db, file: string): Promise<{ rows: number; ms: number; rowsPerSecond: number; cpuMs: number }> {
   const rawDb = new Database(file);
   try {
     rawDb.pragma('journal_mode = WAL');
@@ -20,6 +21,7 @@ export async function measureRawInsert(db: Db, file: string): Promise<{ rows: nu
       for (const r of rows) insert.run(r.key, r.v, r.doc);
     });
     let ms = 0;
+    let cpuMs = 0;
     let rows = 0;
     for (let after = ''; ; ) {
       const page = rowsOf<{ key: string; v: string | number; doc: string }>(
@@ -27,12 +29,15 @@ export async function measureRawInsert(db: Db, file: string): Promise<{ rows: nu
       ).map((r) => ({ key: r.key, v: Number(r.v), doc: r.doc }));
       if (page.length === 0) break;
       const t = performance.now();
+      const c = process.cpuUsage();
       insertAll(page);
       ms += performance.now() - t;
+      const used = process.cpuUsage(c);
+      cpuMs += (used.user + used.system) / 1000;
       rows += page.length;
       after = page[page.length - 1]!.key;
     }
-    return { rows, ms, rowsPerSecond: rows / (ms / 1000) };
+    return { rows, ms, rowsPerSecond: rows / (ms / 1000), cpuMs };
   } finally {
     rawDb.close();
   }

@@ -205,8 +205,8 @@ export interface NewEventToInsert {
 
 /**
  * Writes several prepared events in ONE statement, set-based: the day's counter moves by their
- * number once, each event takes the next case number in the given order, and the event rows,
- * their audit rows and the claims to complete are written from three JSON parameters. What
+ * number once, each event takes the next case number in the given order, and the event rows
+ * (each with its claim to complete) and their audit rows are written from two JSON parameters. What
  * insertNewEvent does for one event, for a whole intake batch — the writer's critical path then
  * carries one statement per batch instead of one per event. All or nothing: a failure (a second
  * row for an external reference) leaves nothing written and throws; the caller may then write the
@@ -220,11 +220,18 @@ export async function insertNewEvents(tx: Tx, out: ReplicationOut, items: readon
   for (const { prepared } of items) {
     if (formatCaseNo(new Date(prepared.record.createdAt), 0, '').slice(0, 8) !== day) throw new HuyingError('internal', 'insertNewEvents: the events must share one local day');
   }
-  const eventRows = '[' + items.map(({ prepared: p }) => asColumnJson({ id: p.record.id, intake: p.facts, ...eventColumns(p.record, v, p.nextCheckAt) }, EVENT_COLUMNS.names)).join(',') + ']';
+  // each event row carries its claim to complete (keys no column has: jsonb_populate_record skips them)
+  const eventRows =
+    '[' +
+    items
+      .map(({ prepared: p, claim }) =>
+        asColumnJson({ id: p.record.id, intake: p.facts, ...eventColumns(p.record, v, p.nextCheckAt), ...(claim ? { claim_system: claim.system, claim_ref_id: claim.refId } : {}) }, EVENT_COLUMNS.names),
+      )
+      .join(',') +
+    ']';
   const auditRows =
     '[' + items.flatMap(({ prepared: p }) => p.entries.map((e) => asColumnJson(auditColumns(e, v, eventScope(p.record)), AUDIT_COLUMNS.names))).join(',') + ']';
   const auditCount = items.reduce((n, { prepared: p }) => n + p.entries.length, 0);
-  const claims = JSON.stringify(items.flatMap(({ prepared: p, claim }) => (claim ? [{ id: p.record.id, system: claim.system, ref_id: claim.refId }] : [])));
   const count = items.length;
   let rows: { id: string; case_no: string; audit_rows: number; claims: number }[];
   try {
@@ -248,9 +255,11 @@ export async function insertNewEvents(tx: Tx, out: ReplicationOut, items: readon
         SELECT ${AUDIT_COLUMNS.qualified} FROM jsonb_populate_recordset(null::audit, ${auditRows}::jsonb) AS r
         RETURNING 1
       ), claim AS (
-        UPDATE ${externalRefs} AS x SET event_id = e.id, case_no = e.case_no, created_at = now()
-        FROM jsonb_to_recordset(${claims}::jsonb) AS c(id text, system text, ref_id text), e
-        WHERE e.id = c.id AND x.system = c.system AND x.ref_id = c.ref_id AND x.event_id IS NULL
+        -- from the rows themselves, not by joining e back to a list of claims: that join compared
+        -- every claim with every event (a quarter of the statement's time at 244 events)
+        UPDATE ${externalRefs} AS x SET event_id = no.j ->> 'id', case_no = no.case_no, created_at = now()
+        FROM no
+        WHERE x.system = no.j ->> 'claim_system' AND x.ref_id = no.j ->> 'claim_ref_id' AND x.event_id IS NULL
         RETURNING 1
       )
       SELECT e.id, e.case_no, (SELECT count(*) FROM a)::int AS audit_rows, (SELECT count(*) FROM claim)::int AS claims FROM e

@@ -14,7 +14,7 @@ import type { AuditEntry } from '../../core/workflow/event';
 import { EventStatus, OPEN_STATES } from '../../core/workflow/states';
 import type { DomainConfigService } from '../config/service';
 import type { DuplicateCandidate } from '../intake/duplicates';
-import type { CreatedEvent, EventQuery, EventReader, EventSink, NearQuery } from '../intake/event-sink';
+import type { CreatedEvent, EventQuery, EventReader, EventSink, EventToCreate, NearQuery } from '../intake/event-sink';
 import type { Db, DbOrTx } from '../store/database';
 import { rowsOf } from '../store/migration';
 import { audit, events, type EventIntakeFacts } from '../store/events-schema';
@@ -175,6 +175,11 @@ export async function openEventsNearMany(db: DbOrTx, queries: readonly NearQuery
   return answers;
 }
 
+/** The most events one combined set insert carries (see createEventsStore's `writeSets`). */
+export const COMBINED_INSERT_MAX = 512;
+
+type CreatedEventOut = CreatedEvent & { claimCompleted?: boolean };
+
 export function createEventsStore(deps: EventsStoreDeps): EventsStore {
   const { db } = deps;
   const clock = deps.clock ?? (() => new Date());
@@ -188,6 +193,63 @@ export function createEventsStore(deps: EventsStoreDeps): EventsStore {
     if (!row) return null;
     const entries = await on.select({ doc: audit.doc }).from(audit).where(eq(audit.eventId, row.doc.id)).orderBy(audit.seq);
     return { event: row.doc, audit: entries.map((e) => e.doc), intake: row.intake, nextCheckAt: pgInstant(row.nextCheckAt), v: row.v };
+  }
+
+  /** The events of one insert, in one replicated write (all or nothing). */
+  async function insertEvents(items: readonly EventToCreate[]): Promise<CreatedEventOut[]> {
+    const ctx = await deps.config.current();
+    const now = clock();
+    const { result: written } = await deps.writeReplicated(db, (tx, out) =>
+      insertNewEvents(
+        tx,
+        out,
+        items.map(({ draft, placement, duplicates, claim, id }) => {
+          const prepared = prepareEvent(
+            { draft, placement, duplicates, reporter: sourceActor(draft.source, placement.area.districtCode), file: filesOnIntake(draft), now, ctx, ...(id ? { id } : {}) },
+            PENDING_CASE_NO,
+          );
+          if (!prepared.ok) throw new HuyingError('internal', `intake could not file the event: ${prepared.error.code} ${prepared.error.message}`);
+          return { prepared: prepared.value, ...(claim ? { claim } : {}) };
+        }),
+      ),
+    );
+    return written.map((w, i) => ({ eventId: w.record.id, caseNo: w.record.caseNo, claimCompleted: items[i]!.claim !== undefined }));
+  }
+
+  // Intake's sets (createEvents) waiting for the write in flight. One set insert is written at a
+  // time; the sets that arrive meanwhile — other requests' passes — go together in the next: one
+  // caller of the group-commit writer, one statement, instead of a savepoint and a statement per
+  // pass (round trips on the writer's critical path, which every replicated write queues on).
+  const sets: { items: readonly EventToCreate[]; resolve: (created: CreatedEventOut[]) => void; reject: (error: unknown) => void }[] = [];
+  let writingSets = false;
+
+  function writeSets(): void {
+    if (writingSets || sets.length === 0) return;
+    writingSets = true;
+    const taken = [sets.shift()!];
+    let n = taken[0]!.items.length;
+    while (sets.length > 0 && n + sets[0]!.items.length <= COMBINED_INSERT_MAX) {
+      n += sets[0]!.items.length;
+      taken.push(sets.shift()!);
+    }
+    void writeTaken(taken).finally(() => {
+      writingSets = false;
+      writeSets();
+    });
+  }
+
+  async function writeTaken(taken: typeof sets): Promise<void> {
+    if (taken.length > 1) {
+      try {
+        const created = await insertEvents(taken.flatMap((t) => t.items));
+        let k = 0;
+        for (const t of taken) t.resolve(created.slice(k, (k += t.items.length)));
+        return;
+      } catch {
+        // nothing was written: each set on its own below, so one set's culprit fails only its set
+      }
+    }
+    await Promise.all(taken.map((t) => insertEvents(t.items).then(t.resolve, t.reject)));
   }
 
   return {
@@ -209,25 +271,12 @@ export function createEventsStore(deps: EventsStoreDeps): EventsStore {
       return { eventId: created.record.id, caseNo: created.record.caseNo, claimCompleted: claim !== undefined };
     },
 
-    async createEvents(items) {
-      if (items.length === 0) return [];
-      const ctx = await deps.config.current();
-      const now = clock();
-      const { result: written } = await deps.writeReplicated(db, (tx, out) =>
-        insertNewEvents(
-          tx,
-          out,
-          items.map(({ draft, placement, duplicates, claim, id }) => {
-            const prepared = prepareEvent(
-              { draft, placement, duplicates, reporter: sourceActor(draft.source, placement.area.districtCode), file: filesOnIntake(draft), now, ctx, ...(id ? { id } : {}) },
-              PENDING_CASE_NO,
-            );
-            if (!prepared.ok) throw new HuyingError('internal', `intake could not file the event: ${prepared.error.code} ${prepared.error.message}`);
-            return { prepared: prepared.value, ...(claim ? { claim } : {}) };
-          }),
-        ),
-      );
-      return written.map((w, i) => ({ eventId: w.record.id, caseNo: w.record.caseNo, claimCompleted: items[i]!.claim !== undefined }));
+    createEvents(items) {
+      if (items.length === 0) return Promise.resolve([]);
+      return new Promise((resolve, reject) => {
+        sets.push({ items, resolve, reject });
+        writeSets();
+      });
     },
 
     openEventsNearMany: (queries) => openEventsNearMany(db, queries),

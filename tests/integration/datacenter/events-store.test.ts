@@ -131,6 +131,47 @@ forEachBackend('events store', (backend) => {
       expect(await h.rows<{ n: number }>(sql`select count(*)::int as n from events`)).toEqual(before);
     });
 
+    it("intake's sets that arrive while one is written go together in the next write; a set that fails there fails alone", async () => {
+      const { adaptIntake, createIntakeContext } = await import('../../../src/datacenter/intake/sources/index');
+      const { placeDraft } = await import('../../../src/datacenter/intake/service');
+      const { createEventsStore } = await import('../../../src/datacenter/events/store');
+      let writes = 0;
+      const events = createEventsStore({ db: h.store.db, writeReplicated: (db, work) => (writes++, h.write(db, work)), config: h.config, clock: () => h.now });
+      const ref = await h.reference();
+      const ctx = createIntakeContext({ now: h.now });
+      // 2 km south of grid B's label point: no near-duplicates of the suite's other reports
+      const item = (orderNo: string) => {
+        const d = adaptIntake('hotline_12345', hotlineOrder(orderNo, GRID_B, { latitude: GRID_B.labelPoint[1] - 0.018 }), ctx);
+        if (!d.ok) throw new Error('draft');
+        return { draft: d.value, placement: placeDraft(d.value, ref), duplicates: [] };
+      };
+      const caseSeq = (x: { caseNo: string }) => Number(x.caseNo.slice(-4));
+
+      // three sets at once: the first is written at once, the two that wait go together — one write
+      const [a, b, c] = await Promise.all([events.createEvents!([item('SET-A1'), item('SET-A2')]), events.createEvents!([item('SET-B1')]), events.createEvents!([item('SET-C1'), item('SET-C2')])]);
+      expect(writes).toBe(2);
+      // case numbers in the order of the calls, each set's in its order
+      expect([...a, ...b, ...c].map((x) => caseSeq(x) - caseSeq(a[0]!))).toEqual([0, 1, 2, 3, 4]);
+      const written = await h.rows<{ external_id: string; id: string }>(sql`select external_id, id from events where external_id like 'SET-%' order by case_no`);
+      expect(written.map((w) => w.external_id)).toEqual(['SET-A1', 'SET-A2', 'SET-B1', 'SET-C1', 'SET-C2']);
+      expect(written.map((w) => w.id)).toEqual([...a, ...b, ...c].map((x) => x.eventId));
+
+      // a set whose insert fails (a reference entered before, bypassing intake's claim) fails alone:
+      // the combined write is given up and each waiting set is written on its own
+      writes = 0;
+      const [d, e, f] = await Promise.allSettled([
+        events.createEvents!([item('SET-D1')]),
+        events.createEvents!([item('SET-E1'), item('SET-A1')]),
+        events.createEvents!([item('SET-F1')]),
+      ]);
+      expect(d.status).toBe('fulfilled');
+      expect(e).toMatchObject({ status: 'rejected', reason: { code: 'conflict' } });
+      expect(f.status).toBe('fulfilled');
+      expect(writes).toBe(4); // D; E with F (refused); E alone (refused) and F alone
+      const after = await h.rows<{ external_id: string }>(sql`select external_id from events where external_id in ('SET-D1', 'SET-E1', 'SET-F1') order by external_id`);
+      expect(after.map((r) => r.external_id)).toEqual(['SET-D1', 'SET-F1']);
+    });
+
     it('suggests open events of the same category nearby as duplicates; finished ones are not suggested', async () => {
       const a = expectCreated(await h.submit('hotline_12345', hotlineOrder('GZ-DUP-1', GRID_B)));
       const outcome = await h.submit('hotline_12345', hotlineOrder('GZ-DUP-2', GRID_B, { acceptedAt: '2025-11-26 09:40:00' }));

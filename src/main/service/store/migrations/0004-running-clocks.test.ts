@@ -9,27 +9,12 @@ import { migrate } from '../migrate';
 import { RowWriter } from '../replicated-rows';
 import { stageRows, swapInSnapshot } from '../replica-writes';
 import { migrations } from './index';
+import { eventDoc, internalClock, iso, T0, type ClockState } from './test-docs';
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const T0 = Date.parse('2026-11-20T08:00:00.000Z');
 
-function doc(n: number, status: string, clock: 'running' | 'stopped' | null) {
-  const clocks =
-    clock === null
-      ? []
-      : [{ id: 'internal', kind: 'internal', measure: 'calendar', warnAt: 0.8, startedAt: iso(T0), budgetMs: 10 * 3_600_000, baseDeadline: iso(T0 + n * 3_600_000), policy: null, pauses: [], extensions: [], stoppedAt: clock === 'stopped' ? iso(T0 + 1000) : null }];
-  return {
-    id: `e${n}`,
-    caseNo: `HD${n}`,
-    title: 't',
-    description: '',
-    address: null,
-    location: null,
-    source: 'api',
-    urgency: 'normal',
-    createdAt: iso(T0),
-    workflow: { id: `e${n}`, status, area: { districtCode: '440114', townCode: null, villageCode: null, gridCode: null }, categoryCode: null, reportedAt: iso(T0), updatedAt: iso(T0), leadUnitId: null, clocks, supervision: null, closedAt: null },
-  };
+/** a 10-hour internal clock due `n` hours after T0 */
+function doc(n: number, status: string, clock: ClockState) {
+  return eventDoc(n, { status, clocks: clock ? [internalClock(clock, n, 10)] : [] });
 }
 
 describe('migration 0004 running clocks', () => {

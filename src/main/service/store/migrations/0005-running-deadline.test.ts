@@ -10,28 +10,11 @@ import { migrate } from '../migrate';
 import { RowWriter } from '../replicated-rows';
 import { stageRows, swapInSnapshot } from '../replica-writes';
 import { migrations } from './index';
+import { eventDoc, H, internalClock, iso, T0, type ClockState } from './test-docs';
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const T0 = Date.parse('2026-11-20T08:00:00.000Z');
-const H = 3_600_000;
 
-function doc(n: number, status: string, clock: 'running' | 'stopped' | null, deadlineHours: number) {
-  const clocks =
-    clock === null
-      ? []
-      : [{ id: 'internal', kind: 'internal', measure: 'calendar', warnAt: 0.8, startedAt: iso(T0), budgetMs: deadlineHours * H, baseDeadline: iso(T0 + deadlineHours * H), policy: null, pauses: [], extensions: [], stoppedAt: clock === 'stopped' ? iso(T0 + 1000) : null }];
-  return {
-    id: `e${n}`,
-    caseNo: `HD${n}`,
-    title: 't',
-    description: '',
-    address: null,
-    location: null,
-    source: 'api',
-    urgency: 'normal',
-    createdAt: iso(T0),
-    workflow: { id: `e${n}`, status, area: { districtCode: '440114', townCode: n % 2 ? '440114001000' : '440114002000', villageCode: null, gridCode: null }, categoryCode: null, reportedAt: iso(T0), updatedAt: iso(T0), leadUnitId: null, clocks, supervision: null, closedAt: null },
-  };
+function doc(n: number, status: string, clock: ClockState, deadlineHours: number) {
+  return eventDoc(n, { status, townCode: n % 2 ? '440114001000' : '440114002000', clocks: clock ? [internalClock(clock, deadlineHours)] : [] });
 }
 
 describe('migration 0005 running deadline', () => {

@@ -10,23 +10,11 @@ import { migrate } from '../migrate';
 import { RowWriter } from '../replicated-rows';
 import { stageRows, swapInSnapshot } from '../replica-writes';
 import { migrations } from './index';
+import { eventDoc, iso, T0 } from './test-docs';
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const T0 = Date.parse('2026-11-20T08:00:00.000Z');
 
 function doc(n: number, status: string) {
-  return {
-    id: `e${n}`,
-    caseNo: `HD${n}`,
-    title: 't',
-    description: '',
-    address: null,
-    location: null,
-    source: 'api',
-    urgency: 'normal',
-    createdAt: iso(T0),
-    workflow: { id: `e${n}`, status, area: { districtCode: '440114', townCode: null, villageCode: null, gridCode: null }, categoryCode: null, reportedAt: iso(T0), updatedAt: iso(T0), leadUnitId: null, clocks: [], supervision: null, closedAt: null },
-  };
+  return eventDoc(n, { status });
 }
 
 const plan = (db: Database.Database, sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');

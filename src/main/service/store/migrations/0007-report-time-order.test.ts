@@ -14,29 +14,12 @@ import { RowWriter } from '../replicated-rows';
 import { stageRows, swapInSnapshot } from '../replica-writes';
 import { migrations } from './index';
 import { writeEventsInline } from './inline-event-rows';
+import { eventDoc, internalClock, iso, T0, type ClockState } from './test-docs';
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const T0 = Date.parse('2026-11-20T08:00:00.000Z');
-const H = 3_600_000;
 
 /** an event reported `reportedH` hours after T0, with a running/stopped clock due `deadlineH` hours after T0, or none */
-function doc(n: number, status: string, reportedH: number, clock: 'running' | 'stopped' | null = null, deadlineH = 0) {
-  const clocks =
-    clock === null
-      ? []
-      : [{ id: 'internal', kind: 'internal', measure: 'calendar', warnAt: 0.8, startedAt: iso(T0), budgetMs: deadlineH * H, baseDeadline: iso(T0 + deadlineH * H), policy: null, pauses: [], extensions: [], stoppedAt: clock === 'stopped' ? iso(T0 + 1000) : null }];
-  return {
-    id: `e${n}`,
-    caseNo: `HD${n}`,
-    title: 't',
-    description: '',
-    address: null,
-    location: null,
-    source: 'api',
-    urgency: 'normal',
-    createdAt: iso(T0),
-    workflow: { id: `e${n}`, status, area: { districtCode: '440114', townCode: null, villageCode: null, gridCode: null }, categoryCode: null, reportedAt: iso(T0 + reportedH * H), updatedAt: iso(T0), leadUnitId: null, clocks, supervision: null, closedAt: null },
-  };
+function doc(n: number, status: string, reportedH: number, clock: ClockState = null, deadlineH = 0) {
+  return eventDoc(n, { status, reportedH, clocks: clock ? [internalClock(clock, deadlineH)] : [] });
 }
 
 // written in this order (rid order): the filed ones newest reported first, so row order is the wrong answer

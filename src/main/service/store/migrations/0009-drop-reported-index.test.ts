@@ -12,24 +12,11 @@ import { migrate } from '../migrate';
 import { RowWriter } from '../replicated-rows';
 import { stageRows, swapInSnapshot } from '../replica-writes';
 import { migrations } from './index';
+import { eventDoc, H, iso, T0 } from './test-docs';
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const T0 = Date.parse('2026-11-20T08:00:00.000Z');
-const H = 3_600_000;
 
-function doc(n: number, reportedH: number, town: string | null) {
-  return {
-    id: `e${n}`,
-    caseNo: `HD${n}`,
-    title: 't',
-    description: '',
-    address: null,
-    location: null,
-    source: 'api',
-    urgency: 'normal',
-    createdAt: iso(T0),
-    workflow: { id: `e${n}`, status: 'closed', area: { districtCode: '440114', townCode: town, villageCode: null, gridCode: null }, categoryCode: null, reportedAt: iso(T0 + reportedH * H), updatedAt: iso(T0), leadUnitId: null, clocks: [], supervision: null, closedAt: null },
-  };
+function doc(n: number, reportedH: number, townCode: string | null) {
+  return eventDoc(n, { status: 'closed', reportedH, townCode });
 }
 // e2 and e5 reported at the same instant, e5 in a town that sorts before e2's: rid, not the town, must break the tie
 const DOCS = [doc(1, 1, null), doc(2, 5, '440114002000'), doc(3, 3, null), doc(4, 7, null), doc(5, 5, '440114001000'), doc(6, 2, null)];

@@ -109,6 +109,17 @@ const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: (o: obje
 const dir = values.keep ?? mkdtempSync(path.join(os.tmpdir(), 'huying-bench-wall-'));
 mkdirSync(dir, { recursive: true });
 const file = path.join(dir, 'replica.sqlite');
+// a kept replica that a newer migration emptied (a replica is a cache: e.g. 0008 recreated the event
+// tables and left them to the next snapshot) is built again
+if (existsSync(file)) {
+  const kept = openReplica({ file });
+  const events = (kept.sqlite.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  kept.close();
+  if (events === 0) {
+    log(`the kept replica in ${dir} has no events (a migration emptied it?): building it again`);
+    for (const f of ['', '-wal', '-shm']) rmSync(file + f, { force: true });
+  }
+}
 if (!existsSync(file)) {
   const days = DAYS;
   log(`building a replica of ${N} events over ${days} days through the snapshot write path`);

@@ -204,6 +204,46 @@ export interface NewEventToInsert {
 }
 
 /**
+ * Several prepared events encoded for `writeEncodedEvents`: their rows and audit rows as JSON
+ * text, made outside the write transaction (the version is set by the statement), so that the
+ * serialisation of a set does not run on the group-commit writer's critical path.
+ */
+export interface EncodedNewEvents {
+  items: readonly NewEventToInsert[];
+  /** the local (UTC+8) day of their `createdAt`: one case-number counter row */
+  day: string;
+  /** the event rows as JSON objects, comma-separated (each with its claim to complete, if any) */
+  eventRows: string;
+  /** the audit rows as JSON objects, comma-separated */
+  auditRows: string;
+  auditCount: number;
+}
+
+/** Encodes prepared events created on one local day (see EncodedNewEvents). */
+export function encodeNewEvents(items: readonly NewEventToInsert[]): EncodedNewEvents {
+  if (items.length === 0) throw new HuyingError('internal', 'encodeNewEvents: no events');
+  const dayOf = (p: PreparedEvent) => formatCaseNo(new Date(p.record.createdAt), 0, '').slice(0, 8);
+  const day = dayOf(items[0]!.prepared);
+  if (items.some(({ prepared }) => dayOf(prepared) !== day)) throw new HuyingError('internal', 'encodeNewEvents: the events must share one local day');
+  // keys no column has (the claim's) are skipped by jsonb_populate_record; `v` is set by the statement
+  const eventRows = items
+    .map(({ prepared: p, claim }) => {
+      const { v: _v, ...columns } = eventColumns(p.record, 0, p.nextCheckAt);
+      return asColumnJson({ id: p.record.id, intake: p.facts, ...columns, ...(claim ? { claim_system: claim.system, claim_ref_id: claim.refId } : {}) }, EVENT_COLUMNS.names);
+    })
+    .join(',');
+  const auditRows = items
+    .flatMap(({ prepared: p }) =>
+      p.entries.map((e) => {
+        const { v: _v, ...columns } = auditColumns(e, 0, eventScope(p.record));
+        return asColumnJson(columns, AUDIT_COLUMNS.names);
+      }),
+    )
+    .join(',');
+  return { items, day, eventRows, auditRows, auditCount: items.reduce((n, { prepared: p }) => n + p.entries.length, 0) };
+}
+
+/**
  * Writes several prepared events in ONE statement, set-based: the day's counter moves by their
  * number once, each event takes the next case number in the given order, and the event rows
  * (each with its claim to complete) and their audit rows are written from two JSON parameters. What
@@ -215,23 +255,23 @@ export interface NewEventToInsert {
  */
 export async function insertNewEvents(tx: Tx, out: ReplicationOut, items: readonly NewEventToInsert[], prefix = CASE_NO_PREFIX): Promise<PreparedEvent[]> {
   if (items.length === 0) return [];
+  return writeEncodedEvents(tx, out, [encodeNewEvents(items)], prefix);
+}
+
+/**
+ * `insertNewEvents` of sets encoded beforehand (`encodeNewEvents`), in the given order, in ONE
+ * statement: the events store encodes an intake set when it arrives and writes the sets that
+ * waited together (src/datacenter/events/store.ts). The sets must share one local day.
+ */
+export async function writeEncodedEvents(tx: Tx, out: ReplicationOut, sets: readonly EncodedNewEvents[], prefix = CASE_NO_PREFIX): Promise<PreparedEvent[]> {
+  const items = sets.flatMap((x) => x.items);
+  if (items.length === 0) return [];
   const v = out.v;
-  const day = formatCaseNo(new Date(items[0]!.prepared.record.createdAt), 0, '').slice(0, 8);
-  for (const { prepared } of items) {
-    if (formatCaseNo(new Date(prepared.record.createdAt), 0, '').slice(0, 8) !== day) throw new HuyingError('internal', 'insertNewEvents: the events must share one local day');
-  }
-  // each event row carries its claim to complete (keys no column has: jsonb_populate_record skips them)
-  const eventRows =
-    '[' +
-    items
-      .map(({ prepared: p, claim }) =>
-        asColumnJson({ id: p.record.id, intake: p.facts, ...eventColumns(p.record, v, p.nextCheckAt), ...(claim ? { claim_system: claim.system, claim_ref_id: claim.refId } : {}) }, EVENT_COLUMNS.names),
-      )
-      .join(',') +
-    ']';
-  const auditRows =
-    '[' + items.flatMap(({ prepared: p }) => p.entries.map((e) => asColumnJson(auditColumns(e, v, eventScope(p.record)), AUDIT_COLUMNS.names))).join(',') + ']';
-  const auditCount = items.reduce((n, { prepared: p }) => n + p.entries.length, 0);
+  const day = sets[0]!.day;
+  if (sets.some((x) => x.day !== day)) throw new HuyingError('internal', 'writeEncodedEvents: the events must share one local day');
+  const eventRows = '[' + sets.map((x) => x.eventRows).join(',') + ']';
+  const auditRows = '[' + sets.map((x) => x.auditRows).filter((r) => r !== '').join(',') + ']';
+  const auditCount = sets.reduce((n, x) => n + x.auditCount, 0);
   const count = items.length;
   let rows: { id: string; case_no: string; audit_rows: number; claims: number }[];
   try {
@@ -248,11 +288,11 @@ export async function insertNewEvents(tx: Tx, out: ReplicationOut, items: readon
       ), e AS (
         INSERT INTO ${events} (${EVENT_COLUMNS.list})
         SELECT ${EVENT_COLUMNS.qualified}
-        FROM no, jsonb_populate_record(null::events, no.j || jsonb_build_object('case_no', no.case_no, 'doc', jsonb_set(no.j -> 'doc', '{caseNo}', to_jsonb(no.case_no)))) AS r
+        FROM no, jsonb_populate_record(null::events, no.j || jsonb_build_object('v', ${v}::bigint, 'case_no', no.case_no, 'doc', jsonb_set(no.j -> 'doc', '{caseNo}', to_jsonb(no.case_no)))) AS r
         RETURNING id, case_no
       ), a AS (
         INSERT INTO ${audit} (${AUDIT_COLUMNS.list})
-        SELECT ${AUDIT_COLUMNS.qualified} FROM jsonb_populate_recordset(null::audit, ${auditRows}::jsonb) AS r
+        SELECT ${AUDIT_COLUMNS.qualified} FROM jsonb_array_elements(${auditRows}::jsonb) AS x(j), jsonb_populate_record(null::audit, x.j || jsonb_build_object('v', ${v}::bigint)) AS r
         RETURNING 1
       ), claim AS (
         -- from the rows themselves, not by joining e back to a list of claims: that join compared

@@ -18,7 +18,7 @@ import type { CreatedEvent, EventQuery, EventReader, EventSink, EventToCreate, N
 import type { Db, DbOrTx } from '../store/database';
 import { rowsOf } from '../store/migration';
 import { audit, events, type EventIntakeFacts } from '../store/events-schema';
-import { createEventInTx, insertNewEvents, PENDING_CASE_NO, prepareEvent } from './create';
+import { createEventInTx, encodeNewEvents, PENDING_CASE_NO, prepareEvent, writeEncodedEvents, type EncodedNewEvents } from './create';
 import { bboxAround, cellsCovering } from './geo-cell';
 import { filesOnIntake, sourceActor } from './intake-policy';
 import type { WriteReplicated } from './replication';
@@ -195,24 +195,26 @@ export function createEventsStore(deps: EventsStoreDeps): EventsStore {
     return { event: row.doc, audit: entries.map((e) => e.doc), intake: row.intake, nextCheckAt: pgInstant(row.nextCheckAt), v: row.v };
   }
 
-  /** The events of one insert, in one replicated write (all or nothing). */
-  async function insertEvents(items: readonly EventToCreate[]): Promise<CreatedEventOut[]> {
+  /** A set of intake's events prepared and encoded now, outside the write (see writeEncodedEvents). */
+  async function encodeSet(items: readonly EventToCreate[]): Promise<EncodedNewEvents> {
     const ctx = await deps.config.current();
     const now = clock();
-    const { result: written } = await deps.writeReplicated(db, (tx, out) =>
-      insertNewEvents(
-        tx,
-        out,
-        items.map(({ draft, placement, duplicates, claim, id }) => {
-          const prepared = prepareEvent(
-            { draft, placement, duplicates, reporter: sourceActor(draft.source, placement.area.districtCode), file: filesOnIntake(draft), now, ctx, ...(id ? { id } : {}) },
-            PENDING_CASE_NO,
-          );
-          if (!prepared.ok) throw new HuyingError('internal', `intake could not file the event: ${prepared.error.code} ${prepared.error.message}`);
-          return { prepared: prepared.value, ...(claim ? { claim } : {}) };
-        }),
-      ),
+    return encodeNewEvents(
+      items.map(({ draft, placement, duplicates, claim, id }) => {
+        const prepared = prepareEvent(
+          { draft, placement, duplicates, reporter: sourceActor(draft.source, placement.area.districtCode), file: filesOnIntake(draft), now, ctx, ...(id ? { id } : {}) },
+          PENDING_CASE_NO,
+        );
+        if (!prepared.ok) throw new HuyingError('internal', `intake could not file the event: ${prepared.error.code} ${prepared.error.message}`);
+        return { prepared: prepared.value, ...(claim ? { claim } : {}) };
+      }),
     );
+  }
+
+  /** Encoded sets in one replicated write and one statement (all or nothing), in order. */
+  async function writeEncoded(encoded: readonly EncodedNewEvents[]): Promise<CreatedEventOut[]> {
+    const { result: written } = await deps.writeReplicated(db, (tx, out) => writeEncodedEvents(tx, out, encoded));
+    const items = encoded.flatMap((x) => x.items);
     return written.map((w, i) => ({ eventId: w.record.id, caseNo: w.record.caseNo, claimCompleted: items[i]!.claim !== undefined }));
   }
 
@@ -220,16 +222,19 @@ export function createEventsStore(deps: EventsStoreDeps): EventsStore {
   // time; the sets that arrive meanwhile — other requests' passes — go together in the next: one
   // caller of the group-commit writer, one statement, instead of a savepoint and a statement per
   // pass (round trips on the writer's critical path, which every replicated write queues on).
-  const sets: { items: readonly EventToCreate[]; resolve: (created: CreatedEventOut[]) => void; reject: (error: unknown) => void }[] = [];
+  // Each set is prepared and encoded when it arrives, while the previous write runs.
+  const sets: { encoded: EncodedNewEvents; resolve: (created: CreatedEventOut[]) => void; reject: (error: unknown) => void }[] = [];
   let writingSets = false;
+  /** the sets join `sets` in the order createEvents was called */
+  let queued: Promise<void> = Promise.resolve();
 
   function writeSets(): void {
     if (writingSets || sets.length === 0) return;
     writingSets = true;
     const taken = [sets.shift()!];
-    let n = taken[0]!.items.length;
-    while (sets.length > 0 && n + sets[0]!.items.length <= COMBINED_INSERT_MAX) {
-      n += sets[0]!.items.length;
+    let n = taken[0]!.encoded.items.length;
+    while (sets.length > 0 && n + sets[0]!.encoded.items.length <= COMBINED_INSERT_MAX) {
+      n += sets[0]!.encoded.items.length;
       taken.push(sets.shift()!);
     }
     void writeTaken(taken).finally(() => {
@@ -241,15 +246,15 @@ export function createEventsStore(deps: EventsStoreDeps): EventsStore {
   async function writeTaken(taken: typeof sets): Promise<void> {
     if (taken.length > 1) {
       try {
-        const created = await insertEvents(taken.flatMap((t) => t.items));
+        const created = await writeEncoded(taken.map((t) => t.encoded));
         let k = 0;
-        for (const t of taken) t.resolve(created.slice(k, (k += t.items.length)));
+        for (const t of taken) t.resolve(created.slice(k, (k += t.encoded.items.length)));
         return;
       } catch {
         // nothing was written: each set on its own below, so one set's culprit fails only its set
       }
     }
-    await Promise.all(taken.map((t) => insertEvents(t.items).then(t.resolve, t.reject)));
+    await Promise.all(taken.map((t) => writeEncoded([t.encoded]).then(t.resolve, t.reject)));
   }
 
   return {
@@ -271,11 +276,17 @@ export function createEventsStore(deps: EventsStoreDeps): EventsStore {
       return { eventId: created.record.id, caseNo: created.record.caseNo, claimCompleted: claim !== undefined };
     },
 
-    createEvents(items) {
-      if (items.length === 0) return Promise.resolve([]);
-      return new Promise((resolve, reject) => {
-        sets.push({ items, resolve, reject });
-        writeSets();
+    async createEvents(items) {
+      if (items.length === 0) return [];
+      const encoding = encodeSet(items);
+      return new Promise<CreatedEventOut[]>((resolve, reject) => {
+        // queued in call order, whichever encoding finishes first
+        queued = queued.then(() =>
+          encoding.then((encoded) => {
+            sets.push({ encoded, resolve, reject });
+            writeSets();
+          }, reject),
+        );
       });
     },
 

@@ -1,6 +1,8 @@
 /**
  * `npm run bench:datacenter [-- --only intake,commands,snapshot] [--engine pg|pglite] [--quick] [--snapshot-events N] [--seconds S] [--cpu-prof DIR] [--bulk-senders N] [--bulk-batch N]`
  *
+ * `--bulk-senders` (default 8) and `--bulk-batch` (default 100): the bulk intake's concurrent
+ * senders and orders per request (8 × 100 is what bench/results/datacenter.json was measured with).
  * `--engine` runs the intake figures of one engine only; `--cpu-prof DIR` starts every data center
  * under `node --cpu-prof` and writes its profiles to DIR (figures from such a run are slower: the
  * profiler costs the server CPU, so they are logged but not written).
@@ -87,7 +89,7 @@ async function intakeBench(cluster: Awaited<ReturnType<typeof startPgCluster>>):
       const cpu = { dataCenter: () => processCpuSeconds(server.child.pid!), postgres: () => clusterCpuSeconds(cluster.dir), loadGenerator: () => process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 };
       const { result: run, waits } = await sampleWaits(url, runIntakeLoad({ url: server.url, concurrency, warmupSeconds: 3, seconds, points, tag: 'pg', cpu }));
       log(`  ${run.eventsPerSecond.toFixed(0)} events/s (p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, ${run.errors} errors); CPU ms per event ${JSON.stringify(run.cpuMsPerEvent)}; busy backends: ${JSON.stringify(waits)}`);
-      const bulkSenders = Number(values['bulk-senders'] ?? 4);
+      const bulkSenders = Number(values['bulk-senders'] ?? 8);
       const bulkBatch = Number(values['bulk-batch'] ?? 100);
       log(`bulk intake on PostgreSQL: ${bulkSenders} senders × ${bulkBatch} orders per request, ${seconds} s`);
       const bulk = await runBulkIntakeLoad({ url: server.url, concurrency: bulkSenders, batch: bulkBatch, warmupSeconds: 3, seconds, points, tag: 'pgbulk', cpu });

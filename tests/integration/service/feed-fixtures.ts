@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { COMMAND_FROM, newEvent, type AuditEntry, type EventRecord, type EventStatus, type SyncStatus } from '../../../src/core/index';
 import { createDataService, type DataService, type DataServiceOptions } from '../../../src/main/service/index';
+import { extractedColumns, extractRow } from '../../../src/main/service/store/replicated-rows';
 import type { Change, FakeFeedServer, MutationHandler } from './fake-feed-server';
 import { makeDistrict, recordingLogger, type District } from './fixtures';
 
@@ -140,15 +141,32 @@ export async function serviceOn(
 }
 
 /** key, v and document of a replicated table's rows (an event's document is apart, in events_doc: migration 0008) */
-const rowsSql = (t: string) => (t === 'events' ? 'SELECT e.key, e.v, d.doc FROM events e JOIN events_doc d ON d.rid = e.rid' : `SELECT key, v, doc FROM ${t}`);
+const rowsSql = (t: string) => (t === 'events' ? 'SELECT e.*, d.doc FROM events e LEFT JOIN events_doc d ON d.rid = e.rid' : `SELECT key, v, doc FROM ${t}`);
 
-/** The replica's rows of every replicated table, as `${table}\0${key}` → { v, row }: comparable with FakeFeedServer.rowsOf. */
+/**
+ * The replica's rows of every replicated table, as `${table}\0${key}` → { v, row }: comparable with FakeFeedServer.rowsOf.
+ * An event's document is read from `events_doc` (migration 0008), and what would break the pairing of the two tables shows
+ * up as a difference: an event without its document has the row `null`; a document whose event is gone is an entry
+ * `events_doc\0<rid>`; an extracted column (store/replicated-rows.ts) that disagrees with the document is an entry
+ * `events_column\0<key>.<column>` — entries no server holds.
+ */
 export function replicaRows(svc: DataService): Map<string, { v: number; row: unknown }> {
+  const db = svc.replica.sqlite;
   const out = new Map<string, { v: number; row: unknown }>();
+  const extracted = extractedColumns('events');
   for (const t of ['areas', 'grids', 'units', 'workers', 'config', 'events', 'audit', 'wall']) {
-    for (const r of svc.replica.sqlite.prepare(rowsSql(t)).all() as { key: string; v: number; doc: string }[]) {
-      out.set(`${t}\u0000${r.key}`, { v: r.v, row: JSON.parse(r.doc) });
+    for (const r of db.prepare(rowsSql(t)).all() as ({ key: string; v: number; doc: string | null } & Record<string, unknown>)[]) {
+      const row = r.doc === null ? null : (JSON.parse(r.doc) as unknown);
+      out.set(`${t}\u0000${r.key}`, { v: r.v, row });
+      if (t !== 'events' || row === null) continue;
+      const { values } = extractRow('events', r.key, row);
+      extracted.forEach((c, i) => {
+        if (r[c] !== values[i]) out.set(`events_column\u0000${r.key}.${c}`, { v: r.v, row: { stored: r[c], fromDocument: values[i] } });
+      });
     }
+  }
+  for (const rid of db.prepare('SELECT d.rid FROM events_doc d LEFT JOIN events e ON e.rid = d.rid WHERE e.rid IS NULL').pluck().all() as number[]) {
+    out.set(`events_doc\u0000${rid}`, { v: -1, row: 'a document without its event' });
   }
   return out;
 }

@@ -54,6 +54,8 @@ function dump(r: ReturnType<typeof replica>) {
   const tables = Object.fromEntries(REPLICATED_TABLES.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY key`).all()]));
   return {
     tables,
+    // the event documents, apart from `events` since migration 0008, by the key of their event (an orphan has none)
+    eventDocs: db.prepare('SELECT e.key, d.rid, d.doc FROM events_doc d LEFT JOIN events e ON e.rid = d.rid ORDER BY d.rid').all(),
     fts: db.prepare('SELECT rowid, title, description, address FROM events_fts ORDER BY rowid').all(),
     ftsMatch: TITLES.map((t) => db.prepare('SELECT rowid FROM events_fts WHERE events_fts MATCH ? ORDER BY rowid').pluck().all(`"${t.slice(0, 3)}"`)),
     outbox: db.prepare('SELECT mutation_id, state, error, acked_v FROM outbox ORDER BY mutation_id').all(),

@@ -32,8 +32,13 @@ const NOW = Date.parse('2026-11-26T08:00:00.000Z');
 
 const dir = values.keep ?? mkdtempSync(path.join(os.tmpdir(), 'huying-bench-queries-'));
 const file = path.join(dir, 'replica.sqlite');
-const reuse = values.keep !== undefined && existsSync(file);
+const kept = values.keep !== undefined && existsSync(file);
 const replica = openReplica({ file });
+// a kept replica that a newer migration emptied (a replica is a cache: 0008 recreated the event
+// tables and left them to the next snapshot) is built again, in place
+const emptied = kept && (replica.sqlite.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n === 0;
+if (emptied) log(`the kept replica in ${dir} has no events (a migration emptied it?): building it again`);
+const reuse = kept && !emptied;
 try {
   if (!reuse) {
     log(`building a replica of ${N} events through the snapshot write path`);

@@ -39,7 +39,7 @@ import { PlaybackBar, presetPeriod, type PlaybackPreset } from './PlaybackBar';
 import { PlaybackClock, openAt, phaseWindows } from './playback';
 import { LiveTicker } from './Ticker';
 import { configureTour, createTour, INTERACTION_HOLD_MS, tourStops, tourTick, type TourState, type TourStop } from './tour';
-import { sameJson, useLiveEvents, useNow, usePolledRequest, usePolledSignal, useSignal, useSignalEvery, useThrottled, useWallMetrics, Signal, type Polled } from './use-wall-data';
+import { sameJson, useLiveEvents, useNow, usePolledRequest, usePolledSignal, useSignal, useSignalEvery, useWallMetrics, Signal, type Polled } from './use-wall-data';
 import type { PlaybackLayerData } from './wall-layers';
 import { WALL_LAYER_IDS } from './wall-layers';
 import { WallMap } from './WallMap';
@@ -530,8 +530,7 @@ function LiveKpiPanel({ kpis }: { kpis: Signal<Polled<Kpis>> }) {
 
 /** The KPI answer, passed on to charts at most every CHART_GAP_MS. */
 function ThrottledCharts({ kpis, children }: { kpis: Signal<Polled<Kpis>>; children: (kpis: Kpis | null) => ReactNode }) {
-  const shown = useThrottled(useSignal(kpis).data, CHART_GAP_MS);
-  return children(shown);
+  return children(useSignalEvery(kpis, CHART_GAP_MS).data);
 }
 
 /** Equal figures: the checkpoint and the period's end move with every answer, the figures do not. */

@@ -1,9 +1,9 @@
 // @vitest-environment happy-dom
 import { act, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { useThrottled } from './use-wall-data';
+import { Signal, useSignalEvery } from './use-wall-data';
 
-describe('useThrottled', () => {
+describe('useSignalEvery', () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'Date'] });
   });
@@ -12,7 +12,9 @@ describe('useThrottled', () => {
   });
 
   it('passes the first value on at once, then at most one value per gap, the newest at its end', () => {
-    const { result, rerender } = renderHook(({ v }) => useThrottled(v, 10_000), { initialProps: { v: 'a' } });
+    const signal = new Signal('a');
+    const rerender = ({ v }: { v: string }) => act(() => signal.set(v));
+    const { result } = renderHook(() => useSignalEvery(signal, 10_000));
     expect(result.current).toBe('a');
     // the first change goes through at once, however soon after the page opened (a chart's first figures)
     act(() => vi.advanceTimersByTime(300));

@@ -305,26 +305,3 @@ export function useLiveEvents(
   }, [handle]);
   return handle;
 }
-
-/**
- * `value`, passed on at most every `ms` (the newest one at the end of a gap): for views that
- * cost more to redraw than the figures behind them change, e.g. the wall's charts, whose every
- * new option is a canvas redraw (and an animated transition on a GPU).
- */
-export function useThrottled<T>(value: T, ms: number): T {
-  const [shown, setShown] = useState(value);
-  /** when a value was last passed on (none yet: the first change goes through at once) */
-  const lastAt = useRef(Number.NEGATIVE_INFINITY);
-  const latest = useRef(value);
-  latest.current = value;
-  useEffect(() => {
-    if (Object.is(value, shown)) return;
-    const wait = Math.max(0, lastAt.current + ms - performance.now());
-    const id = setTimeout(() => {
-      lastAt.current = performance.now();
-      setShown(() => latest.current);
-    }, wait);
-    return () => clearTimeout(id);
-  }, [value, shown, ms]);
-  return shown;
-}

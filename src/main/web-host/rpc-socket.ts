@@ -13,6 +13,13 @@
  *   closes that socket with code 1008 and a reason saying what was wrong.
  * - Subscriptions are per socket (`sub`/`unsub`, idempotent) and removed from
  *   the data service when the socket closes.
+ * - `events/changed` goes out at most once per `coalesceMs` per socket: the
+ *   first at once, the ones that follow within the gap folded into one frame
+ *   (ids merged in order, `all` if any had it, the newest checkpoint) sent at
+ *   the gap's end. Every message is a task on the page's main thread (Blink's
+ *   dispatch, the transport, the listeners): at 50 changes a second that was
+ *   most of a wall's CPU besides the map. Any other frame for the socket sends
+ *   the folded one first, so the order of frames is kept.
  * - A ping every `heartbeatMs` drops sockets whose peer has vanished.
  */
 import type { IncomingMessage, Server } from 'node:http';
@@ -20,7 +27,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { formatZodError, toRpcError } from '../../core/errors';
 import { encodeBinary } from '../../core/rpc/binary';
-import { isEventName, type EventName } from '../../core/rpc/contract';
+import { isEventName, type EventName, type EventPayload } from '../../core/rpc/contract';
 import { answer, ClientFrame, type DataServicePort, type ServerFrame } from '../../core/rpc/wire';
 
 export interface RpcSocketOptions {
@@ -32,6 +39,11 @@ export interface RpcSocketOptions {
   maxPayload?: number;
   /** ping interval; 0 turns the heartbeat off; default 30 s */
   heartbeatMs?: number;
+  /**
+   * `events/changed` at most once per this many ms per socket, the ones in between folded into the
+   * next (see above); 0 sends each as it comes; default 50 (a change waits at most that long)
+   */
+  coalesceMs?: number;
   log?: (message: string) => void;
 }
 
@@ -40,6 +52,24 @@ export interface RpcSocketHandle {
   close(): Promise<void>;
   /** Sockets currently connected. */
   readonly connections: number;
+  /**
+   * `events/changed` over all sockets: notifications from the service (`in`), frames sent (`out`),
+   * and how long the folded ones waited in the host (ms, from the first one folded to the send)
+   */
+  readonly changed: { in: number; out: number; heldMsMax: number; heldMsSum: number };
+}
+
+type Changed = EventPayload<'events/changed'>;
+
+/** Several `events/changed` as one: what any of them said changed, and the newest checkpoint. */
+export function foldChanged(a: Changed, b: Changed): Changed {
+  let ids = a.ids;
+  if (b.ids.length > 0) {
+    const seen = new Set(a.ids);
+    const added = b.ids.filter((id) => !seen.has(id) && (seen.add(id), true));
+    if (added.length > 0) ids = [...a.ids, ...added];
+  }
+  return { ids, all: a.all || b.all, checkpoint: b.checkpoint };
 }
 
 /** WebSocket close codes we use (RFC 6455 §7.4.1). */
@@ -70,6 +100,8 @@ function rejectUpgrade(socket: Duplex, status: number, text: string): void {
 export function attachRpcSocket(server: Server, port: DataServicePort, opts: RpcSocketOptions = {}): RpcSocketHandle {
   const path = opts.path ?? '/rpc';
   const heartbeatMs = opts.heartbeatMs ?? 30_000;
+  const coalesceMs = opts.coalesceMs ?? 50;
+  const changed = { in: 0, out: 0, heldMsMax: 0, heldMsSum: 0 };
   const log = opts.log ?? ((message: string) => console.warn(`rpc-socket: ${message}`));
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? 1024 * 1024 });
   const alive = new WeakMap<WebSocket, boolean>();
@@ -101,7 +133,46 @@ export function attachRpcSocket(server: Server, port: DataServicePort, opts: Rpc
     const subscriptions = new Map<EventName, () => void>();
     alive.set(ws, true);
 
+    // events/changed folded while the gap since the last one runs (null: none waiting)
+    let folded: { payload: Changed; since: number } | null = null;
+    let lastChangedAt = Number.NEGATIVE_INFINITY;
+    let foldTimer: ReturnType<typeof setTimeout> | null = null;
+    const sendFolded = () => {
+      if (foldTimer) clearTimeout(foldTimer);
+      foldTimer = null;
+      if (!folded) return;
+      const { payload, since } = folded;
+      folded = null;
+      lastChangedAt = performance.now();
+      const held = lastChangedAt - since;
+      changed.heldMsSum += held;
+      changed.heldMsMax = Math.max(changed.heldMsMax, held);
+      changed.out++;
+      write({ t: 'evt', name: 'events/changed', payload });
+    };
+    const sendChanged = (payload: Changed) => {
+      changed.in++;
+      if (ws.readyState !== WebSocket.OPEN) return;
+      const now = performance.now();
+      if (folded) {
+        folded.payload = foldChanged(folded.payload, payload);
+        return;
+      }
+      if (now - lastChangedAt >= coalesceMs) {
+        lastChangedAt = now;
+        changed.out++;
+        write({ t: 'evt', name: 'events/changed', payload });
+        return;
+      }
+      folded = { payload, since: now };
+      foldTimer = setTimeout(sendFolded, lastChangedAt + coalesceMs - now);
+    };
     const send = (frame: ServerFrame) => {
+      // what was folded went to the service before this frame: it goes out first
+      if (folded) sendFolded();
+      write(frame);
+    };
+    const write = (frame: ServerFrame) => {
       if (ws.readyState !== WebSocket.OPEN) return;
       let text: string;
       try {
@@ -130,6 +201,8 @@ export function attachRpcSocket(server: Server, port: DataServicePort, opts: Rpc
     ws.on('close', () => {
       for (const off of subscriptions.values()) off();
       subscriptions.clear();
+      if (foldTimer) clearTimeout(foldTimer);
+      folded = null;
     });
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -161,7 +234,9 @@ export function attachRpcSocket(server: Server, port: DataServicePort, opts: Rpc
           if (subscriptions.has(name)) return;
           subscriptions.set(
             name,
-            port.subscribe(name, (payload) => send({ t: 'evt', name, payload })),
+            name === 'events/changed' && coalesceMs > 0
+              ? port.subscribe('events/changed', sendChanged)
+              : port.subscribe(name, (payload) => send({ t: 'evt', name, payload } as ServerFrame)),
           );
           return;
         }
@@ -193,6 +268,9 @@ export function attachRpcSocket(server: Server, port: DataServicePort, opts: Rpc
   return {
     get connections() {
       return wss.clients.size;
+    },
+    get changed() {
+      return { ...changed };
     },
     close() {
       server.off('upgrade', onUpgrade);

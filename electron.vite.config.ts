@@ -4,6 +4,9 @@
  *
  *   out/main/index.js          Electron main (ES module; package.json "type": "module")
  *   out/main/data-service.js   the data service, run in a utilityProcess
+ *   out/main/snapshot-parser.js  its snapshot parser, a worker thread of the data service
+ *                              (src/main/service/sync/snapshot-worker.ts; found next to the
+ *                              data service by sync/snapshot-stream.ts)
  *   out/main/datacenter.js     the embedded data center, run in a utilityProcess
  *   out/preload/index.cjs      the preload, CommonJS: an ES-module preload would need
  *                              `sandbox: false`, and the sandbox stays on
@@ -30,6 +33,7 @@ export default defineConfig({
         input: {
           index: resolve(root, 'src/main/index.ts'),
           'data-service': resolve(root, 'src/main/service/process.ts'),
+          'snapshot-parser': resolve(root, 'src/main/service/sync/snapshot-worker.ts'),
           datacenter: resolve(root, 'src/datacenter/process.ts'),
         },
       },

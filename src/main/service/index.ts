@@ -94,6 +94,8 @@ export interface DataServiceOptions {
     stageChunkRows?: number;
     /** events per chunk of the full-text index built after a snapshot's swap (default 1000) */
     ftsChunkRows?: number;
+    /** where a snapshot is parsed: 'auto' (default: a worker thread for a large one), 'worker', 'inline' */
+    snapshotParser?: 'auto' | 'worker' | 'inline';
     /** live transports in order of preference; default WebSocket, then SSE */
     transports?: LiveTransport[];
     /** a sent command without an ack for this long is pushed again; default 60 s */
@@ -187,7 +189,7 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
     random,
     log,
     auth,
-    ...pick(opts.sync ?? {}, ['pollIntervalMs', 'retryInitialMs', 'retryMaxMs', 'requestTimeoutMs', 'heartbeatTimeoutMs', 'quietCaughtUpMs', 'stageChunkRows', 'ftsChunkRows', 'transports']),
+    ...pick(opts.sync ?? {}, ['pollIntervalMs', 'retryInitialMs', 'retryMaxMs', 'requestTimeoutMs', 'heartbeatTimeoutMs', 'quietCaughtUpMs', 'stageChunkRows', 'ftsChunkRows', 'snapshotParser', 'transports']),
     onStatus: (status) => hub.emit('sync/status', status),
     onEventsChanged: (ids, all, checkpoint) => hub.emit('events/changed', { ids, all, checkpoint }),
     onOutboxSettled: (ids) => emitOutboxIds(ids),

@@ -20,7 +20,7 @@
 import type Database from 'better-sqlite3';
 import type { CommandAck, Cursor, ReplicatedTable, ScopeChecksum, SyncOp, SyncScope } from '../../../core/index';
 import { readPreference, writePreference } from './preferences';
-import { MalformedRowError, REPLICATED_TABLES, type RowWriter } from './replicated-rows';
+import { MalformedRowError, REPLICATED_TABLES, type RowWriter, type StagedRows } from './replicated-rows';
 import { readSyncState, writeSyncState, type ChecksumRecord, type SyncStateRow } from './sync-state';
 
 /** Tables whose change moves the reference version (areas/tree, grids/geometry are rebuilt). */
@@ -81,13 +81,24 @@ export function clearStaging(sqlite: Database.Database): void {
 export const STAGE_WAL_PAGES = 32_768;
 
 export function stageRows(sqlite: Database.Database, writer: RowWriter, table: ReplicatedTable, rows: readonly { key: string; v: number; row: unknown }[]): void {
+  stagingTransaction(sqlite, () => {
+    for (const r of rows) writer.stageRow(table, r.key, r.v, r.row);
+  });
+}
+
+/** `stageRows` of frames whose rows are extracted already (sync/snapshot-frames.ts), in one transaction. */
+export function stageFrames(sqlite: Database.Database, writer: RowWriter, frames: readonly StagedRows[]): void {
+  stagingTransaction(sqlite, () => {
+    for (const f of frames) writer.stageFrame(f);
+  });
+}
+
+function stagingTransaction(sqlite: Database.Database, fn: () => void): void {
   sqlite.pragma('synchronous = NORMAL');
   const autocheckpoint = sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
   sqlite.pragma(`wal_autocheckpoint = ${STAGE_WAL_PAGES}`);
   try {
-    sqlite.transaction(() => {
-      for (const r of rows) writer.stageRow(table, r.key, r.v, r.row);
-    })();
+    sqlite.transaction(fn)();
   } finally {
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma(`wal_autocheckpoint = ${autocheckpoint}`);

@@ -34,7 +34,25 @@ export class MalformedRowError extends Error {
 }
 
 type Doc = Record<string, unknown>;
-type Value = string | number | null;
+/** an extracted column's value */
+export type ExtractedValue = string | number | null;
+type Value = ExtractedValue;
+
+/** A `rows` frame ready to stage: row i is keys[i], vs[i], docs[i] and values[i*width … (i+1)*width). */
+export interface StagedRows {
+  table: ReplicatedTable;
+  keys: string[];
+  vs: number[];
+  docs: string[];
+  /** the extracted columns of every row, row after row */
+  values: ExtractedValue[];
+  /** extracted columns per row */
+  width: number;
+  /** the highest v of the frame and its row's key (checked against the checkpoint by the client) */
+  maxV: number;
+  maxVKey: string;
+}
+
 
 interface TableSpec {
   /** extracted columns after key, v (and doc, unless docApart) */
@@ -312,6 +330,17 @@ export class RowWriter {
   /** Inserts a snapshot row into the table's staging twin (an event's document into stage_events_doc, under the rid it got). */
   stageRow(table: ReplicatedTable, key: string, v: number, row: unknown): void {
     const { doc, values } = extractRow(table, key, row);
+    this.stageExtracted(table, key, v, doc, values);
+  }
+
+  /** Stages every row of an extracted `rows` frame (inside the caller's transaction). */
+  stageFrame(rows: StagedRows): void {
+    const { table, keys, vs, docs, values, width } = rows;
+    for (let i = 0; i < keys.length; i++) this.stageExtracted(table, keys[i]!, vs[i]!, docs[i]!, values.slice(i * width, (i + 1) * width));
+  }
+
+  /** `stageRow` of a row already extracted (`extractRow`: its document text and column values). */
+  stageExtracted(table: ReplicatedTable, key: string, v: number, doc: string, values: readonly Value[]): void {
     if (table !== 'events') {
       this.stage.get(table)!.run(key, v, doc, ...values);
       return;

@@ -1,80 +1,259 @@
 /**
  * Reads a snapshot response: NDJSON, one SnapshotFrame per line, handed to
  * `onFrame` one at a time as bytes arrive (a district's snapshot is never
- * held in memory whole). A line that is not JSON or not a frame is
- * malformed; a body that ends without `end` was cut off.
+ * held in memory whole), each `rows` frame with its rows extracted for the
+ * staging inserts (./snapshot-frames.ts). A line that is not JSON or not a
+ * frame, or a row the replica cannot index, is malformed; a body that ends
+ * without `end` was cut off.
  *
- * A `rows` frame can be megabytes arriving in 64 KB chunks: the chunks of an
- * unfinished line are kept as a list and joined once the newline comes, so
- * each byte is scanned and copied a bounded number of times.
+ * Parsing — UTF-8 decoding, JSON.parse, the frame check, column extraction
+ * and the document text, about two thirds of a snapshot's CPU on the client —
+ * runs in a worker thread (./snapshot-worker.ts) when the begin frame
+ * announces at least PARSER_WORKER_MIN_ROWS rows: the data service's thread
+ * then only moves bytes and inserts rows, and the two overlap. The bytes
+ * handed to the worker and not yet staged are bounded by
+ * PARSER_MAX_BYTES_IN_FLIGHT (the body is not read further until the data
+ * service's thread has caught up), so the worker never holds more than a few
+ * frames. Small snapshots are parsed on the service's thread: a worker costs
+ * a thread start, worth it only for many rows.
  */
-import { SnapshotFrame, formatZodError } from '../../../core/index';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { MalformedError, UnavailableError } from './http';
+import { SnapshotLineParser, type ParsedFrame } from './snapshot-frames';
+import type { FromParser, ToParser } from './snapshot-worker';
+
+export type { ParsedFrame } from './snapshot-frames';
 
 const NL = 0x0a;
 
+/** A snapshot of at least this many rows is parsed in the worker (when `parser` is 'auto'). */
+export const PARSER_WORKER_MIN_ROWS = 20_000;
+/** Bytes handed to the parser worker whose frames are not staged yet, at most (a `rows` frame of 1,000 events is ~1.8 MB). */
+export const PARSER_MAX_BYTES_IN_FLIGHT = 16 * 2 ** 20;
+
+export interface SnapshotReadOptions {
+  /** 'auto' (default): the worker for a snapshot of at least PARSER_WORKER_MIN_ROWS rows, else this thread */
+  parser?: 'auto' | 'worker' | 'inline';
+  /** where a bundled build finds the worker's script; default: next to this module or one folder up */
+  workerScript?: string;
+  /** default PARSER_MAX_BYTES_IN_FLIGHT */
+  maxBytesInFlight?: number;
+}
+
+export interface SnapshotReadResult {
+  ended: boolean;
+  bytes: number;
+  /** where the rows were parsed */
+  parser: 'worker' | 'inline';
+}
+
 export async function readSnapshotStream(
   body: ReadableStream<Uint8Array>,
-  onFrame: (frame: SnapshotFrame, bytesSoFar: number) => void | 'stop',
-): Promise<{ ended: boolean; bytes: number }> {
+  onFrame: (frame: ParsedFrame, bytesSoFar: number) => void | 'stop',
+  opts: SnapshotReadOptions = {},
+): Promise<SnapshotReadResult> {
   const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
+  const inline = new SnapshotLineParser();
   let bytes = 0;
-  let lineNo = 0;
-  const handle = (bytesOfLine: Uint8Array): boolean => {
-    lineNo += 1;
-    const line = decoder.decode(bytesOfLine);
-    if (line.trim() === '') return false;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      throw new MalformedError(`snapshot line ${lineNo} is not JSON`);
-    }
-    const parsed = SnapshotFrame.safeParse(json);
-    if (!parsed.success) throw new MalformedError(`snapshot line ${lineNo}: ${formatZodError(parsed.error).slice(0, 500)}`, parsed.error.issues.slice(0, 10));
-    return onFrame(parsed.data, bytes) === 'stop';
+  /** bytes parsed on this thread (before the worker took over) */
+  let inlineBytes = 0;
+  let mode: 'inline' | 'worker' | null = opts.parser === 'inline' ? 'inline' : opts.parser === 'worker' ? 'worker' : null;
+  let worker: ParserWorker | null = null;
+  const deliver = (frames: { frame: ParsedFrame; at: number }[]): boolean => {
+    for (const f of frames) if (onFrame(f.frame, f.at) === 'stop') return true;
+    return false;
   };
-  const takeLine = (tail: Uint8Array): Uint8Array => {
-    if (pending.length === 0) return tail;
-    const out = new Uint8Array(pendingBytes + tail.byteLength);
-    let at = 0;
-    for (const p of pending) {
-      out.set(p, at);
-      at += p.byteLength;
-    }
-    out.set(tail, at);
-    pending = [];
-    pendingBytes = 0;
-    return out;
+  const toWorker = (): ParserWorker | null => {
+    const script = parserWorkerScript(opts.workerScript);
+    return script ? new ParserWorker(script, inlineBytes, opts.maxBytesInFlight ?? PARSER_MAX_BYTES_IN_FLIGHT, onFrame, () => void reader.cancel().catch(() => undefined)) : null;
   };
   try {
+    if (mode === 'worker') {
+      worker = toWorker();
+      if (!worker) mode = 'inline';
+    }
     for (;;) {
       let chunk: Awaited<ReturnType<typeof reader.read>>;
       try {
         chunk = await reader.read();
       } catch (err) {
+        worker?.throwIfFailed();
         throw new UnavailableError(`the snapshot stream broke after ${bytes} bytes: ${err instanceof Error ? err.message : String(err)}`);
       }
+      worker?.throwIfFailed();
+      if (worker?.stopped) return { ended: true, bytes, parser: 'worker' };
       if (chunk.done) break;
-      const data = chunk.value;
+      let data = chunk.value;
       bytes += data.byteLength;
-      let start = 0;
-      let nl: number;
-      while ((nl = data.indexOf(NL, start)) >= 0) {
-        if (handle(takeLine(data.subarray(start, nl)))) return { ended: true, bytes };
-        start = nl + 1;
+      // 'auto': the first frame is parsed here, and says how many rows follow
+      while (mode === null && data.byteLength > 0) {
+        const nl = data.indexOf(NL);
+        const head = nl < 0 ? data : data.subarray(0, nl + 1);
+        data = data.subarray(head.byteLength);
+        inlineBytes += head.byteLength;
+        const frames = inline.push(head);
+        if (deliver(frames)) return { ended: true, bytes, parser: 'inline' };
+        const first = frames[0]?.frame;
+        if (first) {
+          mode = first.t === 'begin' && first.totalRows >= PARSER_WORKER_MIN_ROWS ? 'worker' : 'inline';
+          if (mode === 'worker') {
+            worker = toWorker();
+            if (!worker) mode = 'inline';
+          }
+        }
       }
-      if (start < data.byteLength) {
-        pending.push(data.subarray(start));
-        pendingBytes += data.byteLength - start;
+      if (data.byteLength === 0) continue;
+      if (worker) {
+        worker.push(data);
+        await worker.room();
+        worker.throwIfFailed();
+        if (worker.stopped) return { ended: true, bytes, parser: 'worker' };
+      } else {
+        inlineBytes += data.byteLength;
+        if (deliver(inline.push(data))) return { ended: true, bytes, parser: 'inline' };
       }
     }
-    if (pendingBytes > 0 && handle(takeLine(new Uint8Array(0)))) return { ended: true, bytes };
-    return { ended: false, bytes };
+    if (worker) {
+      await worker.finish();
+      worker.throwIfFailed();
+      return { ended: worker.stopped, bytes, parser: 'worker' };
+    }
+    const last = inline.finish();
+    return { ended: last ? deliver([last]) : false, bytes, parser: 'inline' };
   } finally {
+    worker?.close();
     await reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * The worker's script: the bundle's entry next to the data service's (or one
+ * folder up, from a chunk), or — running from the TypeScript source under
+ * vitest or tsx — the source itself, loaded through tsx. null when there is
+ * none (then the snapshot is parsed on the service's thread).
+ */
+function parserWorkerScript(given?: string): { code: string; eval: true } | { file: string } | null {
+  if (given) return existsSync(given) ? { file: given } : null;
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    let api: string;
+    try {
+      api = createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+    } catch {
+      return null;
+    }
+    const entry = new URL('./snapshot-worker.ts', here).href;
+    return { eval: true, code: `import(${JSON.stringify(pathToFileURL(api).href)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })` };
+  }
+  for (const rel of ['./snapshot-parser.js', '../snapshot-parser.js']) {
+    const file = fileURLToPath(new URL(rel, here));
+    if (existsSync(file)) return { file };
+  }
+  return null;
+}
+
+/** One snapshot's parser worker, seen from the data service's thread. */
+class ParserWorker {
+  private readonly worker: Worker;
+  /** stream offset of the worker's first byte */
+  private readonly base: number;
+  private posted = 0;
+  /** bytes whose frames were handed to onFrame */
+  private handled = 0;
+  private failure: Error | null = null;
+  private done = false;
+  stopped = false;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    script: { code: string; eval: true } | { file: string },
+    base: number,
+    private readonly maxBytesInFlight: number,
+    private readonly onFrame: (frame: ParsedFrame, bytesSoFar: number) => void | 'stop',
+    private readonly abortRead: () => void,
+  ) {
+    this.base = base;
+    this.worker = 'file' in script ? new Worker(script.file) : new Worker(script.code, { eval: true });
+    this.worker.on('message', (m: FromParser) => this.receive(m));
+    this.worker.on('error', (err) => this.fail(new Error(`the snapshot parser worker failed: ${err.message}`)));
+    this.worker.on('exit', (code) => {
+      if (!this.done && !this.stopped) this.fail(new Error(`the snapshot parser worker exited (${code})`));
+    });
+  }
+
+  push(data: Uint8Array): void {
+    // a copy of just these bytes, moved (not cloned) to the worker: the chunk may be a view of a larger buffer
+    const copy = data.slice();
+    this.posted += copy.byteLength;
+    this.worker.postMessage({ t: 'bytes', data: copy } satisfies ToParser, [copy.buffer]);
+  }
+
+  /** Resolves once the bytes in flight are within the bound (or the worker failed or stopped). */
+  async room(): Promise<void> {
+    while (!this.failure && !this.stopped && this.posted - this.handled > this.maxBytesInFlight) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  /** The body ended: resolves once the worker parsed and handed over everything (or failed, or stopped). */
+  async finish(): Promise<void> {
+    this.worker.postMessage({ t: 'end' } satisfies ToParser);
+    while (!this.failure && !this.stopped && !this.done) await new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  close(): void {
+    this.done = true;
+    void this.worker.terminate();
+  }
+
+  private receive(m: FromParser): void {
+    if (this.failure || this.stopped) return;
+    switch (m.t) {
+      case 'frames':
+        for (const f of m.frames) {
+          try {
+            if (this.onFrame(f.frame, this.base + f.at) === 'stop') {
+              this.stopped = true;
+              this.abortRead();
+              break;
+            }
+          } catch (err) {
+            this.fail(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
+          this.handled = f.at;
+        }
+        break;
+      case 'done':
+        this.done = true;
+        break;
+      case 'malformed':
+        this.fail(new MalformedError(m.message, m.details));
+        return;
+      case 'failed':
+        this.fail(new Error(`the snapshot parser worker failed: ${m.message}`));
+        return;
+    }
+    this.signal();
+  }
+
+  private fail(err: Error): void {
+    if (this.failure || this.done) return;
+    this.failure = err;
+    this.abortRead();
+    this.signal();
+  }
+
+  private signal(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
   }
 }

@@ -32,7 +32,6 @@ import {
   LiveFrame,
   formatZodError,
   type Cursor,
-  type ReplicatedTable,
   type ScopeChecksum,
   type SnapshotFrame,
   type SyncScope,
@@ -50,11 +49,11 @@ import {
   ftsBuiltThrough,
   clearStaging,
   compareChecksum,
-  stageRows,
+  stageFrames,
   swapInSnapshot,
   tableFigures,
 } from '../store/replica-writes';
-import { MalformedRowError, type RowWriter } from '../store/replicated-rows';
+import { MalformedRowError, type RowWriter, type StagedRows } from '../store/replicated-rows';
 import { readSyncState, writeChecksum, type SyncStateRow } from '../store/sync-state';
 import { pollDelay, retryDelay } from './backoff';
 import {
@@ -112,6 +111,11 @@ export interface SyncClientOptions {
   progressIntervalMs?: number;
   /** rows per staging transaction; default 5000 */
   stageChunkRows?: number;
+  /**
+   * where a snapshot's NDJSON is parsed and its rows extracted (sync/snapshot-stream.ts): 'auto' (default) in a
+   * worker thread when the snapshot has PARSER_WORKER_MIN_ROWS rows or more, else on the service's thread
+   */
+  snapshotParser?: 'auto' | 'worker' | 'inline';
   /**
    * events per chunk of the full-text index built after a snapshot's swap; fixed when given,
    * otherwise sized to take about FTS_CHUNK_BUDGET_MS each (see ftsChunkRowsAfter)
@@ -400,19 +404,21 @@ export class SyncClient {
       let rows = 0;
       let bytes = 0;
       let lastProgress = 0;
-      const chunk: { table: ReplicatedTable | null; rows: { key: string; v: number; row: unknown }[] } = { table: null, rows: [] };
+      /** extracted rows frames waiting for the next staging transaction */
+      let chunk: StagedRows[] = [];
+      let chunkRows = 0;
       const flush = () => {
-        if (chunk.table && chunk.rows.length > 0) {
+        if (chunkRows > 0) {
           try {
-            stageRows(sqlite, this.opts.writer, chunk.table, chunk.rows);
+            stageFrames(sqlite, this.opts.writer, chunk);
           } catch (err) {
-            if (err instanceof MalformedRowError) throw new MalformedError(`snapshot: ${err.message}`);
             const code = (err as { code?: unknown }).code;
-            if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) throw new MalformedError(`snapshot: ${(err as Error).message} in ${chunk.table}`);
+            if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) throw new MalformedError(`snapshot: ${(err as Error).message} in ${chunk.map((c) => c.table).join(', ')}`);
             throw err;
           }
         }
-        chunk.rows = [];
+        chunk = [];
+        chunkRows = 0;
       };
       const progress = (force: boolean) => {
         const now = this.opts.clock.now();
@@ -441,14 +447,12 @@ export class SyncClient {
           case 'rows': {
             if (!begin) throw new MalformedError('snapshot: rows before begin');
             const cp = begin.checkpoint;
-            for (const r of frame.rows) if (r.v > cp.v) throw new MalformedError(`snapshot: ${frame.table} row ${r.key} has v ${r.v} after the checkpoint ${cp.v}`);
-            if (chunk.table !== frame.table) {
-              flush();
-              chunk.table = frame.table;
-            }
-            chunk.rows.push(...frame.rows);
-            rows += frame.rows.length;
-            if (chunk.rows.length >= (this.opts.stageChunkRows ?? 5000)) flush();
+            const staged = frame.rows;
+            if (staged.maxV > cp.v) throw new MalformedError(`snapshot: ${frame.table} row ${staged.maxVKey} has v ${staged.maxV} after the checkpoint ${cp.v}`);
+            chunk.push(staged);
+            chunkRows += staged.keys.length;
+            rows += staged.keys.length;
+            if (chunkRows >= (this.opts.stageChunkRows ?? 5000)) flush();
             progress(false);
             return;
           }
@@ -465,7 +469,7 @@ export class SyncClient {
             endFrame = frame;
             return 'stop';
         }
-      });
+      }, { parser: this.opts.snapshotParser ?? 'auto' });
       if (!result.ended || !endFrame || !begin) throw new UnavailableError(`the snapshot stream ended early, after ${rows} rows`);
       const end: Extract<SnapshotFrame, { t: 'end' }> = endFrame;
       const checkpoint = (begin as Extract<SnapshotFrame, { t: 'begin' }>).checkpoint;
@@ -495,7 +499,7 @@ export class SyncClient {
       this.pendingChecksum = null;
       // the swap wrote the whole replica through the WAL: fold it back and give the disk space back
       sqlite.pragma('wal_checkpoint(TRUNCATE)');
-      this.opts.log.info({ scope, checkpoint, rows, bytes, ms: this.opts.clock.now() - started }, 'snapshot applied');
+      this.opts.log.info({ scope, checkpoint, rows, bytes, parser: result.parser, ms: this.opts.clock.now() - started }, 'snapshot applied');
       this.afterSnapshot();
     } finally {
       if (this.inflight === abort) this.inflight = null;

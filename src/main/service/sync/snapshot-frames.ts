@@ -1,0 +1,115 @@
+/**
+ * The CPU-bound half of reading a snapshot, the same code in the data
+ * service's thread and in the parser worker (./snapshot-worker.ts): NDJSON
+ * bytes in, frames out, each `rows` frame already turned into what the
+ * staging inserts bind — per row its key, v, document text and extracted
+ * columns (store/replicated-rows.ts `extractRow`). A line that is not JSON,
+ * not a frame, or a row the replica cannot index throws a MalformedError with
+ * the same message wherever it runs.
+ *
+ * A `rows` frame can be megabytes arriving in 64 KB chunks: the chunks of an
+ * unfinished line are kept as a list and joined once the newline comes, so
+ * each byte is scanned and copied a bounded number of times.
+ */
+import { SnapshotFrame, formatZodError, type ReplicatedTable } from '../../../core/index';
+import { extractRow, extractedColumns, MalformedRowError, type StagedRows } from '../store/replicated-rows';
+import { MalformedError } from './http';
+
+export type { StagedRows };
+
+const NL = 0x0a;
+
+export type ParsedFrame = Exclude<SnapshotFrame, { t: 'rows' }> | { t: 'rows'; table: ReplicatedTable; rows: StagedRows };
+
+/** Extracts every row of a checked `rows` frame; a row the replica cannot index is malformed. */
+export function stagedRowsOf(frame: Extract<SnapshotFrame, { t: 'rows' }>): StagedRows {
+  const width = extractedColumns(frame.table).length;
+  const n = frame.rows.length;
+  const out: StagedRows = { table: frame.table, keys: new Array<string>(n), vs: new Array<number>(n), docs: new Array<string>(n), values: [], width, maxV: 0, maxVKey: '' };
+  for (let i = 0; i < n; i++) {
+    const r = frame.rows[i]!;
+    let x: ReturnType<typeof extractRow>;
+    try {
+      x = extractRow(frame.table, r.key, r.row);
+    } catch (err) {
+      if (err instanceof MalformedRowError) throw new MalformedError(`snapshot: ${err.message}`);
+      throw err;
+    }
+    out.keys[i] = r.key;
+    out.vs[i] = r.v;
+    out.docs[i] = x.doc;
+    for (const value of x.values) out.values.push(value);
+    if (r.v > out.maxV) {
+      out.maxV = r.v;
+      out.maxVKey = r.key;
+    }
+  }
+  return out;
+}
+
+/**
+ * Splits NDJSON bytes into lines and parses each into a ParsedFrame. `push`
+ * returns the frames its bytes completed, each with the stream offset just
+ * past its line (for progress and for the worker's bytes-in-flight bound).
+ */
+export class SnapshotLineParser {
+  private readonly decoder = new TextDecoder();
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private lineNo = 0;
+  private offset = 0;
+
+  push(data: Uint8Array): { frame: ParsedFrame; at: number }[] {
+    const out: { frame: ParsedFrame; at: number }[] = [];
+    let start = 0;
+    let nl: number;
+    while ((nl = data.indexOf(NL, start)) >= 0) {
+      const frame = this.line(this.takeLine(data.subarray(start, nl)));
+      if (frame) out.push({ frame, at: this.offset + nl + 1 });
+      start = nl + 1;
+    }
+    if (start < data.byteLength) {
+      this.pending.push(data.subarray(start));
+      this.pendingBytes += data.byteLength - start;
+    }
+    this.offset += data.byteLength;
+    return out;
+  }
+
+  /** The last line when the body does not end with a newline. */
+  finish(): { frame: ParsedFrame; at: number } | null {
+    if (this.pendingBytes === 0) return null;
+    const frame = this.line(this.takeLine(new Uint8Array(0)));
+    return frame ? { frame, at: this.offset } : null;
+  }
+
+  private line(bytes: Uint8Array): ParsedFrame | null {
+    this.lineNo += 1;
+    const line = this.decoder.decode(bytes);
+    if (line.trim() === '') return null;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      throw new MalformedError(`snapshot line ${this.lineNo} is not JSON`);
+    }
+    const parsed = SnapshotFrame.safeParse(json);
+    if (!parsed.success) throw new MalformedError(`snapshot line ${this.lineNo}: ${formatZodError(parsed.error).slice(0, 500)}`, parsed.error.issues.slice(0, 10));
+    const frame = parsed.data;
+    return frame.t === 'rows' ? { t: 'rows', table: frame.table, rows: stagedRowsOf(frame) } : frame;
+  }
+
+  private takeLine(tail: Uint8Array): Uint8Array {
+    if (this.pending.length === 0) return tail;
+    const out = new Uint8Array(this.pendingBytes + tail.byteLength);
+    let at = 0;
+    for (const p of this.pending) {
+      out.set(p, at);
+      at += p.byteLength;
+    }
+    out.set(tail, at);
+    this.pending = [];
+    this.pendingBytes = 0;
+    return out;
+  }
+}

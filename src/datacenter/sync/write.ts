@@ -30,6 +30,13 @@
  * timer, no added latency when quiet.
  * Other processes on the same database still queue on the version row.
  *
+ * ROUND TRIPS. The batch's transaction holds the version row, so every round trip in it is
+ * time no other batch can write. On PostgreSQL the writer therefore runs the transaction on a
+ * pool client of its own and sends `BEGIN` with taking the version, and the flush statements
+ * with `COMMIT`, as one simple (multi-statement, parameterless) query each: a batch of one
+ * caller is three round trips (begin+version, the caller's statement, flush+commit) instead of
+ * five. On PGlite (in-process, one connection) it runs through drizzle's transaction.
+ *
  * `sync_rows` and `change_log` are written once, at the batch's flush: inside
  * `fn`, read the domain tables (events, audit, …), which hold the earlier
  * callers' writes, never `sync_rows`, which does not yet.
@@ -47,9 +54,12 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'drizzle-orm';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
 import { HuyingError, ReplicatedTable, type CommandAck } from '../../core';
 import type { Db, DbOrTx } from '../store/database';
 import { rowsOf } from '../store/migration';
+import { schema } from '../store/schema';
 import { syncNotifier, type CommittedVersion, type LoggedOp } from './notifier';
 
 /** Where `fn` reports the replicated changes of its transaction. */
@@ -124,30 +134,52 @@ function checkTarget(table: ReplicatedTable, key: string): void {
   if (typeof key !== 'string' || key.length === 0) throw new HuyingError('internal', `replicated ${table}: empty key`);
 }
 
-/** Takes the next version; the row lock is held until the transaction ends. */
-async function takeVersion(tx: DbOrTx): Promise<number> {
-  // an upsert rather than a bare UPDATE, so the row need not be seeded by a migration
-  const r = rowsOf<{ v: string | number }>(
-    await tx.execute(
-      sql`INSERT INTO sync_version (id, v) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET v = sync_version.v + 1 RETURNING v`,
-    ),
-  );
-  const v = Number(r[0]?.v);
+/**
+ * Takes the next version; the row lock is held until the transaction ends. An upsert rather than
+ * a bare UPDATE, so the row need not be seeded by a migration. No parameters: on PostgreSQL it
+ * goes in one simple query with the BEGIN (see runOnPool).
+ */
+const TAKE_VERSION = 'INSERT INTO sync_version (id, v) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET v = sync_version.v + 1 RETURNING v';
+
+function versionOf(rows: readonly { v?: unknown }[]): number {
+  const v = Number(rows[0]?.v);
   if (!Number.isSafeInteger(v) || v <= 0) throw new HuyingError('internal', 'could not take a sync version');
   return v;
 }
 
-/** ops per statement: bounded parameter size for geometry-heavy documents */
-const FLUSH_CHUNK = 500;
+/** ops per statement: bounded statement size for geometry-heavy documents */
+export const FLUSH_CHUNK = 500;
 
-/** Applies the buffered ops to sync_rows and change_log; returns what was logged, in seq order. */
-async function flush(tx: DbOrTx, buffer: ChangeBuffer): Promise<LoggedOp[]> {
+/**
+ * A text as a dollar-quoted SQL literal: no escape processing at all, so the text goes in as it
+ * is, whatever it holds — only the closing tag must not occur in it (another tag is chosen then).
+ */
+export function dollarQuoted(text: string): string {
+  let tag = '$huying$';
+  // the literal ends at the first tag after the opening one (one that starts inside the text too)
+  for (let n = 0; (text + tag).indexOf(tag) !== text.length; n++) tag = `$huying${n}$`;
+  return tag + text + tag;
+}
+
+interface FlushPlan {
+  /** one statement per chunk of ops, values inlined (no parameters: they may share a simple query with COMMIT) */
+  statements: string[];
+  chunks: BufferedOp[][];
+}
+
+/**
+ * The statements that apply the buffered ops to sync_rows and append them to change_log (see
+ * loggedOps for what they return). Each chunk is one statement; its documents are spliced in as
+ * already-serialised text, in one dollar-quoted JSON literal. seq continues after the ops the
+ * earlier chunks of this version logged (read from change_log itself, so that every chunk can be
+ * sent at once); deletes of rows never replicated are dropped.
+ */
+function flushPlan(buffer: ChangeBuffer): FlushPlan {
   const all = [...buffer.ops.values()];
-  const logged: LoggedOp[] = [];
+  const v = String(buffer.v);
+  const plan: FlushPlan = { statements: [], chunks: [] };
   for (let start = 0; start < all.length; start += FLUSH_CHUNK) {
     const chunk = all.slice(start, start + FLUSH_CHUNK);
-    const byId = new Map(chunk.map((o) => [`${o.table}\u0000${o.key}`, o]));
-    // one JSON parameter; the documents are spliced in as already-serialised text
     const input =
       '[' +
       chunk
@@ -157,10 +189,11 @@ async function flush(tx: DbOrTx, buffer: ChangeBuffer): Promise<LoggedOp[]> {
         )
         .join(',') +
       ']';
-    // seq continues after the ops logged so far; deletes of rows never replicated are dropped
-    const result = await tx.execute(sql`
+    const seq0 = start === 0 ? '0' : `(SELECT coalesce(max(seq) + 1, 0) FROM change_log WHERE v = ${v})`;
+    plan.chunks.push(chunk);
+    plan.statements.push(`
       WITH input AS (
-        SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS i(n integer, tbl text, key text, op text, scope text, row jsonb)
+        SELECT * FROM jsonb_to_recordset(${dollarQuoted(input)}::jsonb) AS i(n integer, tbl text, key text, op text, scope text, row jsonb)
       ), prev AS (
         SELECT s.table_name, s.key, s.scope FROM sync_rows s JOIN input i ON s.table_name = i.tbl AND s.key = i.key
       ), removed AS (
@@ -168,27 +201,36 @@ async function flush(tx: DbOrTx, buffer: ChangeBuffer): Promise<LoggedOp[]> {
         RETURNING s.key
       ), written AS (
         INSERT INTO sync_rows (table_name, key, scope, v, row)
-        SELECT tbl, key, scope, ${buffer.v}, row FROM input WHERE op = 'upsert'
+        SELECT tbl, key, scope, ${v}, row FROM input WHERE op = 'upsert'
         ON CONFLICT (table_name, key) DO UPDATE SET scope = excluded.scope, v = excluded.v, row = excluded.row
         RETURNING key
       )
       INSERT INTO change_log (v, seq, table_name, key, op, scope, prev_scope, moved, row)
-      SELECT ${buffer.v}, ${logged.length} + (row_number() OVER (ORDER BY i.n))::integer - 1, i.tbl, i.key, i.op,
+      SELECT ${v}, ${seq0} + (row_number() OVER (ORDER BY i.n))::integer - 1, i.tbl, i.key, i.op,
              CASE WHEN i.op = 'delete' THEN p.scope ELSE i.scope END,
              p.scope,
              (i.op = 'upsert' AND p.key IS NOT NULL AND p.scope IS DISTINCT FROM i.scope),
              i.row
       FROM input i LEFT JOIN prev p ON p.table_name = i.tbl AND p.key = i.key
       WHERE i.op = 'upsert' OR p.key IS NOT NULL
-      RETURNING seq, table_name, key, scope, prev_scope, moved
-    `);
-    const rows = rowsOf<{ seq: number; table_name: string; key: string; scope: string | null; prev_scope: string | null; moved: boolean }>(result);
-    rows.sort((a, b) => a.seq - b.seq);
+      RETURNING seq, table_name, key, scope, prev_scope, moved`);
+  }
+  return plan;
+}
+
+type LoggedRow = { seq: number; table_name: string; key: string; scope: string | null; prev_scope: string | null; moved: boolean };
+
+/** What the flush statements logged (one row list per chunk), in seq order. */
+function loggedOps(plan: FlushPlan, results: readonly LoggedRow[][], v: number): LoggedOp[] {
+  const logged: LoggedOp[] = [];
+  plan.chunks.forEach((chunk, c) => {
+    const byId = new Map(chunk.map((o) => [`${o.table}\u0000${o.key}`, o]));
+    const rows = [...results[c]!].sort((a, b) => a.seq - b.seq);
     for (const r of rows) {
       const o = byId.get(`${r.table_name}\u0000${r.key}`)!;
-      logged.push({ table: o.table, key: o.key, op: o.op, v: buffer.v, scope: r.scope, prevScope: r.prev_scope, moved: r.moved, rowJson: o.rowJson });
+      logged.push({ table: o.table, key: o.key, op: o.op, v, scope: r.scope, prevScope: r.prev_scope, moved: r.moved, rowJson: o.rowJson });
     }
-  }
+  });
   return logged;
 }
 
@@ -202,8 +244,8 @@ export interface WriteOptions {
   alone?: boolean;
 }
 
-type RunFn<T> = (tx: WriterTx, out: ChangeBuffer) => Promise<T>;
-type WriterTx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** `fn` runs on the batch's transaction: a drizzle handle of that one connection */
+type RunFn<T> = (tx: DbOrTx, out: ChangeBuffer) => Promise<T>;
 
 export interface ReplicatedOutcome<T> {
   result: T;
@@ -317,23 +359,29 @@ function takeBatch(queue: Pending[]): Pending[] {
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
+/**
+ * A batch's transaction around `body` (its callers): the version taken first, the flush last,
+ * then the commit. On PostgreSQL (a node-postgres pool) the transaction runs on a client of its
+ * own with BEGIN and the version in one round trip and the flush with COMMIT in another
+ * (runOnPool); elsewhere (PGlite) through drizzle's transaction, a statement at a time.
+ */
+type BatchBody = (tx: DbOrTx, buffer: ChangeBuffer) => Promise<void>;
+
 async function runBatch(db: Db, batch: Pending[]): Promise<void> {
   const outcomes: Outcome[] = [];
+  const body: BatchBody = async (tx, buffer) => {
+    if (batch.length === 1) {
+      // a lone caller needs no savepoint: its failure rolls everything back, as it always did
+      outcomes.push({ ok: true, result: await asCaller(db, () => batch[0]!.fn(tx, buffer)) });
+    } else {
+      for (const p of batch) outcomes.push(await runInSavepoint(db, tx, p, buffer));
+      if (!outcomes.some((o) => o.ok)) throw new NothingToCommit();
+    }
+  };
   let version: CommittedVersion;
   try {
-    version = await db.transaction(async (tx) => {
-      const v = await takeVersion(tx);
-      const buffer = new ChangeBuffer(v);
-      if (batch.length === 1) {
-        // a lone caller needs no savepoint: its failure rolls everything back, as it always did
-        outcomes.push({ ok: true, result: await asCaller(db, () => batch[0]!.fn(tx, buffer)) });
-      } else {
-        for (const p of batch) outcomes.push(await runInSavepoint(db, tx, p, buffer));
-        if (!outcomes.some((o) => o.ok)) throw new NothingToCommit();
-      }
-      const ops = await flush(tx, buffer);
-      return { v, ops, acks: buffer.acks } satisfies CommittedVersion;
-    });
+    const pool = poolOf(db);
+    version = pool ? await runOnPool(pool, body) : await runOnDrizzle(db, body);
   } catch (err) {
     if (err instanceof NothingToCommit) {
       batch.forEach((p, i) => p.reject((outcomes[i] as { error: unknown }).error));
@@ -359,6 +407,71 @@ async function runBatch(db: Db, batch: Pending[]): Promise<void> {
   });
 }
 
+/** The node-postgres pool behind a drizzle database, if that is what it runs on. */
+function poolOf(db: Db): pg.Pool | null {
+  const client = (db as { $client?: unknown }).$client;
+  return client instanceof pg.Pool ? client : null;
+}
+
+/** a drizzle database over one pool client (the batch's transaction), made once per client */
+const clientDbs = new WeakMap<pg.PoolClient, DbOrTx>();
+
+/** A simple query's results, one per statement. */
+const resultsOf = (r: pg.QueryResult | pg.QueryResult[]): pg.QueryResult[] => (Array.isArray(r) ? r : [r]);
+
+/**
+ * The batch's transaction on a pool client of its own, in as few round trips as the protocol
+ * allows: `BEGIN; <take the version>` as one simple query, the callers' statements, then
+ * `<flush statements>; COMMIT` as one simple query (a simple query may carry several statements
+ * when they have no parameters; a statement that fails stops it, so COMMIT runs only after the
+ * whole flush succeeded). Any failure sends ROLLBACK: the version is given back. Durability is
+ * the server's as configured (COMMIT waits for its WAL flush as before).
+ */
+async function runOnPool(pool: pg.Pool, body: BatchBody): Promise<CommittedVersion> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    let tx = clientDbs.get(client);
+    if (!tx) {
+      tx = drizzleNodePg({ client, schema });
+      clientDbs.set(client, tx);
+    }
+    try {
+      const begun = resultsOf(await client.query(`BEGIN; ${TAKE_VERSION}`));
+      const v = versionOf(begun[1]?.rows ?? []);
+      const buffer = new ChangeBuffer(v);
+      await body(tx, buffer);
+      const plan = flushPlan(buffer);
+      const done = resultsOf(await client.query([...plan.statements, 'COMMIT'].join(';\n')));
+      return { v, ops: loggedOps(plan, done.slice(0, plan.statements.length).map((r) => r.rows as LoggedRow[]), v), acks: buffer.acks };
+    } catch (err) {
+      // also after a failed BEGIN or COMMIT (then a no-op with a warning): the client goes back clean
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackErr) {
+        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+      }
+      throw err;
+    }
+  } finally {
+    // a client whose rollback failed is closed, not reused
+    client.release(broken);
+  }
+}
+
+/** The batch's transaction through drizzle (PGlite: one connection, its transaction holds it). */
+function runOnDrizzle(db: Db, body: BatchBody): Promise<CommittedVersion> {
+  return db.transaction(async (tx) => {
+    const v = versionOf(rowsOf<{ v: string | number }>(await tx.execute(sql.raw(TAKE_VERSION))));
+    const buffer = new ChangeBuffer(v);
+    await body(tx, buffer);
+    const plan = flushPlan(buffer);
+    const results: LoggedRow[][] = [];
+    for (const statement of plan.statements) results.push(rowsOf<LoggedRow>(await tx.execute(sql.raw(statement))));
+    return { v, ops: loggedOps(plan, results, v), acks: buffer.acks };
+  });
+}
+
 const SAVEPOINT = sql.raw('SAVEPOINT huying_write');
 const ROLLBACK = sql.raw('ROLLBACK TO SAVEPOINT huying_write');
 
@@ -368,7 +481,7 @@ const ROLLBACK = sql.raw('ROLLBACK TO SAVEPOINT huying_write');
  * path and frees nothing (a subtransaction's XID stays with the transaction either way). The
  * next caller's SAVEPOINT of the same name shadows it, and ROLLBACK TO names the newest one.
  */
-async function runInSavepoint(db: Db, tx: WriterTx, p: Pending, batchBuffer: ChangeBuffer): Promise<Outcome> {
+async function runInSavepoint(db: Db, tx: DbOrTx, p: Pending, batchBuffer: ChangeBuffer): Promise<Outcome> {
   await tx.execute(SAVEPOINT);
   const own = new ChangeBuffer(batchBuffer.v);
   try {

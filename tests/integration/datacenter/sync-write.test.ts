@@ -20,6 +20,7 @@ import { rowsOf } from '../../../src/datacenter/store/migration';
 import { bumpEpochCli } from '../../../src/datacenter/sync/bump-epoch';
 import { SyncHub } from '../../../src/datacenter/sync/hub';
 import { computeChecksum, pruneChangeLog, readSyncHead } from '../../../src/datacenter/sync/state';
+import { syncNotifier, type LoggedOp } from '../../../src/datacenter/sync/notifier';
 import { writeReplicated } from '../../../src/datacenter/sync/write';
 import { forEachBackend } from './backends';
 import { DISTRICT, T1, T2 } from './sync-client';
@@ -113,6 +114,85 @@ forEachBackend('sync write primitive', (backend) => {
     await expect(writeReplicated(db, async (_tx, out) => out.upsert('events', 'x', 'town-1', {}))).rejects.toThrow(/scope/);
     await expect(writeReplicated(db, async (_tx, out) => out.upsert('nope' as 'events', 'x', null, {}))).rejects.toThrow(/unknown replicated table/);
     await expect(writeReplicated(db, async (_tx, out) => out.upsert('events', 'x', null, 'text'))).rejects.toThrow(/JSON object/);
+  });
+
+  it('a batch whose flush fails (sent with its COMMIT on PostgreSQL) rolls back: domain rows, version and the connection come back clean', async () => {
+    await db.execute(sql`create table if not exists flush_probe (k text primary key)`);
+    const base = (await readSyncHead(db)).v;
+    // a NUL in a document: valid JSON to JS, refused by jsonb, so the flush statement fails after fn wrote
+    for (let i = 0; i < 3; i++) {
+      await expect(
+        writeReplicated(db, async (tx, out) => {
+          await tx.execute(sql`insert into flush_probe (k) values (${`bad-${i}`})`);
+          out.upsert('events', `flush-bad-${i}`, T1, { id: `flush-bad-${i}`, text: 'a\u0000b' });
+        }),
+      ).rejects.toThrow();
+    }
+    // the same in a group-committed batch: every caller gets the batch's error
+    const hold = writeReplicated(db, async (tx) => tx.execute(sql`select pg_sleep(0.05)`));
+    await sleep(0);
+    const batch = await Promise.allSettled([
+      writeReplicated(db, async (tx, out) => {
+        await tx.execute(sql`insert into flush_probe (k) values ('batch-ok')`);
+        out.upsert('events', 'flush-batch-ok', T1, { id: 'flush-batch-ok' });
+      }),
+      writeReplicated(db, async (_tx, out) => out.upsert('events', 'flush-batch-bad', T1, { id: 'flush-batch-bad', text: '\u0000' })),
+    ]);
+    expect(batch.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+    expect((await hold).v).toBe(base + 1);
+    expect((await readSyncHead(db)).v).toBe(base + 1);
+    expect(await q(db, sql`select k from flush_probe`)).toEqual([]);
+    expect(await replicated(db, 'events', 'flush-bad-0')).toBeNull();
+    expect(await replicated(db, 'events', 'flush-batch-ok')).toBeNull();
+    // the next writes take the version given back, on a connection left outside any transaction
+    for (let i = 0; i < 3; i++) {
+      const w = await writeReplicated(db, async (tx, out) => {
+        await tx.execute(sql`insert into flush_probe (k) values (${`good-${i}`})`);
+        out.upsert('events', `flush-good-${i}`, T1, { id: `flush-good-${i}` });
+      });
+      expect(w.v).toBe(base + 2 + i);
+    }
+    expect((await q<{ k: string }>(db, sql`select k from flush_probe order by k`)).map((r) => r.k)).toEqual(['good-0', 'good-1', 'good-2']);
+    expect(await q(db, sql`select 1 from pg_stat_activity where state like 'idle in transaction%' and datname = current_database()`)).toEqual([]);
+    await db.execute(sql`drop table flush_probe`);
+  });
+
+  it('documents reach sync_rows and change_log byte for byte, whatever quotes they hold (the flush inlines them dollar-quoted)', async () => {
+    const texts = ['$huying$', 'ends with $huying', '$huying0$ and $huying$', "it's \\ a \"quote\" '' $$", 'naïve 中文 \n\t'];
+    const { v } = await writeReplicated(db, async (_tx, out) => {
+      texts.forEach((text, i) => out.upsert('events', `quoted-${i}`, T1, { id: `quoted-${i}`, text, [text]: i }));
+    });
+    for (const [i, text] of texts.entries()) {
+      expect(await replicated(db, 'events', `quoted-${i}`)).toEqual({ scope: T1, v, row: { id: `quoted-${i}`, text, [text]: i } });
+    }
+    const logged = await q<{ row: unknown }>(db, sql`select row from change_log where v = ${v} order by seq`);
+    expect(logged.map((r) => r.row)).toEqual(texts.map((text, i) => ({ id: `quoted-${i}`, text, [text]: i })));
+  });
+
+  it('a version of more ops than one flush statement carries keeps seq dense across the statements, with dropped deletes in between', async () => {
+    const published: LoggedOp[][] = [];
+    const off = syncNotifier(db).onCommit((c) => published.push(c.ops));
+    try {
+      // 1,200 reports: every third of the first 600 a delete of a row never replicated (dropped), so the
+      // first statement logs fewer ops than it carries and the next must continue after what was logged
+      const { v } = await writeReplicated(db, async (_tx, out) => {
+        for (let i = 0; i < 1200; i++) {
+          if (i < 600 && i % 3 === 0) out.delete('events', `chunk-missing-${i}`);
+          else out.upsert('events', `chunk-${i}`, i % 2 ? T1 : T2, { id: `chunk-${i}` });
+        }
+      });
+      const log = await logOf(db, v);
+      expect(log).toHaveLength(1000);
+      expect(log.map((o) => o.seq)).toEqual([...Array(1000).keys()]);
+      const expected = [...Array(1200).keys()].filter((i) => !(i < 600 && i % 3 === 0)).map((i) => `chunk-${i}`);
+      expect(log.map((o) => o.key)).toEqual(expected);
+      const ops = published.at(-1)!;
+      expect(ops.map((o) => o.key)).toEqual(expected);
+      expect(ops.every((o) => o.v === v)).toBe(true);
+      expect([ops[0]!.scope, ops[1]!.scope]).toEqual([T1, T2]);
+    } finally {
+      off();
+    }
   });
 
   it('keeps v order = commit order under concurrent writers (group commit): a reader never sees a gap that fills later', async () => {

@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SnapshotFrame } from '../../../src/core/index';
-import { extractRow } from '../../../src/main/service/store/replicated-rows';
+import { extractRow, stagedDoc } from '../../../src/main/service/store/replicated-rows';
 import { MalformedError } from '../../../src/main/service/sync/http';
 import { PARSER_WORKER_MIN_ROWS, readSnapshotStream, type ParsedFrame } from '../../../src/main/service/sync/snapshot-stream';
 import { startFakeFeed } from './fake-feed-server';
@@ -77,7 +77,7 @@ describe.each(['inline', 'worker'] as const)('the snapshot reader (%s)', (parser
     expect(staged.flatMap((s) => s.keys)).toEqual(rows.map((r) => r.key));
     expect(staged.flatMap((s) => s.vs)).toEqual(rows.map((r) => r.v));
     const want = rows.map((r) => extractRow('events', r.key, r.row));
-    expect(staged.flatMap((s) => s.docs)).toEqual(want.map((w) => w.doc));
+    expect(staged.flatMap((s) => s.keys.map((_, i) => stagedDoc(s, i)))).toEqual(want.map((w) => w.doc));
     expect(staged.flatMap((s) => s.values)).toEqual(want.flatMap((w) => w.values));
     expect(staged.map((s) => s.maxV)).toEqual(staged.map((s) => Math.max(...s.vs)));
     // each frame comes with the offset just past its line; the last one is the whole body
@@ -154,6 +154,13 @@ describe('a data service parsing its snapshots in the worker', () => {
     expect(await h.svc.syncNow()).toBe('live');
     expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
     expect(h.log.entries.find((e) => e.msg === 'snapshot applied')?.obj).toMatchObject({ parser: 'worker', rows: f.rowsOf('district').size });
+    // the documents went to SQLite as UTF-8 bytes (CAST(? AS TEXT)): stored as text, the same as a live upsert's
+    const db = h.svc.replica.sqlite;
+    for (const t of ['events_doc', 'areas', 'grids']) {
+      const { n, text } = db.prepare(`SELECT count(*) AS n, sum(typeof(doc) = 'text') AS text FROM ${t}`).get() as { n: number; text: number };
+      expect(n).toBeGreaterThan(0);
+      expect(text).toBe(n);
+    }
     const before = sorted(replicaRows(h.svc));
     const cursor = h.svc.syncStatus().cursor;
 

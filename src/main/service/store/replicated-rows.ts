@@ -38,12 +38,18 @@ type Doc = Record<string, unknown>;
 export type ExtractedValue = string | number | null;
 type Value = ExtractedValue;
 
-/** A `rows` frame ready to stage: row i is keys[i], vs[i], docs[i] and values[i*width … (i+1)*width). */
+/**
+ * A `rows` frame ready to stage: row i is keys[i], vs[i], its document and values[i*width … (i+1)*width).
+ * The documents are one UTF-8 buffer (row i's text is docBytes[docEnds[i-1] … docEnds[i]), docEnds[-1] = 0):
+ * it moves from the parser worker to the service's thread without a copy, and SQLite takes each
+ * document's bytes as they are (`CAST(? AS TEXT)`) instead of better-sqlite3 re-encoding a JS string.
+ */
 export interface StagedRows {
   table: ReplicatedTable;
   keys: string[];
   vs: number[];
-  docs: string[];
+  docBytes: Uint8Array;
+  docEnds: number[];
   /** the extracted columns of every row, row after row */
   values: ExtractedValue[];
   /** extracted columns per row */
@@ -53,6 +59,10 @@ export interface StagedRows {
   maxVKey: string;
 }
 
+/** The text of row i's document in a StagedRows. */
+export function stagedDoc(rows: StagedRows, i: number): string {
+  return Buffer.from(rows.docBytes.buffer, rows.docBytes.byteOffset + (i === 0 ? 0 : rows.docEnds[i - 1]!), rows.docEnds[i]! - (i === 0 ? 0 : rows.docEnds[i - 1]!)).toString('utf8');
+}
 
 interface TableSpec {
   /** extracted columns after key, v (and doc, unless docApart) */
@@ -290,11 +300,13 @@ export class RowWriter {
         .join(', ');
       // a table whose document is apart returns the row's rid, new or kept, to key the document by
       this.live.set(table, sqlite.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${marks}) ON CONFLICT (key) DO UPDATE SET ${updates}${apart ? ' RETURNING rid' : ''}`));
-      this.stage.set(table, sqlite.prepare(`INSERT INTO stage_${table} (${cols.join(', ')}) VALUES (${marks})`));
+      // the document as text whether it is bound as a string or as its UTF-8 bytes (stageFrame)
+      const stageMarks = cols.map((c) => (c === 'doc' ? 'CAST(? AS TEXT)' : '?')).join(', ');
+      this.stage.set(table, sqlite.prepare(`INSERT INTO stage_${table} (${cols.join(', ')}) VALUES (${stageMarks})`));
       this.remove.set(table, sqlite.prepare(`DELETE FROM ${table} WHERE key = ?`));
     }
     this.eventDocUpsert = sqlite.prepare('INSERT INTO events_doc (rid, doc) VALUES (?, ?) ON CONFLICT (rid) DO UPDATE SET doc = excluded.doc');
-    this.eventDocStage = sqlite.prepare('INSERT INTO stage_events_doc (rid, doc) VALUES (?, ?)');
+    this.eventDocStage = sqlite.prepare('INSERT INTO stage_events_doc (rid, doc) VALUES (?, CAST(? AS TEXT))');
     this.eventDocDelete = sqlite.prepare('DELETE FROM events_doc WHERE rid = ?');
     this.ftsInsert = sqlite.prepare('INSERT INTO events_fts (rowid, title, description, address) VALUES (?, ?, ?, ?)');
     this.ftsDelete = sqlite.prepare('DELETE FROM events_fts WHERE rowid = ?');
@@ -335,12 +347,18 @@ export class RowWriter {
 
   /** Stages every row of an extracted `rows` frame (inside the caller's transaction). */
   stageFrame(rows: StagedRows): void {
-    const { table, keys, vs, docs, values, width } = rows;
-    for (let i = 0; i < keys.length; i++) this.stageExtracted(table, keys[i]!, vs[i]!, docs[i]!, values.slice(i * width, (i + 1) * width));
+    const { table, keys, vs, docEnds, values, width } = rows;
+    const bytes = Buffer.from(rows.docBytes.buffer, rows.docBytes.byteOffset, rows.docBytes.byteLength);
+    let start = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const end = docEnds[i]!;
+      this.stageExtracted(table, keys[i]!, vs[i]!, bytes.subarray(start, end), values.slice(i * width, (i + 1) * width));
+      start = end;
+    }
   }
 
   /** `stageRow` of a row already extracted (`extractRow`: its document text and column values). */
-  stageExtracted(table: ReplicatedTable, key: string, v: number, doc: string, values: readonly Value[]): void {
+  stageExtracted(table: ReplicatedTable, key: string, v: number, doc: string | Uint8Array, values: readonly Value[]): void {
     if (table !== 'events') {
       this.stage.get(table)!.run(key, v, doc, ...values);
       return;

@@ -25,7 +25,14 @@ export type ParsedFrame = Exclude<SnapshotFrame, { t: 'rows' }> | { t: 'rows'; t
 export function stagedRowsOf(frame: Extract<SnapshotFrame, { t: 'rows' }>): StagedRows {
   const width = extractedColumns(frame.table).length;
   const n = frame.rows.length;
-  const out: StagedRows = { table: frame.table, keys: new Array<string>(n), vs: new Array<number>(n), docs: new Array<string>(n), values: [], width, maxV: 0, maxVKey: '' };
+  const keys = new Array<string>(n);
+  const vs = new Array<number>(n);
+  const docs = new Array<string>(n);
+  const docEnds = new Array<number>(n);
+  const values: StagedRows['values'] = [];
+  let maxV = 0;
+  let maxVKey = '';
+  let total = 0;
   for (let i = 0; i < n; i++) {
     const r = frame.rows[i]!;
     let x: ReturnType<typeof extractRow>;
@@ -35,16 +42,21 @@ export function stagedRowsOf(frame: Extract<SnapshotFrame, { t: 'rows' }>): Stag
       if (err instanceof MalformedRowError) throw new MalformedError(`snapshot: ${err.message}`);
       throw err;
     }
-    out.keys[i] = r.key;
-    out.vs[i] = r.v;
-    out.docs[i] = x.doc;
-    for (const value of x.values) out.values.push(value);
-    if (r.v > out.maxV) {
-      out.maxV = r.v;
-      out.maxVKey = r.key;
+    keys[i] = r.key;
+    vs[i] = r.v;
+    docs[i] = x.doc;
+    total += Buffer.byteLength(x.doc, 'utf8');
+    docEnds[i] = total;
+    for (const value of x.values) values.push(value);
+    if (r.v > maxV) {
+      maxV = r.v;
+      maxVKey = r.key;
     }
   }
-  return out;
+  // one buffer of its own (not from Buffer's shared pool), so that it can be moved to another thread
+  const docBytes = Buffer.allocUnsafeSlow(total);
+  for (let i = 0, at = 0; i < n; i++) at += docBytes.write(docs[i]!, at, 'utf8');
+  return { table: frame.table, keys, vs, docBytes: new Uint8Array(docBytes.buffer, docBytes.byteOffset, total), docEnds, values, width, maxV, maxVKey };
 }
 
 /**

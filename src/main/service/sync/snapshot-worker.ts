@@ -28,16 +28,19 @@ const port = parentPort;
 if (port) {
   const parser = new SnapshotLineParser();
   let failed = false;
-  const post = (m: FromParser) => port.postMessage(m);
+  const post = (m: FromParser, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+  // the documents' buffers move to the service's thread instead of being copied
+  const transfers = (frames: { frame: ParsedFrame }[]): ArrayBuffer[] =>
+    frames.flatMap(({ frame }) => (frame.t === 'rows' ? [frame.rows.docBytes.buffer as ArrayBuffer] : []));
   port.on('message', (m: ToParser) => {
     if (failed) return;
     try {
       if (m.t === 'bytes') {
         const frames = parser.push(m.data);
-        if (frames.length > 0) post({ t: 'frames', frames });
+        if (frames.length > 0) post({ t: 'frames', frames }, transfers(frames));
       } else {
         const last = parser.finish();
-        if (last) post({ t: 'frames', frames: [last] });
+        if (last) post({ t: 'frames', frames: [last] }, transfers([last]));
         post({ t: 'done' });
       }
     } catch (err) {

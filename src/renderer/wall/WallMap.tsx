@@ -24,7 +24,7 @@ import { LayerPanel } from './LayerPanel';
 import { MapLegend } from './MapLegend';
 import { gridPopulation, type GridFigures, type Legend } from './measures';
 import type { PlaybackClock } from './playback';
-import { Signal, useSignal, type LiveEvents } from './use-wall-data';
+import { Signal, useSignal, type LiveEvents, type Polled } from './use-wall-data';
 import { GLYPH_MIN_ZOOM, WallLayerBuilder, type PlaybackLayerData, type WallLayerInputs } from './wall-layers';
 import type { WallViewState } from './wall-state';
 
@@ -35,7 +35,8 @@ export interface WallMapProps {
   density: Density | null;
   workers: MapWorkers | null;
   modules: ModuleFeatures | null;
-  gridStats: GridStats | null;
+  /** the service's per-grid figures (30 days' reports, and open/overdue while the store has no grids) */
+  gridStats: Signal<Polled<GridStats>> | null;
   view: WallViewState;
   scale: number;
   pixelRatio: number;
@@ -63,6 +64,7 @@ export function WallMap(props: WallMapProps) {
   const { t } = useI18n();
   const { model, live, view } = props;
   const storeVersion = useSignal(live?.version ?? ZERO);
+  const gridStats = useSignal(props.gridStats ?? NO_STATS).data;
   const controller = useMemo(() => new GridFillController(model), [model]);
   const [fill, setFill] = useState<GridFill | null>(null);
   const [legend, setLegend] = useState<Legend | null>(null);
@@ -71,9 +73,9 @@ export function WallMap(props: WallMapProps) {
   // the figures behind the fill: live counts from the store when it knows grids, else the service's
   const population = useMemo(() => {
     const villagePop = new Map(model.villages.map((v) => [v.code, v.population]));
-    return gridPopulation(model.grids, props.gridStats, villagePop);
-  }, [model, props.gridStats]);
-  const served = useMemo(() => aligned(model, props.gridStats), [model, props.gridStats]);
+    return gridPopulation(model.grids, gridStats, villagePop);
+  }, [model, gridStats]);
+  const served = useMemo(() => aligned(model, gridStats), [model, gridStats]);
   const figures = useCallback((): GridFigures => {
     const store = live?.store;
     const liveCounts = store && store.hasGridColumn && store.openByGrid.length === model.grids.length;
@@ -86,18 +88,25 @@ export function WallMap(props: WallMapProps) {
   }, [live, model, served, population]);
   if (props.figuresRef) props.figuresRef.current = figures;
 
-  // recolour everything when the measure, the served figures or the store's era change
+  // recolour everything when the measure, the figures it reads or the store's era change: the served
+  // open/overdue counts only while the store does not count by grid, their 30 days' reports only for
+  // that measure (a new answer every 5 minutes must not regenerate the whole fill for nothing)
   const fullVersion = live?.store.fullVersion ?? 0;
   const storeLoaded = storeVersion > 0;
+  const liveCounts = !!live && live.store.hasGridColumn && live.store.openByGrid.length === model.grids.length;
+  const servedCounts = liveCounts ? null : served;
+  const servedReports = view.measure === 'load_30d' ? served : null;
+  const figuresNow = useRef(figures);
+  figuresNow.current = figures;
   useEffect(() => {
     if (view.measure === 'town') {
       setLegend(null);
       setFill(null);
       return;
     }
-    setLegend(controller.reset(view.measure, figures()));
+    setLegend(controller.reset(view.measure, figuresNow.current()));
     setFill(controller.gridFill());
-  }, [controller, view.measure, figures, fullVersion, storeLoaded]);
+  }, [controller, view.measure, population, servedCounts, servedReports, fullVersion, storeLoaded]);
 
   // then patch: only the grids a change touched
   useEffect(() => {
@@ -218,6 +227,7 @@ export function WallMap(props: WallMapProps) {
 }
 
 const ZERO = new Signal(0);
+const NO_STATS = new Signal<Polled<GridStats>>({ data: null, error: null, at: 0 });
 
 /** An 8K wall's map is over 4,096 device pixels wide: let the canvas be as large as the GPU allows. */
 function maxCanvas(): [number, number] {

@@ -34,7 +34,7 @@ import { CategoryChart, HourlyChart, SourceChart, TownChart } from './ChartPanel
 import { KpiPanel } from './KpiPanel';
 import { LinkStatus } from './LinkStatus';
 import { MapCard } from './MapCard';
-import { measureValue, type GridFigures } from './measures';
+import { measureValue, sameGridStats, type GridFigures } from './measures';
 import { PlaybackBar, presetPeriod, type PlaybackPreset } from './PlaybackBar';
 import { PlaybackClock, openAt, phaseWindows } from './playback';
 import { LiveTicker } from './Ticker';
@@ -179,12 +179,15 @@ function WallScreen() {
   // every 2 s (the panels' tick), an unchanged answer goes nowhere; the charts take them at most
   // every CHART_GAP_MS (ThrottledCharts); the ticker asks when a change can alter it (LiveTicker).
   const kpis = usePolledSignal(client, 'stats/kpis', { period: 'today' }, { everyMs: 60_000, trigger: live?.tick ?? null, minGapMs: 2_000, equal: sameKpis });
-  const gridStats = usePolledRequest(client, 'map/grid-stats', { period: '30d' }, {
+  // (a signal the map follows: an answer re-renders the map, not the wall, and one with the same
+  // figures — every 5 minutes while the 30 days' counts stand still — nothing)
+  const gridStats = usePolledSignal(client, 'map/grid-stats', { period: '30d' }, {
     everyMs: 5 * 60_000,
     // the service's per-grid counts, while the store cannot count by grid itself
     trigger: live?.tick ?? null,
     triggerIf: () => !!live && !live.store.hasGridColumn,
     minGapMs: 5_000,
+    equal: sameGridStats,
   });
   const density = usePolledRequest(client, 'map/density', { period: '30d', cellMetres: 250 }, { everyMs: 10 * 60_000, enabled: view.layers.heatmap || view.layers.hexagons });
   const workers = usePolledRequest(client, 'map/workers', {}, { everyMs: 60_000, enabled: view.layers.workers });
@@ -424,7 +427,7 @@ function WallScreen() {
           density={density.data}
           workers={workers.data}
           modules={modules.data}
-          gridStats={gridStats.data}
+          gridStats={gridStats}
           view={mapView}
           scale={metrics.scale}
           pixelRatio={metrics.pixelRatio}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binLabel, binOf, breaks, buildLegend, colorOf, gridPopulation, measureValue, measureValues, niceCeil, NONE_COLOR, UNKNOWN_COLOR } from './measures';
+import { binLabel, binOf, breaks, buildLegend, colorOf, gridPopulation, measureValue, measureValues, niceCeil, NONE_COLOR, sameGridStats, UNKNOWN_COLOR } from './measures';
 
 const figures = {
   open: [0, 3, 10, 1],
@@ -66,5 +66,28 @@ describe('grid measures', () => {
     const pop = gridPopulation(grids, { gridCodes: ['c'], population: [700] }, new Map([['v1', 3000], ['v2', 999]]));
     expect([...pop]).toEqual([1500, 1500, 700]);
     expect([...gridPopulation(grids, null, new Map())]).toEqual([0, 0, 0]);
+  });
+});
+
+describe('sameGridStats', () => {
+  const stats = (over: Partial<Record<'reported' | 'open' | 'overdue' | 'population', number[]>> = {}, codes = ['g1', 'g2']) => ({
+    period: { from: '2026-10-28T00:00:00.000Z', to: `2026-11-27T0${Math.floor(Math.random() * 9)}:00:00.000Z` },
+    checkpoint: Math.floor(Math.random() * 1000),
+    gridCodes: codes,
+    reported: Uint32Array.from(over.reported ?? [5, 7]),
+    open: Uint32Array.from(over.open ?? [1, 2]),
+    overdue: Uint32Array.from(over.overdue ?? [0, 1]),
+    population: Uint32Array.from(over.population ?? [900, 1200]),
+  });
+  it('is equal when only the period and the checkpoint moved', () => {
+    expect(sameGridStats(stats(), stats())).toBe(true);
+  });
+  it('differs when any figure, a grid code or the number of grids differs', () => {
+    expect(sameGridStats(stats(), stats({ reported: [5, 8] }))).toBe(false);
+    expect(sameGridStats(stats(), stats({ open: [0, 2] }))).toBe(false);
+    expect(sameGridStats(stats(), stats({ overdue: [0, 2] }))).toBe(false);
+    expect(sameGridStats(stats(), stats({ population: [900, 1201] }))).toBe(false);
+    expect(sameGridStats(stats(), stats({}, ['g1', 'g3']))).toBe(false);
+    expect(sameGridStats(stats(), stats({ reported: [5, 7, 1], open: [1, 2, 0], overdue: [0, 1, 0], population: [900, 1200, 3] }, ['g1', 'g2', 'g3']))).toBe(false);
   });
 });

@@ -199,3 +199,24 @@ export function gridPopulation(
   });
   return out;
 }
+
+/**
+ * Two answers of `map/grid-stats` with the same figures (the period's end and the checkpoint move
+ * with every answer): a wall polls it every 5 minutes, and an equal answer must not recolour the map.
+ */
+export function sameGridStats(
+  a: { gridCodes: readonly string[]; reported: ArrayLike<number>; open: ArrayLike<number>; overdue: ArrayLike<number>; population: ArrayLike<number> },
+  b: typeof a,
+): boolean {
+  if (a === b) return true;
+  const n = a.gridCodes.length;
+  if (b.gridCodes.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a.gridCodes[i] !== b.gridCodes[i]) return false;
+  for (const k of ['reported', 'open', 'overdue', 'population'] as const) {
+    const x = a[k];
+    const y = b[k];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  }
+  return true;
+}

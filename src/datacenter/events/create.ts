@@ -131,6 +131,39 @@ function columnsOf(table: typeof events | typeof audit): { list: SQL; qualified:
 const EVENT_COLUMNS = columnsOf(events);
 const AUDIT_COLUMNS = columnsOf(audit);
 
+/**
+ * The SELECT list of a set insert into `table` from `jsonb_to_record(…) AS r(…)`: each column
+ * from `r`, except those given as expressions; and the record's column definitions (name and SQL
+ * type, from the drizzle table) for the columns read from the JSON. Reading only these keys
+ * leaves the rest of the JSON (the document, handled apart) untouched — where
+ * `jsonb_populate_record(null::t, j || jsonb_build_object(…))` rebuilt the whole row's JSON, the
+ * document included, and converted every key, for every row.
+ */
+function setInsertShape(table: typeof events | typeof audit, computed: readonly string[]): { defs: SQL; select: (exprs: Record<string, SQL>) => SQL } {
+  const cols = Object.values(getTableColumns(table) as Record<string, { name: string; getSQLType(): string }>);
+  const defs = sql.raw(
+    cols
+      .filter((c) => !computed.includes(c.name))
+      .map((c) => `"${c.name}" ${c.getSQLType()}`)
+      .join(', '),
+  );
+  return {
+    defs,
+    select: (exprs) =>
+      sql.join(
+        cols.map((c) => {
+          if (!computed.includes(c.name)) return sql.raw(`r."${c.name}"`);
+          const e = exprs[c.name];
+          if (!e) throw new HuyingError('internal', `setInsertShape: no expression for ${c.name}`);
+          return e;
+        }),
+        sql`, `,
+      ),
+  };
+}
+const EVENT_SET = setInsertShape(events, ['v', 'case_no', 'doc']);
+const AUDIT_SET = setInsertShape(audit, ['v']);
+
 /** A row as JSON keyed by column name (what jsonb_populate_record reads). */
 const asColumnJson = (row: Record<string, unknown>, names: Record<string, string>) => JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [names[k] ?? k, v])));
 
@@ -287,12 +320,12 @@ export async function writeEncodedEvents(tx: Tx, out: ReplicationOut, sets: read
         SELECT j, ${prefix} || ${day} || CASE WHEN seq < 10000 THEN lpad(seq::text, 4, '0') ELSE seq::text END AS case_no FROM src
       ), e AS (
         INSERT INTO ${events} (${EVENT_COLUMNS.list})
-        SELECT ${EVENT_COLUMNS.qualified}
-        FROM no, jsonb_populate_record(null::events, no.j || jsonb_build_object('v', ${v}::bigint, 'case_no', no.case_no, 'doc', jsonb_set(no.j -> 'doc', '{caseNo}', to_jsonb(no.case_no)))) AS r
+        SELECT ${EVENT_SET.select({ v: sql`${v}::bigint`, case_no: sql`no.case_no`, doc: sql`jsonb_set(no.j -> 'doc', '{caseNo}', to_jsonb(no.case_no))` })}
+        FROM no, jsonb_to_record(no.j) AS r(${EVENT_SET.defs})
         RETURNING id, case_no
       ), a AS (
         INSERT INTO ${audit} (${AUDIT_COLUMNS.list})
-        SELECT ${AUDIT_COLUMNS.qualified} FROM jsonb_array_elements(${auditRows}::jsonb) AS x(j), jsonb_populate_record(null::audit, x.j || jsonb_build_object('v', ${v}::bigint)) AS r
+        SELECT ${AUDIT_SET.select({ v: sql`${v}::bigint` })} FROM jsonb_array_elements(${auditRows}::jsonb) AS x(j), jsonb_to_record(x.j) AS r(${AUDIT_SET.defs})
         RETURNING 1
       ), claim AS (
         -- from the rows themselves, not by joining e back to a list of claims: that join compared

@@ -172,6 +172,48 @@ forEachBackend('events store', (backend) => {
       expect(after.map((r) => r.external_id)).toEqual(['SET-D1', 'SET-F1']);
     });
 
+    it('a set insert writes every column of the event and audit rows as the one-event insert does (the set reads only the columns from its JSON)', async () => {
+      const { adaptIntake, createIntakeContext } = await import('../../../src/datacenter/intake/sources/index');
+      const { placeDraft } = await import('../../../src/datacenter/intake/service');
+      const { prepareEvent, insertNewEvent, insertNewEvents, PENDING_CASE_NO } = await import('../../../src/datacenter/events/create');
+      const { filesOnIntake, sourceActor } = await import('../../../src/datacenter/events/intake-policy');
+      const ref = await h.reference();
+      const ctx = await h.config.current();
+      // a grid-patrol report (filed on intake: two audit entries) and a 12345 order (one), each written both ways
+      const drafts = [
+        adaptIntake('hotline_12345', hotlineOrder('COLS-1', GRID_B, { latitude: GRID_B.labelPoint[1] - 0.03 }), createIntakeContext({ now: h.now })),
+        adaptIntake('grid_patrol', patrolReport('COLS-2'), createIntakeContext({ now: h.now })),
+      ];
+      const prepared = (id: string, n: number) => {
+        const d = drafts[n]!;
+        if (!d.ok) throw new Error('draft');
+        const placement = placeDraft(d.value, ref);
+        const p = prepareEvent({ draft: { ...d.value, externalRef: d.value.externalRef && { ...d.value.externalRef, id: `${d.value.externalRef.id}-${id}` } }, placement, duplicates: [], reporter: sourceActor(d.value.source, placement.area.districtCode), file: filesOnIntake(d.value), now: h.now, ctx, id }, PENDING_CASE_NO);
+        if (!p.ok) throw new Error('prepare');
+        return p.value;
+      };
+      const ids = { one: ['cols-one-0', 'cols-one-1'], set: ['cols-set-0', 'cols-set-1'] };
+      for (const n of [0, 1]) await h.write(h.store.db, (tx, out) => insertNewEvent(tx, out, prepared(ids.one[n]!, n)));
+      const { v: setV } = await h.write(h.store.db, (tx, out) => insertNewEvents(tx, out, [0, 1].map((n) => ({ prepared: prepared(ids.set[n]!, n) }))));
+      // everything but what differs by construction — id, case number, external id (also inside the documents) and version
+      const eventRows = await h.rows<{ id: string; case_no: string; external_id: string; j: unknown }>(sql`select id, case_no, external_id, to_jsonb(e) - 'v' as j from events e where id like 'cols-%'`);
+      const auditRows = await h.rows<{ event_id: string; j: unknown }>(sql`select event_id, to_jsonb(a) - 'v' as j from audit a where event_id like 'cols-%' order by seq`);
+      const normalised = (id: string) => {
+        const e = eventRows.find((r) => r.id === id)!;
+        const text = JSON.stringify({ event: e.j, audit: auditRows.filter((a) => a.event_id === id).map((a) => a.j) });
+        return JSON.parse(text.replaceAll(e.id, 'ID').replaceAll(e.case_no, 'CASE').replaceAll(e.external_id, 'EXT')) as { event: unknown; audit: unknown[] };
+      };
+      for (const n of [0, 1]) {
+        const one = normalised(ids.one[n]!);
+        expect(one.audit).toHaveLength(n === 0 ? 1 : 2);
+        expect(normalised(ids.set[n]!)).toEqual(one);
+      }
+      const [set] = await h.rows<{ v: number; n: number }>(sql`select min(v)::int as v, count(*)::int as n from events where id like 'cols-set-%'`);
+      expect(set).toEqual({ v: setV, n: 2 });
+      const [setAudit] = await h.rows<{ v: number; n: number }>(sql`select min(v)::int as v, count(*)::int as n from audit where event_id like 'cols-set-%'`);
+      expect(setAudit).toEqual({ v: setV, n: 3 });
+    });
+
     it('suggests open events of the same category nearby as duplicates; finished ones are not suggested', async () => {
       const a = expectCreated(await h.submit('hotline_12345', hotlineOrder('GZ-DUP-1', GRID_B)));
       const outcome = await h.submit('hotline_12345', hotlineOrder('GZ-DUP-2', GRID_B, { acceptedAt: '2025-11-26 09:40:00' }));

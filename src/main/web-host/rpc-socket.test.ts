@@ -61,6 +61,9 @@ describe('foldChanged', () => {
     });
     expect(foldChanged({ ids: ['a'], all: true, checkpoint: cp(1) }, { ids: [], all: false, checkpoint: cp(3) })).toEqual({ ids: ['a'], all: true, checkpoint: cp(3) });
     expect(foldChanged({ ids: [], all: false, checkpoint: null }, { ids: ['x'], all: true, checkpoint: null })).toEqual({ ids: ['x'], all: true, checkpoint: null });
+    expect(
+      foldChanged({ ids: ['a'], all: false, checkpoint: cp(1) }, { ids: ['b', 'a'], all: true, checkpoint: cp(2) }, { ids: ['c', 'b'], all: false, checkpoint: cp(3) }),
+    ).toEqual({ ids: ['a', 'b', 'c'], all: true, checkpoint: cp(3) });
   });
 });
 

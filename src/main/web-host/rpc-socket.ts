@@ -61,15 +61,30 @@ export interface RpcSocketHandle {
 
 type Changed = EventPayload<'events/changed'>;
 
-/** Several `events/changed` as one: what any of them said changed, and the newest checkpoint. */
-export function foldChanged(a: Changed, b: Changed): Changed {
-  let ids = a.ids;
-  if (b.ids.length > 0) {
-    const seen = new Set(a.ids);
-    const added = b.ids.filter((id) => !seen.has(id) && (seen.add(id), true));
-    if (added.length > 0) ids = [...a.ids, ...added];
+/** Several `events/changed` folded into one: every id once, in the order first said; `all` if any had it; the newest checkpoint. */
+export class ChangedFold {
+  private readonly ids: string[] = [];
+  private readonly seen = new Set<string>();
+  private all = false;
+  private checkpoint: Changed['checkpoint'] = null;
+  add(p: Changed): void {
+    for (const id of p.ids) {
+      if (this.seen.has(id)) continue;
+      this.seen.add(id);
+      this.ids.push(id);
+    }
+    this.all ||= p.all;
+    this.checkpoint = p.checkpoint;
   }
-  return { ids, all: a.all || b.all, checkpoint: b.checkpoint };
+  payload(): Changed {
+    return { ids: this.ids, all: this.all, checkpoint: this.checkpoint };
+  }
+}
+
+export function foldChanged(...payloads: Changed[]): Changed {
+  const fold = new ChangedFold();
+  for (const p of payloads) fold.add(p);
+  return fold.payload();
 }
 
 /** WebSocket close codes we use (RFC 6455 §7.4.1). */
@@ -134,15 +149,16 @@ export function attachRpcSocket(server: Server, port: DataServicePort, opts: Rpc
     alive.set(ws, true);
 
     // events/changed folded while the gap since the last one runs (null: none waiting)
-    let folded: { payload: Changed; since: number } | null = null;
+    let folded: { fold: ChangedFold; since: number } | null = null;
     let lastChangedAt = Number.NEGATIVE_INFINITY;
     let foldTimer: ReturnType<typeof setTimeout> | null = null;
     const sendFolded = () => {
       if (foldTimer) clearTimeout(foldTimer);
       foldTimer = null;
       if (!folded) return;
-      const { payload, since } = folded;
+      const { fold, since } = folded;
       folded = null;
+      const payload = fold.payload();
       lastChangedAt = performance.now();
       const held = lastChangedAt - since;
       changed.heldMsSum += held;
@@ -155,7 +171,7 @@ export function attachRpcSocket(server: Server, port: DataServicePort, opts: Rpc
       if (ws.readyState !== WebSocket.OPEN) return;
       const now = performance.now();
       if (folded) {
-        folded.payload = foldChanged(folded.payload, payload);
+        folded.fold.add(payload);
         return;
       }
       if (now - lastChangedAt >= coalesceMs) {
@@ -164,7 +180,8 @@ export function attachRpcSocket(server: Server, port: DataServicePort, opts: Rpc
         write({ t: 'evt', name: 'events/changed', payload });
         return;
       }
-      folded = { payload, since: now };
+      folded = { fold: new ChangedFold(), since: now };
+      folded.fold.add(payload);
       foldTimer = setTimeout(sendFolded, lastChangedAt + coalesceMs - now);
     };
     const send = (frame: ServerFrame) => {

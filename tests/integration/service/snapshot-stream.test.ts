@@ -101,6 +101,37 @@ describe.each(['inline', 'worker'] as const)('the snapshot reader (%s)', (parser
     expect(seen).toEqual(['begin', 'rows']);
   });
 
+  it('reads non-ASCII text the same whether a rows line is taken from its bytes as latin1 or decoded from UTF-8', async () => {
+    const { frames } = snapshot(3);
+    const ev = (key: string, title: string, address: string) => ({ ...makeEvent(key, { title }), address, description: 'a\u0001b\nc' });
+    const rows = [
+      { key: '事件-1', v: 1, row: ev('事件-1', '路面破损 🚧', 'Rue de l’Église') },
+      { key: 'e-2', v: 2, row: ev('e-2', 'plain', 'Café') },
+    ];
+    const line = JSON.stringify({ t: 'rows', table: 'events', rows });
+    // the same rows with \u escapes of non-ASCII characters (decoded from UTF-8), with a lone invalid byte (idem), and as is (latin1)
+    const escaped = line.replace('Café', 'Caf\\u00e9').replace('🚧', '\\ud83d\\udea7');
+    expect(JSON.parse(escaped)).toEqual(JSON.parse(line));
+    const invalid = Buffer.concat([Buffer.from(line.replace('plain', 'pl')), Buffer.from('\n')]);
+    const at = invalid.indexOf('"pl"') + 3;
+    const broken = Buffer.concat([invalid.subarray(0, at), Buffer.from([0xff]), invalid.subarray(at)]);
+    const bytes = Buffer.concat([Buffer.from([JSON.stringify(frames[0]), line, escaped, ''].join('\n')), broken, Buffer.from(JSON.stringify(frames.at(-1)) + '\n')]);
+    const { got } = await read(bytes, parser, 100);
+    const staged = got.flatMap((g) => (g.frame.t === 'rows' ? [g.frame.rows] : []));
+    expect(staged).toHaveLength(3);
+    const brokenRows = (JSON.parse(new TextDecoder().decode(broken)) as { rows: typeof rows }).rows;
+    expect(brokenRows[1]!.row.title).toBe('pl\ufffd');
+    for (const [k, s] of staged.entries()) {
+      const want = (k === 2 ? brokenRows : rows).map((r) => extractRow('events', r.key, r.row));
+      expect(s.keys).toEqual(rows.map((r) => r.key));
+      expect(s.keys.map((_, i) => stagedDoc(s, i))).toEqual(want.map((w) => w.doc));
+      expect(s.values).toEqual(want.flatMap((w) => w.values));
+      expect(s.maxVKey).toBe('e-2');
+    }
+    const bad = JSON.stringify({ t: 'rows', table: 'events', rows: [{ key: '坏', v: 1, row: makeEvent('另一个') }] });
+    await expect(read(Buffer.from([JSON.stringify(frames[0]), bad, ''].join('\n')), parser)).rejects.toThrow(new MalformedError('snapshot: events row "坏": id "另一个" differs from the key'));
+  });
+
   it('says a body that stops between lines before its end frame did not end; one cut inside a line is malformed', async () => {
     const { frames } = snapshot(20);
     const { got, result } = await read(ndjson(frames.slice(0, -1)), parser, 512);

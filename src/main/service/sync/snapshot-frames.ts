@@ -11,6 +11,7 @@
  * unfinished line are kept as a list and joined once the newline comes, so
  * each byte is scanned and copied a bounded number of times.
  */
+import { isUtf8 } from 'node:buffer';
 import { SnapshotFrame, formatZodError, type ReplicatedTable } from '../../../core/index';
 import { extractRow, extractedColumns, MalformedRowError, type StagedRows } from '../store/replicated-rows';
 import { MalformedError } from './http';
@@ -21,8 +22,23 @@ const NL = 0x0a;
 
 export type ParsedFrame = Exclude<SnapshotFrame, { t: 'rows' }> | { t: 'rows'; table: ReplicatedTable; rows: StagedRows };
 
-/** Extracts every row of a checked `rows` frame; a row the replica cannot index is malformed. */
-export function stagedRowsOf(frame: Extract<SnapshotFrame, { t: 'rows' }>): StagedRows {
+/**
+ * A string parsed from a line read as latin1 (`SnapshotLineParser`): its characters are the UTF-8
+ * bytes of the real text; read them as UTF-8 again (nothing to do for ASCII).
+ */
+const NON_ASCII = /[\u0080-\u00ff]/;
+export function fromLatin1(s: string): string {
+  return NON_ASCII.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s;
+}
+
+/**
+ * Extracts every row of a checked `rows` frame; a row the replica cannot index is malformed.
+ * `latin1`: the frame was parsed from its bytes read as latin1 (see `SnapshotLineParser`): its
+ * strings hold UTF-8 bytes, and so does each document's JSON.stringify text, which is written out
+ * byte for byte; keys, string columns and messages are read as UTF-8 again.
+ */
+export function stagedRowsOf(frame: Extract<SnapshotFrame, { t: 'rows' }>, latin1 = false): StagedRows {
+  const enc: BufferEncoding = latin1 ? 'latin1' : 'utf8';
   const width = extractedColumns(frame.table).length;
   const n = frame.rows.length;
   const keys = new Array<string>(n);
@@ -39,24 +55,47 @@ export function stagedRowsOf(frame: Extract<SnapshotFrame, { t: 'rows' }>): Stag
     try {
       x = extractRow(frame.table, r.key, r.row);
     } catch (err) {
-      if (err instanceof MalformedRowError) throw new MalformedError(`snapshot: ${err.message}`);
+      if (err instanceof MalformedRowError) throw new MalformedError(`snapshot: ${latin1 ? fromLatin1(err.message) : err.message}`);
       throw err;
     }
-    keys[i] = r.key;
+    keys[i] = latin1 ? fromLatin1(r.key) : r.key;
     vs[i] = r.v;
     docs[i] = x.doc;
-    total += Buffer.byteLength(x.doc, 'utf8');
+    total += Buffer.byteLength(x.doc, enc);
     docEnds[i] = total;
-    for (const value of x.values) values.push(value);
+    if (latin1) for (const value of x.values) values.push(typeof value === 'string' ? fromLatin1(value) : value);
+    else for (const value of x.values) values.push(value);
     if (r.v > maxV) {
       maxV = r.v;
-      maxVKey = r.key;
+      maxVKey = keys[i]!;
     }
   }
   // one buffer of its own (not from Buffer's shared pool), so that it can be moved to another thread
   const docBytes = Buffer.allocUnsafeSlow(total);
-  for (let i = 0, at = 0; i < n; i++) at += docBytes.write(docs[i]!, at, 'utf8');
+  for (let i = 0, at = 0; i < n; i++) at += docBytes.write(docs[i]!, at, enc);
   return { table: frame.table, keys, vs, docBytes: new Uint8Array(docBytes.buffer, docBytes.byteOffset, total), docEnds, values, width, maxV, maxVKey };
+}
+
+const ROWS_PREFIX = Buffer.from('{"t":"rows",');
+const UNICODE_ESCAPE = Buffer.from('\\u');
+
+/**
+ * Whether a line can be parsed from its bytes read as latin1 instead of decoded from UTF-8: a
+ * `rows` line (other frames are short) that is valid UTF-8 and whose `\u` escapes are all below
+ * U+0080. Read as latin1, every byte is one character, so the line becomes a one-byte string
+ * (fast to make, parse and stringify) whose strings hold the UTF-8 bytes of the real text; an
+ * escape of a non-ASCII character would become that character's code, not its UTF-8 bytes, and an
+ * invalid sequence would pass through instead of becoming U+FFFD as TextDecoder makes it — those
+ * lines are decoded as UTF-8.
+ */
+function readAsLatin1(bytes: Uint8Array): boolean {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.byteLength < ROWS_PREFIX.byteLength || b.compare(ROWS_PREFIX, 0, ROWS_PREFIX.byteLength, 0, ROWS_PREFIX.byteLength) !== 0) return false;
+  for (let at = b.indexOf(UNICODE_ESCAPE); at >= 0; at = b.indexOf(UNICODE_ESCAPE, at + 2)) {
+    // \u00XX with XX < 0x80 is ASCII; anything else (or an escaped backslash before a u) is not taken
+    if (!(b[at + 2] === 0x30 && b[at + 3] === 0x30 && b[at + 4]! >= 0x30 && b[at + 4]! <= 0x37)) return false;
+  }
+  return isUtf8(b);
 }
 
 /**
@@ -97,7 +136,8 @@ export class SnapshotLineParser {
 
   private line(bytes: Uint8Array): ParsedFrame | null {
     this.lineNo += 1;
-    const line = this.decoder.decode(bytes);
+    const latin1 = readAsLatin1(bytes);
+    const line = latin1 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') : this.decoder.decode(bytes);
     if (line.trim() === '') return null;
     let json: unknown;
     try {
@@ -106,9 +146,12 @@ export class SnapshotLineParser {
       throw new MalformedError(`snapshot line ${this.lineNo} is not JSON`);
     }
     const parsed = SnapshotFrame.safeParse(json);
-    if (!parsed.success) throw new MalformedError(`snapshot line ${this.lineNo}: ${formatZodError(parsed.error).slice(0, 500)}`, parsed.error.issues.slice(0, 10));
+    if (!parsed.success) {
+      const message = `snapshot line ${this.lineNo}: ${formatZodError(parsed.error).slice(0, 500)}`;
+      throw new MalformedError(latin1 ? fromLatin1(message) : message, parsed.error.issues.slice(0, 10));
+    }
     const frame = parsed.data;
-    return frame.t === 'rows' ? { t: 'rows', table: frame.table, rows: stagedRowsOf(frame) } : frame;
+    return frame.t === 'rows' ? { t: 'rows', table: frame.table, rows: stagedRowsOf(frame, latin1) } : frame;
   }
 
   private takeLine(tail: Uint8Array): Uint8Array {

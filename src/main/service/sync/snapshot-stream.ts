@@ -185,8 +185,9 @@ class ParserWorker {
   }
 
   push(data: Uint8Array): void {
-    // a copy of just these bytes, moved (not cloned) to the worker: the chunk may be a view of a larger buffer
-    const copy = data.slice();
+    // a copy of just these bytes in a buffer of their own, moved (not cloned) to the worker: the chunk may be a
+    // view of a larger buffer (and a Buffer's slice() is a view, not a copy)
+    const copy = new Uint8Array(data);
     this.posted += copy.byteLength;
     this.worker.postMessage({ t: 'bytes', data: copy } satisfies ToParser, [copy.buffer]);
   }

@@ -155,8 +155,10 @@ export const FLUSH_CHUNK = 500;
  * is, whatever it holds — only the closing tag must not occur in it (another tag is chosen then).
  */
 export function dollarQuoted(text: string): string {
+  // the literal ends at the first tag after the opening one, also one that starts inside the text
+  // (a text ending in `$huying`): a text without `$huying` is safe with the first tag
+  if (!text.includes('$huying')) return `$huying$${text}$huying$`;
   let tag = '$huying$';
-  // the literal ends at the first tag after the opening one (one that starts inside the text too)
   for (let n = 0; (text + tag).indexOf(tag) !== text.length; n++) tag = `$huying${n}$`;
   return tag + text + tag;
 }

@@ -31,8 +31,8 @@ const NL = 0x0a;
 
 /** A snapshot of at least this many rows is parsed in the worker (when `parser` is 'auto'). */
 export const PARSER_WORKER_MIN_ROWS = 20_000;
-/** Bytes handed to the parser worker whose frames are not staged yet, at most (a `rows` frame of 1,000 events is ~1.8 MB). */
-export const PARSER_MAX_BYTES_IN_FLIGHT = 16 * 2 ** 20;
+/** Bytes handed to the parser worker whose frames are not staged yet, at most (a `rows` frame of 1,000 events is ~1.8 MB: about four of them). */
+export const PARSER_MAX_BYTES_IN_FLIGHT = 8 * 2 ** 20;
 
 export interface SnapshotReadOptions {
   /** 'auto' (default): the worker for a snapshot of at least PARSER_WORKER_MIN_ROWS rows, else this thread */

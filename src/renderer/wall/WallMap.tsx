@@ -71,9 +71,16 @@ export function WallMap(props: WallMapProps) {
   const [glyphZoom, setGlyphZoom] = useState(false);
 
   // the figures behind the fill: live counts from the store when it knows grids, else the service's
+  // (kept as the same array while its figures stand: a grid-stats answer whose other figures moved —
+  // overdue counts, 30 days' reports — must not recolour the whole fill through it)
+  const lastPopulation = useRef<Float64Array | null>(null);
   const population = useMemo(() => {
     const villagePop = new Map(model.villages.map((v) => [v.code, v.population]));
-    return gridPopulation(model.grids, gridStats, villagePop);
+    const next = gridPopulation(model.grids, gridStats, villagePop);
+    const prev = lastPopulation.current;
+    if (prev && prev.length === next.length && prev.every((v, i) => v === next[i])) return prev;
+    lastPopulation.current = next;
+    return next;
   }, [model, gridStats]);
   const served = useMemo(() => aligned(model, gridStats), [model, gridStats]);
   const figures = useCallback((): GridFigures => {

@@ -158,8 +158,15 @@ export function dollarQuoted(text: string): string {
   // the literal ends at the first tag after the opening one, also one that starts inside the text
   // (a text ending in `$huying`): a text without `$huying` is safe with the first tag
   if (!text.includes('$huying')) return `$huying$${text}$huying$`;
-  let tag = '$huying$';
-  for (let n = 0; (text + tag).indexOf(tag) !== text.length; n++) tag = `$huying${n}$`;
+  // else a tag `$huying<n>$` with an <n> that follows no `$huying` in the text, found in one pass
+  // (trying tag after tag, each a search of the text, is quadratic in a text of many tags: a
+  // bulk set whose documents hold `$huying$$huying0$$huying1$…` held the writer for seconds)
+  const used = new Set<string>();
+  for (const m of text.matchAll(/\$huying(\d*)/g)) used.add(m[1]!);
+  let n = 0;
+  while (used.has(String(n))) n++;
+  const tag = used.has('') ? `$huying${n}$` : '$huying$';
+  if ((text + tag).indexOf(tag) !== text.length) throw new HuyingError('internal', 'no dollar-quote tag for a flush statement');
   return tag + text + tag;
 }
 

@@ -175,6 +175,22 @@ describe('the snapshot reader', () => {
   });
 });
 
+describe('the snapshot reader, a line longer than the bytes-in-flight bound', () => {
+  it('reads on until the line ends instead of waiting for a frame the worker cannot finish', async () => {
+    // frames of 20 events (~35 KB) against a 4 KB bound, in 1 KB chunks: each line is in flight whole before its frame exists
+    const { frames } = snapshot(60, { pageRows: 20 });
+    const bytes = ndjson(frames);
+    const { stream } = body(bytes, 1000);
+    const got: string[] = [];
+    const result = await Promise.race([
+      readSnapshotStream(stream, (frame) => (got.push(frame.t), frame.t === 'end' ? 'stop' : undefined), { parser: 'worker', maxBytesInFlight: 4096 }),
+      new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 3000).unref()),
+    ]);
+    expect(result).toMatchObject({ ended: true, parser: 'worker' });
+    expect(got).toEqual(['begin', 'rows', 'rows', 'rows', 'end']);
+  });
+});
+
 describe('a data service parsing its snapshots in the worker', () => {
   it('builds the replica the feed holds, and refuses a snapshot with a row it cannot index, the replica left as it was', async () => {
     const f = await startFakeFeed({ pageRows: 9 });

@@ -109,6 +109,12 @@ export class SnapshotLineParser {
   private pendingBytes = 0;
   private lineNo = 0;
   private offset = 0;
+  private linesEnd = 0;
+
+  /** Stream offset just past the last newline pushed: the bytes before it are parsed (frames or blank lines). */
+  get parsedUpTo(): number {
+    return this.linesEnd;
+  }
 
   push(data: Uint8Array): { frame: ParsedFrame; at: number }[] {
     const out: { frame: ParsedFrame; at: number }[] = [];
@@ -119,6 +125,7 @@ export class SnapshotLineParser {
       if (frame) out.push({ frame, at: this.offset + nl + 1 });
       start = nl + 1;
     }
+    if (start > 0) this.linesEnd = this.offset + start;
     if (start < data.byteLength) {
       this.pending.push(data.subarray(start));
       this.pendingBytes += data.byteLength - start;

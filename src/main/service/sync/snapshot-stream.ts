@@ -161,6 +161,9 @@ class ParserWorker {
   /** stream offset of the worker's first byte */
   private readonly base: number;
   private posted = 0;
+  /** `bytes` messages posted, and answered by the worker (each gets one `frames` answer) */
+  private posts = 0;
+  private answers = 0;
   /** bytes whose frames were handed to onFrame */
   private handled = 0;
   private failure: Error | null = null;
@@ -189,12 +192,17 @@ class ParserWorker {
     // view of a larger buffer (and a Buffer's slice() is a view, not a copy)
     const copy = new Uint8Array(data);
     this.posted += copy.byteLength;
+    this.posts += 1;
     this.worker.postMessage({ t: 'bytes', data: copy } satisfies ToParser, [copy.buffer]);
   }
 
-  /** Resolves once the bytes in flight are within the bound (or the worker failed or stopped). */
+  /**
+   * Resolves once the bytes in flight are within the bound (or the worker failed or stopped), or
+   * once the worker answered them all and handed over every line among them: what is left in
+   * flight is the start of a line longer than the bound, which needs the next bytes to end.
+   */
   async room(): Promise<void> {
-    while (!this.failure && !this.stopped && this.posted - this.handled > this.maxBytesInFlight) {
+    while (!this.failure && !this.stopped && this.posted - this.handled > this.maxBytesInFlight && this.answers < this.posts) {
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
@@ -218,6 +226,7 @@ class ParserWorker {
     if (this.failure || this.stopped) return;
     switch (m.t) {
       case 'frames':
+        this.answers += 1;
         for (const f of m.frames) {
           try {
             if (this.onFrame(f.frame, this.base + f.at) === 'stop') {
@@ -231,6 +240,8 @@ class ParserWorker {
           }
           this.handled = f.at;
         }
+        // every line before upTo is handed over (blank ones give no frame)
+        if (!this.stopped) this.handled = Math.max(this.handled, m.upTo);
         break;
       case 'done':
         this.done = true;

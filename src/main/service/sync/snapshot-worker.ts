@@ -9,7 +9,8 @@
  *
  *   in   { t: 'bytes', data: Uint8Array }   the next bytes of the body
  *        { t: 'end' }                        the body ended
- *   out  { t: 'frames', frames: { frame, at }[] }   the frames those bytes completed
+ *   out  { t: 'frames', frames: { frame, at }[], upTo }   the frames those bytes completed (an answer to every
+ *                                                          `bytes`), upTo: the offset past the last line parsed
  *        { t: 'done' }                                after `end`: everything was parsed
  *        { t: 'malformed', message, details }         a line or row that does not fit; nothing more is parsed
  */
@@ -19,7 +20,7 @@ import { SnapshotLineParser, type ParsedFrame } from './snapshot-frames';
 
 export type ToParser = { t: 'bytes'; data: Uint8Array } | { t: 'end' };
 export type FromParser =
-  | { t: 'frames'; frames: { frame: ParsedFrame; at: number }[] }
+  | { t: 'frames'; frames: { frame: ParsedFrame; at: number }[]; upTo: number }
   | { t: 'done' }
   | { t: 'malformed'; message: string; details: unknown }
   | { t: 'failed'; message: string };
@@ -36,11 +37,12 @@ if (port) {
     if (failed) return;
     try {
       if (m.t === 'bytes') {
+        // answered even without a frame: the service's thread learns that the bytes in flight are a line's start
         const frames = parser.push(m.data);
-        if (frames.length > 0) post({ t: 'frames', frames }, transfers(frames));
+        post({ t: 'frames', frames, upTo: parser.parsedUpTo }, transfers(frames));
       } else {
         const last = parser.finish();
-        if (last) post({ t: 'frames', frames: [last] }, transfers([last]));
+        if (last) post({ t: 'frames', frames: [last], upTo: last.at }, transfers([last]));
         post({ t: 'done' });
       }
     } catch (err) {

@@ -132,6 +132,21 @@ describe.each(['inline', 'worker'] as const)('the snapshot reader (%s)', (parser
     await expect(read(Buffer.from([JSON.stringify(frames[0]), bad, ''].join('\n')), parser)).rejects.toThrow(new MalformedError('snapshot: events row "坏": id "另一个" differs from the key'));
   });
 
+  it('parses times with non-ASCII characters as UTF-8 decoding gives them, on a line read as latin1 too', async () => {
+    const { frames } = snapshot(1);
+    // Date.parse takes '… 10:00' + NBSP (U+00A0) and refuses 'à…'; read as latin1 they would be 'Â' + NBSP and 'Ã' + NBSP
+    const row = makeEvent('t-1', { deadline: '2026-11-21T08:00:00.000Z' }) as ReturnType<typeof makeEvent> & { createdAt: string };
+    row.createdAt = '2026-11-20 10:00\u00a0';
+    const clock = (row.workflow.clocks as { baseDeadline: string }[])[0]!;
+    clock.baseDeadline = 'à2026-11-21 08:00';
+    const rows = [{ key: 't-1', v: 1, row }];
+    const want = extractRow('events', 't-1', row);
+    const bytes = ndjson([frames[0], { t: 'rows', table: 'events', rows }, frames.at(-1)]);
+    const { got } = await read(bytes, parser, 100);
+    const staged = got.flatMap((g) => (g.frame.t === 'rows' ? [g.frame.rows] : []));
+    expect(staged[0]!.values).toEqual(want.values);
+  });
+
   it('says a body that stops between lines before its end frame did not end; one cut inside a line is malformed', async () => {
     const { frames } = snapshot(20);
     const { got, result } = await read(ndjson(frames.slice(0, -1)), parser, 512);

@@ -67,7 +67,7 @@ export function stagedDoc(rows: StagedRows, i: number): string {
 interface TableSpec {
   /** extracted columns after key, v (and doc, unless docApart) */
   columns: readonly string[];
-  extract(key: string, doc: Doc, fail: (reason: string) => never): Value[];
+  extract(key: string, doc: Doc, fail: (reason: string) => never, time: TimeOf): Value[];
   /** the document lives apart (events: `events_doc (rid, doc)`, migration 0008; RowWriter writes it) */
   docApart?: true;
 }
@@ -82,14 +82,24 @@ function reqStr(d: Doc, f: string, fail: (r: string) => never): string {
   if (typeof v !== 'string' || v.length === 0) fail(`${f} must be a non-empty string`);
   return v as string;
 }
-function reqTime(d: Doc, f: string, fail: (r: string) => never): number {
-  const t = typeof d[f] === 'string' ? Date.parse(d[f] as string) : NaN;
+/** A time field's value as Date.parse reads it (NaN when not a string). */
+type TimeOf = (v: unknown) => number;
+const timeOf: TimeOf = (v) => (typeof v === 'string' ? Date.parse(v) : NaN);
+/**
+ * The same for a document parsed from its bytes read as latin1 (sync/snapshot-frames.ts): a string with
+ * characters above U+007F holds UTF-8 bytes, read as UTF-8 before Date.parse (which takes, say, a trailing
+ * NBSP but not its two latin1 characters), so that both readings give the same columns and refusals.
+ */
+const timeOfLatin1: TimeOf = (v) => (typeof v !== 'string' ? NaN : Date.parse(/[\u0080-\u00ff]/.test(v) ? Buffer.from(v, 'latin1').toString('utf8') : v));
+
+function reqTime(d: Doc, f: string, fail: (r: string) => never, time: TimeOf): number {
+  const t = time(d[f]);
   if (!Number.isFinite(t)) fail(`${f} must be an ISO time`);
   return t;
 }
-function optTime(d: Doc, f: string, fail: (r: string) => never): number | null {
+function optTime(d: Doc, f: string, fail: (r: string) => never, time: TimeOf): number | null {
   if (d[f] === null || d[f] === undefined) return null;
-  return reqTime(d, f, fail);
+  return reqTime(d, f, fail, time);
 }
 
 interface ClockSummary {
@@ -99,14 +109,14 @@ interface ClockSummary {
 }
 
 /** The most urgent clock of an event (counting clocks first, then the earliest deadline), calendar-free. */
-export function summariseClocks(clocks: unknown): ClockSummary | null {
+export function summariseClocks(clocks: unknown, time: TimeOf = timeOf): ClockSummary | null {
   if (!Array.isArray(clocks)) return null;
   let best: (ClockSummary & { counting: boolean }) | null = null;
   for (const raw of clocks) {
     const c = obj(raw);
     if (!c) continue;
-    const base = typeof c.baseDeadline === 'string' ? Date.parse(c.baseDeadline) : NaN;
-    const started = typeof c.startedAt === 'string' ? Date.parse(c.startedAt) : NaN;
+    const base = time(c.baseDeadline);
+    const started = time(c.startedAt);
     if (!Number.isFinite(base) || !Number.isFinite(started)) continue;
     let shift = 0;
     let paused = false;
@@ -117,8 +127,8 @@ export function summariseClocks(clocks: unknown): ClockSummary | null {
     for (const p of Array.isArray(c.pauses) ? c.pauses : []) {
       const pause = obj(p);
       if (!pause) continue;
-      const from = typeof pause.from === 'string' ? Date.parse(pause.from) : NaN;
-      const to = typeof pause.to === 'string' ? Date.parse(pause.to) : NaN;
+      const from = time(pause.from);
+      const to = time(pause.to);
       if (pause.to === null) paused = true;
       else if (Number.isFinite(from) && Number.isFinite(to) && to > from) shift += to - from;
     }
@@ -207,13 +217,13 @@ const SPECS: Record<ReplicatedTable, TableSpec> = {
       'assisting_units',
     ],
     docApart: true,
-    extract(key, d, fail) {
+    extract(key, d, fail, time) {
       if (d.id !== key) fail(`id ${JSON.stringify(d.id)} differs from the key`);
       const wf = obj(d.workflow) ?? fail('workflow must be an object');
       const status = reqStr(wf, 'status', fail);
       const area = obj(wf.area);
       const loc = Array.isArray(d.location) && d.location.length === 2 && d.location.every((n) => typeof n === 'number') ? (d.location as number[]) : null;
-      const clock = summariseClocks(wf.clocks);
+      const clock = summariseClocks(wf.clocks, time);
       const supervision = obj(wf.supervision);
       const level = supervision && typeof supervision.level === 'number' ? supervision.level : null;
       return [
@@ -228,10 +238,10 @@ const SPECS: Record<ReplicatedTable, TableSpec> = {
         reqStr(d, 'urgency', fail),
         loc ? loc[0]! : null,
         loc ? loc[1]! : null,
-        reqTime(wf, 'reportedAt', fail),
-        reqTime(d, 'createdAt', fail),
-        reqTime(wf, 'updatedAt', fail),
-        optTime(wf, 'closedAt', fail),
+        reqTime(wf, 'reportedAt', fail, time),
+        reqTime(d, 'createdAt', fail, time),
+        reqTime(wf, 'updatedAt', fail, time),
+        optTime(wf, 'closedAt', fail, time),
         clock?.deadlineAt ?? null,
         clock?.warnAt ?? null,
         clock?.state ?? null,
@@ -249,10 +259,10 @@ const SPECS: Record<ReplicatedTable, TableSpec> = {
   },
   audit: {
     columns: ['event_id', 'seq', 'at'],
-    extract(_k, d, fail) {
+    extract(_k, d, fail, time) {
       const seq = d.seq;
       if (typeof seq !== 'number' || !Number.isInteger(seq)) fail('seq must be an integer');
-      return [reqStr(d, 'eventId', fail), seq as number, reqTime(d, 'at', fail)];
+      return [reqStr(d, 'eventId', fail), seq as number, reqTime(d, 'at', fail, time)];
     },
   },
   wall: {
@@ -268,13 +278,16 @@ export function extractedColumns(table: ReplicatedTable): readonly string[] {
   return SPECS[table].columns;
 }
 
-/** The values of a row for its table's INSERT, after key, v and doc. */
-export function extractRow(table: ReplicatedTable, key: string, row: unknown): { doc: string; values: Value[] } {
+/**
+ * The values of a row for its table's INSERT, after key, v and doc. `latin1`: the row was parsed from its
+ * bytes read as latin1 (sync/snapshot-frames.ts); its times are read as UTF-8 text.
+ */
+export function extractRow(table: ReplicatedTable, key: string, row: unknown, latin1 = false): { doc: string; values: Value[] } {
   const fail = (reason: string): never => {
     throw new MalformedRowError(table, key, reason);
   };
   const d = obj(row) ?? fail('the row must be a JSON object');
-  return { doc: JSON.stringify(row), values: SPECS[table].extract(key, d, fail) };
+  return { doc: JSON.stringify(row), values: SPECS[table].extract(key, d, fail, latin1 ? timeOfLatin1 : timeOf) };
 }
 
 /** Prepared writes of one replica connection. */

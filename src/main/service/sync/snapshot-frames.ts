@@ -53,7 +53,7 @@ export function stagedRowsOf(frame: Extract<SnapshotFrame, { t: 'rows' }>, latin
     const r = frame.rows[i]!;
     let x: ReturnType<typeof extractRow>;
     try {
-      x = extractRow(frame.table, r.key, r.row);
+      x = extractRow(frame.table, r.key, r.row, latin1);
     } catch (err) {
       if (err instanceof MalformedRowError) throw new MalformedError(`snapshot: ${latin1 ? fromLatin1(err.message) : err.message}`);
       throw err;

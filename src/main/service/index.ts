@@ -94,7 +94,7 @@ export interface DataServiceOptions {
     stageChunkRows?: number;
     /** events per chunk of the full-text index built after a snapshot's swap (default 1000) */
     ftsChunkRows?: number;
-    /** where a snapshot is parsed: 'auto' (default: a worker thread for a large one), 'worker', 'inline' */
+    /** where a snapshot is parsed: 'inline' (default: the service's thread), 'worker' (a worker thread), 'auto' (the worker for a large one) */
     snapshotParser?: 'auto' | 'worker' | 'inline';
     /** live transports in order of preference; default WebSocket, then SSE */
     transports?: LiveTransport[];

@@ -8,9 +8,12 @@
  *
  * Parsing — UTF-8 decoding, JSON.parse, the frame check, column extraction
  * and the document text, about two thirds of a snapshot's CPU on the client —
- * runs in a worker thread (./snapshot-worker.ts) when the begin frame
- * announces at least PARSER_WORKER_MIN_ROWS rows: the data service's thread
- * then only moves bytes and inserts rows, and the two overlap. The bytes
+ * can run in a worker thread (./snapshot-worker.ts): `parser: 'worker'`, or
+ * 'auto' when the begin frame announces at least PARSER_WORKER_MIN_ROWS rows.
+ * The data service's thread then only moves bytes and inserts rows, and the
+ * two overlap — worth it with a core to spare; on 2 cores shared with the data
+ * center it measured slower than parsing inline, the sync client's default
+ * (docs/sync-client.md, "Parsing in a worker"). The bytes
  * handed to the worker and not yet staged are bounded by
  * PARSER_MAX_BYTES_IN_FLIGHT (the body is not read further until the data
  * service's thread has caught up), so the worker never holds more than a few

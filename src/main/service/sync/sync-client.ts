@@ -112,8 +112,10 @@ export interface SyncClientOptions {
   /** rows per staging transaction; default 5000 */
   stageChunkRows?: number;
   /**
-   * where a snapshot's NDJSON is parsed and its rows extracted (sync/snapshot-stream.ts): 'auto' (default) in a
-   * worker thread when the snapshot has PARSER_WORKER_MIN_ROWS rows or more, else on the service's thread
+   * where a snapshot's NDJSON is parsed and its rows extracted (sync/snapshot-stream.ts): 'inline' (default) on the
+   * service's thread; 'worker' in a worker thread; 'auto' in the worker when the snapshot has PARSER_WORKER_MIN_ROWS
+   * rows or more. Inline is the default because it measured faster on 2 cores shared with the data center
+   * (docs/sync-client.md, "Parsing in a worker"): the worker pays off only with a core to spare.
    */
   snapshotParser?: 'auto' | 'worker' | 'inline';
   /**
@@ -469,7 +471,7 @@ export class SyncClient {
             endFrame = frame;
             return 'stop';
         }
-      }, { parser: this.opts.snapshotParser ?? 'auto' });
+      }, { parser: this.opts.snapshotParser ?? 'inline' });
       if (!result.ended || !endFrame || !begin) throw new UnavailableError(`the snapshot stream ended early, after ${rows} rows`);
       const end: Extract<SnapshotFrame, { t: 'end' }> = endFrame;
       const checkpoint = (begin as Extract<SnapshotFrame, { t: 'begin' }>).checkpoint;

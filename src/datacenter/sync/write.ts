@@ -451,7 +451,8 @@ async function runOnPool(pool: pg.Pool, body: BatchBody): Promise<CommittedVersi
       const buffer = new ChangeBuffer(v);
       await body(tx, buffer);
       const plan = flushPlan(buffer);
-      const done = resultsOf(await client.query([...plan.statements, 'COMMIT'].join(';\n')));
+      const done: pg.QueryResult[] = [];
+      for (const query of flushQueries(plan.statements)) done.push(...resultsOf(await client.query(query)));
       return { v, ops: loggedOps(plan, done.slice(0, plan.statements.length).map((r) => r.rows as LoggedRow[]), v), acks: buffer.acks };
     } catch (err) {
       // also after a failed BEGIN or COMMIT (then a no-op with a warning): the client goes back clean
@@ -466,6 +467,32 @@ async function runOnPool(pool: pg.Pool, body: BatchBody): Promise<CommittedVersi
     // a client whose rollback failed is closed, not reused
     client.release(broken);
   }
+}
+
+/**
+ * Characters per simple query of a flush (a setting, so that a test can make it small). A version of ordinary batches is one query with its
+ * COMMIT; a huge one (a reference import with every grid's polygon) goes as several, each below
+ * this, so that no query text nears V8's string limit or PostgreSQL's 1 GB message limit. A
+ * statement longer than this still goes alone (a chunk is at most FLUSH_CHUNK ops).
+ */
+export const flushLimits = { queryChars: 32 * 1024 * 1024 };
+
+/** The flush statements then COMMIT, joined into as few simple queries as `maxChars` allows, in order. */
+export function flushQueries(statements: readonly string[], maxChars = flushLimits.queryChars): string[] {
+  const queries: string[] = [];
+  let group: string[] = [];
+  let chars = 0;
+  for (const statement of [...statements, 'COMMIT']) {
+    if (group.length > 0 && chars + statement.length + 2 > maxChars) {
+      queries.push(group.join(';\n'));
+      group = [];
+      chars = 0;
+    }
+    group.push(statement);
+    chars += statement.length + 2;
+  }
+  queries.push(group.join(';\n'));
+  return queries;
 }
 
 /** The batch's transaction through drizzle (PGlite: one connection, its transaction holds it). */

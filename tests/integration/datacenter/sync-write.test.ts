@@ -21,7 +21,7 @@ import { bumpEpochCli } from '../../../src/datacenter/sync/bump-epoch';
 import { SyncHub } from '../../../src/datacenter/sync/hub';
 import { computeChecksum, pruneChangeLog, readSyncHead } from '../../../src/datacenter/sync/state';
 import { syncNotifier, type LoggedOp } from '../../../src/datacenter/sync/notifier';
-import { dollarQuoted, writeReplicated } from '../../../src/datacenter/sync/write';
+import { dollarQuoted, flushLimits, flushQueries, writeReplicated } from '../../../src/datacenter/sync/write';
 import { forEachBackend } from './backends';
 import { DISTRICT, T1, T2 } from './sync-client';
 
@@ -68,6 +68,18 @@ describe('dollarQuoted (the flush statements inline their JSON with it)', () => 
     expect(bodyOf(quoted)).toBe(text);
     // one pass is a few ms; trying tag after tag took 14 s of CPU on this text (load 7)
     expect((used.user + used.system) / 1000).toBeLessThan(1500);
+  });
+});
+
+describe('flushQueries (the flush statements and COMMIT as simple queries)', () => {
+  it('joins them in order into as few queries as the size allows, COMMIT last, an oversized statement alone', () => {
+    expect(flushQueries(['a', 'b'])).toEqual(['a;\nb;\nCOMMIT']);
+    const long = 'x'.repeat(50);
+    const queries = flushQueries(['s1', 's2', long, 's3'], 20);
+    expect(queries).toEqual(['s1;\ns2', long, 's3;\nCOMMIT']);
+    expect(queries.join(';\n')).toBe(['s1', 's2', long, 's3', 'COMMIT'].join(';\n'));
+    for (const q of queries) if (q !== long) expect(q.length).toBeLessThanOrEqual(20);
+    expect(flushQueries([], 20)).toEqual(['COMMIT']);
   });
 });
 
@@ -193,7 +205,7 @@ forEachBackend('sync write primitive', (backend) => {
     expect(logged.map((r) => r.row)).toEqual(texts.map((text, i) => ({ id: `quoted-${i}`, text, [text]: i })));
   });
 
-  it('a version of more ops than one flush statement carries keeps seq dense across the statements, with dropped deletes in between', async () => {
+  const denseAcrossStatements = async () => {
     const published: LoggedOp[][] = [];
     const off = syncNotifier(db).onCommit((c) => published.push(c.ops));
     try {
@@ -216,6 +228,28 @@ forEachBackend('sync write primitive', (backend) => {
       expect([ops[0]!.scope, ops[1]!.scope]).toEqual([T1, T2]);
     } finally {
       off();
+    }
+  };
+
+  it('a version of more ops than one flush statement carries keeps seq dense across the statements, with dropped deletes in between', denseAcrossStatements);
+
+  it('the same when the flush goes as several queries, each statement and the COMMIT alone (a huge version on PostgreSQL)', async () => {
+    const saved = flushLimits.queryChars;
+    flushLimits.queryChars = 1;
+    try {
+      await denseAcrossStatements();
+      // a later query of the flush failing still rolls the whole version back
+      const base = (await readSyncHead(db)).v;
+      await expect(
+        writeReplicated(db, async (_tx, out) => {
+          for (let i = 0; i < 600; i++) out.upsert('events', `split-${i}`, T1, { id: `split-${i}` });
+          out.upsert('events', 'split-bad', T1, { id: 'split-bad', text: '\u0000' });
+        }),
+      ).rejects.toThrow();
+      expect(await replicated(db, 'events', 'split-0')).toBeNull();
+      expect((await writeReplicated(db, async (_tx, out) => out.upsert('events', 'split-after', T1, { id: 'split-after' }))).v).toBe(base + 1);
+    } finally {
+      flushLimits.queryChars = saved;
     }
   });
 

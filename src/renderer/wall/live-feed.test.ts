@@ -26,7 +26,7 @@ function columns(ids: string[]): EventColumns {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-function setup(open: Set<string>, options: { failFirst?: number } = {}) {
+function setup(open: Set<string>, options: { failFirst?: number; frameWaitMs?: number } = {}) {
   const requests: { ids?: string[] }[] = [];
   let fails = options.failFirst ?? 0;
   let release: (() => void) | null = null;
@@ -46,7 +46,7 @@ function setup(open: Set<string>, options: { failFirst?: number } = {}) {
   const store = new EventStore({ gridCount: 0, gridIndexOf: () => -1, unitIndexOf: () => -1 });
   const changes: FeedChange[] = [];
   let t = 0;
-  const feed = new LiveFeed(client, store, { onChange: (c) => changes.push(c), now: () => (t += 5), retryMs: 10 });
+  const feed = new LiveFeed(client, store, { onChange: (c) => changes.push(c), now: () => (t += 5), retryMs: 10, ...(options.frameWaitMs !== undefined ? { frameWaitMs: options.frameWaitMs } : {}) });
   return { service, store, feed, requests, changes, holdNext: () => (hold = true), release: () => release?.() };
 }
 
@@ -84,6 +84,80 @@ describe('LiveFeed', () => {
     await tick();
     expect(s.requests.slice(1)).toEqual([{ ids: ['a'] }, { ids: ['b', 'c'] }]);
     s.feed.stop();
+  });
+
+  it('with frameWaitMs, sends the next patch only once a frame showed the last one, gathering the ids meanwhile', async () => {
+    const open = new Set(['a', 'b', 'c', 'd']);
+    const s = setup(open, { frameWaitMs: 60_000 });
+    s.feed.start();
+    await tick();
+    // the first patch after the load goes at once (no patch is waiting for its frame)
+    s.service.emit('events/changed', { ids: ['a'], all: false, checkpoint: null });
+    await tick();
+    expect(s.requests.slice(1)).toEqual([{ ids: ['a'] }]);
+    // the answers come faster than frames: before the fix each of these made its own request and patch
+    for (const id of ['b', 'c', 'b']) {
+      s.service.emit('events/changed', { ids: [id], all: false, checkpoint: null });
+      await tick();
+    }
+    expect(s.requests.slice(1)).toEqual([{ ids: ['a'] }]);
+    expect(s.changes.filter((c) => c.kind === 'patch')).toHaveLength(1);
+    // a frame older than the patch does not count
+    s.feed.drawn(s.store.version - 1);
+    await tick();
+    expect(s.requests).toHaveLength(2);
+    s.feed.drawn(s.store.version);
+    await tick();
+    await tick();
+    expect(s.requests.slice(1)).toEqual([{ ids: ['a'] }, { ids: ['b', 'c'] }]);
+    expect(s.store.rowOf('c')).toBeGreaterThanOrEqual(0);
+    // drawn already caught up: the next change goes at once
+    s.feed.drawn(s.store.version);
+    s.service.emit('events/changed', { ids: ['d'], all: false, checkpoint: null });
+    await tick();
+    expect(s.requests.slice(1)).toEqual([{ ids: ['a'] }, { ids: ['b', 'c'] }, { ids: ['d'] }]);
+    s.feed.stop();
+  });
+
+  it('with frameWaitMs, sends the next patch after that long when no frame comes', async () => {
+    const open = new Set(['a', 'b']);
+    const s = setup(open, { frameWaitMs: 30 });
+    s.feed.start();
+    await tick();
+    s.service.emit('events/changed', { ids: ['a'], all: false, checkpoint: null });
+    await tick();
+    s.service.emit('events/changed', { ids: ['b'], all: false, checkpoint: null });
+    await tick();
+    expect(s.requests.slice(1)).toEqual([{ ids: ['a'] }]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(s.requests.slice(1)).toEqual([{ ids: ['a'] }, { ids: ['b'] }]);
+    expect(s.store.rowOf('b')).toBeGreaterThanOrEqual(0);
+    s.feed.stop();
+  });
+
+  it('with frameWaitMs, a snapshot (all: true) during the wait reloads at once, and nothing is sent after stop', async () => {
+    const open = new Set(['a', 'b']);
+    const s = setup(open, { frameWaitMs: 60_000 });
+    s.feed.start();
+    await tick();
+    s.service.emit('events/changed', { ids: ['a'], all: false, checkpoint: null });
+    await tick();
+    s.service.emit('events/changed', { ids: ['b'], all: false, checkpoint: null });
+    await tick();
+    expect(s.requests.slice(1)).toEqual([{ ids: ['a'] }]);
+    s.service.emit('events/changed', { ids: [], all: true, checkpoint: null });
+    await tick();
+    await tick();
+    expect(s.requests.slice(1)).toEqual([{ ids: ['a'] }, {}]);
+    s.service.emit('events/changed', { ids: ['b'], all: false, checkpoint: null });
+    await tick();
+    s.service.emit('events/changed', { ids: ['a'], all: false, checkpoint: null });
+    await tick();
+    const n = s.requests.length;
+    s.feed.stop();
+    s.feed.drawn(s.store.version + 10);
+    await tick();
+    expect(s.requests).toHaveLength(n);
   });
 
   it('reloads everything after a snapshot (all: true)', async () => {

@@ -3,8 +3,17 @@
  * then for every `events/changed` a `map/events { ids }` for just those ids,
  * applied as a patch. Ids that arrive while a patch is in flight are gathered
  * and sent together when it returns, so a burst of 50 changes a second costs a
- * handful of requests, and a change never waits behind a timer. `all: true`
- * (after a snapshot) reloads everything.
+ * handful of requests. `all: true` (after a snapshot) reloads everything.
+ *
+ * With `frameWaitMs`, patches are paced to the frames that show them: after a
+ * patch, the next request waits until the view says (`drawn`) that a frame
+ * carried it, or `frameWaitMs` passed (frames may stop: a hidden page). Each
+ * patch costs a request, its answer and a re-render of the map's layers; when
+ * answers come back faster than frames are drawn (software GL: a frame every
+ * few seconds, while the host folds changes every 50 ms) every events/changed
+ * made its own patch — 20–27 a second in the wall benchmark's bad rounds, all
+ * but the last of each frame never seen. When frames come faster than answers
+ * (a GPU wall) nothing waits.
  *
  * It measures what the wall benchmark reports: the time from an id reaching
  * the renderer to its row being written (`applyMs`), which the view completes
@@ -38,6 +47,11 @@ export interface LiveFeedOptions {
   retryMs?: number;
   /** most ids per request (the contract allows 5000) */
   batch?: number;
+  /**
+   * after a patch, the next one waits for a frame drawn with it (`drawn`), at most this long (ms);
+   * 0 or unset: the next request as soon as the last answer is in
+   */
+  frameWaitMs?: number;
 }
 
 export class LiveFeed {
@@ -50,6 +64,13 @@ export class LiveFeed {
   private stopped = false;
   private unsubscribe: (() => void) | null = null;
   private retry: ReturnType<typeof setTimeout> | null = null;
+  /** the store version the last patch left, and the newest one a drawn frame carried */
+  private patchedVersion = 0;
+  private drawnVersion = 0;
+  /** the patch version the last wait for a frame was for */
+  private waitedVersion = 0;
+  /** ends the wait for a frame (drawn, the wait's limit, stop) */
+  private frameWaitEnd: (() => void) | null = null;
   private readonly now: () => number;
   readonly stats = { loads: 0, patches: 0, requests: 0, idsApplied: 0, lastApplyMs: 0 };
 
@@ -70,12 +91,37 @@ export class LiveFeed {
     this.stopped = true;
     this.unsubscribe?.();
     if (this.retry) clearTimeout(this.retry);
+    this.frameWaitEnd?.();
+  }
+
+  /** The view drew a frame with the store at `version` (or newer). */
+  drawn(version: number): void {
+    if (version <= this.drawnVersion) return;
+    this.drawnVersion = version;
+    if (this.drawnVersion >= this.patchedVersion) this.frameWaitEnd?.();
+  }
+
+  /** Waits, after a patch, for a frame drawn with it, at most `frameWaitMs`. */
+  private waitForFrame(): Promise<void> | null {
+    const limit = this.options.frameWaitMs ?? 0;
+    // once per patch: after the limit the next request goes whether or not a frame came
+    if (limit <= 0 || this.drawnVersion >= this.patchedVersion || this.waitedVersion === this.patchedVersion) return null;
+    this.waitedVersion = this.patchedVersion;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.frameWaitEnd?.(), limit);
+      this.frameWaitEnd = () => {
+        clearTimeout(timer);
+        this.frameWaitEnd = null;
+        resolve();
+      };
+    });
   }
 
   onChanged(payload: EventPayload<'events/changed'>): void {
     if (payload.all) {
       this.needFull = true;
       this.pending.clear();
+      this.frameWaitEnd?.(); // a reload does not wait for the last patch's frame
     } else {
       const t = this.now();
       for (const id of payload.ids) if (!this.pending.has(id)) this.pending.set(id, t);
@@ -94,8 +140,16 @@ export class LiveFeed {
     this.inFlight = true;
     try {
       while (!this.stopped && (this.needFull || this.pending.size > 0)) {
-        if (this.needFull) await this.loadAll();
-        else await this.patchSome();
+        if (this.needFull) {
+          await this.loadAll();
+          continue;
+        }
+        const wait = this.waitForFrame();
+        if (wait) {
+          await wait;
+          continue; // a snapshot or stop may have come meanwhile
+        }
+        await this.patchSome();
       }
     } catch (err) {
       this.setState('unavailable', toRpcError(err));
@@ -133,6 +187,7 @@ export class LiveFeed {
     const cols = await this.client.invoke('map/events', { ids, ...(this.options.filter ? { filter: this.options.filter } : {}) });
     if (this.stopped || this.needFull) return;
     const patch = this.store.patch(cols, ids);
+    this.patchedVersion = this.store.version;
     const appliedAt = this.now();
     this.stats.patches++;
     this.stats.idsApplied += ids.length;

@@ -235,6 +235,9 @@ export function useSignalEvery<T>(signal: Signal<T>, ms: number): T {
   return value;
 }
 
+/** the longest a patch waits for the frame showing the one before it (live-feed.ts `frameWaitMs`) */
+export const FRAME_WAIT_MS = 250;
+
 export interface LiveEvents {
   store: EventStore;
   feed: LiveFeed;
@@ -294,6 +297,9 @@ export function useLiveEvents(
         }
       },
       onState: (s) => state.set(s),
+      // one patch per drawn frame when frames are slower than the host's folding (software GL):
+      // the view calls feed.drawn; a hidden page or a map that draws nothing still gets 4 patches a second
+      frameWaitMs: FRAME_WAIT_MS,
     });
     return { store, feed, version, tick, state, latency, lastChange };
   }, [client, grids, unitIds, panelGapMs]);

@@ -81,6 +81,8 @@ async function main() {
     renderWorldCopies: false,
   });
   const stats = { frames: 0, drawnVersion: 0, handedVersion: 0, render: [] as number[], apply: [] as number[], lastReceived: 0 };
+  /** ends the live pump's wait for a frame (drawn, or the wait's limit) */
+  let frameWaitEnd: (() => void) | null = null;
   const governor = fps > 0 ? new FrameGovernor(fps) : null;
   let animationAsked = 0;
   const overlay = new MapLibreOverlay({
@@ -96,6 +98,7 @@ async function main() {
         stats.drawnVersion = stats.handedVersion;
         stats.render.push(performance.now() - stats.lastReceived);
       }
+      frameWaitEnd?.();
     },
   });
   map.addControl(overlay);
@@ -146,13 +149,28 @@ async function main() {
     setTimeout(step, g.intervalMs);
   });
 
-  // live changes, as the wall's LiveFeed takes them: ids gathered while a request is in flight
+  // live changes, as the wall's LiveFeed takes them: ids gathered while a request is in flight, and
+  // patches paced to the frames that show them (the wall's frameWaitMs, 250 ms): after a patch the
+  // next request waits for a frame drawn with it, at most 250 ms
   const pending = new Map<string, number>();
   let inFlight = false;
+  const waitForFrame = (): Promise<void> | null =>
+    stats.drawnVersion >= stats.handedVersion
+      ? null
+      : new Promise<void>((resolve) => {
+          const timer = setTimeout(() => frameWaitEnd?.(), 250);
+          frameWaitEnd = () => {
+            clearTimeout(timer);
+            frameWaitEnd = null;
+            resolve();
+          };
+        });
   const pump = async () => {
     if (inFlight) return;
     inFlight = true;
     while (pending.size > 0) {
+      const wait = waitForFrame();
+      if (wait) await wait;
       const ids = [...pending.keys()];
       const receivedAt = Math.min(...pending.values());
       pending.clear();

@@ -119,9 +119,9 @@ describe('LiveFeed', () => {
     s.feed.stop();
   });
 
-  it('with frameWaitMs, sends the next patch after that long when no frame comes', async () => {
-    const open = new Set(['a', 'b']);
-    const s = setup(open, { frameWaitMs: 30 });
+  /** 'a' patched after the load, then 'b' changed: waiting for a frame that shows 'a' (asserted) */
+  const patchedThenWaiting = async (frameWaitMs: number) => {
+    const s = setup(new Set(['a', 'b']), { frameWaitMs });
     s.feed.start();
     await tick();
     s.service.emit('events/changed', { ids: ['a'], all: false, checkpoint: null });
@@ -129,6 +129,11 @@ describe('LiveFeed', () => {
     s.service.emit('events/changed', { ids: ['b'], all: false, checkpoint: null });
     await tick();
     expect(s.requests.slice(1)).toEqual([{ ids: ['a'] }]);
+    return s;
+  };
+
+  it('with frameWaitMs, sends the next patch after that long when no frame comes', async () => {
+    const s = await patchedThenWaiting(30);
     await new Promise((r) => setTimeout(r, 60));
     expect(s.requests.slice(1)).toEqual([{ ids: ['a'] }, { ids: ['b'] }]);
     expect(s.store.rowOf('b')).toBeGreaterThanOrEqual(0);
@@ -136,15 +141,7 @@ describe('LiveFeed', () => {
   });
 
   it('with frameWaitMs, a snapshot (all: true) during the wait reloads at once, and nothing is sent after stop', async () => {
-    const open = new Set(['a', 'b']);
-    const s = setup(open, { frameWaitMs: 60_000 });
-    s.feed.start();
-    await tick();
-    s.service.emit('events/changed', { ids: ['a'], all: false, checkpoint: null });
-    await tick();
-    s.service.emit('events/changed', { ids: ['b'], all: false, checkpoint: null });
-    await tick();
-    expect(s.requests.slice(1)).toEqual([{ ids: ['a'] }]);
+    const s = await patchedThenWaiting(60_000);
     s.service.emit('events/changed', { ids: [], all: true, checkpoint: null });
     await tick();
     await tick();

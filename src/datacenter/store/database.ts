@@ -102,6 +102,19 @@ async function openPglite(dataDir: string | undefined): Promise<DataCenterDb> {
   };
 }
 
+/** The node-postgres pool behind each `Db` opened on PostgreSQL (see `postgresPoolOf`). */
+const postgresPools = new WeakMap<Db, pg.Pool>();
+
+/**
+ * The node-postgres pool behind a `Db` that `openDatabase` opened on PostgreSQL, or null (PGlite,
+ * or a drizzle instance made elsewhere). Only for what drizzle cannot do — the snapshot export
+ * streams `COPY … TO STDOUT` on a client of its own (sync/snapshot-copy.ts); everything else goes
+ * through the `Db`.
+ */
+export function postgresPoolOf(db: Db): pg.Pool | null {
+  return postgresPools.get(db) ?? null;
+}
+
 async function openPostgres(url: string): Promise<DataCenterDb> {
   const location = redactUrl(url);
   const pool = new pg.Pool({ connectionString: url, max: 10, application_name: 'huying-datacenter' });
@@ -114,6 +127,7 @@ async function openPostgres(url: string): Promise<DataCenterDb> {
     await pool.end().catch(() => {});
     throw new HuyingError('unavailable', `cannot reach PostgreSQL at ${location}: ${errorMessage(err)}`);
   }
+  postgresPools.set(db, pool);
   let closed: Promise<void> | null = null;
   return {
     kind: 'postgres',

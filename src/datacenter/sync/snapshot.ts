@@ -3,13 +3,21 @@
  * as NDJSON frames (`begin`, `rows` pages, `end`), from ONE consistent read.
  *
  * One REPEATABLE READ READ ONLY transaction reads the checkpoint (the head it
- * sees), the checksums, then the rows page by page (keyset pagination on
- * `sync_rows`' key, ~1000 rows a page), so the rows are exactly the state at
- * the checkpoint however many writes commit meanwhile; the client then follows
- * the live feed from that checkpoint.
+ * sees), the checksums, then the rows of each table (a town scope: its
+ * district-wide rows, then the town's) in key order, ~1000 rows a page, so the
+ * rows are exactly the state at the checkpoint however many writes commit
+ * meanwhile; the client then follows the live feed from that checkpoint.
  *
- * Back-pressure: a page is read only when the previous ones have drained into
- * the socket (below the stream's high-water mark), so a slow client costs one
+ * How the rows are read depends on the engine:
+ * - PostgreSQL (a `Db` from `openDatabase`): one `COPY … TO STDOUT (FORMAT
+ *   binary)` per table and part on the transaction's own client, framed from
+ *   the bytes (./snapshot-copy.ts);
+ * - PGlite (or `reader: 'keyset'`): keyset pagination on `sync_rows`' key
+ *   through drizzle, each page's frame built as text.
+ * Both write the same bytes (./snapshot-encoding.ts).
+ *
+ * Back-pressure: nothing more is read while a frame waits for the socket to
+ * drain (below the stream's high-water mark), so a slow client costs about a
  * page of memory — and holds its transaction open longer. On PostgreSQL that
  * is an MVCC snapshot, harmless for writers. PGlite has ONE connection: a
  * snapshot transaction holds the whole database until it ends, so there the
@@ -20,15 +28,22 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { toRpcError, type ScopeChecksum, type SnapshotFrame, type SyncScope } from '../../core';
-import type { Db, DbKind, DbOrTx } from '../store/database';
+import { postgresPoolOf, type Db, type DbKind, type DbOrTx } from '../store/database';
 import { rowsOf } from '../store/migration';
 import { nextTurn, preferIndexOrder } from './feed';
+import { copyRange, inSnapshotTransaction, type RangeFilter } from './snapshot-copy';
+import { rowsPageText } from './snapshot-encoding';
 import { computeChecksum, REPLICATED_TABLES } from './state';
 
 export const SNAPSHOT_PAGE_ROWS = 1000;
 
 export interface SnapshotOptions {
   pageRows?: number;
+  /**
+   * How rows are read: 'auto' (default) streams binary COPYs on PostgreSQL and pages with keyset
+   * SELECTs on PGlite; 'keyset' pages on PostgreSQL too (tests and benchmarks compare the two)
+   */
+  reader?: 'auto' | 'keyset';
 }
 
 export interface SnapshotSummary {
@@ -64,10 +79,10 @@ export async function writeSnapshot(
   const pageRows = opts.pageRows ?? SNAPSHOT_PAGE_ROWS;
   let bytes = 0;
   let started = false;
-  const write = async (text: string) => {
+  const write = async (chunk: string | Buffer) => {
     if (out.destroyed || out.writableEnded) throw new ClientGone();
-    bytes += Buffer.byteLength(text);
-    if (!out.write(text)) {
+    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (!out.write(chunk)) {
       // wait for the client, or for it to go away
       const stop = new AbortController();
       try {
@@ -82,30 +97,35 @@ export async function writeSnapshot(
       }
     }
   };
+  /** the snapshot within its transaction; `streamPart` writes the rows of one table and part */
+  const inTransaction = async (tx: DbOrTx, streamPart: (table: string, filter: RangeFilter) => Promise<number>) => {
+    await preferIndexOrder(tx);
+    const checksum = await computeChecksum(tx, scope);
+    const { epoch, v } = checksum.checkpoint;
+    const totalRows = Object.values(checksum.tables).reduce((n, t) => n + t.count, 0);
+    started = true;
+    opts.onBegin?.();
+    const begin: SnapshotFrame = { t: 'begin', scope, checkpoint: { epoch, v }, totalRows, tables: [...REPLICATED_TABLES] };
+    await write(JSON.stringify(begin) + '\n');
+    let rows = 0;
+    for (const table of REPLICATED_TABLES) {
+      if (checksum.tables[table]!.count === 0) continue;
+      // a town scope is two key-ordered ranges of one index: district-wide rows, then the town's
+      const parts: RangeFilter[] = scope === 'district' ? [{ all: true }] : [{ scope: null }, { scope }];
+      for (const part of parts) rows += await streamPart(table, part);
+    }
+    const end: SnapshotFrame = { t: 'end', checkpoint: { epoch, v }, checksum: checksum satisfies ScopeChecksum };
+    await write(JSON.stringify(end) + '\n');
+    return { checkpoint: v, epoch, rows };
+  };
+  const pool = opts.reader === 'keyset' ? null : postgresPoolOf(db);
   try {
-    const summary = await db.transaction(
-      async (tx) => {
-        await preferIndexOrder(tx);
-        const checksum = await computeChecksum(tx, scope);
-        const { epoch, v } = checksum.checkpoint;
-        const totalRows = Object.values(checksum.tables).reduce((n, t) => n + t.count, 0);
-        started = true;
-        opts.onBegin?.();
-        const begin: SnapshotFrame = { t: 'begin', scope, checkpoint: { epoch, v }, totalRows, tables: [...REPLICATED_TABLES] };
-        await write(JSON.stringify(begin) + '\n');
-        let rows = 0;
-        for (const table of REPLICATED_TABLES) {
-          if (checksum.tables[table]!.count === 0) continue;
-          // a town scope is two key-ordered ranges of one index: district-wide rows, then the town's
-          const parts = scope === 'district' ? [sql`true`] : [sql`scope IS NULL`, sql`scope = ${scope}`];
-          for (const part of parts) rows += await streamRange(tx, table, part, pageRows, write);
-        }
-        const end: SnapshotFrame = { t: 'end', checkpoint: { epoch, v }, checksum: checksum satisfies ScopeChecksum };
-        await write(JSON.stringify(end) + '\n');
-        return { checkpoint: v, epoch, rows };
-      },
-      { isolationLevel: 'repeatable read', accessMode: 'read only' },
-    );
+    const summary = pool
+      ? await inSnapshotTransaction(pool, (tx, client) => inTransaction(tx, (table, filter) => copyRange(client, table, filter, pageRows, write, nextTurn)))
+      : await db.transaction((tx) => inTransaction(tx, (table, filter) => streamRange(tx, table, filter, pageRows, write)), {
+          isolationLevel: 'repeatable read',
+          accessMode: 'read only',
+        });
     out.end();
     return { ...summary, bytes };
   } catch (err) {
@@ -120,13 +140,9 @@ export async function writeSnapshot(
   }
 }
 
-async function streamRange(
-  tx: DbOrTx,
-  table: string,
-  part: ReturnType<typeof sql>,
-  pageRows: number,
-  write: (text: string) => Promise<void>,
-): Promise<number> {
+/** One table and part by keyset-paged SELECTs (PGlite, or `reader: 'keyset'`). */
+async function streamRange(tx: DbOrTx, table: string, filter: RangeFilter, pageRows: number, write: (text: string) => Promise<void>): Promise<number> {
+  const part = 'all' in filter ? sql`true` : filter.scope === null ? sql`scope IS NULL` : sql`scope = ${filter.scope}`;
   let after: string | null = null;
   let total = 0;
   for (;;) {
@@ -136,16 +152,10 @@ async function streamRange(
         WHERE table_name = ${table} AND ${part} AND ${keyCond} ORDER BY key LIMIT ${pageRows}`),
     );
     if (page.length === 0) return total;
-    let text = `{"t":"rows","table":${JSON.stringify(table)},"rows":[`;
-    for (let i = 0; i < page.length; i++) {
-      const r = page[i]!;
-      text += `${i === 0 ? '' : ','}{"key":${JSON.stringify(r.key)},"v":${Number(r.v)},"row":${r.row}}`;
-    }
-    await write(text + ']}\n');
+    await write(rowsPageText(table, page));
     await nextTurn();
     total += page.length;
     if (page.length < pageRows) return total;
     after = page.at(-1)!.key;
   }
 }
-

@@ -7,13 +7,18 @@
  * not a frame, or a row the replica cannot index throws a MalformedError with
  * the same message wherever it runs.
  *
+ * A `rows` line in the data center's own layout is not parsed whole: it is
+ * taken apart at its separators and each document parsed on its own, its text
+ * kept byte for byte as the data center sent it (no JSON.stringify), see
+ * `splitRowsLine`; any other line is parsed whole.
+ *
  * A `rows` frame can be megabytes arriving in 64 KB chunks: the chunks of an
  * unfinished line are kept as a list and joined once the newline comes, so
  * each byte is scanned and copied a bounded number of times.
  */
 import { isUtf8 } from 'node:buffer';
 import { SnapshotFrame, formatZodError, type ReplicatedTable } from '../../../core/index';
-import { extractRow, extractedColumns, MalformedRowError, type StagedRows } from '../store/replicated-rows';
+import { extractRow, extractValues, extractedColumns, MalformedRowError, REPLICATED_TABLES, type ExtractedValue, type StagedRows } from '../store/replicated-rows';
 import { MalformedError } from './http';
 
 export type { StagedRows };
@@ -74,6 +79,105 @@ export function stagedRowsOf(frame: Extract<SnapshotFrame, { t: 'rows' }>, latin
   const docBytes = Buffer.allocUnsafeSlow(total);
   for (let i = 0, at = 0; i < n; i++) at += docBytes.write(docs[i]!, at, enc);
   return { table: frame.table, keys, vs, docBytes: new Uint8Array(docBytes.buffer, docBytes.byteOffset, total), docEnds, values, width, maxV, maxVKey };
+}
+
+const TABLES = new Set<string>(REPLICATED_TABLES);
+const ROWS_HEAD = '{"t":"rows","table":"';
+const ROWS_OPEN = '","rows":[';
+const ROW_KEY = '{"key":';
+const ROW_V = ',"v":';
+const ROW_DOC = ',"row":';
+const ROW_NEXT = '},{"key":';
+const ROWS_CLOSE = '}]}';
+/** a positive integer as JSON writes it, at most 15 digits (a safe integer) */
+const POSITIVE_INT = /^[1-9][0-9]{0,14}$/;
+
+/**
+ * A `rows` line in the layout the data center writes — `{"t":"rows","table":T,"rows":[` then
+ * `{"key":K,"v":V,"row":D}` joined by commas, then `]}`, no whitespace around the punctuation — taken
+ * apart by searching for those separators, each piece parsed on its own, and each document's text
+ * taken as the data center sent it (bytes `[start, end)` of the line) instead of JSON.stringify of
+ * the parsed document (~13 µs of a snapshot row's CPU). Each document is parsed, extracted and
+ * dropped before the next one is parsed, so the parsed documents die young (a whole line parsed at
+ * once kept a frame's 1,000 documents alive past the young generation).
+ *
+ * Why this gives exactly what parsing the whole line gives: a separator found by the search can
+ * sit inside a document only as structure (inside a JSON string every `"` is escaped), and a
+ * piece cut there is a proper prefix of an object or array, which is never valid JSON; a piece
+ * that runs past its real end carries the next row's separator, which is not valid JSON either.
+ * So when every piece parses, the line is exactly the pieces joined by the separators, and JSON's
+ * grammar gives such a text one parse: this one. Anything else — a piece that does not parse,
+ * whitespace, other fields, another order, a key that is not a string, a version that is not a
+ * positive integer as JSON writes it — and any row the replica cannot index return null: the line
+ * is then parsed whole, with the refusals and messages of that path (a frame that does not fit is
+ * refused before any of its rows is extracted).
+ *
+ * `line` is the line read as latin1 (one character per byte, so string and byte offsets agree; its
+ * strings hold UTF-8 bytes, see SnapshotLineParser), `bytes` its bytes.
+ */
+function splitRowsLine(line: string, bytes: Uint8Array): StagedRows | null {
+  if (!line.startsWith(ROWS_HEAD)) return null;
+  const tableEnd = line.indexOf(ROWS_OPEN, ROWS_HEAD.length);
+  if (tableEnd < 0) return null;
+  const name = line.slice(ROWS_HEAD.length, tableEnd);
+  if (!TABLES.has(name)) return null;
+  const table = name as ReplicatedTable;
+  const width = extractedColumns(table).length;
+  const keys: string[] = [];
+  const vs: number[] = [];
+  const values: ExtractedValue[] = [];
+  const docEnds: number[] = [];
+  const ranges: number[] = [];
+  let maxV = 0;
+  let maxVKey = '';
+  let total = 0;
+  let at = tableEnd + ROWS_OPEN.length;
+  const close = line.length - ROWS_CLOSE.length;
+  const empty = line.length === at + 2 && line.endsWith(']}');
+  if (!empty && !line.endsWith(ROWS_CLOSE)) return null;
+  try {
+    while (!empty) {
+      if (!line.startsWith(ROW_KEY, at)) return null;
+      const keyEnd = line.indexOf(ROW_V, at + ROW_KEY.length);
+      if (keyEnd < 0) return null;
+      const rawKey: unknown = JSON.parse(line.slice(at + ROW_KEY.length, keyEnd));
+      if (typeof rawKey !== 'string') return null;
+      const vEnd = line.indexOf(ROW_DOC, keyEnd + ROW_V.length);
+      if (vEnd < 0) return null;
+      const vText = line.slice(keyEnd + ROW_V.length, vEnd);
+      if (!POSITIVE_INT.test(vText)) return null;
+      const start = vEnd + ROW_DOC.length;
+      const next = line.indexOf(ROW_NEXT, start);
+      const end = next < 0 || next > close ? close : next;
+      if (end < start) return null;
+      const doc: unknown = JSON.parse(line.slice(start, end));
+      // a row the replica cannot index: refused by the whole-line path, after the frame's shape is checked
+      const x = extractValues(table, rawKey, doc, true);
+      const key = fromLatin1(rawKey);
+      const v = Number(vText);
+      keys.push(key);
+      vs.push(v);
+      for (const value of x) values.push(typeof value === 'string' ? fromLatin1(value) : value);
+      ranges.push(start, end);
+      total += end - start;
+      docEnds.push(total);
+      if (v > maxV) {
+        maxV = v;
+        maxVKey = key;
+      }
+      if (end === close) break;
+      at = end + 2;
+    }
+  } catch {
+    return null;
+  }
+  // one buffer of its own (not from Buffer's shared pool), so that it can be moved to another thread
+  const docBytes = new Uint8Array(total);
+  for (let i = 0, out = 0; i < ranges.length; i += 2) {
+    docBytes.set(bytes.subarray(ranges[i]!, ranges[i + 1]!), out);
+    out += ranges[i + 1]! - ranges[i]!;
+  }
+  return { table, keys, vs, docBytes, docEnds, values, width, maxV, maxVKey };
 }
 
 const ROWS_PREFIX = Buffer.from('{"t":"rows",');
@@ -145,6 +249,10 @@ export class SnapshotLineParser {
     this.lineNo += 1;
     const latin1 = readAsLatin1(bytes);
     const line = latin1 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') : this.decoder.decode(bytes);
+    if (latin1) {
+      const rows = splitRowsLine(line, bytes);
+      if (rows) return { t: 'rows', table: rows.table, rows };
+    }
     if (line.trim() === '') return null;
     let json: unknown;
     try {

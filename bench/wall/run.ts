@@ -38,7 +38,8 @@
  *   reported with the load average of each round.
  *
  *   npx tsx bench/wall/run.ts [--events 1000000] [--days 1785] [--rate 50] [--rounds 8] [--seconds 12]
- *     [--fps 24] [--keep DIR] [--renderer DIR] [--coalesce-ms MS] [--out wall | --out -]
+ *     [--fps 24] [--keep DIR] [--renderer DIR] [--coalesce-ms MS] [--gl llvmpipe|swiftshader] [--lp-threads N]
+ *     [--out wall | --out -]
  *
  * Results: bench/results/wall.json (`--out -`: printed only), written only when every round completed.
  */
@@ -90,6 +91,10 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'wall' },
     /** the RPC socket's folding of events/changed (ms; 0: one frame per change); default: the web host's */
     'coalesce-ms': { type: 'string' },
+    /** the browser's GL (see GL_BACKENDS below) */
+    gl: { type: 'string', default: 'llvmpipe' },
+    /** llvmpipe's rasterizer threads (LP_NUM_THREADS); default: Mesa's (one per core) */
+    'lp-threads': { type: 'string' },
   },
 });
 const N = Number(values.events);
@@ -289,6 +294,8 @@ type Attributes = ReturnType<Hook['attributes']>;
 interface Round {
   load1: number;
   seconds: number;
+  /** CPU of the GPU process over the round (both pages' frames, and their compositing) */
+  gpuMs: number;
   wall: { frames: number; cpu: ThreadCpu };
   bare: { frames: number; cpu: ThreadCpu };
 }
@@ -340,8 +347,83 @@ const messageLine = (m: Map<string, number>, seconds: number) =>
   [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${fmt(n / seconds, 1)}/s`).join(', ') || 'none';
 const messageTotal = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
+/**
+ * The browser's GL. `swiftshader`: the flags of playwright.config.ts (the e2e tests' GL), ANGLE on
+ * SwiftShader Vulkan; Chromium treats it as software (software compositing: the compositor reads the
+ * WebGL canvas back at every commit, on the page's main thread). `llvmpipe`: ANGLE on Mesa's OpenGL
+ * through EGL without a display (`EGL_PLATFORM=surfaceless`, the headless ozone platform); Chromium
+ * blocklists it (llvmpipe is software) unless told `--ignore-gpu-blocklist`, and then composites on
+ * the "GPU" — no read-back — and draws a frame of the wall several times faster here.
+ */
+const GL_BACKENDS = {
+  swiftshader: { args: [] as string[], env: {} as Record<string, string> },
+  llvmpipe: {
+    args: ['--use-gl=angle', '--use-angle=gl-egl', '--ozone-platform=headless', '--ignore-gpu-blocklist'],
+    env: { EGL_PLATFORM: 'surfaceless', ...(values['lp-threads'] ? { LP_NUM_THREADS: values['lp-threads'] } : {}) } as Record<string, string>,
+  },
+} as const;
+const GL = values.gl as keyof typeof GL_BACKENDS;
+if (!(GL in GL_BACKENDS)) throw new Error(`--gl ${values.gl}: one of ${Object.keys(GL_BACKENDS).join(', ')}`);
 const launch = playwrightConfig.use?.launchOptions ?? {};
-const browser: Browser = await chromium.launch({ executablePath: process.env.HUYING_CHROMIUM ?? launch.executablePath ?? '/usr/bin/chromium', args: launch.args ?? [] });
+const browser: Browser = await chromium.launch({
+  executablePath: process.env.HUYING_CHROMIUM ?? launch.executablePath ?? '/usr/bin/chromium',
+  args: [...(launch.args ?? []).filter((a) => GL === 'swiftshader' || a !== '--enable-unsafe-swiftshader'), ...GL_BACKENDS[GL].args],
+  env: { ...process.env, ...GL_BACKENDS[GL].env } as Record<string, string>,
+});
+/**
+ * CPU time (ms) of the GPU processes of the browsers this bench started, from /proc (Linux): where the
+ * frames are drawn on a software GL, and, with GPU compositing, where the page is composited. Null
+ * where /proc is not there.
+ */
+function gpuProcessCpuMs(): number | null {
+  if (!existsSync('/proc/self/stat')) return null;
+  const parent = new Map<number, number>();
+  const cpu = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(d), Number(rest[1]));
+      cpu.set(Number(d), ((Number(rest[11]) + Number(rest[12])) * 1000) / 100); // utime + stime, at 100 ticks a second
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const ours = (pid: number): boolean => {
+    for (let p = parent.get(pid), hops = 0; p !== undefined && hops < 8; p = parent.get(p), hops++) if (p === process.pid) return true;
+    return false;
+  };
+  let ms = 0;
+  for (const pid of cpu.keys()) {
+    if (!ours(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=gpu-process')) ms += cpu.get(pid)!;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ms;
+}
+/** what WebGL2 says it runs on (before the pages are told it is hardware), and how Chromium composites */
+const glInfo = await (async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const renderer = (await page.evaluate(`(() => {
+    const gl = document.createElement('canvas').getContext('webgl2');
+    if (!gl) return 'no WebGL2';
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    return ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+  })()`)) as string;
+  const cdp = await browser.newBrowserCDPSession();
+  const info = (await cdp.send('SystemInfo.getInfo')) as { gpu: { featureStatus: Record<string, string> } };
+  await cdp.detach();
+  await ctx.close();
+  return { renderer, compositing: info.gpu.featureStatus.gpu_compositing ?? '?' };
+})();
+if (glInfo.renderer === 'no WebGL2') throw new Error(`--gl ${GL}: the browser has no WebGL2`);
+const glNote = `GL ${GL}${GL_BACKENDS[GL].env.LP_NUM_THREADS ? ` (LP_NUM_THREADS ${GL_BACKENDS[GL].env.LP_NUM_THREADS})` : ''}: GL_RENDERER ${glInfo.renderer}, gpu_compositing ${glInfo.compositing}`;
+log(glNote);
 
 /**
  * Both pages are told their WebGL is hardware: the wall then runs as it does on a GPU wall (pulses,
@@ -395,6 +477,8 @@ try {
   const renderer = (await wall.evaluate('window.__huyingWall.renderer()')) as string;
   const still = (await wall.evaluate(`document.querySelector('[data-testid=wall]').dataset.still`)) as string;
   if (renderer !== 'hardware' || still !== 'false') throw new Error(`the wall did not take the GL for hardware (${renderer}, still ${still})`);
+  // with --keep, what the wall drew on this GL, to look at
+  if (values.keep) await wall.screenshot({ path: path.join(dir, `wall-${GL}.png`), timeout: 120_000 });
 
   const size = { width: Math.round(box.width), height: Math.round(box.height) };
   log(`bare deck.gl page at the wall map's size, ${size.width}×${size.height}, beside it`);
@@ -469,9 +553,11 @@ try {
     const mark = (name: string) => both<number>(`frames() + (console.timeStamp('${name}'), 0)`);
     const f0 = await mark('huying-bench-start');
     const t0 = performance.now();
+    const gpu0 = gpuProcessCpuMs();
     await wall.waitForTimeout(SECONDS * 1000);
     const f1 = await mark('huying-bench-end');
     const seconds = (performance.now() - t0) / 1000;
+    const gpuMs = gpu0 === null ? NaN : gpuProcessCpuMs()! - gpu0;
     const buffer = await browser.stopTracing();
     const load1 = os.loadavg()[0]!;
     const parsed = JSON.parse(buffer.toString('utf8')) as { traceEvents: TraceEvent[] } | TraceEvent[];
@@ -503,6 +589,7 @@ try {
     const round: Round = {
       load1,
       seconds,
+      gpuMs,
       wall: { frames: f1.wall - f0.wall, cpu: cpuOf(wallPid, windows.wall) },
       bare: { frames: f1.bare - f0.bare, cpu: cpuOf(barePid, windows.bare) },
     };
@@ -512,6 +599,7 @@ try {
       `round ${r + 1}: load ${fmt(load1)}; wall ${round.wall.frames} frames, CPU less commit ${fmt(rendererCpu(round.wall.cpu), 0)} ms (${fmt(per(round.wall))}/frame; map ${fmt(round.wall.cpu.byCategory.map / Math.max(1, round.wall.frames))}), wall-clock ${fmt(round.wall.cpu.wallMs, 0)} ms; ` +
         `bare ${round.bare.frames} frames, CPU less commit ${fmt(rendererCpu(round.bare.cpu), 0)} ms (${fmt(per(round.bare))}/frame), wall-clock ${fmt(round.bare.cpu.wallMs, 0)} ms; ratio ${fmt(per(round.wall) / per(round.bare), 2)}`,
     );
+    log(`  GPU process: ${fmt(gpuMs, 0)} ms CPU over ${fmt(seconds)} s (${fmt(gpuMs / seconds / 10, 0)} % of a core), ${fmt(gpuMs / Math.max(1, round.wall.frames + round.bare.frames), 0)} ms per frame drawn (both pages' frames)`);
     log(`  wall by part (ms): ${CATEGORIES.map((c) => `${c} ${fmt(round.wall.cpu.byCategory[c], 0)}`).join(', ')}`);
     log(`  bare by part (ms): ${CATEGORIES.map((c) => `${c} ${fmt(round.bare.cpu.byCategory[c], 0)}`).join(', ')}`);
     const traced = (w: readonly [number, number]) => (w[1] - w[0]) / 1e6;
@@ -553,6 +641,7 @@ try {
   // moves its own ratio by a sixth to a third with one frame more or less; the sum over the rounds less so)
   const pooledOf = (which: 'wall' | 'bare', part?: Category) =>
     rounds.reduce((sum, r) => sum + (part ? r[which].cpu.byCategory[part] : rendererCpu(r[which].cpu)), 0) / Math.max(1, rounds.reduce((sum, r) => sum + r[which].frames, 0));
+  const gpuLine = `GPU process CPU per frame drawn (both pages) ${fmt(stats(rounds.map((r) => r.gpuMs / Math.max(1, r.wall.frames + r.bare.frames))).median, 0)} ms (median of rounds), ${fmt(stats(rounds.map((r) => r.gpuMs / r.seconds / 10)).median, 0)} % of a core`;
   const framesLine = `frames drawn per round wall ${rounds.map((r) => r.wall.frames).join(', ')}; bare ${rounds.map((r) => r.bare.frames).join(', ')}`;
   const mapOnly = { wall: series((r) => perFrame(r.wall, 'map')), bare: series((r) => perFrame(r.bare, 'map')), ratio: series((r) => perFrame(r.wall, 'map') / perFrame(r.bare, 'map')) };
   const perSecond = { wall: series((r) => rendererCpu(r.wall.cpu) / r.seconds), bare: series((r) => rendererCpu(r.bare.cpu) / r.seconds), ratio: series((r) => rendererCpu(r.wall.cpu) / rendererCpu(r.bare.cpu)) };
@@ -560,7 +649,7 @@ try {
   const fps = { wall: series((r) => r.wall.frames / r.seconds), bare: series((r) => r.bare.frames / r.seconds) };
   const parts = (which: 'wall' | 'bare') => CATEGORIES.map((c) => `${c} ${fmt(stats(rounds.map((r) => perFrame(r[which], c))).median)}`).join(', ');
   const spread = (s: { median: number; min: number; max: number }) => `median ${fmt(s.median, 3)}, spread ${fmt(s.min, 3)}–${fmt(s.max, 3)} over ${rounds.length} rounds`;
-  const note = `${machineNote()}; ${foldNote}; socket frames received under load: wall ${fmt(messageTotal(received.wall) / loadSeconds)}/s (${messageLine(received.wall, loadSeconds)}), bare ${fmt(messageTotal(received.bare) / loadSeconds)}/s; load average (1 min) at the rounds ${loads.map((l) => fmt(l)).join(', ')}; SwiftShader GL told it is hardware on both pages (pulses at ${FPS} fps through the frame governor, chart transitions on); ${total} events in the replica, ${openCount} open on the map; ${RATE} changes/s through ${ROUNDS} rounds of ${SECONDS} s, both pages at once; frames/s wall ${fmt(fps.wall.median, 2)}, bare ${fmt(fps.bare.median, 2)} (median); map ${size.width}×${size.height} CSS px in a ${viewport.width}×${viewport.height} wall`;
+  const note = `${machineNote()}; ${foldNote}; socket frames received under load: wall ${fmt(messageTotal(received.wall) / loadSeconds)}/s (${messageLine(received.wall, loadSeconds)}), bare ${fmt(messageTotal(received.bare) / loadSeconds)}/s; load average (1 min) at the rounds ${loads.map((l) => fmt(l)).join(', ')}; ${glNote}, told it is hardware on both pages (pulses at ${FPS} fps through the frame governor, chart transitions on); ${total} events in the replica, ${openCount} open on the map; ${RATE} changes/s through ${ROUNDS} rounds of ${SECONDS} s, both pages at once; frames/s wall ${fmt(fps.wall.median, 2)}, bare ${fmt(fps.bare.median, 2)} (median); ${gpuLine}; map ${size.width}×${size.height} CSS px in a ${viewport.width}×${viewport.height} wall`;
   const p = (xs: number[], q: number) => (xs.length ? quantile(xs, q) : NaN);
   const maxFullSingle = (a: Attributes) => Object.values(a.byLayer).reduce((m, l) => Math.max(m, l.full), 0);
   figures.push(
@@ -581,7 +670,7 @@ try {
     figure({ name: 'one event changed alone: layers fully regenerated', metric: 'full_regenerations', value: maxFullSingle(single.wall), baseline: maxFullSingle(single.bare), unit: 'count', target: '0', met: maxFullSingle(single.wall) === 0, notes: `wall ${JSON.stringify(single.wall.byLayer)}; bare ${JSON.stringify(single.bare.byLayer)}` }),
   );
   for (const f of figures) log(`${f.name}: ${f.value} ${f.unit} (bare ${f.baseline}${f.ratio !== null ? `, ×${f.ratio}` : ''})${f.target ? ` target ${f.target}: ${f.met ? 'met' : 'MISSED'}` : ''}`);
-  log(`whole page ratio per round: ${spread(whole.ratio)}; pooled over the rounds ${fmt(pooledOf('wall') / pooledOf('bare'), 3)}; map only: ${spread(mapOnly.ratio)}; ${framesLine}`);
+  log(`whole page ratio per round: ${spread(whole.ratio)}; pooled over the rounds ${fmt(pooledOf('wall') / pooledOf('bare'), 3)}; map only: ${spread(mapOnly.ratio)}; ${framesLine}; ${gpuLine}`);
   if (values.out !== '-') log(`wrote ${writeResults(values.out!, figures)}`);
 } finally {
   await stream?.stop();

@@ -26,7 +26,7 @@ function columns(ids: string[]): EventColumns {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-function setup(open: Set<string>, options: { failFirst?: number; frameWaitMs?: number } = {}) {
+function setup(open: Set<string>, options: { failFirst?: number; frameWaitMs?: number; frameWaitFrames?: number; frameWaitMinMs?: number; clock?: () => number } = {}) {
   const requests: { ids?: string[] }[] = [];
   let fails = options.failFirst ?? 0;
   let release: (() => void) | null = null;
@@ -46,7 +46,14 @@ function setup(open: Set<string>, options: { failFirst?: number; frameWaitMs?: n
   const store = new EventStore({ gridCount: 0, gridIndexOf: () => -1, unitIndexOf: () => -1 });
   const changes: FeedChange[] = [];
   let t = 0;
-  const feed = new LiveFeed(client, store, { onChange: (c) => changes.push(c), now: () => (t += 5), retryMs: 10, ...(options.frameWaitMs !== undefined ? { frameWaitMs: options.frameWaitMs } : {}) });
+  const feed = new LiveFeed(client, store, {
+    onChange: (c) => changes.push(c),
+    now: options.clock ?? (() => (t += 5)),
+    retryMs: 10,
+    ...(options.frameWaitMs !== undefined ? { frameWaitMs: options.frameWaitMs } : {}),
+    ...(options.frameWaitFrames !== undefined ? { frameWaitFrames: options.frameWaitFrames } : {}),
+    ...(options.frameWaitMinMs !== undefined ? { frameWaitMinMs: options.frameWaitMinMs } : {}),
+  });
   return { service, store, feed, requests, changes, holdNext: () => (hold = true), release: () => release?.() };
 }
 
@@ -155,6 +162,77 @@ describe('LiveFeed', () => {
     s.feed.drawn(s.store.version + 10);
     await tick();
     expect(s.requests).toHaveLength(n);
+  });
+
+  /**
+   * Patches 'e0', 'e1', … one after another, each drawn `frameMs` after it was written (on the test's
+   * clock); returns the feed with no patch waiting.
+   */
+  const drawnAfter = async (frameMs: number[], options: { frameWaitMs: number; frameWaitFrames?: number; frameWaitMinMs?: number }) => {
+    let t = 0;
+    const ids = frameMs.map((_, i) => `e${i}`);
+    const s = setup(new Set([...ids, 'x', 'y']), { ...options, clock: () => t });
+    s.feed.start();
+    await tick();
+    for (const [i, ms] of frameMs.entries()) {
+      s.service.emit('events/changed', { ids: [ids[i]!], all: false, checkpoint: null });
+      await tick();
+      t += ms;
+      s.feed.drawn(s.store.version);
+    }
+    expect(s.requests.slice(1)).toEqual(ids.map((id) => ({ ids: [id] })));
+    return s;
+  };
+
+  it('with frameWaitFrames, waits at most that many measured patch → frame times, within [frameWaitMinMs, frameWaitMs]', async () => {
+    // nothing measured yet: frameWaitMs
+    const none = await drawnAfter([], { frameWaitMs: 250, frameWaitFrames: 2 });
+    expect(none.feed.waitLimitMs()).toBe(250);
+    none.feed.stop();
+    // a GPU: frames 16–17 ms after the patch (one slow frame of 400 ms among them does not move the median)
+    const gpu = await drawnAfter([16, 17, 400, 16, 17], { frameWaitMs: 250, frameWaitFrames: 2, frameWaitMinMs: 10 });
+    expect(gpu.feed.waitLimitMs()).toBe(34);
+    gpu.feed.stop();
+    // the floor: frames 5 ms after the patch wait at least frameWaitMinMs (33 by default)
+    const fast = await drawnAfter([5, 5, 5], { frameWaitMs: 250, frameWaitFrames: 2 });
+    expect(fast.feed.waitLimitMs()).toBe(33);
+    fast.feed.stop();
+    // software GL: frames seconds apart keep the ceiling, frameWaitMs
+    const slow = await drawnAfter([1200, 3400, 900], { frameWaitMs: 250, frameWaitFrames: 2 });
+    expect(slow.feed.waitLimitMs()).toBe(250);
+    slow.feed.stop();
+    // without frameWaitFrames the limit is frameWaitMs whatever the frames
+    const fixed = await drawnAfter([16, 16, 16], { frameWaitMs: 250 });
+    expect(fixed.feed.waitLimitMs()).toBe(250);
+    fixed.feed.stop();
+  });
+
+  it('with frameWaitFrames, only the last few frames count, and a frame that shows no new patch measures nothing', async () => {
+    // eight slow frames, then eight fast ones: the slow ones have left the window
+    const s = await drawnAfter([...Array(8).fill(2000), ...Array(8).fill(20)], { frameWaitMs: 250, frameWaitFrames: 2, frameWaitMinMs: 1 });
+    expect(s.feed.waitLimitMs()).toBe(40);
+    // frames drawn later without a new patch (pulses) are not patch → frame times
+    s.feed.drawn(s.store.version + 1);
+    s.feed.drawn(s.store.version + 2);
+    expect(s.feed.waitLimitMs()).toBe(40);
+    s.feed.stop();
+  });
+
+  it('with frameWaitFrames, a patch whose frame does not come holds the next one about two frame times, not frameWaitMs', async () => {
+    // frames came 10 ms after their patch: the limit is 20 ms (frameWaitMs, a minute, would hold 'y' that long)
+    const s = await drawnAfter([10, 10, 10], { frameWaitMs: 60_000, frameWaitFrames: 2, frameWaitMinMs: 1 });
+    expect(s.feed.waitLimitMs()).toBe(20);
+    s.service.emit('events/changed', { ids: ['x'], all: false, checkpoint: null });
+    await tick();
+    // 'x' patched, its frame never comes; 'y' waits for it at most the limit
+    s.service.emit('events/changed', { ids: ['y'], all: false, checkpoint: null });
+    await tick();
+    expect(s.requests.at(-1)).toEqual({ ids: ['x'] });
+    const t0 = performance.now();
+    while (s.requests.at(-1)?.ids?.[0] !== 'y' && performance.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
+    expect(s.requests.at(-1)).toEqual({ ids: ['y'] });
+    expect(performance.now() - t0).toBeLessThan(5000);
+    s.feed.stop();
   });
 
   it('reloads everything after a snapshot (all: true)', async () => {

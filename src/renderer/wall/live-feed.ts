@@ -15,6 +15,13 @@
  * but the last of each frame never seen. When frames come faster than answers
  * (a GPU wall) nothing waits.
  *
+ * With `frameWaitFrames` too, the limit follows the frames: the feed measures
+ * how long a patch takes to reach a drawn frame (the median of the last few)
+ * and waits at most that many of those, within [`frameWaitMinMs`,
+ * `frameWaitMs`]. On a GPU (a frame in ~16 ms) a patch whose frame does not
+ * come holds the next one ~33 ms, not 250; on software GL (frames of 0.3–5 s)
+ * the limit stays `frameWaitMs`.
+ *
  * It measures what the wall benchmark reports: the time from an id reaching
  * the renderer to its row being written (`applyMs`), which the view completes
  * with the time to the next drawn frame.
@@ -52,7 +59,17 @@ export interface LiveFeedOptions {
    * 0 or unset: the next request as soon as the last answer is in
    */
   frameWaitMs?: number;
+  /**
+   * with frameWaitMs: wait at most this many measured patch → frame times (the median of the last
+   * few), not less than `frameWaitMinMs`, not more than `frameWaitMs`; unset: always frameWaitMs
+   */
+  frameWaitFrames?: number;
+  /** the least wait when it follows the frames (ms), default 33 (two frames at 60 Hz) */
+  frameWaitMinMs?: number;
 }
+
+/** how many patch → frame times the scaled wait looks at */
+const FRAME_SAMPLES = 8;
 
 export class LiveFeed {
   state: FeedState = 'loading';
@@ -69,6 +86,10 @@ export class LiveFeed {
   private drawnVersion = 0;
   /** the patch version the last wait for a frame was for */
   private waitedVersion = 0;
+  /** when the last patch was written (now()), until a frame drawn with it is measured; null after */
+  private patchedAt: number | null = null;
+  /** the last patch → frame drawn times (ms), oldest first */
+  private readonly frameTimes: number[] = [];
   /** ends the wait for a frame (drawn, the wait's limit, stop) */
   private frameWaitEnd: (() => void) | null = null;
   private readonly now: () => number;
@@ -98,12 +119,31 @@ export class LiveFeed {
   drawn(version: number): void {
     if (version <= this.drawnVersion) return;
     this.drawnVersion = version;
-    if (this.drawnVersion >= this.patchedVersion) this.frameWaitEnd?.();
+    if (this.drawnVersion < this.patchedVersion) return;
+    if (this.patchedAt !== null) {
+      this.frameTimes.push(this.now() - this.patchedAt);
+      if (this.frameTimes.length > FRAME_SAMPLES) this.frameTimes.shift();
+      this.patchedAt = null;
+    }
+    this.frameWaitEnd?.();
+  }
+
+  /**
+   * The longest the next patch waits for the frame of the last one (ms): `frameWaitMs`, or with
+   * `frameWaitFrames` that many measured patch → frame times, within [frameWaitMinMs, frameWaitMs].
+   */
+  waitLimitMs(): number {
+    const max = this.options.frameWaitMs ?? 0;
+    const frames = this.options.frameWaitFrames;
+    if (max <= 0 || !frames || this.frameTimes.length === 0) return max;
+    const sorted = [...this.frameTimes].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    return Math.min(max, Math.max(this.options.frameWaitMinMs ?? 33, frames * median));
   }
 
   /** Waits, after a patch, for a frame drawn with it, at most `frameWaitMs`. */
   private waitForFrame(): Promise<void> | null {
-    const limit = this.options.frameWaitMs ?? 0;
+    const limit = this.waitLimitMs();
     // once per patch: after the limit the next request goes whether or not a frame came
     if (limit <= 0 || this.drawnVersion >= this.patchedVersion || this.waitedVersion === this.patchedVersion) return null;
     this.waitedVersion = this.patchedVersion;
@@ -187,8 +227,9 @@ export class LiveFeed {
     const cols = await this.client.invoke('map/events', { ids, ...(this.options.filter ? { filter: this.options.filter } : {}) });
     if (this.stopped || this.needFull) return;
     const patch = this.store.patch(cols, ids);
-    this.patchedVersion = this.store.version;
     const appliedAt = this.now();
+    if (this.store.version > this.patchedVersion) this.patchedAt = appliedAt;
+    this.patchedVersion = this.store.version;
     this.stats.patches++;
     this.stats.idsApplied += ids.length;
     this.stats.lastApplyMs = appliedAt - receivedAt;

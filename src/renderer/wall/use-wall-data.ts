@@ -237,6 +237,8 @@ export function useSignalEvery<T>(signal: Signal<T>, ms: number): T {
 
 /** the longest a patch waits for the frame showing the one before it (live-feed.ts `frameWaitMs`) */
 export const FRAME_WAIT_MS = 250;
+/** within FRAME_WAIT_MS, at most this many measured patch → frame times (live-feed.ts `frameWaitFrames`) */
+export const FRAME_WAIT_FRAMES = 2;
 
 export interface LiveEvents {
   store: EventStore;
@@ -298,8 +300,10 @@ export function useLiveEvents(
       },
       onState: (s) => state.set(s),
       // one patch per drawn frame when frames are slower than the host's folding (software GL):
-      // the view calls feed.drawn; a hidden page or a map that draws nothing still gets 4 patches a second
+      // the view calls feed.drawn; a hidden page or a map that draws nothing still gets 4 patches a second,
+      // and where frames are fast (a GPU) a patch whose frame does not come holds the next one ~2 frames
       frameWaitMs: FRAME_WAIT_MS,
+      frameWaitFrames: FRAME_WAIT_FRAMES,
     });
     return { store, feed, version, tick, state, latency, lastChange };
   }, [client, grids, unitIds, panelGapMs]);

@@ -421,7 +421,7 @@ const glInfo = await (async () => {
   await ctx.close();
   return { renderer, compositing: info.gpu.featureStatus.gpu_compositing ?? '?' };
 })();
-if (glInfo.renderer === 'no WebGL2') throw new Error(`--gl ${GL}: the browser has no WebGL2`);
+if (glInfo.renderer === 'no WebGL2') throw new Error(`--gl ${GL}: the browser has no WebGL2${GL === 'llvmpipe' ? " (llvmpipe needs Mesa's EGL and DRI drivers: Debian's libegl-mesa0 and libgl1-mesa-dri; or use --gl swiftshader)" : ''}`);
 const glNote = `GL ${GL}${GL_BACKENDS[GL].env.LP_NUM_THREADS ? ` (LP_NUM_THREADS ${GL_BACKENDS[GL].env.LP_NUM_THREADS})` : ''}: GL_RENDERER ${glInfo.renderer}, gpu_compositing ${glInfo.compositing}`;
 log(glNote);
 

@@ -292,11 +292,19 @@ export function extractRow(table: ReplicatedTable, key: string, row: unknown, la
  * (sync/snapshot-frames.ts), which saves a JSON.stringify per row.
  */
 export function extractValues(table: ReplicatedTable, key: string, row: unknown, latin1 = false): Value[] {
-  const fail = (reason: string): never => {
-    throw new MalformedRowError(table, key, reason);
-  };
-  const d = obj(row) ?? fail('the row must be a JSON object');
-  return SPECS[table].extract(key, d, fail, latin1 ? timeOfLatin1 : timeOf);
+  try {
+    const d = obj(row) ?? failRow('the row must be a JSON object');
+    return SPECS[table].extract(key, d, failRow, latin1 ? timeOfLatin1 : timeOf);
+  } catch (err) {
+    if (err instanceof RowFailure) throw new MalformedRowError(table, key, err.message);
+    throw err;
+  }
+}
+
+/** Why a row cannot be indexed, before extractValues names its table and key (one function for every row, no closure per row). */
+class RowFailure extends Error {}
+function failRow(reason: string): never {
+  throw new RowFailure(reason);
 }
 
 /** Prepared writes of one replica connection. */

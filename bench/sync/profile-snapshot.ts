@@ -18,7 +18,7 @@
  * same experiment compared the table with its documents inline and a copy
  * without them: docs/sync-client.md).
  *
- *   npx tsx bench/sync/profile-snapshot.ts [--events 100000] [--dir /tmp/x]
+ *   npx tsx bench/sync/profile-snapshot.ts [--events 100000] [--dir /tmp/x] [--layout pg|compact]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -34,7 +34,17 @@ import taxonomy from '../../resources/config/taxonomy-demo.json';
 import { generateHistory, leafCategories } from '../support/history';
 import { log, machineNote } from '../support/results';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, dir: { type: 'string' } } });
+const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, dir: { type: 'string' }, layout: { type: 'string', default: 'pg' } } });
+/**
+ * The documents' text: 'pg' (default) as the data center sends it, PostgreSQL's jsonb::text (a space after each
+ * ':' and ','; the client stores it as sent: docs/sync-client.md, "Rows lines taken apart"), or 'compact' JSON.
+ */
+const pgText = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(pgText).join(', ')}]`;
+  if (value !== null && typeof value === 'object') return `{${Object.entries(value).map(([k, x]) => `${JSON.stringify(k)}: ${pgText(x)}`).join(', ')}}`;
+  return JSON.stringify(value);
+};
+const docText = values.layout === 'compact' ? (x: unknown) => JSON.stringify(x) : pgText;
 const N = Number(values.events);
 const dir = values.dir ?? mkdtempSync(path.join(os.tmpdir(), 'huying-profile-snapshot-'));
 /** CPU ms of this process since `from` */
@@ -47,7 +57,7 @@ const pages: string[] = [];
 let page: string[] = [];
 let v = 0;
 for (const { record } of generateHistory({ count: N, now: new Date(), grids: d.grids, units: d.units, categories: leafCategories(taxonomy as never) })) {
-  page.push(`{"key":${JSON.stringify(record.id)},"v":${++v},"row":${JSON.stringify(record)}}`);
+  page.push(`{"key":${JSON.stringify(record.id)},"v":${++v},"row":${docText(record)}}`);
   if (page.length === 1000) {
     pages.push(`{"t":"rows","table":"events","rows":[${page.join(',')}]}\n`);
     page = [];
@@ -55,7 +65,7 @@ for (const { record } of generateHistory({ count: N, now: new Date(), grids: d.g
 }
 if (page.length) pages.push(`{"t":"rows","table":"events","rows":[${page.join(',')}]}\n`);
 const bytes = pages.reduce((s, p) => s + Buffer.byteLength(p), 0);
-log(`${N} events, ${(bytes / 2 ** 20).toFixed(0)} MB of NDJSON; ${machineNote()}`);
+log(`${N} events, ${(bytes / 2 ** 20).toFixed(0)} MB of NDJSON (documents ${values.layout === 'compact' ? 'compact' : "as PostgreSQL's jsonb::text"}); ${machineNote()}`);
 
 // raw baseline
 const raw = new Database(path.join(dir, 'raw.sqlite'));
@@ -63,7 +73,7 @@ raw.pragma('journal_mode = WAL');
 raw.pragma('synchronous = NORMAL');
 raw.exec('CREATE TABLE raw (key TEXT NOT NULL, v INTEGER NOT NULL, doc TEXT NOT NULL)');
 const ins = raw.prepare('INSERT INTO raw (key, v, doc) VALUES (?, ?, ?)');
-const rawRows: { key: string; v: number; doc: string }[][] = pages.map((p) => (JSON.parse(p).rows as { key: string; v: number; row: unknown }[]).map((r) => ({ key: r.key, v: r.v, doc: JSON.stringify(r.row) })));
+const rawRows: { key: string; v: number; doc: string }[][] = pages.map((p) => (JSON.parse(p).rows as { key: string; v: number; row: unknown }[]).map((r) => ({ key: r.key, v: r.v, doc: docText(r.row) })));
 let t = performance.now();
 let cpu0 = process.cpuUsage();
 const all = raw.transaction((rows: { key: string; v: number; doc: string }[]) => {

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BENCH_REQUIREMENTS, REQUIREMENTS, ensureSystemDeps } from './system-deps.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = path.join(root, 'bench');
@@ -25,6 +26,7 @@ const benches = readdirSync(benchDir, { withFileTypes: true })
   .sort();
 
 const failed = [];
+if (!listOnly && !ensureSystemDeps({ requirements: [...REQUIREMENTS, ...BENCH_REQUIREMENTS] })) process.exit(1);
 if (!listOnly) {
   for (const name of benches) {
     if (wanted.length > 0 && !wanted.includes(name)) continue;

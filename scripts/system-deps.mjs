@@ -1,6 +1,7 @@
 // Checks the Debian/Ubuntu packages the test suite needs (Chromium for end-to-end tests,
 // CJK fonts so Chinese renders, PostgreSQL for the data-center suite) and installs the
 // missing ones with apt when run as root. Otherwise prints exactly what to install.
+// The benchmarks need Mesa's EGL and llvmpipe too (bench:wall draws on llvmpipe by default).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 
@@ -23,6 +24,11 @@ export function postgresBinDir() {
   return null;
 }
 
+function debInstalled(pkg) {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('install ok installed');
+}
+
 /** @type {Requirement[]} */
 export const REQUIREMENTS = [
   { pkg: 'chromium', why: 'end-to-end tests drive Debian Chromium with Playwright', present: () => existsSync('/usr/bin/chromium') },
@@ -30,9 +36,15 @@ export const REQUIREMENTS = [
   { pkg: 'postgresql', why: 'the data-center suite also runs on a throwaway PostgreSQL cluster', present: () => postgresBinDir() !== null },
 ];
 
-export function ensureSystemDeps({ log = console.log } = {}) {
+/** @type {Requirement[]} what `npm run bench` needs besides REQUIREMENTS */
+export const BENCH_REQUIREMENTS = [
+  { pkg: 'libegl-mesa0', why: "bench:wall draws on Mesa's llvmpipe through surfaceless EGL (--gl llvmpipe)", present: () => debInstalled('libegl-mesa0') },
+  { pkg: 'libgl1-mesa-dri', why: "llvmpipe itself (Mesa's DRI drivers) for bench:wall", present: () => debInstalled('libgl1-mesa-dri') },
+];
+
+export function ensureSystemDeps({ log = console.log, requirements = REQUIREMENTS } = {}) {
   if (process.env.HUYING_SKIP_SYSTEM_DEPS === '1') return true;
-  const missing = REQUIREMENTS.filter((r) => !r.present());
+  const missing = requirements.filter((r) => !r.present());
   if (missing.length === 0) return true;
   const names = missing.map((m) => m.pkg);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -46,7 +58,7 @@ export function ensureSystemDeps({ log = console.log } = {}) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
   execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...names], { stdio: 'inherit', env });
-  const still = REQUIREMENTS.filter((r) => !r.present()).map((r) => r.pkg);
+  const still = requirements.filter((r) => !r.present()).map((r) => r.pkg);
   if (still.length) {
     log(`still missing after apt-get: ${still.join(' ')}`);
     return false;

@@ -44,7 +44,7 @@ const areaColumns = () => ({
   parentCode: text('parent_code'),
 });
 /** districts, towns/subdistricts (镇/街) and villages/communities (村/社区); key = area code */
-export const areas = sqliteTable('areas', areaColumns(), (t) => [index('areas_parent_code').on(t.parentCode)]);
+export const areas = sqliteTable('areas', areaColumns());
 export const stageAreas = sqliteTable('stage_areas', areaColumns());
 
 const gridColumns = () => ({
@@ -56,7 +56,7 @@ const gridColumns = () => ({
   validTo: text('valid_to'),
 });
 /** base grids (基础网格) */
-export const grids = sqliteTable('grids', gridColumns(), (t) => [index('grids_town_code').on(t.townCode), index('grids_village_code').on(t.villageCode)]);
+export const grids = sqliteTable('grids', gridColumns());
 export const stageGrids = sqliteTable('stage_grids', gridColumns());
 
 const unitColumns = () => ({
@@ -65,7 +65,7 @@ const unitColumns = () => ({
   areaCode: text('area_code'),
 });
 /** departments, town governments and village committees that handle events */
-export const units = sqliteTable('units', unitColumns(), (t) => [index('units_area_code').on(t.areaCode)]);
+export const units = sqliteTable('units', unitColumns());
 export const stageUnits = sqliteTable('stage_units', unitColumns());
 
 /** grid workers (网格员) and other people the data center replicates */
@@ -186,7 +186,7 @@ const auditColumns = () => ({
   at: integer('at').notNull(),
 });
 /** the append-only audit trail (an event's timeline); key `${eventId}:${seq}` */
-export const audit = sqliteTable('audit', auditColumns(), (t) => [index('audit_event_seq').on(t.eventId, t.seq), index('audit_at').on(t.at)]);
+export const audit = sqliteTable('audit', auditColumns(), (t) => [index('audit_event_seq').on(t.eventId, t.seq)]);
 export const stageAudit = sqliteTable('stage_audit', auditColumns());
 
 const wallColumns = () => ({

@@ -13,8 +13,9 @@ import { migration0006 } from './0006-drop-shadowed-indexes';
 import { migration0007 } from './0007-report-time-order';
 import { migration0008 } from './0008-event-documents-apart';
 import { migration0009 } from './0009-drop-reported-index';
+import { migration0010 } from './0010-drop-unused-indexes';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
-export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008, migration0009];
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008, migration0009, migration0010];

@@ -5,8 +5,9 @@
  *
  * Baselines, same run, same rows: `COPY (SELECT table_name, key, v, row FROM sync_rows) TO STDOUT`
  * through psql into /dev/null — the fastest way PostgreSQL has to hand out the rows — and, for
- * context, the same rows read with plain keyset-paged SELECTs through `pg` (what the snapshot does,
- * without HTTP, framing or back-pressure).
+ * context, the same rows read with plain keyset-paged SELECTs through `pg` (what the snapshot did
+ * on PostgreSQL before its binary COPY reader and still does on PGlite, without HTTP, framing or
+ * back-pressure).
  */
 import { spawn } from 'node:child_process';
 import pg from 'pg';

@@ -146,6 +146,15 @@ describe('RowsPageBuilder', () => {
     expect(parsed.rows[1]!.row).toEqual(JSON.parse(rows[1]!.row));
   });
 
+  it('writes a version beyond 2^53 (an int8 read from COPY) as the text encoder does', () => {
+    // as copyRange decodes them: hi * 2^32 + lo, rounded to a double like Number('…') of the text reader
+    const big = [2 ** 54 + 4, 18_520_852_186_488_210, 2 ** 62, Number(2n ** 63n - 1n), -(2 ** 63)].map((v, i) => ({ key: `k${i}`, v, row: '{}' }));
+    const { frames } = build(big);
+    expect(frames[0]!.toString('utf8')).toBe(rowsPageText('events', big));
+    const parsed = JSON.parse(frames[0]!.toString('utf8')) as { rows: { v: number }[] };
+    expect(parsed.rows.map((r) => r.v)).toEqual(big.map((r) => r.v));
+  });
+
   it('pages by capacity, and is empty again after each take', () => {
     const { page, frames } = build(rows, 4);
     expect(frames.map((f) => f.toString('utf8'))).toEqual([rowsPageText('events', rows.slice(0, 4)), rowsPageText('events', rows.slice(4))]);

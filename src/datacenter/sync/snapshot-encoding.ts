@@ -41,8 +41,13 @@ const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const CLOSE_BRACE = 0x7d;
 
-/** Decimal digits of an integer (with its sign). */
+/**
+ * Decimal digits of an integer (with its sign). Beyond 2^53 (an int8 version rounded to a double)
+ * the digits are String(v)'s, as the text encoder writes them: the arithmetic below is exact only
+ * for safe integers.
+ */
 function digitCount(v: number): number {
+  if (!Number.isSafeInteger(v)) return String(v).length;
   if (v < 0) return 1 + digitCount(-v);
   let d = 1;
   for (let x = v; x >= 10; x = Math.floor(x / 10)) d++;
@@ -50,6 +55,10 @@ function digitCount(v: number): number {
 }
 
 function writeInteger(out: Buffer, pos: number, v: number, digits: number): void {
+  if (!Number.isSafeInteger(v)) {
+    out.write(String(v), pos, digits, 'latin1');
+    return;
+  }
   let x = v;
   if (x < 0) {
     out[pos] = 0x2d;

@@ -7,6 +7,7 @@
  * the layout (parsed whole instead). Malformed lines are refused with the
  * whole-line path's messages.
  */
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { makeEvent } from './feed-fixtures';
 import { extractRow, stagedDoc, type StagedRows } from '../../../src/main/service/store/replicated-rows';
@@ -123,6 +124,27 @@ describe('a rows line in the data center layout', () => {
     const empty = rowsOf(parse(enc.encode('{"t":"rows","table":"audit","rows":[]}\n')))[0]!;
     expect(empty).toMatchObject({ table: 'audit', keys: [], vs: [], values: [], docEnds: [] });
     expect(empty.docBytes.byteLength).toBe(0);
+  });
+
+  it('stores a document with a repeated member as JSON.parse reads it, so SQLite reads it the same way', () => {
+    // JSON.parse keeps a repeated member's last value, SQLite's json_extract its first: a text stored as sent
+    // with both would give the extracted columns and the detail view one value and the FTS fill, the outbox's
+    // preconditions and KPI names another (jsonb never repeats a member, a line from elsewhere can)
+    const db = new Database(':memory:');
+    try {
+      for (const text of [JSON.stringify, pgText]) {
+        const line = rowsLine(rows, (v) => text(v).replace(/^\{/, '{"description":"first","title":"first title",'));
+        const staged = rowsOf(parse(enc.encode(line + '\n')))[0]!;
+        expect(staged).toMatchObject(expected(rows));
+        for (const [i, doc] of docs(staged).entries()) {
+          const row = rows[i]!.row as { description: string; title: string };
+          expect(JSON.parse(doc)).toEqual(row);
+          expect(db.prepare("SELECT json_extract(?, '$.description') AS d, json_extract(?, '$.title') AS s").get(doc, doc)).toEqual({ d: row.description, s: row.title });
+        }
+      }
+    } finally {
+      db.close();
+    }
   });
 
   it('refuses what the whole-line path refuses, with its messages', () => {

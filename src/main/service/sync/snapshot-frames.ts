@@ -150,7 +150,11 @@ function splitRowsLine(line: string, bytes: Uint8Array): StagedRows | null {
       const next = line.indexOf(ROW_NEXT, start);
       const end = next < 0 || next > close ? close : next;
       if (end < start) return null;
-      const doc: unknown = JSON.parse(line.slice(start, end));
+      const text = line.slice(start, end);
+      const doc: unknown = JSON.parse(text);
+      // a repeated member: JSON.parse keeps its last value, SQLite's json_extract (FTS fill, outbox, KPIs) its
+      // first, so such a text is not stored as sent; the whole-line path stores JSON.stringify's
+      if (!noRepeatedMember(text, doc)) return null;
       // a row the replica cannot index: refused by the whole-line path, after the frame's shape is checked
       const x = extractValues(table, rawKey, doc, true);
       const key = fromLatin1(rawKey);
@@ -178,6 +182,44 @@ function splitRowsLine(line: string, bytes: Uint8Array): StagedRows | null {
     out += ranges[i + 1]! - ranges[i]!;
   }
   return { table, keys, vs, docBytes, docEnds, values, width, maxV, maxVKey };
+}
+
+/** The members of a parsed value's objects, nested ones included. */
+function membersIn(value: object): number {
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const x: unknown = value[i];
+      if (x !== null && typeof x === 'object') n += membersIn(x);
+    }
+    return n;
+  }
+  for (const k in value) {
+    n++;
+    const x: unknown = (value as Record<string, unknown>)[k];
+    if (x !== null && typeof x === 'object') n += membersIn(x);
+  }
+  return n;
+}
+
+/**
+ * Whether a JSON text, whose parse is `doc`, has no object that repeats a member (JSON.parse keeps a repeated
+ * member's last value, SQLite's json_extract its first). With no whitespace before a colon, each member's name
+ * ends in an unescaped quote (not after an odd run of backslashes) right before a colon; so do some strings that
+ * start with a colon. The text then has at least as many `":` as members, and it has more members than its parse
+ * exactly when a member is repeated: as many `":` as the parse has members means none is. A text with whitespace
+ * before a colon (PostgreSQL writes none) is not taken.
+ */
+function noRepeatedMember(text: string, doc: unknown): boolean {
+  if (doc === null || typeof doc !== 'object') return true;
+  if (text.includes(' :') || text.includes('\t:') || text.includes('\r:')) return false;
+  let names = 0;
+  for (let at = text.indexOf('":'); at >= 0; at = text.indexOf('":', at + 2)) {
+    let b = at - 1;
+    while (text.charCodeAt(b) === 0x5c) b--;
+    if ((at - 1 - b) % 2 === 0) names++;
+  }
+  return names === membersIn(doc);
 }
 
 const ROWS_PREFIX = Buffer.from('{"t":"rows",');

@@ -5,11 +5,11 @@
  * DIR/history.json names the database holding a history and its size. `stop()` shuts the server
  * down and leaves DIR in place; delete DIR to throw it away.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { findPgBinDir } from '../../tests/support/pg-cluster';
+import { findPgBinDir, initdbArgs, postgresUser, run, serverOptions } from '../../tests/support/pg-cluster';
 import { freePort } from './common';
 
 export interface KeptHistory {
@@ -31,32 +31,11 @@ export interface KeptCluster {
   stop(): Promise<void>;
 }
 
-function postgresUser(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('postgres:'));
-  const [, , uid, gid] = line?.split(':') ?? [];
-  if (!uid || !gid) throw new Error('running as root without a `postgres` user to run the cluster as');
-  return { uid: Number(uid), gid: Number(gid) };
-}
-
-function run(cmd: string, args: string[], opts: { cwd: string; uid?: number; gid?: number }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C', LANG: 'C' } });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(cmd)} exited with ${code}:\n${output.trim()}`))));
-  });
-}
-
 export async function openKeptCluster(dirArg: string): Promise<KeptCluster> {
   const bin = findPgBinDir();
   const dir = path.resolve(dirArg);
   const dataDir = path.join(dir, 'data');
-  const asUser = postgresUser();
+  const asUser = process.getuid?.() === 0 ? postgresUser() : undefined;
   const opts = { cwd: dir, ...(asUser ?? {}) };
   mkdirSync(dir, { recursive: true });
   if (asUser) {
@@ -64,19 +43,10 @@ export async function openKeptCluster(dirArg: string): Promise<KeptCluster> {
     chmodSync(dir, 0o700);
   }
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
-    await run(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'], opts);
+    await run(path.join(bin, 'initdb'), initdbArgs(dataDir), opts);
   }
   const port = await freePort();
-  const serverOptions = [
-    '-c listen_addresses=127.0.0.1',
-    `-p ${port}`,
-    `-k ${dir}`,
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
-    '-c max_connections=50',
-  ].join(' ');
-  await run(path.join(bin, 'pg_ctl'), ['start', '-D', dataDir, '-w', '-t', '120', '-l', path.join(dir, 'server.log'), '-o', serverOptions], opts);
+  await run(path.join(bin, 'pg_ctl'), ['start', '-D', dataDir, '-w', '-t', '120', '-l', path.join(dir, 'server.log'), '-o', serverOptions(port, dir)], opts);
   const stopSync = () => {
     try {
       execFileSync(path.join(bin, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'fast', '-w'], { stdio: 'ignore', ...(asUser ?? {}) });

@@ -56,7 +56,8 @@ export function findPgBinDir(candidates: readonly string[] = pgBinDirCandidates(
   return found;
 }
 
-function postgresUser(): { uid: number; gid: number } {
+/** The `postgres` user to run initdb and the server as (initdb refuses root); throws with the install hint when there is none. */
+export function postgresUser(): { uid: number; gid: number } {
   const line = readFileSync('/etc/passwd', 'utf8')
     .split('\n')
     .find((l) => l.startsWith('postgres:'));
@@ -79,7 +80,8 @@ function freePort(): Promise<number> {
   });
 }
 
-function run(cmd: string, args: string[], opts: { uid?: number; gid?: number; cwd: string }): Promise<void> {
+/** Runs a PostgreSQL tool (as opts' uid/gid when given) in the C locale; rejects with its output when it fails. */
+export function run(cmd: string, args: string[], opts: { uid?: number; gid?: number; cwd: string }): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
@@ -97,6 +99,24 @@ function run(cmd: string, args: string[], opts: { uid?: number; gid?: number; cw
   });
 }
 
+/** initdb's arguments for a test or benchmark cluster: trust auth, UTF-8, C locale, no fsync. */
+export function initdbArgs(dataDir: string): string[] {
+  return ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'];
+}
+
+/** The server's options (pg_ctl -o): loopback on `port`, its socket in `socketDir`, durability off. */
+export function serverOptions(port: number, socketDir: string): string {
+  return [
+    '-c listen_addresses=127.0.0.1',
+    `-p ${port}`,
+    `-k ${socketDir}`,
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+    '-c max_connections=50',
+  ].join(' ');
+}
+
 export async function startPgCluster(): Promise<PgCluster> {
   const bin = findPgBinDir();
   const asUser = process.getuid?.() === 0 ? postgresUser() : undefined;
@@ -110,7 +130,7 @@ export async function startPgCluster(): Promise<PgCluster> {
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
 
   try {
-    await run(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'], opts);
+    await run(path.join(bin, 'initdb'), initdbArgs(dataDir), opts);
   } catch (err) {
     cleanup();
     throw err;
@@ -120,17 +140,8 @@ export async function startPgCluster(): Promise<PgCluster> {
   let lastError: unknown = null;
   for (let attempt = 0; attempt < 3 && port === 0; attempt++) {
     const candidate = await freePort();
-    const serverOptions = [
-      '-c listen_addresses=127.0.0.1',
-      `-p ${candidate}`,
-      `-k ${dir}`,
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
-      '-c max_connections=50',
-    ].join(' ');
     try {
-      await run(path.join(bin, 'pg_ctl'), ['start', '-D', dataDir, '-w', '-t', '60', '-l', path.join(dir, 'server.log'), '-o', serverOptions], opts);
+      await run(path.join(bin, 'pg_ctl'), ['start', '-D', dataDir, '-w', '-t', '60', '-l', path.join(dir, 'server.log'), '-o', serverOptions(candidate, dir)], opts);
       port = candidate;
     } catch (err) {
       lastError = err; // most likely the port was taken between probing and binding: try another

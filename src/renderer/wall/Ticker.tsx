@@ -7,20 +7,21 @@
  * (ticker-refresh.ts: a new event, a row on show, a load) or every 30 s — not
  * at every change of the district, which at 50 changes a second is a request
  * and a re-render of the panel three times a second for nothing. Rows are
- * memoised: a new answer re-renders the rows that differ, the clock (once a
- * second, this panel only) the rows whose "minutes ago" moved.
+ * memoised: a new answer re-renders the rows that differ, the clock the rows
+ * whose "minutes ago" moved — and it runs only when one does (the earliest next
+ * change of the rows' wording, `nextElapsedChange`), not every second.
  */
-import { memo, useEffect, useMemo, useRef } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { EventRow } from '../../core/rpc/queries';
 import type { RpcClient } from '../../core/rpc/wire';
 import { EventStatus } from '../../core/workflow/states';
 import { useI18n } from '../i18n';
 import type { MapModel } from '../map/map-model';
 import { STAGE_COLORS, rgbaCss, stageOf } from './event-style';
-import { elapsed } from './format';
+import { elapsed, nextElapsedChange } from './format';
 import { Panel } from './Panel';
 import { tickerNeedsRefresh } from './ticker-refresh';
-import { Signal, sameJson, useNow, usePolledSignal, useSignal, type LiveEvents } from './use-wall-data';
+import { Signal, sameJson, usePolledSignal, useSignal, type LiveEvents } from './use-wall-data';
 
 const CLOCK_CODE = { running: 1, warning: 2, overdue: 3 } as const;
 
@@ -47,7 +48,7 @@ export function LiveTicker({ client, live, limit, model, onPick }: { client: Rpc
 
 export function Ticker({ rows, model, onPick }: { rows: readonly EventRow[] | null; model: MapModel | null; onPick: (row: EventRow) => void }) {
   const { t } = useI18n();
-  const now = useNow(1000);
+  const now = useElapsedClock(rows);
   // rows new in this answer (not in the previous one): they flash once, until the next answer
   const known = useRef<Set<string> | null>(null);
   const fresh = useMemo(() => {
@@ -84,6 +85,28 @@ export function Ticker({ rows, model, onPick }: { rows: readonly EventRow[] | nu
       )}
     </Panel>
   );
+}
+
+/**
+ * The time the rows' "minutes ago" is worded at: now, and a re-render when the first of them would
+ * read differently (a minute at most while a row is under an hour old).
+ */
+function useElapsedClock(rows: readonly EventRow[] | null): number {
+  const [, setTick] = useState(0);
+  const now = Date.now();
+  useEffect(() => {
+    if (!rows || rows.length === 0) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const r of rows) {
+      const at = Date.parse(r.reportedAt);
+      if (Number.isFinite(at)) next = Math.min(next, nextElapsedChange(at, now));
+    }
+    if (!Number.isFinite(next)) return;
+    // a few ms late rather than early (a timer may fire a little before its time)
+    const id = setTimeout(() => setTick((n) => n + 1), Math.min(next - now, 86_400_000) + 20);
+    return () => clearTimeout(id);
+  }, [rows, now]);
+  return now;
 }
 
 interface TickerRowProps {

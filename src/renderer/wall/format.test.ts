@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DASH, elapsed, formatCount, formatCountdown, formatRate, rateTooltip } from './format';
+import { DASH, elapsed, formatCount, formatCountdown, formatRate, nextElapsedChange, rateTooltip } from './format';
 
 const rate = (value: number | null, numerator: number, denominator: number, sufficient = true) => ({ value, numerator, denominator, formula: '结案率 = 已结案 / 应结案', sufficient });
 
@@ -35,5 +35,23 @@ describe('panel formatting', () => {
     expect(elapsed(now - 5 * 60_000, now)).toEqual({ unit: 'minutes', value: 5 });
     expect(elapsed(now - 3 * 3_600_000, now)).toEqual({ unit: 'hours', value: 3 });
     expect(elapsed(now - 50 * 3_600_000, now)).toEqual({ unit: 'days', value: 2 });
+  });
+
+  it('says when the elapsed wording next changes, and it does change there and not before', () => {
+    const now = Date.parse('2024-05-01T10:00:00Z');
+    const cases: [number, number][] = [
+      [now - 30_000, now + 30_000], // "now" → 1 minute
+      [now - 5 * 60_000 - 1_000, now + 59_000], // 5 → 6 minutes
+      [now - 59 * 60_000, now + 60_000], // 59 minutes → 1 hour
+      [now - 3 * 3_600_000 - 600_000, now + 3_000_000], // 3 → 4 hours
+      [now - 23 * 3_600_000 - 3_000_000, now + 600_000], // 23 hours → 1 day
+      [now - 50 * 3_600_000, now + 22 * 3_600_000], // 2 → 3 days
+      [now + 5_000, now + 65_000], // reported after now (another clock): "now" for a minute after it
+    ];
+    for (const [from, next] of cases) {
+      expect(nextElapsedChange(from, now)).toBe(next);
+      expect(elapsed(from, next - 1)).toEqual(elapsed(from, now));
+      expect(elapsed(from, next)).not.toEqual(elapsed(from, now));
+    }
   });
 });

@@ -63,6 +63,17 @@ export function elapsed(fromMs: number, nowMs: number): { unit: 'now' | 'minutes
   return { unit: 'days', value: Math.floor(s / 86_400) };
 }
 
+/**
+ * When `elapsed(fromMs, ·)` next reads differently after `nowMs`: the next whole minute since
+ * `fromMs` within the hour, the next whole hour within the day, then the next whole day (a time
+ * after `nowMs` reads "now" until a minute after it). The ticker re-renders then, not every second.
+ */
+export function nextElapsedChange(fromMs: number, nowMs: number): number {
+  const ms = Math.max(0, nowMs - fromMs);
+  const step = ms < 3_600_000 ? 60_000 : ms < 86_400_000 ? 3_600_000 : 86_400_000;
+  return fromMs + (Math.floor(ms / step) + 1) * step;
+}
+
 // Intl formatters are dear to create (the wall's panels format on every render, the link panel at
 // every patch): one per locale and options, kept
 const numberFormats = new Map<string, Intl.NumberFormat>();

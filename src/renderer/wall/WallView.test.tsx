@@ -10,10 +10,20 @@ import { I18nProvider } from '../i18n';
 import { RpcProvider } from '../rpc/rpc-context';
 import { fakeDistrictBridge, type FakeBridge } from '../test/fake-bridge';
 import { mapCalls, resetMapCalls } from '../test/map-stub';
+import type * as LinkStatusModule from './LinkStatus';
 import { WallView } from './WallView';
 
 /** renders of the map (the stub), to tell a panel's update from a whole-wall re-render */
-const renders = vi.hoisted(() => ({ map: 0 }));
+const renders = vi.hoisted(() => ({ map: 0, link: 0 }));
+vi.mock('./LinkStatus', async (importOriginal) => {
+  const { LinkStatus } = await importOriginal<typeof LinkStatusModule>();
+  return {
+    LinkStatus: (props: Parameters<typeof LinkStatus>[0]) => {
+      renders.link++;
+      return LinkStatus(props);
+    },
+  };
+});
 vi.mock('../map/DistrictMap', async () => {
   const { DistrictMapStub } = await import('../test/map-stub');
   return {
@@ -126,6 +136,23 @@ describe('WallView', () => {
     await waitFor(() => expect(screen.getByTestId('link-open-events').dataset.value).toBe('2'));
     await waitFor(() => expect(seen).toEqual(['all', ['e1', 'e3']]));
     expect(screen.getByTestId('wall-map').dataset.storeVersion).toBe('2');
+  });
+
+  it('re-renders the link panel when the open count moves, not at every change', async () => {
+    setup();
+    await waitFor(() => expect(screen.getByTestId('link-open-events').dataset.value).toBe('2'));
+    await new Promise((r) => setTimeout(r, 1_100));
+    const before = renders.link;
+    // e1 changes and stays open: the map takes it, the link panel has nothing new to show
+    act(() => bridge.service.emit('events/changed', { ids: ['e1'], all: false, checkpoint: null }));
+    await waitFor(() => expect(screen.getByTestId('wall-map').dataset.storeVersion).toBe('2'));
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(renders.link).toBe(before);
+    // e1 closes: the count shows it (within the panel's second)
+    open = ['e2'];
+    act(() => bridge.service.emit('events/changed', { ids: ['e1'], all: false, checkpoint: null }));
+    await waitFor(() => expect(screen.getByTestId('link-open-events').dataset.value).toBe('1'), { timeout: 2_000 });
+    expect(renders.link).toBeGreaterThan(before);
   });
 
   it('asks for the ticker again when a change can alter it, not when an older event moves on', async () => {

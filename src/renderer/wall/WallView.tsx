@@ -513,14 +513,16 @@ function WallScreen() {
 function LiveLinkStatus(props: { feed: Parameters<typeof LinkStatus>[0]['feed']; live: ReturnType<typeof useLiveEvents>; latency: Signal<number | null> }) {
   const { live, latency, feed } = props;
   const sync = useSyncStatus();
-  useSignalEvery(live?.version ?? NO_TICK, 1000);
+  // the open count, not the store's version: a change that opens or closes nothing (most of them)
+  // re-renders nothing here
+  const openEvents = useSignalEvery(live?.openCount ?? NO_TICK, 1000);
   const latencyMs = useSignalEvery(latency, 1000);
   return (
     <LinkStatus
       sync={sync.status === 'ok' ? sync.data : null}
       syncError={sync.status === 'error' ? sync.error : null}
       feed={feed}
-      openEvents={live?.store.length ?? 0}
+      openEvents={live ? openEvents : 0}
       latencyMs={latencyMs}
     />
   );

@@ -247,6 +247,8 @@ export interface LiveEvents {
   version: Signal<number>;
   /** bumps at most every `panelGapMs`, for panels that follow the events */
   tick: Signal<number>;
+  /** the open events on the map (the store's length): moves only when one opens or closes */
+  openCount: Signal<number>;
   state: Signal<FeedState>;
   /** receipt → row written, and receipt → frame drawn (ms), most recent last */
   latency: { apply: number[]; render: number[] };
@@ -276,6 +278,7 @@ export function useLiveEvents(
     });
     const version = new Signal(0);
     const tick = new Signal(0);
+    const openCount = new Signal(0);
     const state = new Signal<FeedState>('loading');
     const lastChange = new Signal<FeedChange | null>(null);
     const latency = { apply: [] as number[], render: [] as number[] };
@@ -289,6 +292,7 @@ export function useLiveEvents(
         }
         lastChange.set(change);
         version.set(store.version);
+        openCount.set(store.length);
         if (!tickTimer) {
           const wait = Math.max(0, lastTick + panelGapMs - performance.now());
           tickTimer = setTimeout(() => {
@@ -305,7 +309,7 @@ export function useLiveEvents(
       frameWaitMs: FRAME_WAIT_MS,
       frameWaitFrames: FRAME_WAIT_FRAMES,
     });
-    return { store, feed, version, tick, state, latency, lastChange };
+    return { store, feed, version, tick, openCount, state, latency, lastChange };
   }, [client, grids, unitIds, panelGapMs]);
 
   useEffect(() => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DASH, elapsed, formatCount, formatCountdown, formatRate, nextElapsedChange, rateTooltip } from './format';
+import { DASH, elapsed, formatClock, formatCount, formatCountdown, formatDateTime, formatRate, nextElapsedChange, rateTooltip } from './format';
 
 const rate = (value: number | null, numerator: number, denominator: number, sufficient = true) => ({ value, numerator, denominator, formula: '结案率 = 已结案 / 应结案', sufficient });
 
@@ -27,6 +27,14 @@ describe('panel formatting', () => {
     expect(formatCountdown(3_723_000)).toBe('1:02:03');
     expect(formatCountdown(0)).toBe('00:00');
     expect(formatCountdown(-41_000)).toBe('+00:41');
+  });
+
+  it('words the hour after midnight as 00, in every locale (hour12: false says 24 in English)', () => {
+    const past = new Date(2024, 4, 1, 0, 5, 9).getTime();
+    expect(formatClock(past, 'en')).toBe('00:05');
+    expect(formatClock(past, 'en', true)).toBe('00:05:09');
+    expect(formatClock(past, 'zh-CN')).toBe('00:05');
+    expect(formatDateTime(past, 'en')).toContain('00:05');
   });
 
   it('words elapsed time in units', () => {

@@ -49,6 +49,30 @@ describe('parseDataCenterArgs', () => {
     expect(p.kind === 'error' && p.message).toMatch(/--demo-activity needs the demo district/);
   });
 
+  it('takes the snapshot export bounds from --snapshot-limit / --snapshot-stall-seconds, else the environment', () => {
+    expect(parseDataCenterArgs(['--pg', 'postgres://h/db', '--snapshot-limit', '6', '--snapshot-stall-seconds', '12.5'])).toMatchObject({
+      kind: 'run',
+      options: { snapshot: { maxConcurrent: 6, stallTimeoutMs: 12_500 } },
+    });
+    expect(parseDataCenterArgs([], { HUYING_SNAPSHOT_LIMIT: '2', HUYING_SNAPSHOT_STALL_SECONDS: '0' })).toMatchObject({
+      kind: 'run',
+      options: { snapshot: { maxConcurrent: 2, stallTimeoutMs: 0 } },
+    });
+    // the flag wins over the environment; without either, no snapshot options (the defaults apply)
+    expect(parseDataCenterArgs(['--snapshot-limit', '3'], { HUYING_SNAPSHOT_LIMIT: '2' })).toMatchObject({ options: { snapshot: { maxConcurrent: 3 } } });
+    const none = parseDataCenterArgs([]);
+    expect(none.kind === 'run' && none.options.snapshot).toBeUndefined();
+    const message = (argv: string[], env = {}) => {
+      const r = parseDataCenterArgs(argv, env);
+      return r.kind === 'error' ? r.message : null;
+    };
+    expect(message(['--snapshot-limit', '0'])).toMatch(/--snapshot-limit must be a whole number ≥ 1/);
+    expect(message(['--snapshot-limit', 'lots'])).toMatch(/--snapshot-limit/);
+    expect(message([], { HUYING_SNAPSHOT_LIMIT: '-1' })).toMatch(/HUYING_SNAPSHOT_LIMIT/);
+    expect(message(['--snapshot-stall-seconds=-5'])).toMatch(/--snapshot-stall-seconds must be a number of seconds/);
+    expect(message([], { HUYING_SNAPSHOT_STALL_SECONDS: 'soon' })).toMatch(/HUYING_SNAPSHOT_STALL_SECONDS/);
+  });
+
   it('explains what is wrong', () => {
     const message = (argv: string[], env = {}) => {
       const r = parseDataCenterArgs(argv, env);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_HOST, DEFAULT_PORT, type DataCenterOptions } from './server';
 import { parseSimulateArg } from './simulator/simulator';
+import { DEFAULT_SNAPSHOT_LIMITS } from './sync/snapshot-limits';
 
 export const DEFAULT_DATA_DIR = '.data/datacenter';
 
@@ -18,6 +19,7 @@ export const DEFAULT_DATA_DIR = '.data/datacenter';
 export const DEMO_ACTIVITY = { history: 3000, ratePerHour: 240 } as const;
 
 export const USAGE = `usage: npm run datacenter -- [--port N] [--host H] [--pg URL | --data DIR] [--seed demo|none] [--simulate RATE] [--demo-history N] [--demo-activity]
+       [--snapshot-limit N] [--snapshot-stall-seconds S]
 
   --port N      TCP port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
   --host H      address to bind (default ${DEFAULT_HOST})
@@ -33,18 +35,23 @@ export const USAGE = `usage: npm run datacenter -- [--port N] [--host H] [--pg U
                 of the last 30 days, so the demo shows a district at work
   --demo-activity  with --seed demo: the demo at work as npm start and npm run web show it, i.e.
                 --demo-history ${DEMO_ACTIVITY.history} --simulate ${DEMO_ACTIVITY.ratePerHour} (either may still be given to override)
+  --snapshot-limit N  snapshot exports served at once (default ${DEFAULT_SNAPSHOT_LIMITS.maxConcurrent}; with PostgreSQL below its pool's 10
+                connections); more are answered 503 with Retry-After. Also HUYING_SNAPSHOT_LIMIT
+  --snapshot-stall-seconds S  cut a snapshot export whose client has read nothing for S seconds
+                (default ${DEFAULT_SNAPSHOT_LIMITS.stallTimeoutMs / 1000}; 0: never). Also HUYING_SNAPSHOT_STALL_SECONDS
   --history N   write N past events into the database and exit (docs/simulator.md)
   --help        show this text
 
 Logs are JSON lines on stdout; the line with "msg":"data center ready" carries the "url".
 LOG_LEVEL sets the log level (default info).`;
 
-export type CliOptions = Required<Pick<DataCenterOptions, 'port' | 'host' | 'seed'>> & Pick<DataCenterOptions, 'simulate' | 'demoHistory'> & { pg?: string; dataDir?: string };
+export type CliOptions = Required<Pick<DataCenterOptions, 'port' | 'host' | 'seed'>> &
+  Pick<DataCenterOptions, 'simulate' | 'demoHistory' | 'snapshot'> & { pg?: string; dataDir?: string };
 
 export type ParsedArgs = { kind: 'run'; options: CliOptions } | { kind: 'help' } | { kind: 'error'; message: string };
 
 export function parseDataCenterArgs(argv: readonly string[], env: Record<string, string | undefined> = {}): ParsedArgs {
-  let values: { port?: string; host?: string; pg?: string; data?: string; seed?: string; simulate?: string; 'simulate-seed'?: string; 'demo-history'?: string; 'demo-activity'?: boolean; help?: boolean };
+  let values: { port?: string; host?: string; pg?: string; data?: string; seed?: string; simulate?: string; 'simulate-seed'?: string; 'demo-history'?: string; 'demo-activity'?: boolean; 'snapshot-limit'?: string; 'snapshot-stall-seconds'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -58,6 +65,8 @@ export function parseDataCenterArgs(argv: readonly string[], env: Record<string,
         'simulate-seed': { type: 'string' },
         'demo-history': { type: 'string' },
         'demo-activity': { type: 'boolean' },
+        'snapshot-limit': { type: 'string' },
+        'snapshot-stall-seconds': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -123,8 +132,24 @@ export function parseDataCenterArgs(argv: readonly string[], env: Record<string,
     demoHistory = DEMO_ACTIVITY.history;
   }
 
+  // snapshot export bounds: the flag, else the environment (the pool's bound is checked at start-up)
+  const snapshot: NonNullable<CliOptions['snapshot']> = {};
+  const limitArg = values['snapshot-limit'] ?? (env.HUYING_SNAPSHOT_LIMIT || undefined);
+  if (limitArg !== undefined) {
+    const from = values['snapshot-limit'] !== undefined ? '--snapshot-limit' : 'HUYING_SNAPSHOT_LIMIT';
+    if (!/^\d{1,4}$/.test(limitArg) || Number(limitArg) < 1) return { kind: 'error', message: `${from} must be a whole number ≥ 1, got "${limitArg}"` };
+    snapshot.maxConcurrent = Number(limitArg);
+  }
+  const stallArg = values['snapshot-stall-seconds'] ?? (env.HUYING_SNAPSHOT_STALL_SECONDS || undefined);
+  if (stallArg !== undefined) {
+    const from = values['snapshot-stall-seconds'] !== undefined ? '--snapshot-stall-seconds' : 'HUYING_SNAPSHOT_STALL_SECONDS';
+    if (!/^\d{1,6}(\.\d{1,3})?$/.test(stallArg)) return { kind: 'error', message: `${from} must be a number of seconds ≥ 0 (0: never), got "${stallArg}"` };
+    snapshot.stallTimeoutMs = Math.round(Number(stallArg) * 1000);
+  }
+
   const options: CliOptions = pgUrl ? { port, host, seed, pg: pgUrl } : { port, host, seed, dataDir: path.resolve(values.data ?? DEFAULT_DATA_DIR) };
   if (simulate) options.simulate = simulate;
   if (demoHistory) options.demoHistory = demoHistory;
+  if (Object.keys(snapshot).length > 0) options.snapshot = snapshot;
   return { kind: 'run', options };
 }

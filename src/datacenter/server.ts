@@ -14,6 +14,7 @@ import { readMeta } from './reference/read';
 import { seedDemo } from './reference/seed';
 import { createSimulator, registerSimulatorRoutes, type Simulator } from './simulator';
 import { openDatabase, type DataCenterDb, type DbKind } from './store/database';
+import type { SnapshotLimitOptions } from './sync/snapshot-limits';
 
 /** the demo history's span (`demoHistory`) */
 export const DEMO_HISTORY_DAYS = 30;
@@ -55,6 +56,11 @@ export interface DataCenterOptions {
    * simulated hour, simulated time `speed` times faster than real time (1–3600), `seed` for a repeatable run
    */
   simulate?: { ratePerHour: number; speed: number; seed?: number };
+  /**
+   * bounds of the snapshot exports (`--snapshot-limit`, `--snapshot-stall-seconds`;
+   * src/datacenter/sync/snapshot-limits.ts); `app.sync.snapshot`, when given, wins field by field
+   */
+  snapshot?: SnapshotLimitOptions;
 }
 
 export interface DataCenter {
@@ -107,7 +113,8 @@ export async function startDataCenter(opts: DataCenterOptions = {}): Promise<Dat
     const jwtSecret = opts.auth?.jwtSecret ?? (process.env.HUYING_JWT_SECRET || undefined);
     // demo accounts only with --seed demo on the demo district: never on reference data from elsewhere (docs/auth.md)
     const demo = seed === 'demo' && (meta.referenceSource ?? '').startsWith('demo:');
-    app = await buildApp({ ...opts.app, store, logger: opts.logger ?? false, auth: { ...opts.auth, ...(jwtSecret ? { jwtSecret } : {}), demo } });
+    const sync = opts.snapshot ? { ...opts.app?.sync, snapshot: { ...opts.snapshot, ...opts.app?.sync?.snapshot } } : opts.app?.sync;
+    app = await buildApp({ ...opts.app, ...(sync ? { sync } : {}), store, logger: opts.logger ?? false, auth: { ...opts.auth, ...(jwtSecret ? { jwtSecret } : {}), demo } });
     if (demo) {
       // demo accounts and API keys exist only in demo mode (docs/auth.md)
       const made = await seedDemoAuth(app.auth.service, store.db);

@@ -15,7 +15,7 @@ import { readMeta } from '../reference/read';
 import type { DataCenterDb } from '../store/database';
 import { appliedMigrations } from '../store/migration';
 import { installErrorHandling } from './errors';
-import { registerSyncRoutes, type ActorOf, type LiveOptions, type SyncHub, type SyncHubOptions } from '../sync';
+import { registerSyncRoutes, type ActorOf, type LiveOptions, type SnapshotLimitOptions, type SyncHub, type SyncHubOptions } from '../sync';
 import { registerOpenApiRoute } from './openapi';
 import { registerReferenceRoutes } from './reference-routes';
 import { appMutationRegistry, installWorkflow, type WorkflowOptions } from '../workflow/install';
@@ -46,7 +46,7 @@ export interface AppOptions {
   /** mutation handlers for POST /api/v1/commands (default: the process-wide registry) */
   mutations?: MutationRegistry;
   /** tuning of the sync feed (tests shorten the timers) */
-  sync?: { hub?: SyncHubOptions; live?: LiveOptions };
+  sync?: { hub?: SyncHubOptions; live?: LiveOptions; snapshot?: SnapshotLimitOptions };
   /** auth settings (src/datacenter/auth); `demo: true` accepts the demo seed's accounts and keys */
   auth?: Omit<AuthServiceOptions, 'db'>;
   /** events store, workflow authority, SLA scheduler (src/datacenter/workflow/install.ts) */
@@ -85,6 +85,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ...(opts.actorOf ? { actorOf: opts.actorOf } : {}),
     ...(opts.sync?.hub ? { hub: opts.sync.hub } : {}),
     ...(opts.sync?.live ? { live: opts.sync.live } : {}),
+    ...(opts.sync?.snapshot ? { snapshot: opts.sync.snapshot } : {}),
   });
   app.decorate('syncHub', hub);
   // this app's handlers: the process-wide ones plus the workflow's (installWorkflow), bound to this database

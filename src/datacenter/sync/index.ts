@@ -11,4 +11,5 @@ export * from './feed';
 export * from './hub';
 export * from './live';
 export * from './snapshot';
+export * from './snapshot-limits';
 export * from './routes';

@@ -12,18 +12,25 @@
  * that cannot continue is refused before any stream starts with 409
  * `must_refetch` (details.reason: epoch | expired | ahead); later it becomes a
  * `must_refetch` frame.
+ *
+ * Snapshot exports are bounded (./snapshot-limits.ts): at most `snapshot.maxConcurrent` at once —
+ * a further request is answered at once 503 `unavailable` with `Retry-After` — and an export whose
+ * client stopped reading is cut after `snapshot.stallTimeoutMs`, so stalled desktops never hold
+ * the connections the rest of the data center needs.
  */
 import { PassThrough } from 'node:stream';
 import websocketPlugin from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HuyingError, LiveQuery, SyncScope, type Actor, type MustRefetchReason } from '../../core';
+import { errorBody } from '../http/errors';
 import type { DataCenterDb } from '../store/database';
 import { canReadScope, requestActor, type ActorOf } from './actor';
 import { heartbeatFrame, readBatch } from './feed';
 import { SyncHub, type SyncHubOptions } from './hub';
 import { LiveSession, type LiveOptions, type LiveTransport } from './live';
 import { snapshotHighWaterMark, writeSnapshot } from './snapshot';
+import { resolveSnapshotLimits, type SnapshotLimitOptions } from './snapshot-limits';
 import { bumpEpoch, computeChecksum } from './state';
 
 export interface SyncRoutesOptions {
@@ -34,6 +41,8 @@ export interface SyncRoutesOptions {
   live?: LiveOptions;
   /** long-poll: the longest wait a client may ask for, in seconds (default 60) */
   maxWaitSeconds?: number;
+  /** bounds of the snapshot exports (./snapshot-limits.ts) */
+  snapshot?: SnapshotLimitOptions;
 }
 
 export const SnapshotQuery = z.object({ scope: SyncScope });
@@ -46,6 +55,9 @@ export async function registerSyncRoutes(app: FastifyInstance, opts: SyncRoutesO
   const { store } = opts;
   const db = store.db;
   const actorOf = opts.actorOf ?? requestActor;
+  const limits = resolveSnapshotLimits(opts.snapshot, store);
+  /** snapshot exports in progress (each may hold a database connection until it settles) */
+  let exporting = 0;
   const hub = await SyncHub.start(db, {
     ...opts.hub,
     onError: opts.hub?.onError ?? ((err, what) => app.log.warn({ err }, `sync hub ${what} failed`)),
@@ -88,6 +100,23 @@ export async function registerSyncRoutes(app: FastifyInstance, opts: SyncRoutesO
   app.get('/api/v1/sync/snapshot', async (request, reply) => {
     const { scope } = SnapshotQuery.parse(request.query);
     requireActor(request, scope);
+    if (exporting >= limits.maxConcurrent) {
+      // answered here, not thrown: a busy data center is not an error worth a log line at error level
+      request.log.info({ exporting, maxConcurrent: limits.maxConcurrent }, 'snapshot refused: too many exports in progress');
+      return reply
+        .code(503)
+        .header('retry-after', String(limits.retryAfterSeconds))
+        .header('cache-control', 'no-store')
+        .type('application/json; charset=utf-8')
+        .send(
+          errorBody({
+            code: 'unavailable',
+            message: `${exporting} snapshot exports are in progress, the most this data center runs at once: try again in ${limits.retryAfterSeconds} s`,
+            details: { retryAfterSeconds: limits.retryAfterSeconds },
+          }),
+        );
+    }
+    exporting++;
     const body = new PassThrough({ highWaterMark: snapshotHighWaterMark(store.kind) });
     // a client that goes away (even before the stream starts) ends the snapshot's transaction
     reply.raw.on('close', () => {
@@ -96,10 +125,13 @@ export async function registerSyncRoutes(app: FastifyInstance, opts: SyncRoutesO
     // …and one that left while the auth hooks ran: 'close' has fired already
     if (request.raw.socket.destroyed) body.destroy();
     await new Promise<void>((resolve, reject) => {
-      writeSnapshot(db, scope, body, { onBegin: resolve }).catch((err) => {
-        reject(err instanceof Error ? err : new Error(String(err)));
-        request.log.warn({ err }, 'snapshot stream failed');
-      });
+      writeSnapshot(db, scope, body, { onBegin: resolve, stallTimeoutMs: limits.stallTimeoutMs })
+        .catch((err) => {
+          reject(err instanceof Error ? err : new Error(String(err)));
+          request.log.warn({ err }, 'snapshot stream failed');
+        })
+        // the export's transaction has ended (its connection back in the pool, or closed)
+        .finally(() => exporting--);
     });
     return reply.header('cache-control', 'no-store').type('application/x-ndjson; charset=utf-8').send(body);
   });

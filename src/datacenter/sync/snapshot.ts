@@ -23,6 +23,14 @@
  * snapshot transaction holds the whole database until it ends, so there the
  * stream buffers far more (64 MB) before it waits for the client; a snapshot
  * of the demo district (~3,500 rows, ~1.3 MB) never waits.
+ *
+ * A client that stops reading altogether would keep its transaction (on PostgreSQL: a pooled
+ * connection) for ever: with `stallTimeoutMs`, a wait for the client in which it read nothing for
+ * that long ends the export as if the client had left (the stream is destroyed; a COPY abandoned
+ * half-way closes its connection). Frames are written in slices of at most 64 KB so that what
+ * the client reads shows up here (the bytes still buffered in `out` go down) slice by slice,
+ * even when one frame is several megabytes. The routes also bound the exports running at once
+ * (./snapshot-limits.ts).
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
@@ -44,6 +52,11 @@ export interface SnapshotOptions {
    * SELECTs on PGlite; 'keyset' pages on PostgreSQL too (tests and benchmarks compare the two)
    */
   reader?: 'auto' | 'keyset';
+  /**
+   * end the export (as if the client had left) once a wait for the client has seen it read nothing
+   * for this long; 0 or absent: wait for ever
+   */
+  stallTimeoutMs?: number;
 }
 
 export interface SnapshotSummary {
@@ -58,10 +71,47 @@ export function snapshotHighWaterMark(kind: DbKind): number {
   return kind === 'pglite' ? 64 * 1024 * 1024 : 1024 * 1024;
 }
 
+/** Frames are written to the stream in slices of at most this many bytes (see the module comment). */
+export const SNAPSHOT_WRITE_SLICE = 64 * 1024;
+
 class ClientGone extends Error {
   constructor() {
     super('the client closed the snapshot stream');
   }
+}
+
+/** The client read nothing for `stallTimeoutMs` while the export waited for it. */
+export class SnapshotClientStalled extends Error {
+  constructor(readonly stallTimeoutMs: number) {
+    super(`the client read nothing of the snapshot for ${stallTimeoutMs} ms: export cut, its connection released`);
+    this.name = 'SnapshotClientStalled';
+  }
+}
+
+/**
+ * Resolves once `out`'s client has taken nothing for `ms`: the bytes still buffered in `out`
+ * (its writable side, and its readable side when it is a Duplex such as the routes' PassThrough)
+ * have not gone down. Checked every ~ms/4 (at most every second) until `signal` aborts.
+ */
+function noProgressFor(out: Writable, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const buffered = () => out.writableLength + ((out as Writable & { readableLength?: number }).readableLength ?? 0);
+    let last = buffered();
+    let since = Date.now();
+    const timer = setInterval(
+      () => {
+        const now = buffered();
+        if (now < last) since = Date.now();
+        last = now;
+        if (Date.now() - since >= ms) {
+          clearInterval(timer);
+          resolve();
+        }
+      },
+      Math.max(10, Math.min(1000, Math.floor(ms / 4))),
+    );
+    signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  });
 }
 
 /**
@@ -77,21 +127,34 @@ export async function writeSnapshot(
   opts: SnapshotOptions & { onBegin?: () => void } = {},
 ): Promise<SnapshotSummary> {
   const pageRows = opts.pageRows ?? SNAPSHOT_PAGE_ROWS;
+  const stallMs = opts.stallTimeoutMs ?? 0;
   let bytes = 0;
   let started = false;
   const write = async (chunk: string | Buffer) => {
     if (out.destroyed || out.writableEnded) throw new ClientGone();
-    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    if (!out.write(chunk)) {
-      // wait for the client, or for it to go away
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    bytes += buf.length;
+    let more = true;
+    if (buf.length <= SNAPSHOT_WRITE_SLICE) more = out.write(buf);
+    else for (let at = 0; at < buf.length; at += SNAPSHOT_WRITE_SLICE) more = out.write(buf.subarray(at, at + SNAPSHOT_WRITE_SLICE));
+    if (out.destroyed) throw new ClientGone(); // e.g. between two slices
+    if (!more) {
+      // wait for the client, for it to go away (destroyed, with or without an error: `once` rejects
+      // on 'error'), or (stallMs) until it has read nothing for too long
       const stop = new AbortController();
-      try {
-        await Promise.race([
-          once(out, 'drain', { signal: stop.signal }),
-          once(out, 'close', { signal: stop.signal }).then(() => {
-            throw new ClientGone();
+      const gone = () => {
+        throw new ClientGone();
+      };
+      const waits: Promise<unknown>[] = [once(out, 'drain', { signal: stop.signal }).catch(gone), once(out, 'close', { signal: stop.signal }).then(gone, gone)];
+      if (stallMs > 0) {
+        waits.push(
+          noProgressFor(out, stallMs, stop.signal).then(() => {
+            throw new SnapshotClientStalled(stallMs);
           }),
-        ]);
+        );
+      }
+      try {
+        await Promise.race(waits);
       } finally {
         stop.abort();
       }
@@ -129,7 +192,7 @@ export async function writeSnapshot(
     out.end();
     return { ...summary, bytes };
   } catch (err) {
-    if (err instanceof ClientGone || !started) {
+    if (err instanceof ClientGone || err instanceof SnapshotClientStalled || !started) {
       out.destroy();
       throw err;
     }

@@ -30,7 +30,7 @@ export function syncOperations(): OperationSpec[] {
       tags: ['sync'],
       summary: 'Snapshot of a scope, from one consistent read',
       description:
-        'A stream of NDJSON frames (`application/x-ndjson`, one `SnapshotFrame` per line): `begin` (checkpoint, total rows, the tables to empty), `rows` pages of about 1000 rows, and `end` with the checkpoint to continue live from and the scope\'s checksum. A stream that ends without `end`, or with an `error` frame, must be discarded. Refusals come before the stream, as plain HTTP answers.',
+        'A stream of NDJSON frames (`application/x-ndjson`, one `SnapshotFrame` per line): `begin` (checkpoint, total rows, the tables to empty), `rows` pages of about 1000 rows, and `end` with the checkpoint to continue live from and the scope\'s checksum. A stream that ends without `end`, or with an `error` frame, must be discarded. Refusals come before the stream, as plain HTTP answers. The data center runs a bounded number of exports at once (`--snapshot-limit`, default 4): a further request is answered at once `503` `unavailable` with `Retry-After` (retry with backoff), and an export whose client has read nothing for the stall timeout (`--snapshot-stall-seconds`, default 30) is cut: its stream ends without `end`.',
       access: { kind: 'account' },
       query: { schema: SnapshotQuery, descriptions: { scope: scopeText } },
       responses: {

@@ -9,7 +9,9 @@
  * The map and overlay are created once per mount; new props only call
  * `overlay.setProps({ layers })` with layers from the pure
  * `buildDistrictLayers` plus the caller's own (`extraLayers` under the labels,
- * `topLayers` over them), so pan/zoom/hover never rebuild geometry. Layers
+ * `topLayers` over them — or, from a caller whose layers change faster than it
+ * should re-render, a `liveLayers` source the map follows by itself), so
+ * pan/zoom/hover never rebuild geometry. Layers
  * that move every frame (pulses) come from `animate(time)`: the loop reuses
  * every other layer instance, so deck.gl only sees the moving layer's
  * uniforms change.
@@ -19,11 +21,12 @@ import type { Layer, PickingInfo } from '@deck.gl/core';
 import { Map as MapLibreMap, ScaleControl, setWorkerUrl } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
-import { useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react';
+import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react';
 import type { BBox, LonLat } from '../../core/geo/types';
 import { buildBaseStyle, type Basemap } from './base-style';
 import { buildDistrictLayers, LAYER_IDS, VILLAGE_LABEL_MIN_ZOOM, type GridFill } from './district-layers';
 import { FrameGovernor } from './frame-governor';
+import type { LiveLayerSource } from './live-layers';
 import { isSoftwareRenderer } from './renderer-kind';
 import { geometryBBox } from '../../core/geo/geometry';
 import type { GridPart, MapModel } from './map-model';
@@ -105,6 +108,11 @@ export interface DistrictMapProps {
   extraLayers?: readonly Layer[];
   /** layers over the labels: alert rings, a focused outline */
   topLayers?: readonly Layer[];
+  /**
+   * the caller's layers from a source instead of `extraLayers`/`topLayers`: handed over when the
+   * source says they changed, without a render of the map (the wall's live events, per patch)
+   */
+  liveLayers?: LiveLayerSource | null;
   /** replaces the town colours of the grid fill (the wall's measures) */
   gridFill?: GridFill | null;
   /** hide whole groups of the district's own layers */
@@ -129,6 +137,14 @@ export interface DistrictMapProps {
    * ratio of any map wider than that: an 8K wall's map is); at most the GPU's MAX_TEXTURE_SIZE
    */
   maxCanvasSize?: [number, number];
+}
+
+/** The district's layers with the caller's: `extra` under the labels, `top` over everything. */
+function composeLayers(district: readonly Layer[], extra: readonly Layer[], top: readonly Layer[]): Layer[] {
+  const labelsAt = district.findIndex((l) => l.id === LAYER_IDS.labels);
+  const below = labelsAt < 0 ? district : district.slice(0, labelsAt);
+  const labels = labelsAt < 0 ? [] : district.slice(labelsAt);
+  return [...below, ...extra, ...labels, ...top];
 }
 
 const toBounds = ([minLon, minLat, maxLon, maxLat]: BBox): [[number, number], [number, number]] => [
@@ -291,20 +307,26 @@ export function DistrictMap(props: DistrictMapProps) {
     () => buildDistrictLayers(model, { showVillageLabels, selectedTownCode, scale, gridFill, showGrids, showBoundaries, showLabels }),
     [model, showVillageLabels, selectedTownCode, scale, gridFill, showGrids, showBoundaries, showLabels],
   );
-  const layers = useMemo(() => {
-    const labelsAt = districtLayers.findIndex((l) => l.id === LAYER_IDS.labels);
-    const below = labelsAt < 0 ? districtLayers : districtLayers.slice(0, labelsAt);
-    const labels = labelsAt < 0 ? [] : districtLayers.slice(labelsAt);
-    return [...below, ...(props.extraLayers ?? []), ...labels, ...(props.topLayers ?? [])];
-  }, [districtLayers, props.extraLayers, props.topLayers]);
-
-  // static layers go to deck.gl when they change; animated ones are appended by the loop below
-  const layersRef = useRef(layers);
-  layersRef.current = layers;
+  // the layers handed to deck.gl: the district's, with the caller's (props or the live source, its
+  // newest) between them, composed again whenever either changes; animated ones are appended by the
+  // loop below (drawRef) at each of its steps
+  const caller = useRef({ extra: props.extraLayers, top: props.topLayers, live: props.liveLayers ?? null });
+  caller.current = { extra: props.extraLayers, top: props.topLayers, live: props.liveLayers ?? null };
+  const districtRef = useRef(districtLayers);
+  districtRef.current = districtLayers;
+  const layersRef = useRef<Layer[]>([]);
+  const drawRef = useRef<(() => void) | null>(null);
+  const handOver = useCallback(() => {
+    const c = caller.current;
+    const own = c.live ? c.live.get() : { extra: c.extra ?? [], top: c.top ?? [] };
+    layersRef.current = composeLayers(districtRef.current, own.extra, own.top);
+    if (drawRef.current) drawRef.current();
+    else overlayRef.current?.setProps({ layers: layersRef.current });
+  }, []);
   const animate = props.animate;
-  useEffect(() => {
-    if (!animate) overlayRef.current?.setProps({ layers });
-  }, [layers, animate]);
+  const live = props.liveLayers ?? null;
+  useEffect(() => handOver(), [handOver, districtLayers, props.extraLayers, props.topLayers, live, animate]);
+  useEffect(() => live?.subscribe(handOver), [live, handOver]);
   const fps = props.animationFps ?? 20;
   useEffect(() => {
     if (!animate) return;
@@ -312,11 +334,12 @@ export function DistrictMap(props: DistrictMapProps) {
       animationAsked.current = performance.now();
       overlayRef.current?.setProps({ layers: [...layersRef.current, ...animate(animationAsked.current)] });
     };
-    // software GL: one still frame of the moving layers, no loop (see softwareGl below)
+    // software GL: one still frame of the moving layers (again at each hand-over), no loop (see softwareGl below)
+    drawRef.current = draw;
     if (softwareGl) {
       if (containerRef.current) containerRef.current.dataset.animationFps = '0';
       draw();
-      return;
+      return () => void (drawRef.current = null);
     }
     // one governor per target rate: it survives layer changes, so a slow GPU is not re-learnt each time
     if (!governor.current || governor.current.targetFps !== fps) governor.current = new FrameGovernor(fps);
@@ -339,9 +362,10 @@ export function DistrictMap(props: DistrictMapProps) {
     due = performance.now() + g.intervalMs;
     timer = setTimeout(step, g.intervalMs);
     return () => {
+      drawRef.current = null;
       if (timer) clearTimeout(timer);
     };
-  }, [animate, fps, layers, softwareGl]);
+  }, [animate, fps, softwareGl]);
 
   useImperativeHandle(
     ref,

@@ -3,15 +3,23 @@
  * tests replace the map with this component (via `vi.mock`) and check what
  * the view asked of it: the model it drew, the selected town, and camera moves.
  */
-import { useImperativeHandle } from 'react';
+import { useEffect, useImperativeHandle } from 'react';
 import type { BBox, LonLat } from '../../core/geo/types';
 import type { DistrictMapProps } from '../map/DistrictMap';
 
-export const mapCalls: { fits: BBox[]; flights: { center: LonLat; zoom?: number }[]; focused: string[]; lastProps: DistrictMapProps | null } = {
+export const mapCalls: {
+  fits: BBox[];
+  flights: { center: LonLat; zoom?: number }[];
+  focused: string[];
+  lastProps: DistrictMapProps | null;
+  /** times a `liveLayers` source told the map its layers changed (a hand-over without a render) */
+  liveHandOvers: number;
+} = {
   fits: [],
   flights: [],
   focused: [],
   lastProps: null,
+  liveHandOvers: 0,
 };
 
 export function resetMapCalls() {
@@ -19,10 +27,13 @@ export function resetMapCalls() {
   mapCalls.flights = [];
   mapCalls.focused = [];
   mapCalls.lastProps = null;
+  mapCalls.liveHandOvers = 0;
 }
 
 export function DistrictMapStub(props: DistrictMapProps) {
   mapCalls.lastProps = props;
+  const live = props.liveLayers ?? null;
+  useEffect(() => live?.subscribe(() => void mapCalls.liveHandOvers++), [live]);
   useImperativeHandle(props.ref, () => ({
     fitBBox: (bbox: BBox) => void mapCalls.fits.push(bbox),
     zoomIn: () => {},

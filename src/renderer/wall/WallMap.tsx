@@ -5,12 +5,14 @@
  * (legend, layer switches, card, and whatever the view puts on the map:
  * alert banner, tour status, playback bar).
  *
- * It re-renders when the store's version changes (its own subscription), not
- * when a panel's figures do, so a burst of events costs the map its partial
- * attribute updates and the panels nothing.
+ * A new store version re-renders nothing: the live layers go to the map
+ * through a layer source (`CachedLayerSource`, built at most once per version
+ * and inputs) that DistrictMap follows by itself, as the bare deck.gl page
+ * hands its layers over; so a burst of events costs the map its partial
+ * attribute updates, and React and the panels nothing.
  */
 import type { Layer } from '@deck.gl/core';
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode, type Ref } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode, type Ref } from 'react';
 import type { LonLat } from '../../core/geo/types';
 import type { Density } from '../../core/rpc/queries';
 import type { GridMeasure, GridStats, MapWorkers, ModuleFeatures, ModuleId, WallLayerKey } from '../../core/rpc/wall';
@@ -18,6 +20,7 @@ import { useI18n } from '../i18n';
 import { DistrictMap, type DistrictMapHandle, type MapPick, type MapView } from '../map/DistrictMap';
 import type { GridFill } from '../map/district-layers';
 import type { MapModel } from '../map/map-model';
+import { CachedLayerSource } from '../map/live-layers';
 import { glFacts, softwareGl } from '../map/renderer-kind';
 import { GridFillController } from './grid-fill';
 import { LayerPanel } from './LayerPanel';
@@ -63,7 +66,7 @@ const TIME_BASE = Math.floor(Date.now() / 60_000) * 60_000;
 export function WallMap(props: WallMapProps) {
   const { t } = useI18n();
   const { model, live, view } = props;
-  const storeVersion = useSignal(live?.version ?? ZERO);
+  const wallMapRef = useRef<HTMLDivElement>(null);
   const gridStats = useSignal(props.gridStats ?? NO_STATS).data;
   const controller = useMemo(() => new GridFillController(model), [model]);
   const [fill, setFill] = useState<GridFill | null>(null);
@@ -98,8 +101,9 @@ export function WallMap(props: WallMapProps) {
   // recolour everything when the measure, the figures it reads or the store's era change: the served
   // open/overdue counts only while the store does not count by grid, their 30 days' reports only for
   // that measure (a new answer every 5 minutes must not regenerate the whole fill for nothing)
-  const fullVersion = live?.store.fullVersion ?? 0;
-  const storeLoaded = storeVersion > 0;
+  // the store's last full load (a re-render only then, not at each patch's version)
+  const fullVersion = useSyncExternalStore(live?.version.subscribe ?? noSubscription, () => live?.store.fullVersion ?? 0);
+  const storeLoaded = fullVersion > 0;
   const liveCounts = !!live && live.store.hasGridColumn && live.store.openByGrid.length === model.grids.length;
   const servedCounts = liveCounts ? null : served;
   const servedReports = view.measure === 'load_30d' ? served : null;
@@ -144,11 +148,9 @@ export function WallMap(props: WallMapProps) {
             selected: props.selected,
           }
         : null,
-    // storeVersion: a new inputs object (and so new live layers) per store version
-    [live, props.unitPositions, props.density, props.workers, props.modules, view.layers, model, props.scale, glyphZoom, props.playback, props.selected, storeVersion],
+    // not the store's version: the layer source builds the live layers of each version (below)
+    [live, props.unitPositions, props.density, props.workers, props.modules, view.layers, model, props.scale, glyphZoom, props.playback, props.selected],
   );
-  const extraLayers = useMemo<Layer[]>(() => (builder && inputs ? builder.build(inputs) : []), [builder, inputs]);
-  const topLayers = useMemo<Layer[]>(() => (builder && inputs ? builder.top(inputs) : []), [builder, inputs]);
 
   // Without an animation loop (fps=0, or software GL where DistrictMap draws one still frame of the
   // moving layers), playback's clock and the alert ring still have to reach the map: while either
@@ -161,13 +163,24 @@ export function WallMap(props: WallMapProps) {
     const id = setInterval(() => setStillTick((n) => n + 1), stillMs);
     return () => clearInterval(id);
   }, [moving, stillMs]);
-  const stillLayers = useMemo<Layer[]>(() => {
-    if (!moving || props.animationFps > 0 || !builder || !inputs) return [];
-    return builder.animate(inputs, 0, Date.now(), props.playbackClock ? props.playbackClock.tick(performance.now()) : null, props.alertAt);
-    // stillTick: the playback clock moved
-  }, [moving, props.animationFps, builder, inputs, props.playbackClock, props.alertAt, stillTick]);
-  // a new array per tick also makes DistrictMap draw its still frame of `animate` again (software GL)
-  const allTop = useMemo(() => [...topLayers, ...stillLayers], [topLayers, stillLayers, stillTick]);
+  // the live layers, built when the map asks and the store's version, the inputs or the still tick moved
+  const layerState = useRef({ inputs, moving, stillTick, alertAt: props.alertAt, clock: props.playbackClock, fps: props.animationFps });
+  layerState.current = { inputs, moving, stillTick, alertAt: props.alertAt, clock: props.playbackClock, fps: props.animationFps };
+  const layers = useMemo(() => {
+    if (!builder || !live) return null;
+    return new CachedLayerSource(
+      () => {
+        const { inputs: i, moving: m, alertAt, clock, fps } = layerState.current;
+        if (!i) return { extra: [], top: [] };
+        const still: Layer[] = m && !(fps > 0) ? builder.animate(i, 0, Date.now(), clock ? clock.tick(performance.now()) : null, alertAt) : [];
+        return { extra: builder.build(i), top: [...builder.top(i), ...still] };
+      },
+      () => {
+        const st = layerState.current;
+        return [live.store.version, live.store.length, st.inputs, st.moving, st.stillTick, st.alertAt, st.clock, st.fps];
+      },
+    );
+  }, [builder, live]);
 
   const live_ = useRef({ inputs, alertAt: props.alertAt, clock: props.playbackClock });
   live_.current = { inputs, alertAt: props.alertAt, clock: props.playbackClock };
@@ -183,9 +196,27 @@ export function WallMap(props: WallMapProps) {
   // the version the layers were last handed over with; a drawn frame after it completes the latency
   const drawnVersion = useRef(0);
   const handedVersion = useRef(0);
+  // a new store version: the map takes the new layers (DistrictMap's subscription builds and hands
+  // them over now), and the page says which version it holds — no render
   useEffect(() => {
-    handedVersion.current = storeVersion;
-  }, [storeVersion, extraLayers]);
+    if (!live || !layers) return;
+    const onVersion = () => {
+      layers.changed();
+      handedVersion.current = live.store.version;
+      const el = wallMapRef.current;
+      if (el) {
+        el.dataset.storeVersion = String(live.store.version);
+        el.dataset.events = String(live.store.length);
+      }
+    };
+    return live.version.subscribe(onVersion);
+  }, [live, layers]);
+  // new inputs (layers switched, a pick, playback, the alert ring's still tick…): hand over again
+  useEffect(() => {
+    if (!live || !layers) return;
+    layers.changed();
+    handedVersion.current = live.store.version;
+  }, [live, layers, inputs, moving, stillTick, props.alertAt, props.playbackClock, props.animationFps]);
   const onAfterRender = useCallback(() => {
     if (handedVersion.current > drawnVersion.current) {
       drawnVersion.current = handedVersion.current;
@@ -206,7 +237,15 @@ export function WallMap(props: WallMapProps) {
   }, [props.modules]);
 
   return (
-    <div className="map-stage wall-map" onPointerDown={props.onInteraction} onWheel={props.onInteraction} data-testid="wall-map" data-store-version={storeVersion} data-events={live?.store.length ?? 0}>
+    <div
+      ref={wallMapRef}
+      className="map-stage wall-map"
+      onPointerDown={props.onInteraction}
+      onWheel={props.onInteraction}
+      data-testid="wall-map"
+      data-store-version={live?.store.version ?? 0}
+      data-events={live?.store.length ?? 0}
+    >
       <DistrictMap
         ref={props.mapRef}
         model={model}
@@ -217,8 +256,7 @@ export function WallMap(props: WallMapProps) {
         ariaLabel={t.wall.mapAria}
         gridFill={fill}
         show={{ grids: view.layers.grids, boundaries: view.layers.boundaries, labels: view.layers.labels }}
-        extraLayers={extraLayers}
-        topLayers={allTop}
+        liveLayers={layers}
         {...(props.animationFps > 0 ? { animate, animationFps: props.animationFps } : {})}
         onPick={props.onPick}
         onViewChange={onViewChange}
@@ -233,7 +271,7 @@ export function WallMap(props: WallMapProps) {
   );
 }
 
-const ZERO = new Signal(0);
+const noSubscription = () => () => {};
 const NO_STATS = new Signal<Polled<GridStats>>({ data: null, error: null, at: 0 });
 
 /** An 8K wall's map is over 4,096 device pixels wide: let the canvas be as large as the GPU allows. */

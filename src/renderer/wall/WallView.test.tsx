@@ -118,7 +118,7 @@ describe('WallView', () => {
     await waitFor(() => expect(screen.getByTestId('link-open-events').dataset.value).toBe('2'));
     expect(screen.getByTestId('link-feed').dataset.state).toBe('live');
     // the map got the live layers and a measure fill
-    expect(mapCalls.lastProps!.extraLayers!.map((l) => l.id)).toEqual(['dispatch-arcs', 'events']);
+    expect(mapCalls.lastProps!.liveLayers!.get().extra.map((l) => l.id)).toEqual(['dispatch-arcs', 'events']);
     expect(mapCalls.lastProps!.gridFill).not.toBeNull();
   });
 
@@ -153,6 +153,28 @@ describe('WallView', () => {
     act(() => bridge.service.emit('events/changed', { ids: ['e1'], all: false, checkpoint: null }));
     await waitFor(() => expect(screen.getByTestId('link-open-events').dataset.value).toBe('1'), { timeout: 2_000 });
     expect(renders.link).toBeGreaterThan(before);
+  });
+
+  it('hands the map the layers of each patch without re-rendering it', async () => {
+    setup();
+    await waitFor(() => expect(screen.getByTestId('wall-map').dataset.storeVersion).toBe('1'));
+    await new Promise((r) => setTimeout(r, 300));
+    const renders0 = renders.map;
+    const handed0 = mapCalls.liveHandOvers;
+    const eventsLayer = () => mapCalls.lastProps!.liveLayers!.get().extra.find((l) => l.id === 'events')!;
+    const before = eventsLayer();
+    for (const [i, ids] of [['e1'], ['e2'], ['e1', 'e2']].entries()) {
+      act(() => bridge.service.emit('events/changed', { ids, all: false, checkpoint: null }));
+      await waitFor(() => expect(screen.getByTestId('wall-map').dataset.storeVersion).toBe(String(2 + i)));
+    }
+    // three patches, three hand-overs of new layers over the newest store version, no render of the map
+    expect(mapCalls.liveHandOvers - handed0).toBe(3);
+    expect(renders.map).toBe(renders0);
+    const after = eventsLayer();
+    expect(after).not.toBe(before);
+    expect((after.props.data as { version: number }).version).toBe(4);
+    // asked again for the same version, the source builds nothing new
+    expect(eventsLayer()).toBe(after);
   });
 
   it('asks for the ticker again when a change can alter it, not when an older event moves on', async () => {
@@ -232,7 +254,7 @@ describe('WallView', () => {
     });
     await waitFor(() => expect(mapCalls.focused).toContain('440114002000'));
     await waitFor(() => expect(screen.getByTestId('legend').dataset.measure).toBe('overdue'));
-    expect(mapCalls.lastProps!.extraLayers!.some((l) => l.id === 'events')).toBe(false);
+    expect(mapCalls.lastProps!.liveLayers!.get().extra.some((l) => l.id === 'events')).toBe(false);
     expect(screen.getByTestId('tour-status').textContent).toContain('工作台推送视图中');
     // the same directive again is not applied twice
     const focused = mapCalls.focused.length;
@@ -309,9 +331,9 @@ describe('WallView playback without an animation loop (fps=0, software GL)', () 
     expect(mapCalls.lastProps!.animate).toBeUndefined();
     fireEvent.click(screen.getAllByTestId('playback-start').find((b) => b.dataset.preset === 'last24h')!);
     await waitFor(() => expect(screen.getByTestId('playback-bar').dataset.state).toBe('ready'));
-    await waitFor(() => expect((mapCalls.lastProps!.topLayers ?? []).map((l) => l.id)).toEqual(expect.arrayContaining(['playback-intake', 'playback-closed'])));
+    await waitFor(() => expect((mapCalls.lastProps!.liveLayers?.get().top ?? []).map((l) => l.id)).toEqual(expect.arrayContaining(['playback-intake', 'playback-closed'])));
     // the clock's time reaches the layers' filter range as it moves
-    const range = () => (mapCalls.lastProps!.topLayers!.find((l) => l.id === 'playback-intake')!.props as { filterRange?: unknown }).filterRange;
+    const range = () => (mapCalls.lastProps!.liveLayers!.get().top.find((l) => l.id === 'playback-intake')!.props as { filterRange?: unknown }).filterRange;
     const first = JSON.stringify(range());
     await waitFor(() => expect(JSON.stringify(range())).not.toBe(first), { timeout: 3000 });
   });

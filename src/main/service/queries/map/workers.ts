@@ -28,7 +28,11 @@ export async function mapWorkers(ctx: QueryContext): Promise<MapWorkers> {
   const grids = (await ctx.deps.reference.get()).grids;
   const fixes = ctx.memoise('workers:fixes', () => {
     const out = new Map<string, { position: [number, number]; fixAt: string; onDuty: boolean | null }>();
-    for (const r of ctx.all<{ doc: string }>("SELECT doc FROM workers WHERE doc LIKE '%\"position\"%'")) {
+    // the LIKE is the fast path (most workers have no fix); a document stored as sent may spell
+    // its keys with \u escapes of ASCII letters ("\u0070osition": the snapshot's rows-line split
+    // keeps documents byte for byte), which the LIKE cannot see but json_extract reads decoded
+    const withFix = `SELECT doc FROM workers WHERE doc LIKE '%"position"%' OR (instr(doc, '\\u') > 0 AND json_extract(doc, '$.position') IS NOT NULL)`;
+    for (const r of ctx.all<{ doc: string }>(withFix)) {
       const d = JSON.parse(r.doc) as WorkerDoc;
       const p = d.position;
       if (typeof d.id !== 'string' || !Array.isArray(p) || p.length !== 2 || !p.every((n) => typeof n === 'number') || typeof d.fixAt !== 'string') continue;

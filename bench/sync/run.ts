@@ -23,9 +23,14 @@
  *    built: list and aggregate p95, baseline the same SQL without the service.
  *
  *   npm run bench:sync -- [--events 1000000] [--live-seconds 30] [--rate 100] [--rounds 10]
+ *
+ * For A/B runs: HUYING_BENCH_SNAPSHOT_PARSER=inline|worker|auto sets the sync client's snapshot parser
+ * (bench/sync/service-child.ts; unset: the service's default), HUYING_BENCH_CPU_PROF=<dir> writes a V8 CPU
+ * profile of the data service's process. The snapshot's note gives the CPU of the data service, of the data
+ * center (this process) and of PostgreSQL over the snapshot: the three share the machine's cores.
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -64,6 +69,28 @@ const processCpuMs = (pid: number): number => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 };
+/** CPU ms so far of a PostgreSQL cluster: its postmaster (with its reaped children) and its live backends */
+const clusterCpuMs = (dataDir: string): number | null => {
+  try {
+    const postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    let ms = 0;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^[0-9]+$/.test(pid)) continue;
+      let fields: string[];
+      try {
+        fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      } catch {
+        continue;
+      }
+      // fields[1] is the parent's pid; [11], [12] user and system ticks; [13], [14] those of reaped children
+      if (Number(pid) === postmaster) ms += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
+      else if (Number(fields[1]) === postmaster) ms += (Number(fields[11]) + Number(fields[12])) * 10;
+    }
+    return ms;
+  } catch {
+    return null;
+  }
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const figures: Figure[] = [];
 const machineAtStart = machineNote();
@@ -100,7 +127,9 @@ try {
   const appliedAt = new Map<string, number>();
   /** event id → [frame received by the data service, frame handled, ops in the batch] */
   const receivedAt = new Map<string, [number, number, number]>();
-  child = fork(path.join(import.meta.dirname, 'service-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // HUYING_BENCH_CPU_PROF=<dir>: a V8 CPU profile of the data service's process (written when it stops)
+  const profDir = process.env.HUYING_BENCH_CPU_PROF;
+  child = fork(path.join(import.meta.dirname, 'service-child.ts'), [], { execArgv: ['--import', 'tsx', ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   /** the data service's CPU when its status first says the snapshot is swapped in (catching_up after snapshot) */
   let cpuAtSwap: number | null = null;
   let snapshotSeen = false;
@@ -130,7 +159,13 @@ try {
   log('snapshot: the data service syncs the district');
   const s0 = nowMs();
   const cpu0 = processCpuMs(child.pid!);
+  // the data center runs in this process: its CPU (and PostgreSQL's) over the snapshot, for the share of the cores
+  const dcCpu0 = processCpuMs(process.pid);
+  const pgCpu0 = clusterCpuMs(path.join(cluster.dir, 'data'));
   const synced = await ask({ t: 'sync' }, 'synced');
+  const dcCpuMs = processCpuMs(process.pid) - dcCpu0;
+  const pgCpu1 = clusterCpuMs(path.join(cluster.dir, 'data'));
+  const pgCpuMs = pgCpu0 !== null && pgCpu1 !== null ? pgCpu1 - pgCpu0 : null;
   // the data service's CPU (all its threads) from the request to the swap (read when its status says so)
   const serviceCpuMs = (cpuAtSwap ?? processCpuMs(child.pid!)) - cpu0;
   const statuses = messages.filter((m) => m.t === 'status') as unknown as { at: number; state: string; progress: { rows: number; totalRows: number | null } | null }[];
@@ -143,8 +178,9 @@ try {
   const firstRow = statuses.find((s) => s.state === 'snapshot')!;
   const streamEnd = lastSnapshot.at;
   log(`  ${snapRows.toLocaleString('en')} rows in ${snapSeconds.toFixed(1)} s: ${Math.round(snapRate)} rows/s (stream ${((streamEnd - firstRow.at) / 1000).toFixed(0)} s, swap and indexes ${((swapped.at - streamEnd) / 1000).toFixed(0)} s)`);
-  const cpuNote = `data service CPU over the snapshot ${(serviceCpuMs / 1000).toFixed(2)} s = ${(serviceCpuMs / rawCpuMs).toFixed(2)}× the raw insert's CPU (${(rawCpuMs / 1000).toFixed(2)} s)`;
-  log(`  ${cpuNote}`);
+  const cpuNote = `snapshot parser ${process.env.HUYING_BENCH_SNAPSHOT_PARSER || 'default'}; data service CPU over the snapshot ${(serviceCpuMs / 1000).toFixed(2)} s = ${(serviceCpuMs / rawCpuMs).toFixed(2)}× the raw insert's CPU (${(rawCpuMs / 1000).toFixed(2)} s)`;
+  const serverNote = `the data center's process ${(dcCpuMs / 1000).toFixed(2)} s and PostgreSQL ${pgCpuMs === null ? '?' : (pgCpuMs / 1000).toFixed(2)} s of CPU over the same time`;
+  log(`  ${cpuNote}; ${serverNote}`);
   figures.push(
     figure({
       name: `snapshot of ${N.toLocaleString('en')} events, data center (PostgreSQL) → replica, end to end`,
@@ -154,7 +190,7 @@ try {
       unit: 'rows/s',
       target: '≥ 0.5 × raw insert rate',
       met: snapRate >= 0.5 * rawRate,
-      notes: `${snapRows} rows (events + reference data) in ${snapSeconds.toFixed(1)} s from the request to the swapped-in replica: streaming and staging ${((streamEnd - s0) / 1000).toFixed(0)} s, swap (the indexes of events; the FTS index follows in the background) ${((swapped.at - streamEnd) / 1000).toFixed(0)} s; ${cpuNote}; baseline: the same ${rawRows} event rows (key, v, document) into a bare table with a better-sqlite3 prepared insert, WAL, 10,000 rows per transaction; data center loaded by bench/support/datacenter-load.ts in ${(load.ms / 1000).toFixed(0)} s; ${machineAtStart}`,
+      notes: `${snapRows} rows (events + reference data) in ${snapSeconds.toFixed(1)} s from the request to the swapped-in replica: streaming and staging ${((streamEnd - s0) / 1000).toFixed(0)} s, swap (the indexes of events; the FTS index follows in the background) ${((swapped.at - streamEnd) / 1000).toFixed(0)} s; ${cpuNote}; ${serverNote}; baseline: the same ${rawRows} event rows (key, v, document) into a bare table with a better-sqlite3 prepared insert, WAL, 10,000 rows per transaction; data center loaded by bench/support/datacenter-load.ts in ${(load.ms / 1000).toFixed(0)} s; ${machineAtStart}`,
     }),
   );
 

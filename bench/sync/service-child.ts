@@ -33,6 +33,14 @@ let peak = 0;
 const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
 setInterval(sample, 25).unref();
 
+/** HUYING_BENCH_SNAPSHOT_PARSER=inline|worker|auto: the sync client's snapshot parser for A/B runs (unset: the service's default) */
+const parserOption = (): { snapshotParser?: 'inline' | 'worker' | 'auto' } => {
+  const p = process.env.HUYING_BENCH_SNAPSHOT_PARSER;
+  if (p === undefined || p === '') return {};
+  if (p !== 'inline' && p !== 'worker' && p !== 'auto') throw new Error(`HUYING_BENCH_SNAPSHOT_PARSER: ${p}`);
+  return { snapshotParser: p };
+};
+
 let svc: DataService | null = null;
 let applied: [string, number][] = [];
 /** [event id, frame received, frame handled (applied, events/changed emitted), ops in its batch] */
@@ -75,7 +83,7 @@ process.on('message', (raw: unknown) => {
     try {
       switch (m.t) {
         case 'start': {
-          svc = await createDataService({ shell: 'web', dataDir: String(m.dataDir), dataCenterUrl: String(m.url), logger: quiet, sync: { autoStart: false, quietCaughtUpMs: 500, transports: [timed(webSocketTransport), timed(sseTransport)] } });
+          svc = await createDataService({ shell: 'web', dataDir: String(m.dataDir), dataCenterUrl: String(m.url), logger: quiet, sync: { autoStart: false, quietCaughtUpMs: 500, transports: [timed(webSocketTransport), timed(sseTransport)], ...parserOption() } });
           svc.subscribe('events/changed', (p) => {
             const t = nowMs();
             for (const id of p.ids) applied.push([id, t]);

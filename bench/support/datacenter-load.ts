@@ -7,7 +7,8 @@
  * them THROUGH the write primitive — each batch is one `writeReplicated`
  * transaction, so the version is taken first and versions stay dense and in
  * commit order — but fills `sync_rows` (what snapshots, checksums and the
- * feed read) with one multi-row INSERT per chunk instead of reporting every
+ * feed read; with each row's extracted columns, as writeReplicated stores
+ * them) with one multi-row INSERT per chunk instead of reporting every
  * row to the change buffer, and, like the history generator's
  * `changeLog: false`, raises the retention floor to the batch's version
  * instead of logging each row to `change_log` (a client behind it
@@ -17,7 +18,8 @@
 import { sql } from 'drizzle-orm';
 import type { EventRecord } from '../../src/core/index';
 import type { Db } from '../../src/datacenter/store/database';
-import { writeReplicated } from '../../src/datacenter/sync/write';
+import { EXTRACTION_VERSION } from '../../src/core/sync/extraction';
+import { storedColumns, writeReplicated } from '../../src/datacenter/sync/write';
 
 export interface LoadResult {
   events: number;
@@ -44,12 +46,17 @@ export async function loadEvents(db: Db, records: Iterable<EventRecord>, opts: {
       for (let i = 0; i < batch.length; i += chunkSize) {
         const json = `[${batch
           .slice(i, i + chunkSize)
-          .map((r) => `{"key":${JSON.stringify(r.id)},"scope":${JSON.stringify(r.workflow.area.townCode)},"row":${JSON.stringify(r)}}`)
+          .map((r) => {
+            const row = JSON.stringify(r);
+            const cols = storedColumns('events', r.id, row);
+            return `{"key":${JSON.stringify(r.id)},"scope":${JSON.stringify(r.workflow.area.townCode)},"row":${row},"cols":${cols === null ? 'null' : JSON.stringify(cols)}}`;
+          })
           .join(',')}]`;
         await tx.execute(sql`
-          INSERT INTO sync_rows (table_name, key, scope, v, row)
-          SELECT 'events', x.key, x.scope, ${out.v}, x.row FROM jsonb_to_recordset(${json}::jsonb) AS x(key text, scope text, row jsonb)
-          ON CONFLICT (table_name, key) DO UPDATE SET scope = excluded.scope, v = excluded.v, row = excluded.row`);
+          INSERT INTO sync_rows (table_name, key, scope, v, row, cols, cols_version)
+          SELECT 'events', x.key, x.scope, ${out.v}, x.row, x.cols, CASE WHEN x.cols IS NULL THEN NULL ELSE ${EXTRACTION_VERSION}::integer END
+          FROM jsonb_to_recordset(${json}::jsonb) AS x(key text, scope text, row jsonb, cols text)
+          ON CONFLICT (table_name, key) DO UPDATE SET scope = excluded.scope, v = excluded.v, row = excluded.row, cols = excluded.cols, cols_version = excluded.cols_version`);
       }
       await tx.execute(sql`UPDATE sync_version SET pruned_through = greatest(pruned_through, ${out.v}) WHERE id = 1`);
     });

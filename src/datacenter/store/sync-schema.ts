@@ -6,7 +6,8 @@
  *   transaction on replicated data increments it first (`writeReplicated`),
  *   so the row lock orders the writers: v order = commit order, no gaps.
  * - `sync_rows`: the replicated state — one JSON document per (table, key) with
- *   the version that wrote it and its scope. Snapshots and checksums read it;
+ *   the version that wrote it and its scope (and the replica's extracted
+ *   columns of it, computed once at the write, migration 0007). Snapshots and checksums read it;
  *   it holds exactly what writers reported, so a snapshot and the live log can
  *   never describe the same row differently.
  * - `change_log`: every replicated op in version order, with the row's scope
@@ -43,8 +44,18 @@ export const syncRows = pgTable(
     scope: text('scope'),
     v: bigint('v', { mode: 'number' }).notNull(),
     row: jsonb('row').notNull(),
+    /**
+     * the desktop replica's extracted columns of `row` (src/core/sync/extraction.ts) as a JSON array text,
+     * computed when the row was written; null for a table without columns, a row the extraction refuses,
+     * and rows written before migration 0007 or by SQL that did not compute them. Sent with the snapshot's
+     * rows to clients of the same extraction version (docs/sync-protocol.md "Extracted columns").
+     */
+    cols: text('cols'),
+    /** the EXTRACTION_VERSION that computed `cols` (null exactly when cols is) */
+    colsVersion: integer('cols_version'),
   },
   (t) => [
+    check('sync_rows_cols_versioned', sql`(${t.cols} is null) = (${t.colsVersion} is null)`),
     primaryKey({ name: 'sync_rows_pkey', columns: [t.tableName, t.key] }),
     // town snapshots read (table, scope) ranges in key order
     index('sync_rows_table_scope_key_idx').on(t.tableName, t.scope, t.key),

@@ -57,6 +57,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { HuyingError, ReplicatedTable, type CommandAck } from '../../core';
+import { EXTRACTION_VERSION, extractedColumns, extractValues, MalformedRowError, type ExtractedValue } from '../../core/sync/extraction';
 import type { Db, DbOrTx } from '../store/database';
 import { rowsOf } from '../store/migration';
 import { schema } from '../store/schema';
@@ -90,6 +91,31 @@ interface BufferedOp {
   op: 'upsert' | 'delete';
   scope: string | null;
   rowJson: string | null;
+  /** the replica's extracted columns of the row as JSON array text (storedColumns), or null */
+  colsJson: string | null;
+}
+
+/**
+ * The replica's extracted columns of a row about to be written, as the JSON array text `sync_rows.cols` stores
+ * (versioned by EXTRACTION_VERSION, sent with snapshot rows to clients of that version). They are computed from
+ * the row's JSON text parsed back — what a client parses from `row::text` (jsonb keeps every string and
+ * number's value; only the members' order and whitespace differ, which extraction does not read) — not from the
+ * object the caller passed, whose Dates or toJSON members would read otherwise. Null for a table without
+ * columns, and for a row the extraction refuses (the data center's own validation governs what is written: a
+ * client extracting it refuses it as it always did) or whose values JSON would not carry exactly (a number
+ * that is not finite).
+ */
+export function storedColumns(table: ReplicatedTable, key: string, rowJson: string): string | null {
+  if (extractedColumns(table).length === 0) return null;
+  let values: ExtractedValue[];
+  try {
+    values = extractValues(table, key, JSON.parse(rowJson));
+  } catch (err) {
+    if (err instanceof MalformedRowError) return null;
+    throw err;
+  }
+  for (const value of values) if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  return JSON.stringify(values);
 }
 
 /** The in-memory ChangeSink of one transaction (internal: the command endpoint adds acks). */
@@ -107,12 +133,12 @@ export class ChangeBuffer implements ChangeSink {
     if (rowJson === undefined || !rowJson.startsWith('{')) {
       throw new HuyingError('internal', `replicated ${table}/${key}: the row must be a JSON object`);
     }
-    this.set({ table, key, op: 'upsert', scope, rowJson });
+    this.set({ table, key, op: 'upsert', scope, rowJson, colsJson: storedColumns(table, key, rowJson) });
   }
 
   delete(table: ReplicatedTable, key: string): void {
     checkTarget(table, key);
-    this.set({ table, key, op: 'delete', scope: null, rowJson: null });
+    this.set({ table, key, op: 'delete', scope: null, rowJson: null, colsJson: null });
   }
 
   /** Takes over the ops of `other` (a savepoint's buffer that committed), in order. */
@@ -194,7 +220,7 @@ function flushPlan(buffer: ChangeBuffer): FlushPlan {
       chunk
         .map(
           (o, i) =>
-            `{"n":${i},"tbl":${JSON.stringify(o.table)},"key":${JSON.stringify(o.key)},"op":"${o.op}","scope":${JSON.stringify(o.scope)},"row":${o.rowJson ?? 'null'}}`,
+            `{"n":${i},"tbl":${JSON.stringify(o.table)},"key":${JSON.stringify(o.key)},"op":"${o.op}","scope":${JSON.stringify(o.scope)},"row":${o.rowJson ?? 'null'},"cols":${o.colsJson === null ? 'null' : JSON.stringify(o.colsJson)}}`,
         )
         .join(',') +
       ']';
@@ -202,16 +228,16 @@ function flushPlan(buffer: ChangeBuffer): FlushPlan {
     plan.chunks.push(chunk);
     plan.statements.push(`
       WITH input AS (
-        SELECT * FROM jsonb_to_recordset(${dollarQuoted(input)}::jsonb) AS i(n integer, tbl text, key text, op text, scope text, row jsonb)
+        SELECT * FROM jsonb_to_recordset(${dollarQuoted(input)}::jsonb) AS i(n integer, tbl text, key text, op text, scope text, row jsonb, cols text)
       ), prev AS (
         SELECT s.table_name, s.key, s.scope FROM sync_rows s JOIN input i ON s.table_name = i.tbl AND s.key = i.key
       ), removed AS (
         DELETE FROM sync_rows s USING input i WHERE i.op = 'delete' AND s.table_name = i.tbl AND s.key = i.key
         RETURNING s.key
       ), written AS (
-        INSERT INTO sync_rows (table_name, key, scope, v, row)
-        SELECT tbl, key, scope, ${v}, row FROM input WHERE op = 'upsert'
-        ON CONFLICT (table_name, key) DO UPDATE SET scope = excluded.scope, v = excluded.v, row = excluded.row
+        INSERT INTO sync_rows (table_name, key, scope, v, row, cols, cols_version)
+        SELECT tbl, key, scope, ${v}, row, cols, CASE WHEN cols IS NULL THEN NULL ELSE ${EXTRACTION_VERSION} END FROM input WHERE op = 'upsert'
+        ON CONFLICT (table_name, key) DO UPDATE SET scope = excluded.scope, v = excluded.v, row = excluded.row, cols = excluded.cols, cols_version = excluded.cols_version
         RETURNING key
       )
       INSERT INTO change_log (v, seq, table_name, key, op, scope, prev_scope, moved, row)

@@ -121,6 +121,12 @@ export const SnapshotFrame = z.discriminatedUnion('t', [
     /** rows that will follow, for progress */
     totalRows: z.number().int().nonnegative(),
     tables: z.array(ReplicatedTable),
+    /**
+     * present when the client asked with its extraction version (`?columns=`, core/sync/extraction.ts): that
+     * version, and a row may carry `c`, its extracted columns computed by it, between `v` and `row`
+     * (docs/sync-protocol.md "Extracted columns"); absent, no row carries any
+     */
+    columns: z.number().int().positive().optional(),
   }),
   z.object({ t: z.literal('rows'), table: ReplicatedTable, rows: z.array(z.object({ key: z.string(), v: z.number().int().positive(), row: z.unknown() })) }),
   z.object({ t: z.literal('end'), checkpoint: Cursor, checksum: ScopeChecksum }),

@@ -46,6 +46,11 @@ export interface SyncRoutesOptions {
 }
 
 export const SnapshotQuery = z.object({ scope: SyncScope });
+/**
+ * The snapshot's query: `columns`, the client's extraction version (core/sync/extraction.ts), asks for the
+ * rows' stored extracted columns computed by that version (docs/sync-protocol.md "Extracted columns").
+ */
+export const SnapshotExportQuery = SnapshotQuery.extend({ columns: z.coerce.number().int().positive().max(2_147_483_647).optional() });
 
 export const BumpEpochResponse = z.object({ ok: z.literal(true), epoch: z.string() });
 export type BumpEpochResponse = z.infer<typeof BumpEpochResponse>;
@@ -98,7 +103,7 @@ export async function registerSyncRoutes(app: FastifyInstance, opts: SyncRoutesO
   }
 
   app.get('/api/v1/sync/snapshot', async (request, reply) => {
-    const { scope } = SnapshotQuery.parse(request.query);
+    const { scope, columns } = SnapshotExportQuery.parse(request.query);
     requireActor(request, scope);
     if (exporting >= limits.maxConcurrent) {
       // answered here, not thrown: a busy data center is not an error worth a log line at error level
@@ -125,7 +130,7 @@ export async function registerSyncRoutes(app: FastifyInstance, opts: SyncRoutesO
     // …and one that left while the auth hooks ran: 'close' has fired already
     if (request.raw.socket.destroyed) body.destroy();
     await new Promise<void>((resolve, reject) => {
-      writeSnapshot(db, scope, body, { onBegin: resolve, stallTimeoutMs: limits.stallTimeoutMs })
+      writeSnapshot(db, scope, body, { onBegin: resolve, stallTimeoutMs: limits.stallTimeoutMs, columns })
         .catch((err) => {
           reject(err instanceof Error ? err : new Error(String(err)));
           request.log.warn({ err }, 'snapshot stream failed');

@@ -52,6 +52,8 @@ export type RangeFilter = { all: true } | { scope: string | null };
 /**
  * Streams the rows of `table` matching `filter`, in key order, as `rows` frames of `pageRows`
  * rows through `write` (awaited: the COPY is not read meanwhile). Returns the number of rows.
+ * `columns`: the client's extraction version; each row's stored extracted columns of that version
+ * go with it (./snapshot-encoding.ts).
  */
 export async function copyRange(
   client: pg.PoolClient,
@@ -60,20 +62,25 @@ export async function copyRange(
   pageRows: number,
   write: (frame: Buffer) => Promise<void>,
   afterFrame: () => Promise<void> = async () => {},
+  columns?: number,
 ): Promise<number> {
   const where = 'all' in filter ? 'true' : filter.scope === null ? 'scope IS NULL' : `scope = ${client.escapeLiteral(filter.scope)}`;
-  const text = `COPY (SELECT key, v, row::text FROM sync_rows WHERE table_name = ${client.escapeLiteral(table)} AND ${where} ORDER BY key) TO STDOUT (FORMAT binary)`;
+  const withCols = columns !== undefined;
+  if (withCols && !(Number.isSafeInteger(columns) && columns > 0)) throw new Error(`extraction version ${columns}: not a positive integer`);
+  const cols = withCols ? `, CASE WHEN cols_version = ${columns} THEN cols END` : '';
+  const text = `COPY (SELECT key, v, row::text${cols} FROM sync_rows WHERE table_name = ${client.escapeLiteral(table)} AND ${where} ORDER BY key) TO STDOUT (FORMAT binary)`;
   const page = new RowsPageBuilder(pageRows);
   const ready: Buffer[] = [];
   let rows = 0;
-  const parser = new BinaryCopyParser(3, (buf, at) => {
+  const parser = new BinaryCopyParser(withCols ? 4 : 3, (buf, at) => {
     const keyLen = at[1]!;
     const vLen = at[3]!;
     const rowLen = at[5]!;
     if (keyLen < 0 || vLen !== 8 || rowLen < 0) throw new CopyFormatError(`binary COPY of ${table}: a NULL key or row, or v not an int8`);
     const vAt = at[2]!;
     const v = buf.readInt32BE(vAt) * 4294967296 + buf.readUInt32BE(vAt + 4);
-    page.add(buf, at[0]!, keyLen, v, at[4]!, rowLen);
+    if (withCols) page.add(buf, at[0]!, keyLen, v, at[4]!, rowLen, at[6]!, at[7]!);
+    else page.add(buf, at[0]!, keyLen, v, at[4]!, rowLen);
     rows++;
     if (page.full) ready.push(page.take(table)!);
   });

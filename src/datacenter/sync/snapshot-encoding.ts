@@ -4,7 +4,13 @@
  *
  *   {"t":"rows","table":"events","rows":[{"key":"E1","v":12,"row":{…}},…]}\n
  *
- * with `row` the row's jsonb exactly as PostgreSQL prints it (`row::text`). Two encoders make the
+ * with `row` the row's jsonb exactly as PostgreSQL prints it (`row::text`). When the client asked for
+ * the extracted columns (docs/sync-protocol.md "Extracted columns"), a row that has them of the asked
+ * version carries them between `v` and `row`, as `sync_rows.cols` holds them (a JSON array text):
+ *
+ *   {"key":"E1","v":12,"c":["C-1","closed",0,…],"row":{…}}
+ *
+ * Two encoders make the
  * same bytes from the two ways the snapshot reads its rows:
  *
  * - `rowsPageText`: rows read as strings (the keyset-paged SELECTs, PGlite);
@@ -21,12 +27,13 @@ function pageHead(table: string): string {
 }
 const PAGE_TAIL = ']}\n';
 
-/** A page of rows read as strings (key, v, the row's jsonb text). */
-export function rowsPageText(table: string, rows: readonly { key: string; v: string | number; row: string }[]): string {
+/** A page of rows read as strings (key, v, the row's jsonb text, and its extracted columns' text when sent). */
+export function rowsPageText(table: string, rows: readonly { key: string; v: string | number; row: string; cols?: string | null }[]): string {
   let text = pageHead(table);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    text += `${i === 0 ? '' : ','}{"key":${JSON.stringify(r.key)},"v":${Number(r.v)},"row":${r.row}}`;
+    const c = r.cols === null || r.cols === undefined ? '' : `,"c":${r.cols}`;
+    text += `${i === 0 ? '' : ','}{"key":${JSON.stringify(r.key)},"v":${Number(r.v)}${c},"row":${r.row}}`;
   }
   return text + PAGE_TAIL;
 }
@@ -34,6 +41,7 @@ export function rowsPageText(table: string, rows: readonly { key: string; v: str
 const KEY_OPEN = Buffer.from('{"key":');
 const V_OPEN = Buffer.from(',"v":');
 const ROW_OPEN = Buffer.from(',"row":');
+const COLS_OPEN = Buffer.from(',"c":');
 /** per row besides its key token, v digits and row: {"key": ,"v": ,"row": } */
 const ROW_FIXED = KEY_OPEN.length + V_OPEN.length + ROW_OPEN.length + 1;
 const QUOTE = 0x22;
@@ -93,6 +101,9 @@ export class RowsPageBuilder {
   private readonly keyLen: Int32Array;
   private readonly rowAt: Int32Array;
   private readonly rowLen: Int32Array;
+  /** the extracted columns' text in bufs[i] (colsLen -1: none) */
+  private readonly colsAt: Int32Array;
+  private readonly colsLen: Int32Array;
   private readonly vs: Float64Array;
   private readonly vDigits: Uint8Array;
   /** the JSON token of a key that needed escaping, else undefined */
@@ -105,6 +116,8 @@ export class RowsPageBuilder {
     this.keyLen = new Int32Array(capacity);
     this.rowAt = new Int32Array(capacity);
     this.rowLen = new Int32Array(capacity);
+    this.colsAt = new Int32Array(capacity);
+    this.colsLen = new Int32Array(capacity);
     this.vs = new Float64Array(capacity);
     this.vDigits = new Uint8Array(capacity);
     this.escaped = new Array<Buffer | undefined>(capacity).fill(undefined);
@@ -118,14 +131,16 @@ export class RowsPageBuilder {
     return this.n >= this.capacity;
   }
 
-  /** Adds a row: its key's and row's UTF-8 bytes in `buf`, and its version. */
-  add(buf: Buffer, keyAt: number, keyLen: number, v: number, rowAt: number, rowLen: number): void {
+  /** Adds a row: its key's and row's UTF-8 bytes in `buf`, its version, and its extracted columns' text in `buf` (colsLen < 0: none). */
+  add(buf: Buffer, keyAt: number, keyLen: number, v: number, rowAt: number, rowLen: number, colsAt = 0, colsLen = -1): void {
     const i = this.n++;
     this.bufs[i] = buf;
     this.keyAt[i] = keyAt;
     this.keyLen[i] = keyLen;
     this.rowAt[i] = rowAt;
     this.rowLen[i] = rowLen;
+    this.colsAt[i] = colsAt;
+    this.colsLen[i] = colsLen;
     this.vs[i] = v;
     const d = digitCount(v);
     this.vDigits[i] = d;
@@ -136,7 +151,7 @@ export class RowsPageBuilder {
       this.anyEscaped = true;
       keyToken = token.length;
     }
-    this.bytes += ROW_FIXED + keyToken + d + rowLen;
+    this.bytes += ROW_FIXED + keyToken + d + rowLen + (colsLen < 0 ? 0 : COLS_OPEN.length + colsLen);
   }
 
   /** The page as one `rows` frame of `table` (null when empty); the builder is empty again. */
@@ -168,6 +183,13 @@ export class RowsPageBuilder {
       const d = this.vDigits[i]!;
       writeInteger(out, pos, this.vs[i]!, d);
       pos += d;
+      const cl = this.colsLen[i]!;
+      if (cl >= 0) {
+        out.set(COLS_OPEN, pos);
+        pos += COLS_OPEN.length;
+        const c = this.colsAt[i]!;
+        pos += buf.copy(out, pos, c, c + cl);
+      }
       out.set(ROW_OPEN, pos);
       pos += ROW_OPEN.length;
       const r = this.rowAt[i]!;

@@ -57,6 +57,12 @@ export interface SnapshotOptions {
    * for this long; 0 or absent: wait for ever
    */
   stallTimeoutMs?: number;
+  /**
+   * the client's extraction version (core/sync/extraction.ts): the begin frame names it and each row whose
+   * stored extracted columns were computed by it carries them (docs/sync-protocol.md "Extracted columns");
+   * absent, the frames are those of a client that never asked
+   */
+  columns?: number;
 }
 
 export interface SnapshotSummary {
@@ -168,7 +174,7 @@ export async function writeSnapshot(
     const totalRows = Object.values(checksum.tables).reduce((n, t) => n + t.count, 0);
     started = true;
     opts.onBegin?.();
-    const begin: SnapshotFrame = { t: 'begin', scope, checkpoint: { epoch, v }, totalRows, tables: [...REPLICATED_TABLES] };
+    const begin: SnapshotFrame = { t: 'begin', scope, checkpoint: { epoch, v }, totalRows, tables: [...REPLICATED_TABLES], ...(opts.columns !== undefined ? { columns: opts.columns } : {}) };
     await write(JSON.stringify(begin) + '\n');
     let rows = 0;
     for (const table of REPLICATED_TABLES) {
@@ -184,8 +190,8 @@ export async function writeSnapshot(
   const pool = opts.reader === 'keyset' ? null : postgresPoolOf(db);
   try {
     const summary = pool
-      ? await inSnapshotTransaction(pool, (tx, client) => inTransaction(tx, (table, filter) => copyRange(client, table, filter, pageRows, write, nextTurn)))
-      : await db.transaction((tx) => inTransaction(tx, (table, filter) => streamRange(tx, table, filter, pageRows, write)), {
+      ? await inSnapshotTransaction(pool, (tx, client) => inTransaction(tx, (table, filter) => copyRange(client, table, filter, pageRows, write, nextTurn, opts.columns)))
+      : await db.transaction((tx) => inTransaction(tx, (table, filter) => streamRange(tx, table, filter, pageRows, write, opts.columns)), {
           isolationLevel: 'repeatable read',
           accessMode: 'read only',
         });
@@ -204,14 +210,15 @@ export async function writeSnapshot(
 }
 
 /** One table and part by keyset-paged SELECTs (PGlite, or `reader: 'keyset'`). */
-async function streamRange(tx: DbOrTx, table: string, filter: RangeFilter, pageRows: number, write: (text: string) => Promise<void>): Promise<number> {
+async function streamRange(tx: DbOrTx, table: string, filter: RangeFilter, pageRows: number, write: (text: string) => Promise<void>, columns?: number): Promise<number> {
   const part = 'all' in filter ? sql`true` : filter.scope === null ? sql`scope IS NULL` : sql`scope = ${filter.scope}`;
   let after: string | null = null;
   let total = 0;
   for (;;) {
     const keyCond: ReturnType<typeof sql> = after === null ? sql`true` : sql`key > ${after}`;
-    const page = rowsOf<{ key: string; v: string | number; row: string }>(
-      await tx.execute(sql`SELECT key, v, row::text AS row FROM sync_rows
+    const cols = columns === undefined ? sql`` : sql`, CASE WHEN cols_version = ${columns} THEN cols END AS cols`;
+    const page = rowsOf<{ key: string; v: string | number; row: string; cols?: string | null }>(
+      await tx.execute(sql`SELECT key, v, row::text AS row${cols} FROM sync_rows
         WHERE table_name = ${table} AND ${part} AND ${keyCond} ORDER BY key LIMIT ${pageRows}`),
     );
     if (page.length === 0) return total;

@@ -11,12 +11,27 @@ import { PassThrough } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncScope } from '../../../src/core';
+import { EXTRACTION_VERSION, extractValues } from '../../../src/core/sync/extraction';
 import { openDatabase, postgresPoolOf, type DataCenterDb, type Db } from '../../../src/datacenter/store/database';
 import { rowsOf } from '../../../src/datacenter/store/migration';
 import { writeSnapshot, type SnapshotOptions } from '../../../src/datacenter/sync/snapshot';
 import { writeReplicated, type ChangeSink } from '../../../src/datacenter/sync/write';
 import { startPgCluster, type PgCluster } from '../../support/pg-cluster';
 import { DISTRICT, T1, T2 } from './sync-client';
+
+/** an event document the desktop's extraction takes (so the data center stores its columns) */
+function indexableEvent(id: string, title: string): Record<string, unknown> {
+  return {
+    id,
+    caseNo: `C-${id}`,
+    source: 'hotline',
+    urgency: 'normal',
+    title,
+    location: [113.2644, 23.1291],
+    createdAt: '2026-01-01T00:00:00.000Z',
+    workflow: { status: 'reported', area: { townCode: T1 }, reportedAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' },
+  };
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -65,6 +80,12 @@ describe('snapshot export through binary COPY [postgres]', () => {
       out.upsert('wall', 'w1', null, { id: 'w1' });
     });
     await write((out) => out.upsert('events', 'E001', T2, { id: 1, moved: true }));
+    // rows with extracted columns (docs/sync-protocol.md "Extracted columns"): events the extraction takes
+    await write((out) => {
+      for (const [key, scope] of [['X1', T1], ['X2', T2], ['X3', null]] as const) out.upsert('events', key, scope, indexableEvent(key, `标题 "${key}" \\ 😀\u2028`));
+    });
+    // columns of another extraction version are not sent to a client of this one
+    await db.execute(sql`update sync_rows set cols_version = 99 where table_name = 'events' and key = 'X2'`);
   });
   afterAll(async () => {
     await store?.close();
@@ -90,6 +111,36 @@ describe('snapshot export through binary COPY [postgres]', () => {
     expect(keys).toContain('键ü😀');
     expect(keys).not.toContain('ctl\u0001\ttab'); // T2's
     expect(frames.filter((f) => f.t === 'rows').every((f) => f.rows!.length <= 7)).toBe(true);
+  });
+
+  it('sends the stored extracted columns of the asked version, the same bytes from both readers, and nothing new to a client that did not ask', async () => {
+    for (const scope of ['district', T1, T2] as const) {
+      for (const pageRows of [1, 7, 1000]) {
+        const keyset = await snapshotBytes(db, scope, { pageRows, reader: 'keyset', columns: EXTRACTION_VERSION });
+        const copy = await snapshotBytes(db, scope, { pageRows, columns: EXTRACTION_VERSION });
+        expect(copy.toString('utf8'), `${scope}, ${pageRows} a page`).toBe(keyset.toString('utf8'));
+      }
+    }
+    const text = (await snapshotBytes(db, 'district', { pageRows: 7, columns: EXTRACTION_VERSION })).toString('utf8');
+    const frames = text.trimEnd().split('\n').map((l) => JSON.parse(l) as { t: string; columns?: number; rows?: { key: string; c?: unknown[]; row: unknown }[] });
+    expect(frames[0]!.columns).toBe(EXTRACTION_VERSION);
+    const rows = new Map(frames.flatMap((f) => f.rows ?? []).map((r) => [r.key, r]));
+    expect(rows.get('X1')!.c).toEqual(extractValues('events', 'X1', rows.get('X1')!.row));
+    expect(rows.get('X3')!.c).toEqual(extractValues('events', 'X3', rows.get('X3')!.row));
+    expect(rows.get('X2')!.c).toBeUndefined(); // computed by version 99
+    expect(rows.get('E003')!.c).toBeUndefined(); // refused by the extraction when written
+    expect(rows.get('u1')!.c).toEqual([null, null]);
+    expect(text).toContain('{"key":"X1","v":');
+    expect(text).toMatch(/"key":"X1","v":\d+,"c":\["C-X1",/);
+    // another version asked: no row has columns of it
+    expect((await snapshotBytes(db, 'district', { columns: 98 })).toString('utf8')).not.toContain('"c":');
+    // no version asked: today's frames (no `columns` in begin, no `c` in any row) from both readers
+    for (const reader of ['auto', 'keyset'] as const) {
+      const plain = (await snapshotBytes(db, 'district', { reader })).toString('utf8');
+      expect(plain).not.toContain('"c":');
+      expect(plain).not.toContain('"columns"');
+      expect(plain.split('\n').filter((l) => l.includes('"t":"rows"')).join('\n').length).toBeGreaterThan(0);
+    }
   });
 
   describe('with ~30 MB of rows', () => {

@@ -10,7 +10,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { makeEvent } from './feed-fixtures';
-import { extractRow, stagedDoc, type StagedRows } from '../../../src/main/service/store/replicated-rows';
+import { EXTRACTION_VERSION, extractedColumns, extractRow, stagedDoc, type StagedRows } from '../../../src/main/service/store/replicated-rows';
 import { MalformedError } from '../../../src/main/service/sync/http';
 import { SnapshotLineParser, type ParsedFrame } from '../../../src/main/service/sync/snapshot-frames';
 
@@ -164,5 +164,71 @@ describe('a rows line in the data center layout', () => {
     expect(refuse(other)).toThrow(new MalformedError('snapshot: events row "ev-x": id "other" differs from the key'));
     // … and when a later row does not fit the frame, the frame is refused first (as parsing the whole line does)
     expect(refuse(other.replace('"v":4', '"v":0'))).toThrow(/^snapshot line 2: /);
+  });
+});
+
+describe('rows that carry their extracted columns ("c")', () => {
+  const rows: Row[] = [
+    { key: 'ev-1', v: 3, row: makeEvent('ev-1', { title: '井盖缺失 🚧 "q" \\', deadline: '2026-11-21T08:00:00.000Z' }) },
+    { key: '事件-2', v: 9, row: { ...makeEvent('事件-2'), description: 'a\tb\nc' } },
+    { key: 'ev-3', v: 4, row: makeEvent('ev-3', { status: 'dispatched' }) },
+  ];
+  const begin = (columns?: number) =>
+    JSON.stringify({ t: 'begin', scope: 'district', checkpoint: { epoch: 'e', v: 9 }, totalRows: 3, tables: ['events'], ...(columns === undefined ? {} : { columns }) });
+  /** a rows line whose rows carry `cols(row)` (undefined: no c), documents in PostgreSQL's layout */
+  const colsLine = (cols: (r: Row) => unknown) =>
+    `{"t":"rows","table":"events","rows":[${rows
+      .map((r) => {
+        const c = cols(r);
+        return `{"key":${JSON.stringify(r.key)},"v":${r.v}${c === undefined ? '' : `,"c":${JSON.stringify(c)}`},"row":${pgText(r.row)}}`;
+      })
+      .join(',')}]}`;
+  const staged = (text: string) => rowsOf(parse(enc.encode(text)))[0]!;
+  const own = (r: Row) => extractRow('events', r.key, r.row).values;
+
+  it('takes the columns of our version as sent and stores the document without parsing it', () => {
+    // columns that are not what the document gives, and a document that is not even JSON: both taken as sent
+    const marked = (r: Row) => own(r).map((v, i) => (i === 21 ? `${String(v)} (sent)` : v));
+    const line = colsLine(marked).replace(pgText(rows[2]!.row), '{"not": json}');
+    const s = staged(`${begin(EXTRACTION_VERSION)}\n${line}\n`);
+    expect(s).toMatchObject({ keys: ['ev-1', '事件-2', 'ev-3'], vs: [3, 9, 4], values: rows.flatMap(marked), maxV: 9, maxVKey: '事件-2' });
+    expect(docs(s)).toEqual([pgText(rows[0]!.row), pgText(rows[1]!.row), '{"not": json}']);
+    // the same with a mix of rows with and without columns, for any chunking
+    const mixed = enc.encode(`${begin(EXTRACTION_VERSION)}\n${colsLine((r) => (r.key === 'ev-3' ? undefined : own(r)))}\n`);
+    const whole = rowsOf(parse(mixed))[0]!;
+    expect(whole).toMatchObject(expected(rows));
+    expect(docs(whole)).toEqual(rows.map((r) => pgText(r.row)));
+    for (let at = 1; at < mixed.byteLength; at += 41) expect(rowsOf(parse(mixed, [at]))[0]).toEqual(whole);
+  });
+
+  it('ignores columns of another version or not announced: the documents are parsed and extracted', () => {
+    const bogus = () => Array.from({ length: extractedColumns('events').length }, () => 'bogus');
+    for (const head of [begin(EXTRACTION_VERSION + 1), begin(), null]) {
+      const s = staged(`${head === null ? '' : head + '\n'}${colsLine(bogus)}\n`);
+      expect(s).toMatchObject(expected(rows));
+      expect(docs(s)).toEqual(rows.map((r) => pgText(r.row)));
+    }
+  });
+
+  it('parses a line whole when a row’s columns do not have their shape (the whole-line path ignores every c)', () => {
+    const width = extractedColumns('events').length;
+    const shapes: ((r: Row) => unknown)[] = [
+      (r) => own(r).slice(1), // too narrow
+      (r) => [...own(r), null], // too wide
+      (r) => own(r).map((v, i) => (i === 2 ? { n: v } : v)), // an object
+      (r) => own(r).map((v, i) => (i === 2 ? [v] : v)), // an array
+      (r) => own(r).map((v, i) => (i === 2 ? true : v)), // a boolean
+      () => ({ length: width }),
+    ];
+    for (const shape of shapes) {
+      const s = staged(`${begin(EXTRACTION_VERSION)}\n${colsLine((r) => (r.key === 'ev-3' ? shape(r) : own(r)))}\n`);
+      expect(s).toMatchObject(expected(rows));
+      // parsed whole: documents as JSON.stringify writes them
+      expect(docs(s)).toEqual(rows.map((r) => JSON.stringify(r.row)));
+    }
+    // a number JSON.parse reads as Infinity
+    const huge = colsLine((r) => own(r)).replace(/"c":\[("[^"]*")/, '"c":[1e400');
+    expect(huge).toContain('1e400');
+    expect(docs(staged(`${begin(EXTRACTION_VERSION)}\n${huge}\n`))).toEqual(rows.map((r) => JSON.stringify(r.row)));
   });
 });

@@ -9,8 +9,9 @@
  *
  * A `rows` line in the data center's own layout is not parsed whole: it is
  * taken apart at its separators and each document parsed on its own, its text
- * kept byte for byte as the data center sent it (no JSON.stringify), see
- * `splitRowsLine`; any other line is parsed whole.
+ * kept byte for byte as the data center sent it (no JSON.stringify) — or, when
+ * the row carries its extracted columns of our version, not parsed at all —
+ * see `splitRowsLine`; any other line is parsed whole.
  *
  * A `rows` frame can be megabytes arriving in 64 KB chunks: the chunks of an
  * unfinished line are kept as a list and joined once the newline comes, so
@@ -18,7 +19,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { SnapshotFrame, formatZodError, type ReplicatedTable } from '../../../core/index';
-import { extractRow, extractValues, extractedColumns, MalformedRowError, REPLICATED_TABLES, type ExtractedValue, type StagedRows } from '../store/replicated-rows';
+import { EXTRACTION_VERSION, extractRow, extractValues, extractedColumns, MalformedRowError, REPLICATED_TABLES, type ExtractedValue, type StagedRows } from '../store/replicated-rows';
 import { MalformedError } from './http';
 
 export type { StagedRows };
@@ -87,6 +88,7 @@ const ROWS_OPEN = '","rows":[';
 const ROW_KEY = '{"key":';
 const ROW_V = ',"v":';
 const ROW_DOC = ',"row":';
+const ROW_COLS = ',"c":';
 const ROW_NEXT = '},{"key":';
 const ROWS_CLOSE = '}]}';
 /** a positive integer as JSON writes it, at most 15 digits (a safe integer) */
@@ -112,10 +114,21 @@ const POSITIVE_INT = /^[1-9][0-9]{0,14}$/;
  * is then parsed whole, with the refusals and messages of that path (a frame that does not fit is
  * refused before any of its rows is extracted).
  *
+ * A row may carry its extracted columns, `{"key":K,"v":V,"c":[…],"row":D}`, computed by the data center
+ * when it wrote the row (docs/sync-protocol.md "Extracted columns"). With `withColumns` (the begin frame
+ * named our EXTRACTION_VERSION) a `c` of the table's width whose values are strings, finite numbers or
+ * null is taken as the row's columns and the document is NOT parsed: its bytes are stored as sent (they
+ * must look like an object, `{`…`}`). What the parse proved above then rests on the data center: its
+ * documents are jsonb::text, which writes `": "` and `, ` between members, so the separators
+ * (`},{"key":`) never occur in one; a line that broke this would be cut into extra rows, which the end
+ * frame's checksum (count and sum of v per table) refuses. Without `withColumns` a `c` is parsed (so the
+ * cut is still proved) and ignored, the document parsed and extracted as without it; a `c` of another
+ * shape sends the line to the whole-line parse, which ignores every `c`.
+ *
  * `line` is the line read as latin1 (one character per byte, so string and byte offsets agree; its
  * strings hold UTF-8 bytes, see SnapshotLineParser), `bytes` its bytes.
  */
-function splitRowsLine(line: string, bytes: Uint8Array): StagedRows | null {
+function splitRowsLine(line: string, bytes: Uint8Array, withColumns: boolean): StagedRows | null {
   if (!line.startsWith(ROWS_HEAD)) return null;
   const tableEnd = line.indexOf(ROWS_OPEN, ROWS_HEAD.length);
   if (tableEnd < 0) return null;
@@ -142,21 +155,44 @@ function splitRowsLine(line: string, bytes: Uint8Array): StagedRows | null {
       if (keyEnd < 0) return null;
       const rawKey: unknown = JSON.parse(line.slice(at + ROW_KEY.length, keyEnd));
       if (typeof rawKey !== 'string') return null;
-      const vEnd = line.indexOf(ROW_DOC, keyEnd + ROW_V.length);
+      // v's digits end at the first comma: `,"row":` or, with the row's extracted columns, `,"c":`
+      const vStart = keyEnd + ROW_V.length;
+      const vEnd = line.indexOf(',', vStart);
       if (vEnd < 0) return null;
-      const vText = line.slice(keyEnd + ROW_V.length, vEnd);
+      const vText = line.slice(vStart, vEnd);
       if (!POSITIVE_INT.test(vText)) return null;
-      const start = vEnd + ROW_DOC.length;
+      let cols: ExtractedValue[] | null = null;
+      let docHead = vEnd;
+      if (line.startsWith(ROW_COLS, vEnd)) {
+        docHead = line.indexOf(ROW_DOC, vEnd + ROW_COLS.length);
+        if (docHead < 0) return null;
+        // parsed even when not taken (columns of another version): every piece parses, see above
+        const c: unknown = JSON.parse(line.slice(vEnd + ROW_COLS.length, docHead));
+        if (withColumns) {
+          cols = columnsOf(c, width);
+          if (cols === null) return null;
+        }
+      }
+      if (!line.startsWith(ROW_DOC, docHead)) return null;
+      const start = docHead + ROW_DOC.length;
       const next = line.indexOf(ROW_NEXT, start);
       const end = next < 0 || next > close ? close : next;
       if (end < start) return null;
-      const text = line.slice(start, end);
-      const doc: unknown = JSON.parse(text);
-      // a repeated member: JSON.parse keeps its last value, SQLite's json_extract (FTS fill, outbox, KPIs) its
-      // first, so such a text is not stored as sent; the whole-line path stores JSON.stringify's
-      if (!noRepeatedMember(text, doc)) return null;
-      // a row the replica cannot index: refused by the whole-line path, after the frame's shape is checked
-      const x = extractValues(table, rawKey, doc, true);
+      let x: ExtractedValue[];
+      if (cols !== null) {
+        // the data center's columns of this document, computed by our extraction version when it wrote the row:
+        // the document is stored as sent, not parsed (see "Extracted columns" in docs/sync-protocol.md)
+        if (line.charCodeAt(start) !== 0x7b || line.charCodeAt(end - 1) !== 0x7d) return null;
+        x = cols;
+      } else {
+        const text = line.slice(start, end);
+        const doc: unknown = JSON.parse(text);
+        // a repeated member: JSON.parse keeps its last value, SQLite's json_extract (FTS fill, outbox, KPIs) its
+        // first, so such a text is not stored as sent; the whole-line path stores JSON.stringify's
+        if (!noRepeatedMember(text, doc)) return null;
+        // a row the replica cannot index: refused by the whole-line path, after the frame's shape is checked
+        x = extractValues(table, rawKey, doc, true);
+      }
       const key = fromLatin1(rawKey);
       const v = Number(vText);
       keys.push(key);
@@ -182,6 +218,16 @@ function splitRowsLine(line: string, bytes: Uint8Array): StagedRows | null {
     out += ranges[i + 1]! - ranges[i]!;
   }
   return { table, keys, vs, docBytes, docEnds, values, width, maxV, maxVKey };
+}
+
+/** A row's `c` as extracted columns when it has their shape (an array of the table's width of strings, finite numbers and nulls), else null. */
+function columnsOf(c: unknown, width: number): ExtractedValue[] | null {
+  if (!Array.isArray(c) || c.length !== width) return null;
+  for (let i = 0; i < width; i++) {
+    const value: unknown = c[i];
+    if (value !== null && typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value))) return null;
+  }
+  return c as ExtractedValue[];
 }
 
 /** The members of a parsed value's objects, nested ones included. */
@@ -256,6 +302,8 @@ export class SnapshotLineParser {
   private lineNo = 0;
   private offset = 0;
   private linesEnd = 0;
+  /** the begin frame announced extracted columns of our extraction version: rows' `c` are taken */
+  private withColumns = false;
 
   /** Stream offset just past the last newline pushed: the bytes before it are parsed (frames or blank lines). */
   get parsedUpTo(): number {
@@ -292,7 +340,7 @@ export class SnapshotLineParser {
     const latin1 = readAsLatin1(bytes);
     const line = latin1 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') : this.decoder.decode(bytes);
     if (latin1) {
-      const rows = splitRowsLine(line, bytes);
+      const rows = splitRowsLine(line, bytes, this.withColumns);
       if (rows) return { t: 'rows', table: rows.table, rows };
     }
     if (line.trim() === '') return null;
@@ -308,6 +356,7 @@ export class SnapshotLineParser {
       throw new MalformedError(latin1 ? fromLatin1(message) : message, parsed.error.issues.slice(0, 10));
     }
     const frame = parsed.data;
+    if (frame.t === 'begin') this.withColumns = frame.columns === EXTRACTION_VERSION;
     return frame.t === 'rows' ? { t: 'rows', table: frame.table, rows: stagedRowsOf(frame, latin1) } : frame;
   }
 

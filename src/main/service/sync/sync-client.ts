@@ -53,7 +53,7 @@ import {
   swapInSnapshot,
   tableFigures,
 } from '../store/replica-writes';
-import { MalformedRowError, type RowWriter, type StagedRows } from '../store/replicated-rows';
+import { EXTRACTION_VERSION, MalformedRowError, type RowWriter, type StagedRows } from '../store/replicated-rows';
 import { readSyncState, writeChecksum, type SyncStateRow } from '../store/sync-state';
 import { pollDelay, retryDelay } from './backoff';
 import {
@@ -381,6 +381,8 @@ export class SyncClient {
 
     const url = new URL('api/v1/sync/snapshot', this.base);
     url.searchParams.set('scope', scope);
+    // the data center sends each row's extracted columns when it holds them of our version (sync/snapshot-frames.ts)
+    url.searchParams.set('columns', String(EXTRACTION_VERSION));
     const abort = new AbortController();
     this.inflight = abort;
     const { headers, token } = await authHeaders(this.opts.auth);

@@ -538,6 +538,8 @@ try {
   const folding0 = rpc.changed;
   wallMessages.take();
   bareMessages.take();
+  type FeedCounts = { requests: number; patches: number; frameWaits: number; frameWaitsRanOut: number; waitLimitMs: number } | null;
+  const feed0 = await call<FeedCounts>('wall', 'feed()');
   const lat0 = await both<{ apply: number[]; render: number[] }>('latency()');
 
   const rounds: Round[] = [];
@@ -611,8 +613,15 @@ try {
     log(`  bare top self: ${round.bare.cpu.topSelf.slice(0, 8).map((x) => `${x.name} ${fmt(x.ms, 0)}`).join('; ')}`);
     await wall.waitForTimeout(1000);
   }
+  const feed1 = await call<FeedCounts>('wall', 'feed()');
   const changes = (await stream.stop()) - sentAtReset;
   const loadSeconds = (performance.now() - loadStart) / 1000;
+  // the wall's LiveFeed under load: its requests, and its waits for a patch's frame that ran out
+  const feedNote =
+    feed0 && feed1
+      ? `wall's live feed under load: ${feed1.requests - feed0.requests} map/events requests, ${feed1.frameWaits - feed0.frameWaits} waits for a patch's frame of which ${feed1.frameWaitsRanOut - feed0.frameWaitsRanOut} ran out (limit ${fmt(feed0.waitLimitMs, 0)} ms at the start, ${fmt(feed1.waitLimitMs, 0)} ms at the end)`
+      : "wall's live feed counters: not exposed by this build";
+  log(feedNote);
   const received = { wall: wallMessages.take(), bare: bareMessages.take() };
   const folding = rpc.changed;
   const foldOut = folding.out - folding0.out;
@@ -649,7 +658,7 @@ try {
   const fps = { wall: series((r) => r.wall.frames / r.seconds), bare: series((r) => r.bare.frames / r.seconds) };
   const parts = (which: 'wall' | 'bare') => CATEGORIES.map((c) => `${c} ${fmt(stats(rounds.map((r) => perFrame(r[which], c))).median)}`).join(', ');
   const spread = (s: { median: number; min: number; max: number }) => `median ${fmt(s.median, 3)}, spread ${fmt(s.min, 3)}–${fmt(s.max, 3)} over ${rounds.length} rounds`;
-  const note = `${machineNote()}; ${foldNote}; socket frames received under load: wall ${fmt(messageTotal(received.wall) / loadSeconds)}/s (${messageLine(received.wall, loadSeconds)}), bare ${fmt(messageTotal(received.bare) / loadSeconds)}/s; load average (1 min) at the rounds ${loads.map((l) => fmt(l)).join(', ')}; ${glNote}, told it is hardware on both pages (pulses at ${FPS} fps through the frame governor, chart transitions on); ${total} events in the replica, ${openCount} open on the map; ${RATE} changes/s through ${ROUNDS} rounds of ${SECONDS} s, both pages at once; frames/s wall ${fmt(fps.wall.median, 2)}, bare ${fmt(fps.bare.median, 2)} (median); ${gpuLine}; map ${size.width}×${size.height} CSS px in a ${viewport.width}×${viewport.height} wall`;
+  const note = `${machineNote()}; ${foldNote}; ${feedNote}; socket frames received under load: wall ${fmt(messageTotal(received.wall) / loadSeconds)}/s (${messageLine(received.wall, loadSeconds)}), bare ${fmt(messageTotal(received.bare) / loadSeconds)}/s; load average (1 min) at the rounds ${loads.map((l) => fmt(l)).join(', ')}; ${glNote}, told it is hardware on both pages (pulses at ${FPS} fps through the frame governor, chart transitions on); ${total} events in the replica, ${openCount} open on the map; ${RATE} changes/s through ${ROUNDS} rounds of ${SECONDS} s, both pages at once; frames/s wall ${fmt(fps.wall.median, 2)}, bare ${fmt(fps.bare.median, 2)} (median); ${gpuLine}; map ${size.width}×${size.height} CSS px in a ${viewport.width}×${viewport.height} wall`;
   const p = (xs: number[], q: number) => (xs.length ? quantile(xs, q) : NaN);
   const maxFullSingle = (a: Attributes) => Object.values(a.byLayer).reduce((m, l) => Math.max(m, l.full), 0);
   figures.push(

@@ -40,6 +40,7 @@ import { PlaybackClock, openAt, phaseWindows } from './playback';
 import { LiveTicker } from './Ticker';
 import { configureTour, createTour, INTERACTION_HOLD_MS, tourStops, tourTick, type TourState, type TourStop } from './tour';
 import { sameJson, useLiveEvents, useNow, usePolledRequest, usePolledSignal, useSignal, useSignalEvery, useWallMetrics, Signal, type Polled } from './use-wall-data';
+import type { LiveFeed } from './live-feed';
 import type { PlaybackLayerData } from './wall-layers';
 import { WALL_LAYER_IDS } from './wall-layers';
 import { WallMap } from './WallMap';
@@ -666,6 +667,8 @@ interface WallDebug {
   openEvents(): number;
   hasEvent(id: string): boolean;
   latency(): { apply: number[]; render: number[] };
+  /** the live feed's counters (requests, patches, waits for a patch's frame and those that ran out) and its wait limit now */
+  feed(): (LiveFeed['stats'] & { waitLimitMs: number }) | null;
   attributes(): ReturnType<typeof attributeCounter.total> & { byLayer: Record<string, { full: number; partial: number; rows: number }> };
   resetAttributes(): void;
   playbackTime(): number | null;
@@ -709,6 +712,10 @@ function useDebugHook(
       openEvents: () => ref.current.live?.store.length ?? 0,
       hasEvent: (id) => (ref.current.live?.store.rowOf(id) ?? -1) >= 0,
       latency: () => ({ apply: [...(ref.current.live?.latency.apply ?? [])], render: [...(ref.current.live?.latency.render ?? [])] }),
+      feed: () => {
+        const feed = ref.current.live?.feed;
+        return feed ? { ...feed.stats, waitLimitMs: feed.waitLimitMs() } : null;
+      },
       attributes: () => ({ ...attributeCounter.total(), byLayer: Object.fromEntries(attributeCounter.byLayer) }),
       resetAttributes: () => attributeCounter.reset(),
       playbackTime: () => (ref.current.playback ? ref.current.playback.clock.now(performance.now()) : null),

@@ -93,7 +93,11 @@ export class LiveFeed {
   /** ends the wait for a frame (drawn, the wait's limit, stop) */
   private frameWaitEnd: (() => void) | null = null;
   private readonly now: () => number;
-  readonly stats = { loads: 0, patches: 0, requests: 0, idsApplied: 0, lastApplyMs: 0 };
+  /**
+   * requests and patches made; `frameWaits`: waits for a patch's frame begun, `frameWaitsRanOut`: of
+   * them, ended by their limit rather than by the frame (or a reload, or stop)
+   */
+  readonly stats = { loads: 0, patches: 0, requests: 0, idsApplied: 0, lastApplyMs: 0, frameWaits: 0, frameWaitsRanOut: 0 };
 
   constructor(
     private readonly client: RpcClient,
@@ -147,8 +151,12 @@ export class LiveFeed {
     // once per patch: after the limit the next request goes whether or not a frame came
     if (limit <= 0 || this.drawnVersion >= this.patchedVersion || this.waitedVersion === this.patchedVersion) return null;
     this.waitedVersion = this.patchedVersion;
+    this.stats.frameWaits++;
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.frameWaitEnd?.(), limit);
+      const timer = setTimeout(() => {
+        this.stats.frameWaitsRanOut++;
+        this.frameWaitEnd?.();
+      }, limit);
       this.frameWaitEnd = () => {
         clearTimeout(timer);
         this.frameWaitEnd = null;

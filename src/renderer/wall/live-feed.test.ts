@@ -26,7 +26,7 @@ function columns(ids: string[]): EventColumns {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-function setup(open: Set<string>, options: { failFirst?: number; frameWaitMs?: number; frameWaitFrames?: number; frameWaitMinMs?: number; clock?: () => number } = {}) {
+function setup(open: Set<string>, options: { failFirst?: number; frameWaitMs?: number; frameWaitFrames?: number; frameWaitMinMs?: number; frameWaitMaxMs?: number; clock?: () => number } = {}) {
   const requests: { ids?: string[] }[] = [];
   let fails = options.failFirst ?? 0;
   let release: (() => void) | null = null;
@@ -53,6 +53,7 @@ function setup(open: Set<string>, options: { failFirst?: number; frameWaitMs?: n
     ...(options.frameWaitMs !== undefined ? { frameWaitMs: options.frameWaitMs } : {}),
     ...(options.frameWaitFrames !== undefined ? { frameWaitFrames: options.frameWaitFrames } : {}),
     ...(options.frameWaitMinMs !== undefined ? { frameWaitMinMs: options.frameWaitMinMs } : {}),
+    ...(options.frameWaitMaxMs !== undefined ? { frameWaitMaxMs: options.frameWaitMaxMs } : {}),
   });
   return { service, store, feed, requests, changes, holdNext: () => (hold = true), release: () => release?.() };
 }
@@ -168,7 +169,7 @@ describe('LiveFeed', () => {
    * Patches 'e0', 'e1', … one after another, each drawn `frameMs` after it was written (on the test's
    * clock); returns the feed with no patch waiting.
    */
-  const drawnAfter = async (frameMs: number[], options: { frameWaitMs: number; frameWaitFrames?: number; frameWaitMinMs?: number }) => {
+  const drawnAfter = async (frameMs: number[], options: { frameWaitMs: number; frameWaitFrames?: number; frameWaitMinMs?: number; frameWaitMaxMs?: number }) => {
     let t = 0;
     const ids = frameMs.map((_, i) => `e${i}`);
     const s = setup(new Set([...ids, 'x', 'y']), { ...options, clock: () => t });
@@ -197,10 +198,13 @@ describe('LiveFeed', () => {
     const fast = await drawnAfter([5, 5, 5], { frameWaitMs: 250, frameWaitFrames: 2 });
     expect(fast.feed.waitLimitMs()).toBe(33);
     fast.feed.stop();
-    // software GL: frames seconds apart keep the ceiling, frameWaitMs
+    // software GL: frames seconds apart keep the ceiling, frameWaitMaxMs (frameWaitMs when unset)
     const slow = await drawnAfter([1200, 3400, 900], { frameWaitMs: 250, frameWaitFrames: 2 });
     expect(slow.feed.waitLimitMs()).toBe(250);
     slow.feed.stop();
+    const slowCapped = await drawnAfter([1200, 3400, 900], { frameWaitMs: 250, frameWaitFrames: 2, frameWaitMaxMs: 2000 });
+    expect(slowCapped.feed.waitLimitMs()).toBe(2000);
+    slowCapped.feed.stop();
     // without frameWaitFrames the limit is frameWaitMs whatever the frames
     const fixed = await drawnAfter([16, 16, 16], { frameWaitMs: 250 });
     expect(fixed.feed.waitLimitMs()).toBe(250);
@@ -232,6 +236,81 @@ describe('LiveFeed', () => {
     while (s.requests.at(-1)?.ids?.[0] !== 'y' && performance.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
     expect(s.requests.at(-1)).toEqual({ ids: ['y'] });
     expect(performance.now() - t0).toBeLessThan(5000);
+    s.feed.stop();
+  });
+
+  it('with frameWaitMaxMs, the limit follows frames slower than frameWaitMs up to it, and a GPU\'s stays two frames', async () => {
+    const options = { frameWaitMs: 250, frameWaitFrames: 2, frameWaitMaxMs: 2000 };
+    // SwiftShader: frames 0.6–0.8 s after the patch → wait up to two of them, 1.4 s (not 250 ms)
+    const software = await drawnAfter([600, 700, 800], options);
+    expect(software.feed.waitLimitMs()).toBe(1400);
+    software.feed.stop();
+    // a GPU wall: the same options, frames 16–17 ms after the patch → 34 ms
+    const gpu = await drawnAfter([16, 17, 16, 17], options);
+    expect(gpu.feed.waitLimitMs()).toBe(34);
+    gpu.feed.stop();
+  });
+
+  it('with frameWaitFrames, a frame showing several patches measures from the oldest it shows', async () => {
+    let t = 0;
+    const s = setup(new Set(['a', 'b']), { frameWaitMs: 20, frameWaitFrames: 2, frameWaitMinMs: 1, frameWaitMaxMs: 60_000, clock: () => t });
+    s.feed.start();
+    await tick();
+    s.service.emit('events/changed', { ids: ['a'], all: false, checkpoint: null });
+    await tick();
+    // 'a' written at 0; 'b' comes at 1000, waits for a's frame, which does not come within 20 ms (real)
+    t = 1000;
+    s.service.emit('events/changed', { ids: ['b'], all: false, checkpoint: null });
+    const t0 = performance.now();
+    while (s.requests.length < 3 && performance.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
+    expect(s.requests.slice(1)).toEqual([{ ids: ['a'] }, { ids: ['b'] }]);
+    expect(s.feed.stats).toMatchObject({ frameWaits: 1, frameWaitsRanOut: 1 });
+    // one frame at 2000 shows both: a waited 2000 ms for it (b 1000); with the wait that ran out (20): [20, 2000]
+    t = 2000;
+    s.feed.drawn(s.store.version);
+    expect(s.feed.waitLimitMs()).toBe(4000);
+    s.feed.stop();
+  });
+
+  it('with frameWaitFrames, waits that run out without a frame (a hidden page) raise the limit to frameWaitMaxMs; frames bring it back', async () => {
+    // visible on a fast GPU: frames 10 ms after the patch, limit 20 ms
+    const ids = Array.from({ length: 40 }, (_, i) => `h${i}`);
+    let t = 0;
+    const s = setup(new Set([...ids, ...Array.from({ length: 8 }, (_, i) => `e${i}`)]), { frameWaitMs: 20, frameWaitFrames: 2, frameWaitMinMs: 1, frameWaitMaxMs: 160, clock: () => t });
+    s.feed.start();
+    await tick();
+    for (let i = 0; i < 3; i++) {
+      s.service.emit('events/changed', { ids: [`e${i}`], all: false, checkpoint: null });
+      await tick();
+      t += 10;
+      s.feed.drawn(s.store.version);
+    }
+    expect(s.feed.waitLimitMs()).toBe(20);
+    // hidden: changes keep coming, frames stop; each wait runs out, the limit climbs to the most
+    const limits: number[] = [];
+    const t0 = performance.now();
+    for (const id of ids) {
+      const n = s.requests.length;
+      s.service.emit('events/changed', { ids: [id], all: false, checkpoint: null });
+      while (s.requests.length === n && performance.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 2));
+      limits.push(s.feed.waitLimitMs());
+      if (s.feed.waitLimitMs() === 160) break;
+    }
+    expect(limits.at(-1)).toBe(160);
+    expect(limits).toEqual([...limits].sort((a, b) => a - b)); // never falls while no frame comes
+    expect(s.feed.stats.frameWaitsRanOut).toBe(s.feed.stats.frameWaits);
+    expect(s.feed.stats.frameWaitsRanOut).toBeGreaterThan(5);
+    // visible again: fast frames after their patches bring it back to two frames
+    for (let i = 3; i < 8; i++) {
+      t += 10;
+      s.feed.drawn(s.store.version); // the frame of the last patch (the first after hiding measures long)
+      s.service.emit('events/changed', { ids: [`e${i}`], all: false, checkpoint: null });
+      await tick();
+      await tick();
+    }
+    t += 10;
+    s.feed.drawn(s.store.version);
+    expect(s.feed.waitLimitMs()).toBe(20);
     s.feed.stop();
   });
 

@@ -16,11 +16,16 @@
  * (a GPU wall) nothing waits.
  *
  * With `frameWaitFrames` too, the limit follows the frames: the feed measures
- * how long a patch takes to reach a drawn frame (the median of the last few)
- * and waits at most that many of those, within [`frameWaitMinMs`,
- * `frameWaitMs`]. On a GPU (a frame in ~16 ms) a patch whose frame does not
- * come holds the next one ~33 ms, not 250; on software GL (frames of 0.3–5 s)
- * the limit stays `frameWaitMs`.
+ * how long a patch waits for a drawn frame — from the oldest patch no frame
+ * has shown yet to the frame that shows it, and a wait that ran out counts as
+ * its limit — and waits at most that many of those (the median of the last
+ * few), within [`frameWaitMinMs`, `frameWaitMaxMs`] (`frameWaitMs` before
+ * anything is measured). On a GPU (a frame in ~16 ms) a patch whose frame does
+ * not come holds the next one ~33 ms, not 250; on software GL (frames of
+ * 0.3–5 s) the next patch waits for the frame, up to `frameWaitMaxMs` (a patch
+ * every 250 ms between frames of seconds is CPU for patches nobody sees until
+ * the frame, which shows only the newest); a hidden page, whose frames stop,
+ * runs out its waits until the limit reaches `frameWaitMaxMs`.
  *
  * It measures what the wall benchmark reports: the time from an id reaching
  * the renderer to its row being written (`applyMs`), which the view completes
@@ -61,15 +66,20 @@ export interface LiveFeedOptions {
   frameWaitMs?: number;
   /**
    * with frameWaitMs: wait at most this many measured patch → frame times (the median of the last
-   * few), not less than `frameWaitMinMs`, not more than `frameWaitMs`; unset: always frameWaitMs
+   * few), not less than `frameWaitMinMs`, not more than `frameWaitMaxMs`; frameWaitMs until a frame
+   * or a wait's end was measured; unset: always frameWaitMs
    */
   frameWaitFrames?: number;
   /** the least wait when it follows the frames (ms), default 33 (two frames at 60 Hz) */
   frameWaitMinMs?: number;
+  /** the most wait when it follows the frames (ms), default frameWaitMs */
+  frameWaitMaxMs?: number;
 }
 
 /** how many patch → frame times the scaled wait looks at */
 const FRAME_SAMPLES = 8;
+/** the most patches remembered as not yet drawn (a hidden page patches without frames) */
+const UNDRAWN_MAX = 32;
 
 export class LiveFeed {
   state: FeedState = 'loading';
@@ -86,9 +96,9 @@ export class LiveFeed {
   private drawnVersion = 0;
   /** the patch version the last wait for a frame was for */
   private waitedVersion = 0;
-  /** when the last patch was written (now()), until a frame drawn with it is measured; null after */
-  private patchedAt: number | null = null;
-  /** the last patch → frame drawn times (ms), oldest first */
+  /** the patches no drawn frame has shown yet: their store version and when they were written (now()), oldest first */
+  private readonly undrawn: { version: number; at: number }[] = [];
+  /** the last patch → frame drawn times (ms), and the limits of waits that ran out, oldest first */
   private readonly frameTimes: number[] = [];
   /** ends the wait for a frame (drawn, the wait's limit, stop) */
   private frameWaitEnd: (() => void) | null = null;
@@ -123,25 +133,33 @@ export class LiveFeed {
   drawn(version: number): void {
     if (version <= this.drawnVersion) return;
     this.drawnVersion = version;
-    if (this.drawnVersion < this.patchedVersion) return;
-    if (this.patchedAt !== null) {
-      this.frameTimes.push(this.now() - this.patchedAt);
-      if (this.frameTimes.length > FRAME_SAMPLES) this.frameTimes.shift();
-      this.patchedAt = null;
+    // the oldest patch this frame shows: how long it waited for it
+    let shown = 0;
+    while (shown < this.undrawn.length && this.undrawn[shown]!.version <= version) shown++;
+    if (shown > 0) {
+      this.measured(this.now() - this.undrawn[0]!.at);
+      this.undrawn.splice(0, shown);
     }
+    if (this.drawnVersion < this.patchedVersion) return;
     this.frameWaitEnd?.();
+  }
+
+  private measured(ms: number): void {
+    this.frameTimes.push(ms);
+    if (this.frameTimes.length > FRAME_SAMPLES) this.frameTimes.shift();
   }
 
   /**
    * The longest the next patch waits for the frame of the last one (ms): `frameWaitMs`, or with
-   * `frameWaitFrames` that many measured patch → frame times, within [frameWaitMinMs, frameWaitMs].
+   * `frameWaitFrames` that many measured patch → frame times, within [frameWaitMinMs, frameWaitMaxMs].
    */
   waitLimitMs(): number {
-    const max = this.options.frameWaitMs ?? 0;
+    const initial = this.options.frameWaitMs ?? 0;
     const frames = this.options.frameWaitFrames;
-    if (max <= 0 || !frames || this.frameTimes.length === 0) return max;
+    if (initial <= 0 || !frames || this.frameTimes.length === 0) return initial;
     const sorted = [...this.frameTimes].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)]!;
+    const max = this.options.frameWaitMaxMs ?? initial;
     return Math.min(max, Math.max(this.options.frameWaitMinMs ?? 33, frames * median));
   }
 
@@ -155,6 +173,8 @@ export class LiveFeed {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.stats.frameWaitsRanOut++;
+        // no frame within the limit (slow frames, or none: a hidden page): the wait took at least that
+        if (this.options.frameWaitFrames) this.measured(limit);
         this.frameWaitEnd?.();
       }, limit);
       this.frameWaitEnd = () => {
@@ -236,7 +256,11 @@ export class LiveFeed {
     if (this.stopped || this.needFull) return;
     const patch = this.store.patch(cols, ids);
     const appliedAt = this.now();
-    if (this.store.version > this.patchedVersion) this.patchedAt = appliedAt;
+    if (this.store.version > this.patchedVersion) {
+      // full (frames stopped): the newest gives way (the oldest is what the next frame measures)
+      if (this.undrawn.length >= UNDRAWN_MAX) this.undrawn.pop();
+      this.undrawn.push({ version: this.store.version, at: appliedAt });
+    }
     this.patchedVersion = this.store.version;
     this.stats.patches++;
     this.stats.idsApplied += ids.length;

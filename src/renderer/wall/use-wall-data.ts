@@ -235,10 +235,16 @@ export function useSignalEvery<T>(signal: Signal<T>, ms: number): T {
   return value;
 }
 
-/** the longest a patch waits for the frame showing the one before it (live-feed.ts `frameWaitMs`) */
+/** the longest a patch waits for the frame showing the one before it until a frame was measured (live-feed.ts `frameWaitMs`) */
 export const FRAME_WAIT_MS = 250;
-/** within FRAME_WAIT_MS, at most this many measured patch → frame times (live-feed.ts `frameWaitFrames`) */
+/** at most this many measured patch → frame times (live-feed.ts `frameWaitFrames`) */
 export const FRAME_WAIT_FRAMES = 2;
+/**
+ * the most that limit reaches (live-feed.ts `frameWaitMaxMs`): on software GL, frames of 0.3–5 s, a
+ * patch waits for the frame of the one before it rather than patching every 250 ms between them (CPU
+ * for patches no frame shows); a hidden page, whose frames stop, patches every 2 s
+ */
+export const FRAME_WAIT_MAX_MS = 2000;
 
 export interface LiveEvents {
   store: EventStore;
@@ -304,10 +310,11 @@ export function useLiveEvents(
       },
       onState: (s) => state.set(s),
       // one patch per drawn frame when frames are slower than the host's folding (software GL):
-      // the view calls feed.drawn; a hidden page or a map that draws nothing still gets 4 patches a second,
-      // and where frames are fast (a GPU) a patch whose frame does not come holds the next one ~2 frames
+      // the view calls feed.drawn; a patch whose frame does not come holds the next one ~2 frames
+      // (33 ms on a GPU, up to 2 s on software GL or a hidden page; 250 ms before a frame was measured)
       frameWaitMs: FRAME_WAIT_MS,
       frameWaitFrames: FRAME_WAIT_FRAMES,
+      frameWaitMaxMs: FRAME_WAIT_MAX_MS,
     });
     return { store, feed, version, tick, openCount, state, latency, lastChange };
   }, [client, grids, unitIds, panelGapMs]);

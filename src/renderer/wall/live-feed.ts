@@ -16,16 +16,18 @@
  * (a GPU wall) nothing waits.
  *
  * With `frameWaitFrames` too, the limit follows the frames: the feed measures
- * how long a patch waits for a drawn frame — from the oldest patch no frame
- * has shown yet to the frame that shows it, and a wait that ran out counts as
- * its limit — and waits at most that many of those (the median of the last
- * few), within [`frameWaitMinMs`, `frameWaitMaxMs`] (`frameWaitMs` before
- * anything is measured). On a GPU (a frame in ~16 ms) a patch whose frame does
- * not come holds the next one ~33 ms, not 250; on software GL (frames of
- * 0.3–5 s) the next patch waits for the frame, up to `frameWaitMaxMs` (a patch
- * every 250 ms between frames of seconds is CPU for patches nobody sees until
- * the frame, which shows only the newest); a hidden page, whose frames stop,
- * runs out its waits until the limit reaches `frameWaitMaxMs`.
+ * how long a patch waits for a drawn frame (from the oldest patch no frame has
+ * shown yet to the frame that shows it; the median of the last few, F) and
+ * waits at most `frameWaitFrames` × F up to `frameWaitMs`, or a quarter of F
+ * when that is more, within [`frameWaitMinMs`, `frameWaitMaxMs`]. On a GPU (F ~16
+ * ms) a patch whose frame does not come holds the next one ~33 ms, not 250; on
+ * llvmpipe (F 0.1–1 s) as before, up to 250 ms, the next request overlapping
+ * the frame (waiting for the frame itself would add a frame to every change's
+ * way under load); on software GL with frames of seconds a quarter of a frame
+ * (up to `frameWaitMaxMs`): a few patches a frame, where a patch every 250 ms
+ * made up to twenty, all but the last unseen. When frames stop (a hidden page)
+ * the limit grows with them: at least a quarter of the time the oldest patch
+ * no frame has shown has waited, up to `frameWaitMaxMs`.
  *
  * It measures what the wall benchmark reports: the time from an id reaching
  * the renderer to its row being written (`applyMs`), which the view completes
@@ -66,8 +68,9 @@ export interface LiveFeedOptions {
   frameWaitMs?: number;
   /**
    * with frameWaitMs: wait at most this many measured patch → frame times (the median of the last
-   * few), not less than `frameWaitMinMs`, not more than `frameWaitMaxMs`; frameWaitMs until a frame
-   * or a wait's end was measured; unset: always frameWaitMs
+   * few) up to frameWaitMs, or a quarter of one when that is more (frames slower than 4 × frameWaitMs),
+   * and at least a quarter of the time the oldest undrawn patch has waited (frames stopped); within
+   * [`frameWaitMinMs`, `frameWaitMaxMs`]; frameWaitMs until a frame was measured; unset: always frameWaitMs
    */
   frameWaitFrames?: number;
   /** the least wait when it follows the frames (ms), default 33 (two frames at 60 Hz) */
@@ -78,6 +81,8 @@ export interface LiveFeedOptions {
 
 /** how many patch → frame times the scaled wait looks at */
 const FRAME_SAMPLES = 8;
+/** beyond frameWaitMs, the share of a frame (or of the undrawn patch's wait) the limit is */
+const SLOW_FRAME_SHARE = 0.25;
 /** the most patches remembered as not yet drawn (a hidden page patches without frames) */
 const UNDRAWN_MAX = 32;
 
@@ -98,7 +103,7 @@ export class LiveFeed {
   private waitedVersion = 0;
   /** the patches no drawn frame has shown yet: their store version and when they were written (now()), oldest first */
   private readonly undrawn: { version: number; at: number }[] = [];
-  /** the last patch → frame drawn times (ms), and the limits of waits that ran out, oldest first */
+  /** the last patch → frame drawn times (ms), oldest first */
   private readonly frameTimes: number[] = [];
   /** ends the wait for a frame (drawn, the wait's limit, stop) */
   private frameWaitEnd: (() => void) | null = null;
@@ -151,16 +156,24 @@ export class LiveFeed {
 
   /**
    * The longest the next patch waits for the frame of the last one (ms): `frameWaitMs`, or with
-   * `frameWaitFrames` that many measured patch → frame times, within [frameWaitMinMs, frameWaitMaxMs].
+   * `frameWaitFrames` as the options say (LiveFeedOptions.frameWaitFrames).
    */
   waitLimitMs(): number {
     const initial = this.options.frameWaitMs ?? 0;
     const frames = this.options.frameWaitFrames;
-    if (initial <= 0 || !frames || this.frameTimes.length === 0) return initial;
-    const sorted = [...this.frameTimes].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
-    const max = this.options.frameWaitMaxMs ?? initial;
-    return Math.min(max, Math.max(this.options.frameWaitMinMs ?? 33, frames * median));
+    if (initial <= 0 || !frames) return initial;
+    let limit = initial;
+    if (this.frameTimes.length > 0) {
+      const sorted = [...this.frameTimes].sort((a, b) => a - b);
+      const median = sorted[Math.floor(sorted.length / 2)]!;
+      // fast frames: a few of them (a GPU: 33 ms); slow ones: up to frameWaitMs, then a quarter of a
+      // frame (the next patch's request overlaps the frame: a few patches a frame, not one per 250 ms)
+      limit = Math.max(Math.min(frames * median, initial), median * SLOW_FRAME_SHARE);
+    }
+    // frames stopped (a hidden page): the oldest patch no frame shows has waited this long
+    const oldest = this.undrawn[0];
+    if (oldest) limit = Math.max(limit, (this.now() - oldest.at) * SLOW_FRAME_SHARE);
+    return Math.min(this.options.frameWaitMaxMs ?? initial, Math.max(this.options.frameWaitMinMs ?? 33, limit));
   }
 
   /** Waits, after a patch, for a frame drawn with it, at most `frameWaitMs`. */
@@ -173,8 +186,6 @@ export class LiveFeed {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.stats.frameWaitsRanOut++;
-        // no frame within the limit (slow frames, or none: a hidden page): the wait took at least that
-        if (this.options.frameWaitFrames) this.measured(limit);
         this.frameWaitEnd?.();
       }, limit);
       this.frameWaitEnd = () => {

@@ -240,9 +240,9 @@ export const FRAME_WAIT_MS = 250;
 /** at most this many measured patch → frame times (live-feed.ts `frameWaitFrames`) */
 export const FRAME_WAIT_FRAMES = 2;
 /**
- * the most that limit reaches (live-feed.ts `frameWaitMaxMs`): on software GL, frames of 0.3–5 s, a
- * patch waits for the frame of the one before it rather than patching every 250 ms between them (CPU
- * for patches no frame shows); a hidden page, whose frames stop, patches every 2 s
+ * the most that limit reaches (live-feed.ts `frameWaitMaxMs`): with frames of seconds (software GL)
+ * it is a quarter of a frame rather than 250 ms (a patch every 250 ms between them is CPU for patches
+ * no frame shows); a hidden page, whose frames stop, climbs to a patch every 2 s
  */
 export const FRAME_WAIT_MAX_MS = 2000;
 
@@ -310,8 +310,8 @@ export function useLiveEvents(
       },
       onState: (s) => state.set(s),
       // one patch per drawn frame when frames are slower than the host's folding (software GL):
-      // the view calls feed.drawn; a patch whose frame does not come holds the next one ~2 frames
-      // (33 ms on a GPU, up to 2 s on software GL or a hidden page; 250 ms before a frame was measured)
+      // the view calls feed.drawn; a patch whose frame does not come holds the next one ~2 frames up to
+      // 250 ms (33 ms on a GPU), a quarter of a frame when frames take over a second, at most 2 s
       frameWaitMs: FRAME_WAIT_MS,
       frameWaitFrames: FRAME_WAIT_FRAMES,
       frameWaitMaxMs: FRAME_WAIT_MAX_MS,

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { CommandsRequest, CommandsResponse, LiveFrame, LiveQuery, ScopeChecksum, SnapshotFrame } from '../../../core';
-import { BumpEpochResponse, SnapshotQuery } from '../../sync/routes';
+import { BumpEpochResponse, SnapshotExportQuery, SnapshotQuery } from '../../sync/routes';
 import type { OperationSpec } from './spec';
 
 const scopeText = '`district` (everything; walls) or a 12-digit town code (that town\'s rows and the district-wide ones). The account must be allowed to read it (403 otherwise).';
@@ -32,7 +32,14 @@ export function syncOperations(): OperationSpec[] {
       description:
         'A stream of NDJSON frames (`application/x-ndjson`, one `SnapshotFrame` per line): `begin` (checkpoint, total rows, the tables to empty), `rows` pages of about 1000 rows, and `end` with the checkpoint to continue live from and the scope\'s checksum. A stream that ends without `end`, or with an `error` frame, must be discarded. Refusals come before the stream, as plain HTTP answers. The data center runs a bounded number of exports at once (`--snapshot-limit`, default 4): a further request is answered at once `503` `unavailable` with `Retry-After` (retry with backoff), and an export whose client has read nothing for the stall timeout (`--snapshot-stall-seconds`, default 30) is cut: its stream ends without `end`.',
       access: { kind: 'account' },
-      query: { schema: SnapshotQuery, descriptions: { scope: scopeText } },
+      query: {
+        schema: SnapshotExportQuery,
+        descriptions: {
+          scope: scopeText,
+          columns:
+            'The client\'s extraction version (`EXTRACTION_VERSION`, src/core/sync/extraction.ts). When given, `begin.columns` repeats it and each row whose stored extracted columns were computed by that version carries them as `"c":[…]` between `v` and `row`; without it the frames are exactly those of a client that never asked.',
+        },
+      },
       responses: {
         '200': {
           description: 'NDJSON: each line is one `SnapshotFrame` (the schema below describes one line).',

@@ -215,9 +215,33 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
       .where(and(eq(externalRefs.system, system), eq(externalRefs.refId, refId), isNull(externalRefs.eventId)));
   }
 
+  /**
+   * The references whose claim this process holds while their event is being created, with the
+   * promise that settles when that creation has finished (created or failed). A repeat of such a
+   * reference (a sender retrying while its first request is still being written, or concurrent
+   * requests split over two passes) waits for it and then answers as a request arriving after it
+   * would (`duplicate`), instead of `409 … retry`. Claims held by another process still answer 409.
+   */
+  const inFlight = new Map<string, Promise<void>>();
+  function holdInFlight(keys: readonly string[], until: Promise<unknown>): void {
+    const settled = until.then(
+      () => {},
+      () => {},
+    );
+    for (const k of keys) inFlight.set(k, settled);
+    void settled.then(() => {
+      for (const k of keys) if (inFlight.get(k) === settled) inFlight.delete(k);
+    });
+  }
+
   /** Creates the event for a draft with an external reference, at most once per reference. */
-  async function createOnce(source: IntakeSourceName, draft: IntakeDraft, hash: string): Promise<IntakeOutcome> {
+  async function createOnce(source: IntakeSourceName, draft: IntakeDraft, hash: string, waited = false): Promise<IntakeOutcome> {
     const ref = draft.externalRef!;
+    const pending = waited ? undefined : inFlight.get(refKey(ref));
+    if (pending) {
+      await pending;
+      return createOnce(source, draft, hash, true);
+    }
     const key = and(eq(externalRefs.system, ref.system), eq(externalRefs.refId, ref.id));
     const claimed = await db
       .insert(externalRefs)
@@ -253,7 +277,9 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
 
     let created: Awaited<ReturnType<typeof create>>;
     try {
-      created = await create(draft, { system: ref.system, refId: ref.id });
+      const creating = create(draft, { system: ref.system, refId: ref.id });
+      holdInFlight([refKey(ref)], creating);
+      created = await creating;
     } catch (err) {
       // release our claim so a retry can enter it
       await releaseClaim(ref.system, ref.id, ourClaim);
@@ -472,6 +498,8 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
           }),
       );
     }
+    const claimedKeys = toCreate.filter((r) => r.draft.externalRef).map((r) => refKey(r.draft.externalRef!));
+    if (claimedKeys.length > 0) holdInFlight(claimedKeys, Promise.allSettled(work));
     await Promise.all(work);
     // in arrival order, each after the batch: what a request coming next would get
     later.sort((a, b) => a.i - b.i);

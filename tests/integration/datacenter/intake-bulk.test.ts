@@ -179,6 +179,17 @@ forEachBackend('bulk and batched intake', (backend) => {
     }
   });
 
+  it('a repeat arriving while the first is still being written waits for it and answers duplicate, not 409', async () => {
+    const order = JSON.stringify(hotlineOrder('INFLIGHT-1', GRID_A));
+    const first = post('/api/v1/intake/hotline_12345', order);
+    await new Promise((r) => setTimeout(r, 3));
+    const second = post('/api/v1/intake/hotline_12345', order);
+    const [a, b] = await Promise.all([first, second]);
+    expect([a.status, b.status]).toEqual([201, 200]);
+    const [va, vb] = (await Promise.all([a.json(), b.json()])) as { value: { eventId: string } }[];
+    expect(vb!.value.eventId).toBe(va!.value.eventId);
+  });
+
   it('concurrent single POSTs are taken in together yet each keeps its own answer', async () => {
     const orders = Array.from({ length: 24 }, (_, i) => hotlineOrder(`BATCH-${i}`, i % 2 ? GRID_A : GRID_B));
     const bodies = [...orders.map((o) => JSON.stringify(o)), JSON.stringify({ ...orders[0], latitude: 'north' }), JSON.stringify(orders[3])];

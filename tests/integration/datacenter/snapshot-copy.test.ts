@@ -17,6 +17,7 @@ import { rowsOf } from '../../../src/datacenter/store/migration';
 import { writeSnapshot, type SnapshotOptions } from '../../../src/datacenter/sync/snapshot';
 import { writeReplicated, type ChangeSink } from '../../../src/datacenter/sync/write';
 import { startPgCluster, type PgCluster } from '../../support/pg-cluster';
+import { until } from '../../support/until';
 import { DISTRICT, T1, T2 } from './sync-client';
 
 /** an event document the desktop's extraction takes (so the data center stores its columns) */
@@ -34,14 +35,6 @@ function indexableEvent(id: string, title: string): Record<string, unknown> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** A whole snapshot as bytes. */
 async function snapshotBytes(db: Db, scope: SyncScope, opts: SnapshotOptions = {}): Promise<Buffer> {

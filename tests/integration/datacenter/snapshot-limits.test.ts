@@ -28,18 +28,11 @@ import { SnapshotClientStalled, writeSnapshot } from '../../../src/datacenter/sy
 import { DEFAULT_SNAPSHOT_LIMITS, resolveSnapshotLimits, type SnapshotLimitOptions } from '../../../src/datacenter/sync/snapshot-limits';
 import { writeReplicated, type ChangeSink } from '../../../src/datacenter/sync/write';
 import { startPgCluster, type PgCluster } from '../../support/pg-cluster';
+import { until } from '../../support/until';
 import { serviceOn } from '../service/feed-fixtures';
 import { admin, headerActor, T1, T2 } from './sync-client';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** ~`mb` MB of snapshot rows (~5 KB each, non-ASCII) in T1. */
 async function fill(db: Db, mb: number): Promise<void> {

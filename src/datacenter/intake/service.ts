@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { HuyingError, type FieldError, type RpcError } from '../../core/errors';
 import type { DbOrTx } from '../store/database';
+import { rowsOf } from '../store/migration';
 import { externalRefs, intakeQuarantine, type QuarantineStatus } from '../store/intake-schema';
 import type { SlaPolicy } from '../../core/sla/policy';
 import { decodeBody, payloadHash, type RawBody } from './body';
@@ -468,12 +469,17 @@ export function createIntakeService(deps: IntakeServiceDeps): IntakeService {
     near.catch(() => {}); // answered below, once the claims are known
     if (withRef.length > 0) {
       try {
-        const claimed = await db
-          .insert(externalRefs)
-          .values(withRef.map((r) => ({ system: r.draft.externalRef!.system, refId: r.draft.externalRef!.id, source, payloadHash: r.hash })))
-          .onConflictDoNothing({ target: [externalRefs.system, externalRefs.refId] })
-          .returning({ system: externalRefs.system, refId: externalRefs.refId, claimedAt: externalRefs.claimedAt });
-        const ours = new Map(claimed.map((c) => [refKey({ system: c.system, id: c.refId }), c.claimedAt]));
+        // the claims as one JSON parameter, not drizzle's insert builder: its VALUES of 100 rows (every
+        // column, defaults as DEFAULT) took ~80 us an order to build, 9 % of the data center's CPU in a bulk intake profile
+        const claims = JSON.stringify(withRef.map((r) => ({ system: r.draft.externalRef!.system, ref_id: r.draft.externalRef!.id, payload_hash: r.hash })));
+        const claimed = rowsOf<{ system: string; ref_id: string; claimed_at: string }>(
+          await db.execute(sql`
+            INSERT INTO ${externalRefs} (system, ref_id, source, payload_hash)
+            SELECT c.system, c.ref_id, ${source}::text, c.payload_hash FROM jsonb_to_recordset(${claims}::jsonb) AS c(system text, ref_id text, payload_hash text)
+            ON CONFLICT (system, ref_id) DO NOTHING
+            RETURNING system, ref_id, claimed_at::text AS claimed_at`),
+        );
+        const ours = new Map(claimed.map((c) => [refKey({ system: c.system, id: c.ref_id }), c.claimed_at]));
         for (const r of withRef) {
           const at = ours.get(refKey(r.draft.externalRef!));
           if (at === undefined) later.push(r);

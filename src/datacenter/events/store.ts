@@ -156,7 +156,7 @@ export async function openEventsNearMany(db: DbOrTx, queries: readonly NearQuery
   });
   if (batch.length > 0) {
     const result = await db.execute(sql`
-      SELECT q.n, e.id, e.category, e.lon, e.lat, e.reported_at::text AS reported_at, e.status
+      SELECT q.n, e.id, e.category, e.lon, e.lat, floor(extract(epoch FROM e.reported_at) * 1000)::float8 AS reported_ms, e.status
       FROM jsonb_to_recordset(${JSON.stringify(batch)}::jsonb)
              AS q(n integer, cells integer[], min_lon double precision, max_lon double precision, min_lat double precision, max_lat double precision, t0 timestamptz, t1 timestamptz)
       CROSS JOIN LATERAL unnest(q.cells) AS c(cell)
@@ -167,8 +167,11 @@ export async function openEventsNearMany(db: DbOrTx, queries: readonly NearQuery
           AND status NOT IN (${sql.join(NOT_OPEN.map((s) => sql`${s}`), sql`, `)})
         LIMIT 500
       ) e`);
-    for (const r of rowsOf<{ n: number; id: string; category: string | null; lon: number; lat: number; reported_at: string; status: string }>(result)) {
-      answers[r.n]!.push({ eventId: r.id, categoryCode: r.category, location: [Number(r.lon), Number(r.lat)] as const, reportedAt: pgInstant(r.reported_at), status: r.status as EventStatus });
+    // the report time as epoch milliseconds (floored, as Date.parse cuts the text's microseconds), not as
+    // text through pgInstant: its normalising and parse were 8 % of the data center's CPU in a bulk
+    // intake profile, where each order's search answers dozens of rows
+    for (const r of rowsOf<{ n: number; id: string; category: string | null; lon: number; lat: number; reported_ms: number; status: string }>(result)) {
+      answers[r.n]!.push({ eventId: r.id, categoryCode: r.category, location: [Number(r.lon), Number(r.lat)] as const, reportedAt: new Date(Number(r.reported_ms)).toISOString(), status: r.status as EventStatus });
     }
   }
   for (const n of alone) answers[n] = await openEventsInBox(db, queries[n]!);

@@ -12,6 +12,7 @@ import type { EventRecord } from '../../../src/core/events/types';
 import { AuditEntry } from '../../../src/core/workflow/event';
 import type { Actor } from '../../../src/core/workflow/roles';
 import { registerEventRoutes } from '../../../src/datacenter/events/routes';
+import { pgInstant } from '../../../src/datacenter/events/rows';
 import { installErrorHandling } from '../../../src/datacenter/http/errors';
 import { actors, expectCreated, GRID_A, GRID_B, hotlineOrder, HARNESS_TIMEOUT_MS, openHarness, patrolReport, TOWN_A, type Harness } from './events-fixtures';
 import { forEachBackend } from './backends';
@@ -235,6 +236,21 @@ forEachBackend('events store', (backend) => {
       expect(later.duplicateCandidates).toEqual([]);
       const near = await h.events.openEventsNear({ lon: GRID_B.labelPoint[0], lat: GRID_B.labelPoint[1], radiusMetres: 50, from: new Date('2025-11-25T00:00:00Z'), to: new Date('2025-11-27T00:00:00Z') });
       expect(near.map((n) => n.eventId)).toEqual([later.eventId]);
+      // the report time as the stored timestamptz reads (pgInstant of its text), also with microseconds
+      // (cut to milliseconds, as Date.parse cuts them) and before 1970
+      const [{ reported_at: storedAt }] = (await h.rows<{ reported_at: string }>(sql`select reported_at::text as reported_at from events where id = ${later.eventId}`)) as [{ reported_at: string }];
+      expect(near[0]!.reportedAt).toBe(pgInstant(storedAt));
+      for (const [at, iso] of [
+        ['2025-11-26 09:50:00.123987+00', '2025-11-26T09:50:00.123Z'],
+        ['1969-12-31 23:59:59.999999+00', '1969-12-31T23:59:59.999Z'],
+        ['1969-12-31 23:59:58.000001+00', '1969-12-31T23:59:58.000Z'],
+      ]) {
+        await h.store.db.execute(sql`update events set reported_at = ${at}::timestamptz where id = ${later.eventId}`);
+        const found = await h.events.openEventsNear({ lon: GRID_B.labelPoint[0], lat: GRID_B.labelPoint[1], radiusMetres: 50, from: new Date('1969-01-01T00:00:00Z'), to: new Date('2025-11-27T00:00:00Z') });
+        expect(found.map((n) => n.reportedAt)).toEqual([iso]);
+        expect(found[0]!.reportedAt).toBe(pgInstant(at));
+      }
+      await h.store.db.execute(sql`update events set reported_at = ${storedAt}::timestamptz where id = ${later.eventId}`);
     });
   });
 

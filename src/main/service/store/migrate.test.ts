@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, ReplicaTooNewError } from './migrate';
 import { migrations } from './migrations';
-import { openReplica } from './open';
+import { openReplica, REPLICA_PAGE_SIZE } from './open';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -84,6 +84,49 @@ describe('openReplica', () => {
     const reopened = openReplica({ file: path.join(dir, 'r.sqlite') });
     expect(reopened.migration.applied).toEqual([]);
     reopened.close();
+  });
+
+  it('gives a new file 16 KB pages, and rebuilds a small replica of 4 KB pages with them, keeping its rows', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'huying-replica-'));
+    dirs.push(dir);
+    const fresh = openReplica({ file: path.join(dir, 'new.sqlite') });
+    expect(fresh.sqlite.pragma('page_size', { simple: true })).toBe(REPLICA_PAGE_SIZE);
+    expect(REPLICA_PAGE_SIZE).toBe(16_384);
+    fresh.close();
+
+    // a replica made by an earlier build: 4 KB pages, WAL, an outbox entry and a replicated row
+    const old = (file: string) => {
+      const db = new Database(file);
+      db.pragma('page_size = 4096');
+      db.pragma('journal_mode = WAL');
+      migrate(db);
+      db.prepare("INSERT INTO outbox (client_id, created_at, mutation, state, updated_at) VALUES ('c', 'now', '{}', 'queued', 'now')").run();
+      db.prepare("INSERT INTO config (key, v, doc) VALUES ('calendar', 3, '{}')").run();
+      expect(db.pragma('page_size', { simple: true })).toBe(4096);
+      db.close();
+    };
+    old(path.join(dir, 'small.sqlite'));
+    const small = openReplica({ file: path.join(dir, 'small.sqlite') });
+    try {
+      expect(small.sqlite.pragma('page_size', { simple: true })).toBe(REPLICA_PAGE_SIZE);
+      expect(small.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(small.sqlite.prepare('SELECT client_id, state FROM outbox').all()).toEqual([{ client_id: 'c', state: 'queued' }]);
+      expect(small.sqlite.prepare('SELECT key, v FROM config').all()).toEqual([{ key: 'calendar', v: 3 }]);
+      expect(small.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      small.close();
+    }
+
+    // above the limit the file keeps its pages (a VACUUM would copy all of it)
+    old(path.join(dir, 'big.sqlite'));
+    const big = openReplica({ file: path.join(dir, 'big.sqlite'), pageSizeRebuildMaxBytes: 4096 });
+    try {
+      expect(big.sqlite.pragma('page_size', { simple: true })).toBe(4096);
+      expect(big.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(big.sqlite.prepare('SELECT count(*) FROM outbox').pluck().get()).toBe(1);
+    } finally {
+      big.close();
+    }
   });
 
   it('passes nativeBinding to better-sqlite3 (a wrong path fails loudly)', () => {

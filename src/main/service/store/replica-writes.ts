@@ -72,13 +72,15 @@ export function clearStaging(sqlite: Database.Database): void {
  * and FULL is back before anything else can write: better-sqlite3 is
  * synchronous, so no outbox write can slip in between.
  *
- * The WAL is checkpointed every STAGE_WAL_PAGES pages while staging instead of
- * SQLite's 1,000 (4 MB): each checkpoint fsyncs the WAL and the database, and
- * 10^6 events (~2.5 GB) made ~600 of them. Not `synchronous=OFF`: a checkpoint
- * without those fsyncs could tear the database file itself, live tables
- * included, on a power cut.
+ * The WAL is checkpointed every STAGE_WAL_BYTES (128 MB) while staging instead
+ * of every 1,000 pages (SQLite's default; 4 MB of 4 KB pages): each checkpoint
+ * fsyncs the WAL and the database, and 10^6 events (~2.5 GB) made ~600 of
+ * them. In bytes, not pages: the replica's pages are 16 KB (store/open.ts),
+ * an older replica's may be 4 KB, and the WAL should stay ~128 MB either way.
+ * Not `synchronous=OFF`: a checkpoint without those fsyncs could tear the
+ * database file itself, live tables included, on a power cut.
  */
-export const STAGE_WAL_PAGES = 32_768;
+export const STAGE_WAL_BYTES = 128 * 2 ** 20;
 
 export function stageRows(sqlite: Database.Database, writer: RowWriter, table: ReplicatedTable, rows: readonly { key: string; v: number; row: unknown }[]): void {
   stagingTransaction(sqlite, () => {
@@ -96,7 +98,8 @@ export function stageFrames(sqlite: Database.Database, writer: RowWriter, frames
 function stagingTransaction(sqlite: Database.Database, fn: () => void): void {
   sqlite.pragma('synchronous = NORMAL');
   const autocheckpoint = sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
-  sqlite.pragma(`wal_autocheckpoint = ${STAGE_WAL_PAGES}`);
+  const pageSize = sqlite.pragma('page_size', { simple: true }) as number;
+  sqlite.pragma(`wal_autocheckpoint = ${Math.max(1000, Math.round(STAGE_WAL_BYTES / pageSize))}`);
   try {
     sqlite.transaction(fn)();
   } finally {

@@ -167,6 +167,30 @@ const AUDIT_SET = setInsertShape(audit, ['v']);
 /** A row as JSON keyed by column name (what jsonb_populate_record reads). */
 const asColumnJson = (row: Record<string, unknown>, names: Record<string, string>) => JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [names[k] ?? k, v])));
 
+/** `asColumnJson` of a row whose `doc` is already JSON text (`docJson`, JSON.stringify of the doc): spliced in, not serialised again. */
+function asColumnJsonWithDoc(row: Record<string, unknown>, names: Record<string, string>, docJson: string): string {
+  const { doc: _doc, ...rest } = row;
+  const others = asColumnJson(rest, names);
+  const doc = `${JSON.stringify(names.doc ?? 'doc')}:${docJson}`;
+  return others === '{}' ? `{${doc}}` : `{${doc},${others.slice(1)}`;
+}
+
+/** the member a prepared record's JSON text carries until the statement gives it its case number */
+const PENDING_CASE_NO_MEMBER = `"caseNo":${JSON.stringify(PENDING_CASE_NO)}`;
+
+/**
+ * JSON.stringify of `withCaseNo(prepared, caseNo).record`, made from `json` = JSON.stringify(prepared.record)
+ * (whose caseNo is PENDING_CASE_NO) by replacing that member's value: withCaseNo keeps the member where it
+ * is. A string value cannot hold the member's text (its quotes would be escaped), so the member is found
+ * exactly when the text holds it once; otherwise (a nested member of the same text) undefined, and the
+ * record is serialised again.
+ */
+export function textWithCaseNo(json: string, caseNo: string): string | undefined {
+  const at = json.indexOf(PENDING_CASE_NO_MEMBER);
+  if (at < 0 || json.includes(PENDING_CASE_NO_MEMBER, at + 1)) return undefined;
+  return `${json.slice(0, at)}"caseNo":${JSON.stringify(caseNo)}${json.slice(at + PENDING_CASE_NO_MEMBER.length)}`;
+}
+
 /**
  * Writes a prepared event under its case number in ONE statement — the day's next case number,
  * the event row (its document carrying that number) and its audit rows — and reports them to the
@@ -250,6 +274,11 @@ export interface EncodedNewEvents {
   /** the audit rows as JSON objects, comma-separated */
   auditRows: string;
   auditCount: number;
+  /**
+   * per item, its record's JSON text (caseNo still PENDING_CASE_NO; null when it is not) and its audit entries'
+   * texts, as spliced into the rows above: the replicated rows reuse them instead of serialising the documents again
+   */
+  texts: { record: string | null; entries: string[] }[];
 }
 
 /** Encodes prepared events created on one local day (see EncodedNewEvents). */
@@ -259,21 +288,30 @@ export function encodeNewEvents(items: readonly NewEventToInsert[]): EncodedNewE
   const day = dayOf(items[0]!.prepared);
   if (items.some(({ prepared }) => dayOf(prepared) !== day)) throw new HuyingError('internal', 'encodeNewEvents: the events must share one local day');
   // keys no column has (the claim's) are skipped by jsonb_populate_record; `v` is set by the statement
+  // each document serialised once: spliced into its row here, reused as the replicated row's text when written
+  const texts = items.map(({ prepared: p }) => ({ record: JSON.stringify(p.record), entries: p.entries.map((e) => JSON.stringify(e)) }));
   const eventRows = items
-    .map(({ prepared: p, claim }) => {
+    .map(({ prepared: p, claim }, i) => {
       const { v: _v, ...columns } = eventColumns(p.record, 0, p.nextCheckAt);
-      return asColumnJson({ id: p.record.id, intake: p.facts, ...columns, ...(claim ? { claim_system: claim.system, claim_ref_id: claim.refId } : {}) }, EVENT_COLUMNS.names);
+      return asColumnJsonWithDoc({ id: p.record.id, intake: p.facts, ...columns, ...(claim ? { claim_system: claim.system, claim_ref_id: claim.refId } : {}) }, EVENT_COLUMNS.names, texts[i]!.record);
     })
     .join(',');
   const auditRows = items
-    .flatMap(({ prepared: p }) =>
-      p.entries.map((e) => {
+    .flatMap(({ prepared: p }, i) =>
+      p.entries.map((e, k) => {
         const { v: _v, ...columns } = auditColumns(e, 0, eventScope(p.record));
-        return asColumnJson(columns, AUDIT_COLUMNS.names);
+        return asColumnJsonWithDoc(columns, AUDIT_COLUMNS.names, texts[i]!.entries[k]!);
       }),
     )
     .join(',');
-  return { items, day, eventRows, auditRows, auditCount: items.reduce((n, { prepared: p }) => n + p.entries.length, 0) };
+  return {
+    items,
+    day,
+    eventRows,
+    auditRows,
+    auditCount: items.reduce((n, { prepared: p }) => n + p.entries.length, 0),
+    texts: items.map(({ prepared: p }, i) => ({ record: p.record.caseNo === PENDING_CASE_NO ? texts[i]!.record : null, entries: texts[i]!.entries })),
+  };
 }
 
 /**
@@ -346,12 +384,15 @@ export async function writeEncodedEvents(tx: Tx, out: ReplicationOut, sets: read
   }
   if (rows.length !== count || rows.some((r) => r.audit_rows !== auditCount)) throw new HuyingError('internal', 'the events were not written');
   const caseNos = new Map(rows.map((r) => [r.id, r.case_no]));
-  return items.map(({ prepared }) => {
+  const texts = sets.flatMap((x) => x.texts);
+  return items.map(({ prepared }, i) => {
     const { record, entries } = prepared;
     const scope = eventScope(record);
-    const written = withCaseNo(prepared, caseNos.get(record.id)!);
-    out.upsert('events', record.id, scope, written.record);
-    for (const e of entries) out.upsert('audit', auditKey(e), scope, e);
+    const caseNo = caseNos.get(record.id)!;
+    const written = withCaseNo(prepared, caseNo);
+    const text = texts[i]!;
+    out.upsert('events', record.id, scope, written.record, text.record === null ? undefined : textWithCaseNo(text.record, caseNo));
+    entries.forEach((e, k) => out.upsert('audit', auditKey(e), scope, e, text.entries[k]));
     raiseAlertFor(out, written.record, new Date(record.createdAt));
     return written;
   });

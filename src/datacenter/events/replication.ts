@@ -12,8 +12,11 @@ import type { Db, DbOrTx } from '../store/database';
 export interface ReplicationOut {
   /** the version this transaction writes (rows that carry a `v` column store it) */
   readonly v: number;
-  /** a row written: `scope` is the town code, or null for district-wide rows */
-  upsert(table: ReplicatedTable, key: string, scope: string | null, row: unknown): void;
+  /**
+   * a row written: `scope` is the town code, or null for district-wide rows; `rowJson`, when the caller has
+   * it, is exactly JSON.stringify(row) (not made again)
+   */
+  upsert(table: ReplicatedTable, key: string, scope: string | null, row: unknown, rowJson?: string): void;
   delete(table: ReplicatedTable, key: string, scope?: string | null): void;
 }
 

@@ -70,9 +70,11 @@ export interface ChangeSink {
   /**
    * The row `key` of `table` now is `row` (a JSON document) and belongs to
    * `scope`: a town code, the district code (district clients only) or null
-   * (district-wide, every client).
+   * (district-wide, every client). `rowJson`, when the caller already has the row's text (the events store
+   * serialises an intake's documents once, for its own statement), must be exactly `JSON.stringify(row)`: it
+   * is stored and sent as the row, and the extracted columns read `row` when it is plain JSON data.
    */
-  upsert(table: ReplicatedTable, key: string, scope: string | null, row: unknown): void;
+  upsert(table: ReplicatedTable, key: string, scope: string | null, row: unknown, rowJson?: string): void;
   /**
    * The row is gone. Its scope is the one `sync_rows` holds; `scope` is only
    * accepted for symmetry with upsert. Deleting a row that was never
@@ -165,12 +167,12 @@ export class ChangeBuffer implements ChangeSink {
   readonly acks: CommandAck[] = [];
   constructor(readonly v: number) {}
 
-  upsert(table: ReplicatedTable, key: string, scope: string | null, row: unknown): void {
+  upsert(table: ReplicatedTable, key: string, scope: string | null, row: unknown, text?: string): void {
     checkTarget(table, key);
     if (scope !== null && !SCOPE_PATTERN.test(scope)) {
       throw new HuyingError('internal', `replicated ${table}/${key}: scope must be a 6- or 12-digit area code or null, got ${JSON.stringify(scope)}`);
     }
-    const rowJson = JSON.stringify(row);
+    const rowJson = text ?? JSON.stringify(row);
     if (rowJson === undefined || !rowJson.startsWith('{')) {
       throw new HuyingError('internal', `replicated ${table}/${key}: the row must be a JSON object`);
     }

@@ -9,6 +9,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { extractValues } from '../../../src/core/sync/extraction';
 import { demoApiKey } from '../../../src/datacenter/auth';
 import { startDataCenter, type DataCenter } from '../../../src/datacenter/server';
 import type { DataCenterDb } from '../../../src/datacenter/store/database';
@@ -107,6 +108,15 @@ forEachBackend('bulk and batched intake', (backend) => {
       const synced = await rows<{ table_name: string; v: string | number }>(sql`select table_name, v from sync_rows where key in (${c.eventId}, ${c.eventId + ':1'}) order by table_name`);
       expect(synced.map((s) => s.table_name)).toEqual(['audit', 'events']);
       expect(Number(synced[0]!.v)).toBe(Number(e.v));
+      // the replicated rows (made from the documents' texts the insert statement was given) are the rows written
+      const [same] = await rows<{ event: boolean; audit: boolean; logged: number; row: string; cols: string }>(sql`
+        select (select s.row = x.doc from sync_rows s, events x where s.table_name = 'events' and s.key = ${c.eventId} and x.id = ${c.eventId}) as event,
+               (select s.row = a.doc from sync_rows s, audit a where s.table_name = 'audit' and s.key = ${c.eventId + ':1'} and a.event_id = ${c.eventId} and a.seq = 1) as audit,
+               (select count(*)::int from change_log l join sync_rows s on s.table_name = l.table_name and s.key = l.key where l.key in (${c.eventId}, ${c.eventId + ':1'}) and l.row = s.row) as logged,
+               (select row::text from sync_rows where table_name = 'events' and key = ${c.eventId}) as row,
+               (select cols from sync_rows where table_name = 'events' and key = ${c.eventId}) as cols`);
+      expect(same).toEqual(expect.objectContaining({ event: true, audit: true, logged: 2 }));
+      expect(JSON.parse(same!.cols)).toEqual(extractValues('events', c.eventId, JSON.parse(same!.row)));
       const logged = await rows<{ n: number }>(sql`select count(*)::int as n from change_log where key in (${c.eventId}, ${c.eventId + ':1'})`);
       expect(logged[0]!.n).toBe(2);
       const [claim] = await rows<{ event_id: string; case_no: string }>(sql`select event_id, case_no from external_refs where system = '12345' and ref_id = ${e.external_id}`);

@@ -26,6 +26,7 @@ import type { BBox, LonLat } from '../../core/geo/types';
 import { buildBaseStyle, type Basemap } from './base-style';
 import { buildDistrictLayers, LAYER_IDS, VILLAGE_LABEL_MIN_ZOOM, type GridFill } from './district-layers';
 import { FrameGovernor } from './frame-governor';
+import { LayerHandOver } from './hand-over';
 import type { LiveLayerSource } from './live-layers';
 import { isSoftwareRenderer } from './renderer-kind';
 import { geometryBBox } from '../../core/geo/geometry';
@@ -174,6 +175,8 @@ export function DistrictMap(props: DistrictMapProps) {
    * tens of milliseconds), so nothing is animated there — moving layers are drawn once, still.
    */
   const [softwareGl, setSoftwareGl] = useState(false);
+  /** what was last handed to deck.gl (the same layers again are not: no frame drawn for nothing) */
+  const [layerHandOver] = useState(() => new LayerHandOver());
 
   // create the map and overlay once; the initial camera is the whole district
   const initial = useRef({
@@ -287,9 +290,10 @@ export function DistrictMap(props: DistrictMapProps) {
       map.remove();
       mapRef.current = null;
       overlayRef.current = null;
+      layerHandOver.reset();
       setReady(false);
     };
-  }, []);
+  }, [layerHandOver]);
 
   useEffect(() => {
     const map = mapRef.current;
@@ -319,10 +323,21 @@ export function DistrictMap(props: DistrictMapProps) {
   const handOver = useCallback(() => {
     const c = caller.current;
     const own = c.live ? c.live.get() : { extra: c.extra ?? [], top: c.top ?? [] };
-    layersRef.current = composeLayers(districtRef.current, own.extra, own.top);
-    if (drawRef.current) drawRef.current();
-    else overlayRef.current?.setProps({ layers: layersRef.current });
-  }, []);
+    const overlay = overlayRef.current;
+    // deck.gl takes new layers in its own animation frame and only then asks maplibre for a frame, a
+    // frame later; asked for here, maplibre draws in the frame deck.gl updates in (hand-over.ts)
+    layerHandOver.hand(
+      composeLayers(districtRef.current, own.extra, own.top),
+      overlay && {
+        setLayers: (layers) => {
+          layersRef.current = layers;
+          if (drawRef.current) drawRef.current();
+          else overlay.setProps({ layers });
+        },
+        requestFrame: () => mapRef.current?.triggerRepaint(),
+      },
+    );
+  }, [layerHandOver]);
   const animate = props.animate;
   const live = props.liveLayers ?? null;
   useEffect(() => handOver(), [handOver, districtLayers, props.extraLayers, props.topLayers, live, animate]);

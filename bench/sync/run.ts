@@ -165,6 +165,8 @@ try {
   const synced = await ask({ t: 'sync' }, 'synced');
   const dcCpuMs = processCpuMs(process.pid) - dcCpu0;
   const pgCpu1 = clusterCpuMs(path.join(cluster.dir, 'data'));
+  // the peak RSS so far: the snapshot's (the live tail and the heavy queries come after)
+  const peakAfterSnapshot = ((await ask({ t: 'memory' }, 'memory')).peak as number) / 2 ** 20;
   const pgCpuMs = pgCpu0 !== null && pgCpu1 !== null ? pgCpu1 - pgCpu0 : null;
   // the data service's CPU (all its threads) from the request to the swap (read when its status says so)
   const serviceCpuMs = (cpuAtSwap ?? processCpuMs(child.pid!)) - cpu0;
@@ -237,6 +239,7 @@ try {
   await Promise.all(writes);
   for (let i = 0; i < 100 && appliedAt.size < liveCount; i++) await sleep(100);
   wsProto.send = originalSend;
+  const peakAfterLive = ((await ask({ t: 'memory' }, 'memory')).peak as number) / 2 ** 20;
   const writeSeconds = (nowMs() - liveStart) / 1000;
   for (let i = 0; i < 100 && (appliedAt.size < liveCount || notifiedAt.size < liveCount); i++) await sleep(100);
   const applied = liveRecords.map((r) => appliedAt.get(r.id)! - committedAt.get(r.id)!).filter(Number.isFinite);
@@ -340,10 +343,10 @@ try {
       unit: 'MB',
       target: '< 400 MB',
       met: peak < 400,
-      notes: 'sampled every 25 ms in the data service process; baseline: the same process started on an empty replica',
+      notes: `sampled every 25 ms in the data service process; peak ${peakAfterSnapshot.toFixed(0)} MB by the end of the snapshot (swap included), ${peakAfterLive.toFixed(0)} MB by the end of the live tail (the FTS build runs then), then the heavy queries; baseline: the same process started on an empty replica`,
     }),
   );
-  log(`  peak RSS ${peak.toFixed(0)} MB (idle ${(idleRss / 2 ** 20).toFixed(0)} MB)`);
+  log(`  peak RSS ${peak.toFixed(0)} MB (idle ${(idleRss / 2 ** 20).toFixed(0)} MB; by the end of the snapshot ${peakAfterSnapshot.toFixed(0)} MB, of the live tail ${peakAfterLive.toFixed(0)} MB)`);
   const exited = new Promise((r) => child!.once('exit', r));
   child.send({ t: 'stop' });
   await exited;

@@ -371,7 +371,7 @@ function WallScreen() {
   const onDrawn = useCallback(
     (version: number) => {
       drawnRef.current = Math.max(drawnRef.current, version);
-      live?.feed.drawn(version);
+      live?.drawn(version);
       const change = live?.lastChange.get();
       if (!live || !change || change.kind !== 'patch' || version < live.store.version) return;
       const ms = performance.now() - change.receivedAt;

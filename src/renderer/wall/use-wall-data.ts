@@ -10,6 +10,7 @@ import type { RequestArgs, RequestName, RequestResult } from '../../core/rpc/con
 import type { RpcClient } from '../../core/rpc/wire';
 import { EventStore } from './event-store';
 import { LiveFeed, type FeedChange, type FeedState } from './live-feed';
+import { PanelTick } from './panel-tick';
 import { wallMetrics, type WallMetrics } from './scale';
 
 export interface Polled<T> {
@@ -251,7 +252,7 @@ export interface LiveEvents {
   feed: LiveFeed;
   /** the store's version, for the map */
   version: Signal<number>;
-  /** bumps at most every `panelGapMs`, for panels that follow the events */
+  /** bumps at most every `panelGapMs`, after the frame showing the change, for panels that follow the events */
   tick: Signal<number>;
   /** the open events on the map (the store's length): moves only when one opens or closes */
   openCount: Signal<number>;
@@ -259,6 +260,9 @@ export interface LiveEvents {
   /** receipt → row written, and receipt → frame drawn (ms), most recent last */
   latency: { apply: number[]; render: number[] };
   lastChange: Signal<FeedChange | null>;
+  /** the view drew a frame with the store at this version (the feed's pacing and the panels' tick wait for it) */
+  drawn: (version: number) => void;
+  panelTick: PanelTick;
 }
 
 /**
@@ -288,9 +292,9 @@ export function useLiveEvents(
     const state = new Signal<FeedState>('loading');
     const lastChange = new Signal<FeedChange | null>(null);
     const latency = { apply: [] as number[], render: [] as number[] };
-    let tickTimer: ReturnType<typeof setTimeout> | null = null;
-    let lastTick = 0;
-    const feed = new LiveFeed(client, store, {
+    // the panels follow after the frame that shows a change (panel-tick.ts), at most the feed's wait for a frame
+    const panelTick = new PanelTick(tick, { gapMs: panelGapMs, frameWaitMs: () => feed.waitLimitMs() });
+    const feed: LiveFeed = new LiveFeed(client, store, {
       onChange: (change) => {
         if (change.kind === 'patch') {
           latency.apply.push(change.appliedAt - change.receivedAt);
@@ -299,14 +303,7 @@ export function useLiveEvents(
         lastChange.set(change);
         version.set(store.version);
         openCount.set(store.length);
-        if (!tickTimer) {
-          const wait = Math.max(0, lastTick + panelGapMs - performance.now());
-          tickTimer = setTimeout(() => {
-            tickTimer = null;
-            lastTick = performance.now();
-            tick.set(tick.get() + 1);
-          }, wait);
-        }
+        panelTick.changed(store.version);
       },
       onState: (s) => state.set(s),
       // one patch per drawn frame when frames are slower than the host's folding (software GL):
@@ -316,13 +313,20 @@ export function useLiveEvents(
       frameWaitFrames: FRAME_WAIT_FRAMES,
       frameWaitMaxMs: FRAME_WAIT_MAX_MS,
     });
-    return { store, feed, version, tick, openCount, state, latency, lastChange };
+    const drawn = (v: number) => {
+      feed.drawn(v);
+      panelTick.drawn(v);
+    };
+    return { store, feed, version, tick, openCount, state, latency, lastChange, drawn, panelTick };
   }, [client, grids, unitIds, panelGapMs]);
 
   useEffect(() => {
     if (!handle) return;
     handle.feed.start();
-    return () => handle.feed.stop();
+    return () => {
+      handle.feed.stop();
+      handle.panelTick.stop();
+    };
   }, [handle]);
   return handle;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pollDelay, retryDelay } from './backoff';
+import { failureDelay, pollDelay, retryDelay } from './backoff';
 
 const policy = { initialMs: 1000, maxMs: 30_000 };
 
@@ -28,5 +28,17 @@ describe('pollDelay', () => {
     expect(pollDelay(30_000, () => 0)).toBe(27_000);
     expect(pollDelay(30_000, () => 0.5)).toBe(30_000);
     expect(pollDelay(30_000, () => 0.999999)).toBe(33_000);
+  });
+});
+
+describe('failureDelay', () => {
+  it('is the backoff without a Retry-After, and waits at least as long as the data center asked, up to the cap', () => {
+    const low = () => 0;
+    expect(failureDelay(1, policy, low)).toBe(500);
+    expect(failureDelay(1, policy, low, null)).toBe(500);
+    expect(failureDelay(1, policy, low, 7_000)).toBe(7_000);
+    expect(failureDelay(4, policy, low, 1_000)).toBe(4_000); // the backoff is longer: kept
+    expect(failureDelay(1, policy, low, 3_600_000)).toBe(30_000); // capped
+    expect(failureDelay(1, policy, low, 0)).toBe(500);
   });
 });

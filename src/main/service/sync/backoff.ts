@@ -18,3 +18,12 @@ export function retryDelay(failures: number, policy: BackoffPolicy, random: () =
 export function pollDelay(intervalMs: number, random: () => number): number {
   return Math.round(intervalMs * (0.9 + 0.2 * random()));
 }
+
+/**
+ * The wait after a failed attempt: the usual backoff, or longer when the data center said when to come
+ * back (`Retry-After`), but never beyond the policy's cap — a wrong header must not park a desktop for hours.
+ */
+export function failureDelay(failures: number, policy: BackoffPolicy, random: () => number, retryAfterMs: number | null = null): number {
+  const backoff = retryDelay(failures, policy, random);
+  return retryAfterMs === null ? backoff : Math.max(backoff, Math.min(retryAfterMs, policy.maxMs));
+}

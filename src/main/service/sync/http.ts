@@ -5,11 +5,15 @@
  */
 import type { AccessTokenSource } from '../auth';
 
-/** The data center could not be reached, or answered 5xx or an unexpected status. */
+/**
+ * The data center could not be reached, or answered 5xx or an unexpected status;
+ * `retryAfterMs` is its `Retry-After` when it sent one (a busy snapshot export answers 503 with it).
+ */
 export class UnavailableError extends Error {
   constructor(
     message: string,
     readonly status: number | null = null,
+    readonly retryAfterMs: number | null = null,
   ) {
     super(message);
     this.name = 'UnavailableError';
@@ -71,7 +75,19 @@ export async function statusError(res: Response, what: string): Promise<Error> {
   if (res.status === 401) return new UnauthenticatedError(msg);
   if (res.status === 404) return new NotSupportedError(msg);
   if (res.status === 400 || res.status === 422) return new MalformedError(msg);
-  return new UnavailableError(msg, res.status);
+  return new UnavailableError(msg, res.status, retryAfterMs(res.headers.get('retry-after'), Date.now()));
+}
+
+/**
+ * A `Retry-After` header in milliseconds from `now`: delay-seconds or an HTTP-date (RFC 9110 §10.2.3);
+ * null when absent or unreadable, 0 for a date already past.
+ */
+export function retryAfterMs(header: string | null, now: number): number | null {
+  const value = header?.trim();
+  if (!value) return null;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) || !/[a-z]/i.test(value) ? null : Math.max(0, at - now);
 }
 
 export function describeFetchError(err: unknown, what: string): string {

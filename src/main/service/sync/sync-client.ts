@@ -55,7 +55,7 @@ import {
 } from '../store/replica-writes';
 import { EXTRACTION_VERSION, MalformedRowError, type RowWriter, type StagedRows } from '../store/replicated-rows';
 import { readSyncState, writeChecksum, type SyncStateRow } from '../store/sync-state';
-import { pollDelay, retryDelay } from './backoff';
+import { failureDelay, pollDelay, retryDelay } from './backoff';
 import {
   authHeaders,
   baseUrl,
@@ -328,7 +328,7 @@ export class SyncClient {
       return { outcome: 'unavailable', delay: this.failures <= 1 ? 0 : retryDelay(this.failures - 1, this.retry, this.opts.random) };
     }
     this.failures += 1;
-    const delay = retryDelay(this.failures, this.retry, this.opts.random);
+    const delay = failureDelay(this.failures, this.retry, this.opts.random, err instanceof UnavailableError ? err.retryAfterMs : null);
     if (err instanceof MalformedError) {
       this.opts.log.error({ dataCenterUrl: this.opts.dataCenterUrl, reason: err.message, details: err.details }, 'refused malformed data from the data center; the replica is unchanged');
       this.goOffline(`refused malformed data: ${err.message}`);

@@ -7,9 +7,9 @@
  * change after a quiet spell): the KPI request went out a millisecond after the
  * patch, while the map's frame with the change was still to come, and its
  * answer re-rendered the tiles around that frame. On the benchmark's software
- * GL the data service spent 20–70 ms of CPU on the figures, and the page a
- * render and a repaint of the tiles, in the very frame the change was waiting
- * for — the bare deck.gl page, which has no panels, pays none of it. Now the
+ * GL the figures' answer took 43–252 ms to come back (answer time, not
+ * measured CPU), and the page then spent a render and a repaint of the tiles
+ * around the very frame the change was waiting for — the bare deck.gl page, which has no panels, pays none of it. Now the
  * tick waits for the frame that shows the newest change it follows (`drawn`,
  * from the view), at most `frameWaitMs()` (the live feed's wait limit: ~2
  * frames on a GPU, a frame of the software GL otherwise) so a page whose

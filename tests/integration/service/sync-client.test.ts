@@ -74,6 +74,20 @@ describe('sync client', () => {
     expect(f.liveClients()[0]!.kind).toBe('websocket');
   });
 
+  it('reads the snapshot through an injected fetch (node:http only replaces the runtime’s own fetch)', async () => {
+    const f = await feed({ pageRows: 3 });
+    f.commit(Array.from({ length: 5 }, (_, i) => eventChange(makeEvent(`e${i + 1}`))));
+    const asked: string[] = [];
+    const fetchFn: typeof fetch = (input, init) => {
+      asked.push(new URL(input instanceof Request ? input.url : input).pathname);
+      return globalThis.fetch(input, init);
+    };
+    const h = await serviceOn(f, tempDir(cleanups), cleanups, { fetch: fetchFn });
+    expect(await h.svc.syncNow()).toBe('live');
+    expect(asked).toContain('/api/v1/sync/snapshot');
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+  });
+
   it('falls back to SSE when WebSockets are refused', async () => {
     const f = await feed();
     f.refuseWebSocket = true;

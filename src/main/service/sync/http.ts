@@ -61,7 +61,7 @@ export async function authHeaders(auth: AccessTokenSource | undefined): Promise<
 }
 
 /** Sorts a non-2xx status into the error kinds above (reads the body for a reason). */
-export async function statusError(res: Response, what: string): Promise<Error> {
+export async function statusError(res: Pick<Response, 'status' | 'text'> & { headers: { get(name: string): string | null } }, what: string): Promise<Error> {
   let reason = '';
   try {
     const text = await res.text();

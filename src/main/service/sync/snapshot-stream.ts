@@ -23,6 +23,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { MalformedError, UnavailableError } from './http';
 import { SnapshotLineParser, type ParsedFrame } from './snapshot-frames';
@@ -53,12 +54,16 @@ export interface SnapshotReadResult {
   parser: 'worker' | 'inline';
 }
 
+/**
+ * `body`: a web stream (fetch's Response) or a Node stream (node:http's response, ./snapshot-http.ts);
+ * it is cancelled (destroyed) when the read ends early.
+ */
 export async function readSnapshotStream(
-  body: ReadableStream<Uint8Array>,
+  body: ReadableStream<Uint8Array> | Readable,
   onFrame: (frame: ParsedFrame, bytesSoFar: number) => void | 'stop',
   opts: SnapshotReadOptions = {},
 ): Promise<SnapshotReadResult> {
-  const reader = body.getReader();
+  const reader = chunkReader(body);
   const inline = new SnapshotLineParser();
   let bytes = 0;
   /** bytes parsed on this thread (before the worker took over) */
@@ -130,6 +135,20 @@ export async function readSnapshotStream(
     worker?.close();
     await reader.cancel().catch(() => undefined);
   }
+}
+
+/** Reads a web or a Node stream chunk by chunk; `cancel` ends it early (a pending read then settles). */
+function chunkReader(body: ReadableStream<Uint8Array> | Readable): { read(): Promise<{ done: true; value?: Uint8Array } | { done: false; value: Uint8Array }>; cancel(): Promise<void> } {
+  if ('getReader' in body) return body.getReader();
+  const it = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array, undefined>;
+  return {
+    read: async () => {
+      const r = await it.next();
+      return r.done ? { done: true, value: undefined } : { done: false, value: r.value };
+    },
+    // not it.return(): an async iterator's return waits for the pending next
+    cancel: async () => void body.destroy(),
+  };
 }
 
 /**

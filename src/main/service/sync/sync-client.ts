@@ -69,6 +69,7 @@ import {
 } from './http';
 import { legacyReferenceRound } from './legacy-reference';
 import { sseTransport, webSocketTransport, type LiveConnection, type LiveTransport } from './live-transport';
+import { fetchSnapshotGet, nodeSnapshotGet, type SnapshotGet, type SnapshotResponse } from './snapshot-http';
 import { readSnapshotStream } from './snapshot-stream';
 
 /** What one attempt of the loop came to; `syncNow` resolves with it. */
@@ -118,6 +119,11 @@ export interface SyncClientOptions {
    * (docs/sync-client.md, "Parsing in a worker"): the worker pays off only with a core to spare.
    */
   snapshotParser?: 'auto' | 'worker' | 'inline';
+  /**
+   * opens the snapshot's GET (sync/snapshot-http.ts); default: node:http(s) when `fetch` is the runtime's own fetch
+   * (its web-stream body costs ~1 s of CPU per 200,000 events), else `fetch` itself
+   */
+  snapshotGet?: SnapshotGet;
   /**
    * events per chunk of the full-text index built after a snapshot's swap; fixed when given,
    * otherwise sized to take about FTS_CHUNK_BUDGET_MS each (see ftsChunkRowsAfter)
@@ -386,10 +392,11 @@ export class SyncClient {
     const abort = new AbortController();
     this.inflight = abort;
     const { headers, token } = await authHeaders(this.opts.auth);
-    let res: Response;
+    let res: SnapshotResponse;
+    const get = this.opts.snapshotGet ?? (this.opts.fetch === globalThis.fetch ? nodeSnapshotGet : fetchSnapshotGet(this.opts.fetch));
     const openTimer = this.opts.clock.setTimeout(() => abort.abort(new UnavailableError(`timed out opening ${url.pathname}`)), this.opts.requestTimeoutMs ?? 30_000);
     try {
-      res = await this.opts.fetch(url, { headers: { ...headers, accept: 'application/x-ndjson' }, signal: abort.signal });
+      res = await get(url, { headers: { ...headers, accept: 'application/x-ndjson' }, signal: abort.signal });
     } catch (err) {
       throw abort.signal.reason instanceof Error ? abort.signal.reason : new UnavailableError(describeFetchError(err, url.pathname));
     } finally {

@@ -2,13 +2,14 @@
  * The migration runner: order, idempotence, one transaction per migration,
  * refusal of a replica from a newer build, and the pragmas of a file replica.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, ReplicaTooNewError } from './migrate';
 import { migrations } from './migrations';
+import type { Logger } from '../log';
 import { openReplica, REPLICA_PAGE_SIZE } from './open';
 
 const dirs: string[] = [];
@@ -127,6 +128,58 @@ describe('openReplica', () => {
     } finally {
       big.close();
     }
+  });
+
+  it('keeps the page size of a replica it cannot rebuild: quietly when another connection holds it, logged otherwise', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'huying-replica-'));
+    dirs.push(dir);
+    const old = (file: string) => {
+      const db = new Database(file);
+      db.pragma('page_size = 4096');
+      db.pragma('journal_mode = WAL');
+      migrate(db);
+      db.prepare("INSERT INTO config (key, v, doc) VALUES ('calendar', 3, '{}')").run();
+      db.close();
+    };
+    const logged: { level: string; obj: object; msg?: string }[] = [];
+    const log = Object.fromEntries(['debug', 'info', 'warn', 'error'].map((level) => [level, (obj: object, msg?: string) => logged.push({ level, obj, msg })])) as unknown as Logger;
+
+    // another connection has the file open: it cannot leave WAL mode for the VACUUM (SQLITE_BUSY), nothing is logged
+    const heldFile = path.join(dir, 'held.sqlite');
+    old(heldFile);
+    const holder = new Database(heldFile);
+    holder.prepare('SELECT count(*) FROM config').pluck().get();
+    const held = openReplica({ file: heldFile, log });
+    try {
+      expect(held.sqlite.pragma('page_size', { simple: true })).toBe(4096);
+      expect(held.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(held.sqlite.prepare('SELECT key FROM config').pluck().all()).toEqual(['calendar']);
+    } finally {
+      held.close();
+      holder.close();
+    }
+    expect(logged).toEqual([]);
+
+    // a page of one table is damaged: the VACUUM, which reads every table, fails (SQLITE_CORRUPT); kept, and logged
+    const brokenFile = path.join(dir, 'broken.sqlite');
+    old(brokenFile);
+    const db = new Database(brokenFile);
+    const root = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'config'").pluck().get() as number;
+    db.pragma('journal_mode = DELETE');
+    db.close();
+    const fd = openSync(brokenFile, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0xff), 0, 4096, (root - 1) * 4096);
+    closeSync(fd);
+    const broken = openReplica({ file: brokenFile, log });
+    try {
+      expect(broken.sqlite.pragma('page_size', { simple: true })).toBe(4096);
+      expect(broken.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      broken.close();
+    }
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 'warn', obj: { file: brokenFile, pageSize: 4096 }, msg: 'could not rebuild the replica with 16384-byte pages; it keeps its 4096-byte pages' });
+    expect((logged[0]!.obj as { err: { code?: string } }).err.code).toBe('SQLITE_CORRUPT');
   });
 
   it('passes nativeBinding to better-sqlite3 (a wrong path fails loudly)', () => {

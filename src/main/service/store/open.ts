@@ -20,6 +20,7 @@
  */
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { createLogger, type Logger } from '../log';
 import { migrate, type MigrationResult } from './migrate';
 import { schema } from './schema';
 
@@ -44,13 +45,15 @@ export interface OpenReplicaOptions {
   nativeBinding?: string;
   /** default PAGE_SIZE_REBUILD_MAX_BYTES */
   pageSizeRebuildMaxBytes?: number;
+  /** for what opening the file met and survived (a failed page-size rebuild); default the data service's logger */
+  log?: Logger;
 }
 
 export function openReplica(opts: OpenReplicaOptions): Replica {
   const sqlite = new Database(opts.file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
   try {
     if (opts.file !== ':memory:') {
-      setPageSize(sqlite, opts.pageSizeRebuildMaxBytes ?? PAGE_SIZE_REBUILD_MAX_BYTES);
+      setPageSize(sqlite, opts.pageSizeRebuildMaxBytes ?? PAGE_SIZE_REBUILD_MAX_BYTES, opts.log);
       sqlite.pragma('journal_mode = WAL');
     }
     sqlite.pragma('synchronous = FULL');
@@ -70,9 +73,10 @@ export function openReplica(opts: OpenReplicaOptions): Replica {
  * file of another page size with it: VACUUM can change the page size only outside WAL mode, so the file
  * goes to a rollback journal for it (the WAL is checkpointed into the file first) and the caller sets WAL
  * again. A crash during the VACUUM leaves the file as it was (the rollback journal undoes it at the next open);
- * a file another connection holds keeps its page size.
+ * a file another connection holds keeps its page size, quietly (SQLITE_BUSY / SQLITE_LOCKED: it is rebuilt at
+ * a later open). Any other failure (I/O, a full disk, a corrupt file …) keeps the page size too, and is logged.
  */
-function setPageSize(sqlite: Database.Database, rebuildMaxBytes: number): void {
+function setPageSize(sqlite: Database.Database, rebuildMaxBytes: number, log: Logger | undefined): void {
   const pages = sqlite.pragma('page_count', { simple: true }) as number;
   if (pages === 0) {
     sqlite.pragma(`page_size = ${REPLICA_PAGE_SIZE}`);
@@ -84,7 +88,10 @@ function setPageSize(sqlite: Database.Database, rebuildMaxBytes: number): void {
     sqlite.pragma('journal_mode = DELETE');
     sqlite.pragma(`page_size = ${REPLICA_PAGE_SIZE}`);
     sqlite.exec('VACUUM');
-  } catch {
+  } catch (err) {
     // another connection holds the file (it cannot leave WAL mode then): keep the page size, rebuild another time
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) return;
+    (log ?? createLogger('data-service')).warn({ file: sqlite.name, pageSize: size, err }, `could not rebuild the replica with ${REPLICA_PAGE_SIZE}-byte pages; it keeps its ${size}-byte pages`);
   }
 }

@@ -26,6 +26,7 @@ import type { BBox, LonLat } from '../../core/geo/types';
 import { buildBaseStyle, type Basemap } from './base-style';
 import { buildDistrictLayers, LAYER_IDS, VILLAGE_LABEL_MIN_ZOOM, type GridFill } from './district-layers';
 import { FrameGovernor } from './frame-governor';
+import { mapFrameSync } from './frame-sync';
 import { LayerHandOver } from './hand-over';
 import type { LiveLayerSource } from './live-layers';
 import { isSoftwareRenderer } from './renderer-kind';
@@ -234,15 +235,17 @@ export function DistrictMap(props: DistrictMapProps) {
         callbacks.current.onHover(hit);
         callbacks.current.onHoverObject?.(other);
       },
-      onAfterRender: () => {
-        mapFrames.count++;
-        // what an animated frame cost, from the step that asked for it: the governor paces by it
-        if (animationAsked.current > 0) {
-          governor.current?.record(performance.now() - animationAsked.current);
-          animationAsked.current = 0;
-        }
-        callbacks.current.onAfterRender?.();
-      },
+      // (then the page's updates held for this frame, painted with it: frame-sync.ts)
+      onAfterRender: () =>
+        mapFrameSync.frame(() => {
+          mapFrames.count++;
+          // what an animated frame cost, from the step that asked for it: the governor paces by it
+          if (animationAsked.current > 0) {
+            governor.current?.record(performance.now() - animationAsked.current);
+            animationAsked.current = 0;
+          }
+          callbacks.current.onAfterRender?.();
+        }),
     });
     map.addControl(overlay);
     // clicks are picked here rather than through deck's onClick: in interleaved mode deck's own
@@ -334,7 +337,10 @@ export function DistrictMap(props: DistrictMapProps) {
           if (drawRef.current) drawRef.current();
           else overlay.setProps({ layers });
         },
-        requestFrame: () => mapRef.current?.triggerRepaint(),
+        requestFrame: () => {
+          mapFrameSync.requested();
+          mapRef.current?.triggerRepaint();
+        },
       },
     );
   }, [layerHandOver]);
@@ -347,6 +353,7 @@ export function DistrictMap(props: DistrictMapProps) {
     if (!animate) return;
     const draw = () => {
       animationAsked.current = performance.now();
+      mapFrameSync.requested();
       overlayRef.current?.setProps({ layers: [...layersRef.current, ...animate(animationAsked.current)] });
     };
     // software GL: one still frame of the moving layers (again at each hand-over), no loop (see softwareGl below)
@@ -415,7 +422,10 @@ export function DistrictMap(props: DistrictMapProps) {
         const p = mapRef.current?.project(position);
         return p ? { x: p.x, y: p.y } : null;
       },
-      repaint: () => mapRef.current?.triggerRepaint(),
+      repaint: () => {
+        mapFrameSync.requested();
+        mapRef.current?.triggerRepaint();
+      },
       pickAt(x, y, radius = 4) {
         const info = overlayRef.current?.pickObject({ x, y, radius });
         return info ? pickOfRef.current(info) : null;

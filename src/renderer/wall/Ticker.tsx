@@ -19,6 +19,7 @@ import { useI18n } from '../i18n';
 import type { MapModel } from '../map/map-model';
 import { STAGE_COLORS, rgbaCss, stageOf } from './event-style';
 import { elapsed, nextElapsedChange } from './format';
+import { mapFrameSync } from '../map/frame-sync';
 import { Panel } from './Panel';
 import { tickerNeedsRefresh } from './ticker-refresh';
 import { Signal, sameJson, usePolledSignal, useSignal, type LiveEvents } from './use-wall-data';
@@ -32,8 +33,9 @@ export function LiveTicker({ client, live, limit, model, onPick }: { client: Rpc
     client,
     'events/list',
     { filter: { queue: 'all' }, sort: 'reported_desc', limit },
-    // the answer's checkpoint moves with every change anywhere: the rows decide
-    { everyMs: 30_000, trigger, minGapMs: 300, equal: (a, b) => sameJson(a.rows, b.rows) },
+    // the answer's checkpoint moves with every change anywhere: the rows decide; new rows are shown
+    // with the map's frame when one is coming (most often the frame that draws the same change)
+    { everyMs: 30_000, trigger, minGapMs: 300, equal: (a, b) => sameJson(a.rows, b.rows), frames: mapFrameSync },
   );
   useEffect(() => {
     if (!live) return;

@@ -20,6 +20,7 @@ import { GridMeasure, WallDirective, type WallFocus, type WallState } from '../.
 import { useI18n } from '../i18n';
 import { installAttributeCounter } from '../map/attribute-stats';
 import { softwareGl } from '../map/renderer-kind';
+import { mapFrameSync, type FrameSync } from '../map/frame-sync';
 import { mapFrames, type DistrictMapHandle, type MapPick } from '../map/DistrictMap';
 import { buildMapModel, type GridPart, type MapModel } from '../map/map-model';
 import { RpcProvider, useRpc } from '../rpc/rpc-context';
@@ -54,6 +55,8 @@ export const attributeCounter = installAttributeCounter(Layer);
 
 /** at most one chart redraw per this many ms while events flow (the KPI tiles follow every 2 s) */
 const CHART_GAP_MS = 10_000;
+/** charts animate to new figures only while the map's frames take less (ms; ECharts' transitions are 500–600 ms) */
+const CHART_TRANSITION_MAX_FRAME_MS = 100;
 
 const DEMO_ENABLED = import.meta.env.DEV || import.meta.env.VITE_HUYING_DEMO === '1';
 
@@ -179,7 +182,8 @@ function WallScreen() {
   // the panel that shows it, never the whole wall (map, every panel). The figures follow the events
   // every 2 s (the panels' tick), an unchanged answer goes nowhere; the charts take them at most
   // every CHART_GAP_MS (ThrottledCharts); the ticker asks when a change can alter it (LiveTicker).
-  const kpis = usePolledSignal(client, 'stats/kpis', { period: 'today' }, { everyMs: 60_000, trigger: live?.tick ?? null, minGapMs: PANEL_GAP_MS, equal: sameKpis });
+  // (an answer is shown with the map's next frame when one is coming: one repaint of the page, not two)
+  const kpis = usePolledSignal(client, 'stats/kpis', { period: 'today' }, { everyMs: 60_000, trigger: live?.tick ?? null, minGapMs: PANEL_GAP_MS, equal: sameKpis, frames: mapFrameSync });
   // (a signal the map follows: an answer re-renders the map, not the wall, and one with the same
   // figures — every 5 minutes while the 30 days' counts stand still — nothing)
   const gridStats = usePolledSignal(client, 'map/grid-stats', { period: '30d' }, {
@@ -413,10 +417,10 @@ function WallScreen() {
       <aside className="wall__side wall__side--left">
         <LiveKpiPanel kpis={kpis} />
         <ThrottledCharts kpis={kpis}>
-          {(chartKpis) => (
+          {(chartKpis, transitions) => (
             <>
-              <CategoryChart kpis={chartKpis} scale={metrics.scale} ultrawide={ultrawide} animate={!still} />
-              <SourceChart kpis={chartKpis} scale={metrics.scale} animate={!still} />
+              <CategoryChart kpis={chartKpis} scale={metrics.scale} ultrawide={ultrawide} animate={!still && transitions} />
+              <SourceChart kpis={chartKpis} scale={metrics.scale} animate={!still && transitions} />
             </>
           )}
         </ThrottledCharts>
@@ -492,10 +496,10 @@ function WallScreen() {
       </main>
       <aside className="wall__side wall__side--right">
         <ThrottledCharts kpis={kpis}>
-          {(chartKpis) => (
+          {(chartKpis, transitions) => (
             <>
-              <HourlyChart kpis={chartKpis} scale={metrics.scale} animate={!still} />
-              <TownChart kpis={chartKpis} model={model} scale={metrics.scale} animate={!still} />
+              <HourlyChart kpis={chartKpis} scale={metrics.scale} animate={!still && transitions} />
+              <TownChart kpis={chartKpis} model={model} scale={metrics.scale} animate={!still && transitions} />
             </>
           )}
         </ThrottledCharts>
@@ -535,9 +539,15 @@ function LiveKpiPanel({ kpis }: { kpis: Signal<Polled<Kpis>> }) {
   return <KpiPanel kpis={k.data} unavailable={k.error !== null} />;
 }
 
-/** The KPI answer, passed on to charts at most every CHART_GAP_MS. */
-function ThrottledCharts({ kpis, children }: { kpis: Signal<Polled<Kpis>>; children: (kpis: Kpis | null) => ReactNode }) {
-  return children(useSignalEvery(kpis, CHART_GAP_MS).data);
+/**
+ * The KPI answer, passed on to charts at most every CHART_GAP_MS, and whether they may animate to it:
+ * not while the map's frames take over CHART_TRANSITION_MAX_FRAME_MS (a weak GPU, software GL) — a
+ * half-second transition would show in one or two of them, and each of its steps is a repaint of the
+ * whole page the map's next frame waits behind.
+ */
+function ThrottledCharts({ kpis, children }: { kpis: Signal<Polled<Kpis>>; children: (kpis: Kpis | null, transitions: boolean) => ReactNode }) {
+  const data = useSignalEvery(kpis, CHART_GAP_MS).data;
+  return children(data, mapFrameSync.frameMs < CHART_TRANSITION_MAX_FRAME_MS);
 }
 
 /** Equal figures: the checkpoint and the period's end move with every answer, the figures do not. */
@@ -690,6 +700,8 @@ interface WallDebug {
   frameMs(): Promise<number>;
   /** frames the map drew since the page opened */
   frames(): number;
+  /** the panels' updates shown inside a map frame, at once (no frame on its way), or on the limit; and a map frame's time */
+  frameSync(): FrameSync['stats'] & { frameMs: number };
   /** `hardware` or `software` GL */
   renderer(): string;
   /** deck.gl picking at a map pixel: the layer and row (or object) under it */
@@ -738,6 +750,7 @@ function useDebugHook(
         }),
       renderer: () => (softwareGl() ? 'software' : 'hardware'),
       frames: () => mapFrames.count,
+      frameSync: () => ({ ...mapFrameSync.stats, frameMs: mapFrameSync.frameMs }),
       rowOf: (id) => ref.current.live?.store.rowOf(id) ?? -1,
       center: () => mapRef.current?.getCenter?.() ?? null,
       zoom: () => mapRef.current?.getZoom() ?? null,

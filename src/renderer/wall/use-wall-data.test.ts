@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { act, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FrameSync } from '../map/frame-sync';
 import { Signal, useSignalEvery } from './use-wall-data';
 
 describe('useSignalEvery', () => {
@@ -34,5 +35,32 @@ describe('useSignalEvery', () => {
     expect(result.current).toBe('f');
     act(() => vi.advanceTimersByTime(1_000));
     expect(result.current).toBe('g');
+  });
+
+  it("shows a value with the map's next frame when the map has one on its way, and renders it in that frame", () => {
+    const frames = new FrameSync({ maxWaitMs: 5_000 });
+    const signal = new Signal(1);
+    const { result } = renderHook(() => useSignalEvery(signal, 1_000, frames));
+    act(() => vi.advanceTimersByTime(1_000));
+    // no frame coming: at once, as without frames
+    act(() => signal.set(2));
+    act(() => vi.advanceTimersByTime(0));
+    expect(result.current).toBe(2);
+    // the map asked for a frame (a patch handed over): the next value waits for it, past its gap
+    frames.requested();
+    act(() => signal.set(3));
+    act(() => vi.advanceTimersByTime(3_000));
+    expect(result.current).toBe(2);
+    act(() => frames.frame());
+    expect(result.current).toBe(3);
+    expect(frames.stats.inFrame).toBe(1);
+    // a frame that never comes (a hidden page): shown after the limit
+    frames.requested();
+    act(() => vi.advanceTimersByTime(1_000));
+    act(() => signal.set(4));
+    act(() => vi.advanceTimersByTime(1_000));
+    expect(result.current).toBe(3);
+    act(() => vi.advanceTimersByTime(5_000));
+    expect(result.current).toBe(4);
   });
 });

@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'reac
 import { toRpcError, type RpcError } from '../../core/errors';
 import type { RequestArgs, RequestName, RequestResult } from '../../core/rpc/contract';
 import type { RpcClient } from '../../core/rpc/wire';
+import { mapFrameSync, type FrameSync } from '../map/frame-sync';
 import { EventStore } from './event-store';
 import { LiveFeed, type FeedChange, type FeedState } from './live-feed';
 import { PanelTick } from './panel-tick';
@@ -38,6 +39,11 @@ export interface PollOptions<T = unknown> {
    * re-renders (a wall's figures often come back unchanged after a change elsewhere)
    */
   equal?: (a: T, b: T) => boolean;
+  /**
+   * answers are shown with the map's next frame when one is on its way (frame-sync.ts): a panel's
+   * repaint joins the map's frame instead of being a frame of the page's own
+   */
+  frames?: FrameSync;
 }
 
 /** JSON-equal (for small JSON answers: figures, lists; not for binary columns). */
@@ -85,7 +91,10 @@ export function usePolledSignal<N extends RequestName>(
             const equal = opts.current.equal;
             // the same figures again: keep the object shown (and the error cleared)
             if (prev.data !== null && prev.error === null && equal?.(prev.data, data)) return;
-            signal.set({ data, error: null, at: performance.now() });
+            const show = () => live && signal.set({ data, error: null, at: performance.now() });
+            const frames = opts.current.frames;
+            if (frames) frames.schedule(signal, show);
+            else show();
           },
           (err: unknown) => {
             if (live) signal.set({ ...signal.get(), error: toRpcError(err) });
@@ -115,6 +124,7 @@ export function usePolledSignal<N extends RequestName>(
       if (interval) clearInterval(interval);
       if (timer.current) clearTimeout(timer.current);
       timer.current = null;
+      opts.current.frames?.cancel(signal);
     };
   }, [client, name, argsKey, everyMs, minGapMs, enabled, signal]);
 
@@ -211,19 +221,24 @@ export function useSignal<T>(signal: Signal<T>): T {
 
 /**
  * A signal's value, re-rendering at most once per `ms` (the first change at once, then the newest
- * at the end of each gap): for a figure that changes faster than anyone reads it.
+ * at the end of each gap): for a figure that changes faster than anyone reads it. The value shown
+ * goes out with the map's next frame when one is on its way (`frames`, frame-sync.ts; the page's
+ * map by default), and is rendered in that frame: the value is a store React follows
+ * (useSyncExternalStore renders its changes before the page paints), not state of a later task.
  */
-export function useSignalEvery<T>(signal: Signal<T>, ms: number): T {
-  const [value, setValue] = useState(signal.get);
+export function useSignalEvery<T>(signal: Signal<T>, ms: number, frames: FrameSync | null = mapFrameSync): T {
+  const shown = useMemo(() => new Signal(signal.get()), [signal]);
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | null = null;
     let last = Number.NEGATIVE_INFINITY;
+    const show = () => shown.set(signal.get());
     const flush = () => {
       timer = null;
       last = performance.now();
-      setValue(() => signal.get());
+      if (frames) frames.schedule(shown, show);
+      else show();
     };
-    setValue(() => signal.get());
+    show();
     const off = signal.subscribe(() => {
       if (timer) return;
       timer = setTimeout(flush, Math.max(0, last + ms - performance.now()));
@@ -231,9 +246,10 @@ export function useSignalEvery<T>(signal: Signal<T>, ms: number): T {
     return () => {
       off();
       if (timer) clearTimeout(timer);
+      frames?.cancel(shown);
     };
-  }, [signal, ms]);
-  return value;
+  }, [signal, ms, shown, frames]);
+  return useSignal(shown);
 }
 
 /** the longest a patch waits for the frame showing the one before it until a frame was measured (live-feed.ts `frameWaitMs`) */

@@ -37,7 +37,10 @@
  *   The ratio is taken per round; the median and the spread across rounds are
  *   reported with the load average of each round.
  *
- *   npx tsx bench/wall/run.ts [--events 1000000] [--days 1785] [--rate 50] [--rounds 8] [--seconds 12]
+ *   8 rounds on llvmpipe, 24 on SwiftShader (2–6 frames a page in a 12 s round there; --rounds and
+ *   --seconds set both pages' rounds alike).
+ *
+ *   npx tsx bench/wall/run.ts [--events 1000000] [--days 1785] [--rate 50] [--rounds 8|24] [--seconds 12]
  *     [--fps 24] [--keep DIR] [--renderer DIR] [--coalesce-ms MS] [--gl llvmpipe|swiftshader] [--lp-threads N]
  *     [--isolated 12] [--out wall | --out -]
  *
@@ -81,8 +84,8 @@ const { values } = parseArgs({
     days: { type: 'string', default: '1785' },
     rate: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '12' },
-    // 8: a round holds only 3–6 frames on SwiftShader, so one round's ratio swings (0.9–4× seen); see the pooled figure
-    rounds: { type: 'string', default: '8' },
+    /** default by GL: ROUNDS_BY_GL below */
+    rounds: { type: 'string' },
     warmup: { type: 'string', default: '6' },
     fps: { type: 'string', default: '24' },
     renderer: { type: 'string' },
@@ -103,7 +106,16 @@ const N = Number(values.events);
 const DAYS = Number(values.days);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
-const ROUNDS = Number(values.rounds);
+/**
+ * Rounds by GL, the same for both pages. llvmpipe draws 10–22 frames a page in a 12 s round;
+ * SwiftShader 2–6, so a frame more or less moved a round's ratio by a sixth to a half, and the
+ * pooled figure over 8 rounds (16–48 frames a page) still moved by ~0.3 between runs (1.19–1.76).
+ * 24 rounds there: ~3× the frames (50–140 a page). More rounds rather than longer ones: a 36 s
+ * round's trace was 334 MB and took 9 minutes to come back at load 12 (and missed the wall's end
+ * mark); a 12 s round's is a third of that. Decided before looking at any result of it.
+ */
+const ROUNDS_BY_GL: Record<string, number> = { llvmpipe: 8, swiftshader: 24 };
+const ROUNDS = Number(values.rounds ?? ROUNDS_BY_GL[values.gl ?? 'llvmpipe'] ?? 8);
 const WARMUP = Number(values.warmup);
 const FPS = Number(values.fps);
 /**
@@ -553,6 +565,7 @@ try {
   bareMessages.take();
   type FeedCounts = { requests: number; patches: number; frameWaits: number; frameWaitsRanOut: number; waitLimitMs: number } | null;
   const feed0 = await call<FeedCounts>('wall', 'feed()');
+  const sync0 = await call<{ inFrame: number; atOnce: number; ranOut: number } | null>('wall', 'frameSync?.() ?? null');
   const lat0 = await both<{ apply: number[]; render: number[] }>('latency()');
 
   const rounds: Round[] = [];
@@ -627,6 +640,8 @@ try {
     await wall.waitForTimeout(1000);
   }
   const feed1 = await call<FeedCounts>('wall', 'feed()');
+  type SyncCounts = { inFrame: number; atOnce: number; ranOut: number; frameMs: number } | null;
+  const sync1 = await call<SyncCounts>('wall', 'frameSync?.() ?? null');
   const changes = (await stream.stop()) - sentAtReset;
   const loadSeconds = (performance.now() - loadStart) / 1000;
   // the wall's LiveFeed under load: its requests, and its waits for a patch's frame that ran out
@@ -635,6 +650,10 @@ try {
       ? `wall's live feed under load: ${feed1.requests - feed0.requests} map/events requests, ${feed1.frameWaits - feed0.frameWaits} waits for a patch's frame of which ${feed1.frameWaitsRanOut - feed0.frameWaitsRanOut} ran out (limit ${fmt(feed0.waitLimitMs, 0)} ms at the start, ${fmt(feed1.waitLimitMs, 0)} ms at the end)`
       : "wall's live feed counters: not exposed by this build";
   log(feedNote);
+  const syncNote = sync1 && sync0
+    ? `wall's panel updates under load: ${sync1.inFrame - sync0.inFrame} shown in a map frame, ${sync1.atOnce - sync0.atOnce} at once (no map frame on its way), ${sync1.ranOut - sync0.ranOut} on the limit; a map frame ${fmt(sync1.frameMs, 0)} ms from asked to drawn`
+    : "wall's panel updates: this build does not hold them for the map's frames";
+  log(syncNote);
   const received = { wall: wallMessages.take(), bare: bareMessages.take() };
   const folding = rpc.changed;
   const foldOut = folding.out - folding0.out;
@@ -671,7 +690,7 @@ try {
   const fps = { wall: series((r) => r.wall.frames / r.seconds), bare: series((r) => r.bare.frames / r.seconds) };
   const parts = (which: 'wall' | 'bare') => CATEGORIES.map((c) => `${c} ${fmt(stats(rounds.map((r) => perFrame(r[which], c))).median)}`).join(', ');
   const spread = (s: { median: number; min: number; max: number }) => `median ${fmt(s.median, 3)}, spread ${fmt(s.min, 3)}–${fmt(s.max, 3)} over ${rounds.length} rounds`;
-  const note = `${machineNote()}; ${foldNote}; ${feedNote}; socket frames received under load: wall ${fmt(messageTotal(received.wall) / loadSeconds)}/s (${messageLine(received.wall, loadSeconds)}), bare ${fmt(messageTotal(received.bare) / loadSeconds)}/s; load average (1 min) at the rounds ${loads.map((l) => fmt(l)).join(', ')}; ${glNote}, told it is hardware on both pages (pulses at ${FPS} fps through the frame governor, chart transitions on); ${total} events in the replica, ${openCount} open on the map; ${RATE} changes/s through ${ROUNDS} rounds of ${SECONDS} s, both pages at once; frames/s wall ${fmt(fps.wall.median, 2)}, bare ${fmt(fps.bare.median, 2)} (median); ${gpuLine}; map ${size.width}×${size.height} CSS px in a ${viewport.width}×${viewport.height} wall`;
+  const note = `${machineNote()}; ${foldNote}; ${feedNote}; ${syncNote}; socket frames received under load: wall ${fmt(messageTotal(received.wall) / loadSeconds)}/s (${messageLine(received.wall, loadSeconds)}), bare ${fmt(messageTotal(received.bare) / loadSeconds)}/s; load average (1 min) at the rounds ${loads.map((l) => fmt(l)).join(', ')}; ${glNote}, told it is hardware on both pages (pulses at ${FPS} fps through the frame governor; the wall's chart transitions on while its map frames take under 100 ms); ${total} events in the replica, ${openCount} open on the map; ${RATE} changes/s through ${ROUNDS} rounds of ${SECONDS} s, both pages at once; frames/s wall ${fmt(fps.wall.median, 2)}, bare ${fmt(fps.bare.median, 2)} (median); ${gpuLine}; map ${size.width}×${size.height} CSS px in a ${viewport.width}×${viewport.height} wall`;
   const p = (xs: number[], q: number) => (xs.length ? quantile(xs, q) : NaN);
   const maxFullSingle = (a: Attributes) => Object.values(a.byLayer).reduce((m, l) => Math.max(m, l.full), 0);
   figures.push(

@@ -67,12 +67,14 @@ describe('FrameSync', () => {
     vi.advanceTimersByTime(1);
     expect(shown).toEqual(['a']);
     expect(sync.stats.ranOut).toBe(1);
-    // still no frame: the next update waits again, from its own schedule
+    // that frame is given up: the next update goes at once, until the map asks for a frame again
     sync.schedule('b', () => shown.push('b'));
-    vi.advanceTimersByTime(1000);
-    expect(shown).toEqual(['a']);
-    sync.frame();
     expect(shown).toEqual(['a', 'b']);
+    sync.requested();
+    sync.schedule('c', () => shown.push('c'));
+    expect(shown).toEqual(['a', 'b']);
+    sync.frame();
+    expect(shown).toEqual(['a', 'b', 'c']);
   });
 
   it('drops a cancelled update', () => {

@@ -99,6 +99,8 @@ export class FrameSync {
     if (this.timer === null) {
       this.timer = this.setTimer(() => {
         this.timer = null;
+        // the frame is not coming (a hidden page, a frame the map dropped): updates go at once until it asks again
+        this.awaited = false;
         this.flush('ranOut');
       }, this.options.maxWaitMs);
     }

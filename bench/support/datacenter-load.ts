@@ -54,7 +54,7 @@ export async function loadEvents(db: Db, records: Iterable<EventRecord>, opts: {
           .join(',')}]`;
         await tx.execute(sql`
           INSERT INTO sync_rows (table_name, key, scope, v, row, cols, cols_version)
-          SELECT 'events', x.key, x.scope, ${out.v}, x.row, x.cols, CASE WHEN x.cols IS NULL THEN NULL ELSE ${EXTRACTION_VERSION}::integer END
+          SELECT 'events', x.key, x.scope, ${out.v}, x.row::text, x.cols, CASE WHEN x.cols IS NULL THEN NULL ELSE ${EXTRACTION_VERSION}::integer END
           FROM jsonb_to_recordset(${json}::jsonb) AS x(key text, scope text, row jsonb, cols text)
           ON CONFLICT (table_name, key) DO UPDATE SET scope = excluded.scope, v = excluded.v, row = excluded.row, cols = excluded.cols, cols_version = excluded.cols_version`);
       }

@@ -155,9 +155,9 @@ export async function writeHistoryBatch(db: Db, batch: readonly EvolvedEvent[], 
     lap('refs');
     await tx.execute(sql`
       INSERT INTO sync_rows (table_name, key, scope, v, row)
-      SELECT 'events', id, scope, v, doc FROM events WHERE v = ${v}
+      SELECT 'events', id, scope, v, doc::text FROM events WHERE v = ${v}
       UNION ALL
-      SELECT 'audit', event_id || ':' || seq, scope, v, doc FROM audit WHERE v = ${v}`);
+      SELECT 'audit', event_id || ':' || seq, scope, v, doc::text FROM audit WHERE v = ${v}`);
     lap('syncRows');
     if (opts.changeLog) {
       await tx.execute(sql`

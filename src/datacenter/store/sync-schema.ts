@@ -43,7 +43,13 @@ export const syncRows = pgTable(
     /** town code, district code, or null for district-wide rows */
     scope: text('scope'),
     v: bigint('v', { mode: 'number' }).notNull(),
-    row: jsonb('row').notNull(),
+    /**
+     * the document as PostgreSQL's `jsonb::text` renders it (migration 0008): writers store `<jsonb>::text`, never a
+     * client's or JSON.stringify's text, because snapshots send these bytes as they are and the desktop splits
+     * rows lines on jsonb::text's spacing (docs/sync-protocol.md "Snapshot"). Kept as text so that an export
+     * copies it instead of rendering every row's jsonb again (most of PostgreSQL's CPU in a snapshot).
+     */
+    row: text('row').notNull(),
     /**
      * the desktop replica's extracted columns of `row` (src/core/sync/extraction.ts) as a JSON array text,
      * computed when the row was written; null for a table without columns, a row the extraction refuses,

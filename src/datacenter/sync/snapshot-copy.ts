@@ -1,8 +1,9 @@
 /**
  * The snapshot's reads on PostgreSQL: one REPEATABLE READ READ ONLY transaction on a pooled client
- * of its own, whose rows are streamed by `COPY (SELECT key, v, row::text …) TO STDOUT (FORMAT
- * binary)` (pg-copy-streams) and framed from their bytes (./copy-binary.ts, ./snapshot-encoding.ts):
- * no page round trips, no row parsed into JS strings, no UTF-8 decode or re-encode.
+ * of its own, whose rows are streamed by `COPY (SELECT key, v, row …) TO STDOUT (FORMAT binary)`
+ * (pg-copy-streams) and framed from their bytes (./copy-binary.ts, ./snapshot-encoding.ts): `row` is
+ * stored as its jsonb text (migration 0008), so PostgreSQL only copies it; no page round trips, no
+ * row parsed into JS strings, no UTF-8 decode or re-encode.
  *
  * Back-pressure: the COPY stream is read only while `write` keeps up — once a frame waits for the
  * client nothing more is read from the socket, so PostgreSQL's sends block in TCP and a slow
@@ -68,7 +69,7 @@ export async function copyRange(
   const withCols = columns !== undefined;
   if (withCols && !(Number.isSafeInteger(columns) && columns > 0)) throw new Error(`extraction version ${columns}: not a positive integer`);
   const cols = withCols ? `, CASE WHEN cols_version = ${columns} THEN cols END` : '';
-  const text = `COPY (SELECT key, v, row::text${cols} FROM sync_rows WHERE table_name = ${client.escapeLiteral(table)} AND ${where} ORDER BY key) TO STDOUT (FORMAT binary)`;
+  const text = `COPY (SELECT key, v, row${cols} FROM sync_rows WHERE table_name = ${client.escapeLiteral(table)} AND ${where} ORDER BY key) TO STDOUT (FORMAT binary)`;
   const page = new RowsPageBuilder(pageRows);
   const ready: Buffer[] = [];
   let rows = 0;

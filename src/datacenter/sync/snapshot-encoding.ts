@@ -4,7 +4,8 @@
  *
  *   {"t":"rows","table":"events","rows":[{"key":"E1","v":12,"row":{…}},…]}\n
  *
- * with `row` the row's jsonb exactly as PostgreSQL prints it (`row::text`). When the client asked for
+ * with `row` the row's jsonb exactly as PostgreSQL prints it (`jsonb::text`, which `sync_rows.row` stores
+ * since migration 0008). When the client asked for
  * the extracted columns (docs/sync-protocol.md "Extracted columns"), a row that has them of the asked
  * version carries them between `v` and `row`, as `sync_rows.cols` holds them (a JSON array text):
  *

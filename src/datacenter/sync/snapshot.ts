@@ -218,7 +218,7 @@ async function streamRange(tx: DbOrTx, table: string, filter: RangeFilter, pageR
     const keyCond: ReturnType<typeof sql> = after === null ? sql`true` : sql`key > ${after}`;
     const cols = columns === undefined ? sql`` : sql`, CASE WHEN cols_version = ${columns} THEN cols END AS cols`;
     const page = rowsOf<{ key: string; v: string | number; row: string; cols?: string | null }>(
-      await tx.execute(sql`SELECT key, v, row::text AS row${cols} FROM sync_rows
+      await tx.execute(sql`SELECT key, v, row${cols} FROM sync_rows
         WHERE table_name = ${table} AND ${part} AND ${keyCond} ORDER BY key LIMIT ${pageRows}`),
     );
     if (page.length === 0) return total;

@@ -282,7 +282,7 @@ function flushPlan(buffer: ChangeBuffer): FlushPlan {
         RETURNING s.key
       ), written AS (
         INSERT INTO sync_rows (table_name, key, scope, v, row, cols, cols_version)
-        SELECT tbl, key, scope, ${v}, row, cols, CASE WHEN cols IS NULL THEN NULL ELSE ${EXTRACTION_VERSION} END FROM input WHERE op = 'upsert'
+        SELECT tbl, key, scope, ${v}, row::text, cols, CASE WHEN cols IS NULL THEN NULL ELSE ${EXTRACTION_VERSION} END FROM input WHERE op = 'upsert'
         ON CONFLICT (table_name, key) DO UPDATE SET scope = excluded.scope, v = excluded.v, row = excluded.row, cols = excluded.cols, cols_version = excluded.cols_version
         RETURNING key
       )

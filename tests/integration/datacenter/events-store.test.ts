@@ -76,7 +76,7 @@ forEachBackend('events store', (backend) => {
         ['events', eventId, GRID_A.townCode],
       ]);
       expect(Number(logged[0]!.v)).toBe(Number(row!.v));
-      const [synced] = await h.rows<{ row: EventRecord }>(sql`select row from sync_rows where table_name = 'events' and key = ${eventId}`);
+      const [synced] = await h.rows<{ row: EventRecord }>(sql`select row::jsonb as row from sync_rows where table_name = 'events' and key = ${eventId}`);
       expect(synced!.row).toEqual(found.event);
     });
 

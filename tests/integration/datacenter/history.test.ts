@@ -132,6 +132,13 @@ forEachBackend('history generator', (backend) => {
     expect(tail.checksum().events).toEqual(server.tables.events);
     expect(tail.checksum().audit).toEqual(server.tables.audit);
     expect(Object.keys(fresh.rowsOf('events'))).toHaveLength(400);
+    // the bulk path stores each document as its jsonb text, as writeReplicated does (migration 0008)
+    const [stored] = await rows<{ n: number; bad: number }>(
+      sql`select count(*)::int as n, count(*) filter (where s.row <> coalesce(e.doc, a.doc)::text)::int as bad from sync_rows s
+          left join events e on s.table_name = 'events' and e.id = s.key left join audit a on s.table_name = 'audit' and a.event_id || ':' || a.seq = s.key
+          where s.table_name in ('events', 'audit')`,
+    );
+    expect(stored).toEqual({ n: 400 + result.auditRows, bad: 0 });
   });
 
   it('intake afterwards gets new case numbers and refuses a reference the history entered', async () => {

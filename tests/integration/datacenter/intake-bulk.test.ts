@@ -110,9 +110,9 @@ forEachBackend('bulk and batched intake', (backend) => {
       expect(Number(synced[0]!.v)).toBe(Number(e.v));
       // the replicated rows (made from the documents' texts the insert statement was given) are the rows written
       const [same] = await rows<{ event: boolean; audit: boolean; logged: number; row: string; cols: string }>(sql`
-        select (select s.row = x.doc from sync_rows s, events x where s.table_name = 'events' and s.key = ${c.eventId} and x.id = ${c.eventId}) as event,
-               (select s.row = a.doc from sync_rows s, audit a where s.table_name = 'audit' and s.key = ${c.eventId + ':1'} and a.event_id = ${c.eventId} and a.seq = 1) as audit,
-               (select count(*)::int from change_log l join sync_rows s on s.table_name = l.table_name and s.key = l.key where l.key in (${c.eventId}, ${c.eventId + ':1'}) and l.row = s.row) as logged,
+        select (select s.row = x.doc::text from sync_rows s, events x where s.table_name = 'events' and s.key = ${c.eventId} and x.id = ${c.eventId}) as event,
+               (select s.row = a.doc::text from sync_rows s, audit a where s.table_name = 'audit' and s.key = ${c.eventId + ':1'} and a.event_id = ${c.eventId} and a.seq = 1) as audit,
+               (select count(*)::int from change_log l join sync_rows s on s.table_name = l.table_name and s.key = l.key where l.key in (${c.eventId}, ${c.eventId + ':1'}) and l.row::text = s.row) as logged,
                (select row::text from sync_rows where table_name = 'events' and key = ${c.eventId}) as row,
                (select cols from sync_rows where table_name = 'events' and key = ${c.eventId}) as cols`);
       expect(same).toEqual(expect.objectContaining({ event: true, audit: true, logged: 2 }));
@@ -183,7 +183,7 @@ forEachBackend('bulk and batched intake', (backend) => {
     expect(value.created).toBe(2);
     for (const item of value.items) {
       const [alert] = await rows<{ same: boolean }>(
-        sql`select w.v = e.v as same from sync_rows w, sync_rows e where w.table_name = 'wall' and w.row ->> 'eventId' = ${item.value!.eventId} and e.table_name = 'events' and e.key = ${item.value!.eventId}`,
+        sql`select w.v = e.v as same from sync_rows w, sync_rows e where w.table_name = 'wall' and w.row::jsonb ->> 'eventId' = ${item.value!.eventId} and e.table_name = 'events' and e.key = ${item.value!.eventId}`,
       );
       expect(alert?.same).toBe(true);
     }

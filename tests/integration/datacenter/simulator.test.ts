@@ -96,7 +96,7 @@ forEachBackend('simulator', (backend) => {
   it('one-key calls take over the walls, and the simulated duty officer acknowledges each within minutes', async () => {
     // ten more simulated minutes, so that every alert raised in the run has had its time
     const more = await sim.runFor(10 * 60_000);
-    const alerts = (await rows<{ row: unknown }>(sql`select row from sync_rows where table_name = 'wall' and key like 'alert:%'`)).map(
+    const alerts = (await rows<{ row: unknown }>(sql`select row::jsonb as row from sync_rows where table_name = 'wall' and key like 'alert:%'`)).map(
       (r) => (typeof r.row === 'string' ? JSON.parse(r.row) : r.row) as { kind: string; raisedAt: string; ackedAt: string | null; ackedBy: { id: string } | null },
     );
     const [{ n }] = (await rows<{ n: number }>(sql`select count(*)::int as n from events where source = 'one_key' or urgency = 'critical'`)) as [{ n: number }];

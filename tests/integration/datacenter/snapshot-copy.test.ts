@@ -55,7 +55,7 @@ describe('snapshot export through binary COPY [postgres]', () => {
   /** the COPY backends of this database and what they wait for */
   const copies = async () =>
     rowsOf<{ pid: number; wait_event: string | null }>(
-      await db.execute(sql`select pid, wait_event from pg_stat_activity where datname = current_database() and query like 'COPY (SELECT key, v, row::text FROM sync_rows%' and pid <> pg_backend_pid()`),
+      await db.execute(sql`select pid, wait_event from pg_stat_activity where datname = current_database() and query like 'COPY (SELECT key, v, row FROM sync_rows%' and pid <> pg_backend_pid()`),
     );
 
   beforeAll(async () => {

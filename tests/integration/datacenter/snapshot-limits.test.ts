@@ -100,7 +100,7 @@ describe('snapshot export limits [postgres]', () => {
   /** the backends of this database whose last query is a snapshot COPY (running, or done in a transaction still open) */
   const copies = async () =>
     rowsOf<{ pid: number; wait_event: string | null }>(
-      await db.execute(sql`select pid, wait_event from pg_stat_activity where datname = current_database() and query like 'COPY (SELECT key, v, row::text FROM sync_rows%' and pid <> pg_backend_pid()`),
+      await db.execute(sql`select pid, wait_event from pg_stat_activity where datname = current_database() and query like 'COPY (SELECT key, v, row FROM sync_rows%' and pid <> pg_backend_pid()`),
     );
   const backendAlive = async (pid: number) => rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from pg_stat_activity where pid = ${pid}`))[0]!.n > 0;
   const start = async (snapshot: SnapshotLimitOptions, actorOf = headerActor) => {

@@ -28,7 +28,7 @@ function handlers(): MutationRegistry {
   const registry = new MutationRegistry();
   // a counter per alert: applying one twice would show
   registry.register('wall/ack', async (tx, out, m, actor) => {
-    const [current] = rowsOf<{ row: { count: number } }>(await tx.execute(sql`select row from sync_rows where table_name = 'wall' and key = ${m.alertId}`));
+    const [current] = rowsOf<{ row: { count: number } }>(await tx.execute(sql`select row::jsonb as row from sync_rows where table_name = 'wall' and key = ${m.alertId}`));
     const count = (current?.row.count ?? 0) + 1;
     out.upsert('wall', m.alertId, null, { id: m.alertId, count, by: actor.id });
     return { count };
@@ -74,7 +74,7 @@ forEachBackend('commands', (backend) => {
     return CommandsResponse.parse(await res.json());
   };
   const counter = async (alertId: string) =>
-    rowsOf<{ row: { count: number } }>(await db.execute(sql`select row from sync_rows where table_name = 'wall' and key = ${alertId}`))[0]?.row.count ?? 0;
+    rowsOf<{ row: { count: number } }>(await db.execute(sql`select row::jsonb as row from sync_rows where table_name = 'wall' and key = ${alertId}`))[0]?.row.count ?? 0;
   const metaSource = async () => rowsOf<{ s: string | null }>(await db.execute(sql`select reference_source as s from meta`))[0]?.s ?? null;
 
   beforeAll(async () => {

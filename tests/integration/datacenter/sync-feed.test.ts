@@ -32,7 +32,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The rows a client of `scope` should hold, straight from sync_rows. */
 async function serverRows(db: Db, scope: SyncScope, table = 'events'): Promise<Record<string, unknown>> {
   const filter = scope === 'district' ? sql`true` : sql`(scope = ${scope} or scope is null)`;
-  const rows = rowsOf<{ key: string; row: unknown }>(await db.execute(sql`select key, row from sync_rows where table_name = ${table} and ${filter}`));
+  const rows = rowsOf<{ key: string; row: unknown }>(await db.execute(sql`select key, row::jsonb as row from sync_rows where table_name = ${table} and ${filter}`));
   return Object.fromEntries(rows.map((r) => [r.key, r.row]));
 }
 
@@ -304,7 +304,7 @@ forEachBackend('sync feed', (backend) => {
         if (a === b) continue;
         await writeReplicated(db, async (tx, out) => {
           const cur = rowsOf<{ key: string; row: { balance: number } }>(
-            await tx.execute(sql`select key, row from sync_rows where table_name = 'audit' and key in (${a}, ${b}) for update`),
+            await tx.execute(sql`select key, row::jsonb as row from sync_rows where table_name = 'audit' and key in (${a}, ${b}) for update`),
           );
           const get = (key: string) => cur.find((r) => r.key === key)!.row.balance;
           out.upsert('audit', a, T1, { balance: get(a) - 1 });
@@ -358,7 +358,7 @@ forEachBackend('sync feed', (backend) => {
           .map((r) => Object.values(r)[0])
           .join('\n');
       });
-    const page = await plan(sql`SELECT key, v, row::text AS row FROM sync_rows WHERE table_name = 'events' AND true AND key > 'e' ORDER BY key LIMIT 1000`);
+    const page = await plan(sql`SELECT key, v, row FROM sync_rows WHERE table_name = 'events' AND true AND key > 'e' ORDER BY key LIMIT 1000`);
     expect(page).toMatch(/Index Scan using sync_rows_pkey/);
     expect(page).not.toMatch(/Sort/);
     const log = await plan(

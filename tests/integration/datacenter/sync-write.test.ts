@@ -37,7 +37,7 @@ async function logOf(db: Db, v: number) {
 }
 
 async function replicated(db: Db, table: string, key: string) {
-  const [r] = await q<{ scope: string | null; v: string | number; row: unknown }>(db, sql`select scope, v, row from sync_rows where table_name = ${table} and key = ${key}`);
+  const [r] = await q<{ scope: string | null; v: string | number; row: unknown }>(db, sql`select scope, v, row::jsonb as row from sync_rows where table_name = ${table} and key = ${key}`);
   return r ? { scope: r.scope, v: Number(r.v), row: r.row } : null;
 }
 

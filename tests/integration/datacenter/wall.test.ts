@@ -47,7 +47,7 @@ forEachBackend('wall alerts and directives', (backend) => {
     return ((await res.json()) as CommandsResponse).results[0]!;
   };
   const wallRows = async () =>
-    rowsOf<{ key: string; scope: string | null; row: unknown }>(await store.db.execute(sql`select key, scope, row from sync_rows where table_name = 'wall' order by v, key`)).map((r) => ({
+    rowsOf<{ key: string; scope: string | null; row: unknown }>(await store.db.execute(sql`select key, scope, row::jsonb as row from sync_rows where table_name = 'wall' order by v, key`)).map((r) => ({
       ...r,
       row: (typeof r.row === 'string' ? JSON.parse(r.row) : r.row) as Record<string, unknown>,
     }));

@@ -39,7 +39,7 @@ forEachBackend('domain configuration', (backend) => {
       ['taxonomy', 'bundled'],
       ['workflow', 'bundled'],
     ]);
-    const synced = await h.rows<{ key: string; scope: string | null; row: unknown }>(sql`select key, scope, row from sync_rows where table_name = 'config' order by key`);
+    const synced = await h.rows<{ key: string; scope: string | null; row: unknown }>(sql`select key, scope, row::jsonb as row from sync_rows where table_name = 'config' order by key`);
     const bundled = bundledConfigDocuments();
     expect(synced.map((s) => [s.key, s.scope])).toEqual(rows.map((r) => [r.key, null]));
     expect(synced.find((s) => s.key === 'taxonomy')!.row).toEqual(bundled.taxonomy);

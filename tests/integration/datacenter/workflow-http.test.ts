@@ -152,7 +152,7 @@ forEachBackend('workflow over HTTP', (backend) => {
       expect(put.status, JSON.stringify(put.body)).toBe(200);
       const v = put.body.value.documents[0].v;
       expect(v).toBeGreaterThan(wf.v);
-      const synced = rowsOf<{ v: string; row: { version: string } }>(await store.db.execute(sql`select v, row from sync_rows where table_name = 'config' and key = 'workflow'`));
+      const synced = rowsOf<{ v: string; row: { version: string } }>(await store.db.execute(sql`select v, row::jsonb as row from sync_rows where table_name = 'config' and key = 'workflow'`));
       expect(synced.map((s) => [Number(s.v), s.row.version])).toEqual([[v, 'site-2025.2']]);
       expect((await call('GET', '/api/v1/admin/config/nope', 'admin')).status).toBe(404);
     });

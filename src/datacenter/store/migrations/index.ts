@@ -7,5 +7,6 @@ import { migration as m0004 } from './0004-auth';
 import { migration as m0005 } from './0005-sync';
 import { migration as m0006 } from './0006-intake';
 import { migration as m0007 } from './0007-sync-rows-cols';
+import { migration as m0008 } from './0008-sync-rows-text';
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];

@@ -299,6 +299,7 @@ export class SnapshotLineParser {
   private readonly decoder = new TextDecoder();
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
+  private joined = new Uint8Array(0);
   private lineNo = 0;
   private offset = 0;
   private linesEnd = 0;
@@ -360,9 +361,16 @@ export class SnapshotLineParser {
     return frame.t === 'rows' ? { t: 'rows', table: frame.table, rows: stagedRowsOf(frame, latin1) } : frame;
   }
 
+  /**
+   * A line that spans chunks, joined: in `joined`, kept from line to line (a `rows` line is ~2 MB: a buffer of
+   * its own for each meant zeroing and faulting in fresh pages every time). Nothing keeps a view of a line past
+   * `line`: the frames hold copies (their documents are copied into a buffer of their own).
+   */
   private takeLine(tail: Uint8Array): Uint8Array {
     if (this.pending.length === 0) return tail;
-    const out = new Uint8Array(this.pendingBytes + tail.byteLength);
+    const n = this.pendingBytes + tail.byteLength;
+    if (this.joined.byteLength < n) this.joined = new Uint8Array(Math.max(n, Math.min(2 * this.joined.byteLength, 64 * 2 ** 20)));
+    const out = this.joined.subarray(0, n);
     let at = 0;
     for (const p of this.pending) {
       out.set(p, at);

@@ -18,13 +18,19 @@
  * same experiment compared the table with its documents inline and a copy
  * without them: docs/sync-client.md).
  *
- *   npx tsx bench/sync/profile-snapshot.ts [--events 100000] [--dir /tmp/x] [--layout pg|compact]
+ * `--columns`: each row carries its extracted columns as the data center sends them (`"c":[…]`,
+ * computed by the same extraction; docs/sync-protocol.md "Extracted columns"), so the client binds them
+ * and stores the document's bytes without parsing it — what a data center of today sends.
+ * `--parsers inline` reads the stream on this thread only (default `inline,worker`).
+ *
+ *   npx tsx bench/sync/profile-snapshot.ts [--events 100000] [--dir /tmp/x] [--layout pg|compact] [--columns] [--parsers inline]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { EXTRACTION_VERSION, extractValues } from '../../src/core/sync/extraction';
 import { generateDemoDistrict } from '../../src/datacenter/demo';
 import { openReplica } from '../../src/main/service/store/open';
 import { RowWriter, type StagedRows } from '../../src/main/service/store/replicated-rows';
@@ -34,7 +40,15 @@ import taxonomy from '../../resources/config/taxonomy-demo.json';
 import { generateHistory, leafCategories } from '../support/history';
 import { log, machineNote } from '../support/results';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, dir: { type: 'string' }, layout: { type: 'string', default: 'pg' } } });
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '100000' },
+    dir: { type: 'string' },
+    layout: { type: 'string', default: 'pg' },
+    columns: { type: 'boolean', default: false },
+    parsers: { type: 'string', default: 'inline,worker' },
+  },
+});
 /**
  * The documents' text: 'pg' (default) as the data center sends it, PostgreSQL's jsonb::text (a space after each
  * ':' and ','; the client stores it as sent: docs/sync-client.md, "Rows lines taken apart"), or 'compact' JSON.
@@ -57,7 +71,8 @@ const pages: string[] = [];
 let page: string[] = [];
 let v = 0;
 for (const { record } of generateHistory({ count: N, now: new Date(), grids: d.grids, units: d.units, categories: leafCategories(taxonomy as never) })) {
-  page.push(`{"key":${JSON.stringify(record.id)},"v":${++v},"row":${docText(record)}}`);
+  const c = values.columns ? `,"c":${JSON.stringify(extractValues('events', record.id, JSON.parse(JSON.stringify(record))))}` : '';
+  page.push(`{"key":${JSON.stringify(record.id)},"v":${++v}${c},"row":${docText(record)}}`);
   if (page.length === 1000) {
     pages.push(`{"t":"rows","table":"events","rows":[${page.join(',')}]}\n`);
     page = [];
@@ -65,7 +80,9 @@ for (const { record } of generateHistory({ count: N, now: new Date(), grids: d.g
 }
 if (page.length) pages.push(`{"t":"rows","table":"events","rows":[${page.join(',')}]}\n`);
 const bytes = pages.reduce((s, p) => s + Buffer.byteLength(p), 0);
-log(`${N} events, ${(bytes / 2 ** 20).toFixed(0)} MB of NDJSON (documents ${values.layout === 'compact' ? 'compact' : "as PostgreSQL's jsonb::text"}); ${machineNote()}`);
+log(
+  `${N} events, ${(bytes / 2 ** 20).toFixed(0)} MB of NDJSON (documents ${values.layout === 'compact' ? 'compact' : "as PostgreSQL's jsonb::text"}${values.columns ? ', with their extracted columns' : ''}); ${machineNote()}`,
+);
 
 // raw baseline
 const raw = new Database(path.join(dir, 'raw.sqlite'));
@@ -89,7 +106,8 @@ const enc = new TextEncoder();
 const body = () =>
   new ReadableStream<Uint8Array>({
     start(c) {
-      c.enqueue(enc.encode(`{"t":"begin","scope":"district","epoch":"e","checkpoint":{"epoch":"e","v":${v}},"totalRows":${N},"tables":["events"]}\n`));
+      const columns = values.columns ? `,"columns":${EXTRACTION_VERSION}` : '';
+      c.enqueue(enc.encode(`{"t":"begin","scope":"district","epoch":"e","checkpoint":{"epoch":"e","v":${v}},"totalRows":${N},"tables":["events"]${columns}}\n`));
       for (const p of pages) {
         const b = enc.encode(p);
         for (let i = 0; i < b.byteLength; i += 65536) c.enqueue(b.subarray(i, i + 65536));
@@ -103,7 +121,7 @@ const mainThreadCpuMs = (): number => {
   return (Number(f[11]) + Number(f[12])) * 10;
 };
 let frames: StagedRows[] = [];
-for (const parser of ['inline', 'worker'] as const) {
+for (const parser of values.parsers.split(',') as ('inline' | 'worker')[]) {
   const got: StagedRows[] = [];
   t = performance.now();
   cpu0 = process.cpuUsage();

@@ -9,9 +9,8 @@
  * fewer map frames than the bare deck.gl page beside it while spending the same CPU per second.
  *
  * So an update that can wait for the map's frame is handed to `schedule`: when the map has asked
- * for a frame that has not been drawn yet, or draws frame after frame and its next one is due (on
- * software GL the wall's feed asks for it only after the last one's commit, which is when the
- * panels' answers and timers come in too), the update is held and run inside that frame (deck.gl's
+ * for a frame that has not been drawn yet, or draws frame after frame and its next one is due
+ * within a second, the update is held and run inside that frame (deck.gl's
  * after-render callback runs in the animation frame, before the page is painted, so the DOM change
  * is painted with the map); when the map is drawing now, or is at rest, it runs at once, as before. At most `maxWaitMs` is held (a hidden page draws no frames). Only the newest
  * update per key is kept: a figure held over a frame shows its newest value, once.
@@ -30,6 +29,11 @@ export interface FrameSyncOptions {
 
 /** callbacks closer than this are one frame's (a display refreshes at most every 8.3 ms) */
 const MIN_GAP_MS = 8;
+/**
+ * the longest an update waits for a frame that is only due, not asked for: a frame the map may not
+ * draw after all (the changes stopped) must not hold a new ticker row or figure for seconds
+ */
+const DUE_HOLD_MAX_MS = 1_000;
 
 export class FrameSync {
   private readonly pending = new Map<unknown, () => void>();
@@ -72,15 +76,14 @@ export class FrameSync {
   /**
    * How long an update scheduled now may wait for the map's next frame: up to the limit for a frame
    * asked for; while the map draws frame after frame (changes flowing), until about two of its gaps
-   * after the last one (its next frame is due; on software GL the feed asks for it only after the
-   * commit of the last, when the panels' answers come too); otherwise not at all.
+   * after the last one, at most a second (its next frame is due); otherwise not at all.
    */
   private holdMs(): number {
     if (this.drawing) return 0;
     if (this.awaited) return this.options.maxWaitMs;
     if (this.gap === 0) return 0;
     const since = this.now() - this.lastFrameAt;
-    return since < 1.5 * this.gap ? Math.min(this.options.maxWaitMs, 2 * this.gap - since) : 0;
+    return since < 1.5 * this.gap ? Math.min(this.options.maxWaitMs, DUE_HOLD_MAX_MS, 2 * this.gap - since) : 0;
   }
 
   /** The map asked for a frame (layers handed over, an animation step, a repaint). */

@@ -132,7 +132,7 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
   const fetchFn = opts.fetch ?? globalThis.fetch;
   mkdirSync(opts.dataDir, { recursive: true });
   const file = path.join(opts.dataDir, REPLICA_FILE);
-  const replica = openReplica({ file, ...(opts.sqliteBinding ? { nativeBinding: opts.sqliteBinding } : {}) });
+  const replica = openReplica({ file, log, ...(opts.sqliteBinding ? { nativeBinding: opts.sqliteBinding } : {}) });
   if (replica.migration.applied.length > 0) log.info({ file, applied: replica.migration.applied }, 'replica migrated');
 
   const clientId = clientIdOf(replica.sqlite);

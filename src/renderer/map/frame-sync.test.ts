@@ -110,37 +110,4 @@ describe('FrameSync', () => {
     }
     expect(sync.frameMs).toBeLessThan(25);
   });
-
-  it('holds an update for the next frame while the map draws frame after frame, not once it stops', () => {
-    let t = 0;
-    const sync = new FrameSync({ maxWaitMs: 5000, now: () => t });
-    const shown: string[] = [];
-    // frames every second, each asked for and drawn (and called back twice, per layer group)
-    for (let i = 0; i < 5; i++) {
-      t += 1000;
-      sync.frame();
-      t += 1;
-      sync.frame();
-    }
-    // between two frames, nothing asked for yet (the next patch is on its way): held for the next
-    t += 300;
-    sync.schedule('kpis', () => shown.push('kpis'));
-    expect(shown).toEqual([]);
-    t += 500;
-    sync.frame();
-    expect(shown).toEqual(['kpis']);
-    // the map stops: an update waits at most till about two gaps after its last frame, then goes
-    t += 1200;
-    sync.schedule('open', () => shown.push('open'));
-    expect(shown).toEqual(['kpis']);
-    vi.advanceTimersByTime(600);
-    expect(shown).toEqual(['kpis']);
-    t += 700;
-    vi.advanceTimersByTime(100);
-    expect(shown).toEqual(['kpis', 'open']);
-    // long after: at once
-    t += 5000;
-    sync.schedule('latency', () => shown.push('latency'));
-    expect(shown).toEqual(['kpis', 'open', 'latency']);
-  });
 });

@@ -9,10 +9,10 @@
  * fewer map frames than the bare deck.gl page beside it while spending the same CPU per second.
  *
  * So an update that can wait for the map's frame is handed to `schedule`: when the map has asked
- * for a frame that has not been drawn yet, or draws frame after frame and its next one is due
- * within a second, the update is held and run inside that frame (deck.gl's
+ * for a frame that has not been drawn yet, the update is held and run inside that frame (deck.gl's
  * after-render callback runs in the animation frame, before the page is painted, so the DOM change
- * is painted with the map); when the map is drawing now, or is at rest, it runs at once, as before. At most `maxWaitMs` is held (a hidden page draws no frames). Only the newest
+ * is painted with the map); when the map is drawing now, or has no frame on its way, it runs at
+ * once, as before. At most `maxWaitMs` is held (a hidden page draws no frames). Only the newest
  * update per key is kept: a figure held over a frame shows its newest value, once.
  *
  * On a GPU (frames of 16–42 ms) an update waits a frame at most. Updates that must keep their own
@@ -27,22 +27,11 @@ export interface FrameSyncOptions {
   clearTimer?: (id: unknown) => void;
 }
 
-/** callbacks closer than this are one frame's (a display refreshes at most every 8.3 ms) */
-const MIN_GAP_MS = 8;
-/**
- * the longest an update waits for a frame that is only due, not asked for: a frame the map may not
- * draw after all (the changes stopped) must not hold a new ticker row or figure for seconds
- */
-const DUE_HOLD_MAX_MS = 1_000;
-
 export class FrameSync {
   private readonly pending = new Map<unknown, () => void>();
   /** frames the map asked for and has not drawn yet */
   private awaited = false;
   private drawing = false;
-  /** the last frame drawn, and the time between frames while the map draws one after another */
-  private lastFrameAt = Number.NEGATIVE_INFINITY;
-  private gap = 0;
   private timer: unknown = null;
   /** when the frame awaited was first asked for */
   private askedAt = 0;
@@ -70,20 +59,7 @@ export class FrameSync {
 
   /** whether an update scheduled now would wait for a frame */
   get waiting(): boolean {
-    return this.holdMs() > 0;
-  }
-
-  /**
-   * How long an update scheduled now may wait for the map's next frame: up to the limit for a frame
-   * asked for; while the map draws frame after frame (changes flowing), until about two of its gaps
-   * after the last one, at most a second (its next frame is due); otherwise not at all.
-   */
-  private holdMs(): number {
-    if (this.drawing) return 0;
-    if (this.awaited) return this.options.maxWaitMs;
-    if (this.gap === 0) return 0;
-    const since = this.now() - this.lastFrameAt;
-    return since < 1.5 * this.gap ? Math.min(this.options.maxWaitMs, DUE_HOLD_MAX_MS, 2 * this.gap - since) : 0;
+    return this.awaited && !this.drawing;
   }
 
   /** The map asked for a frame (layers handed over, an animation step, a repaint). */
@@ -97,18 +73,9 @@ export class FrameSync {
    * update held for the frame, all before the page paints it.
    */
   frame(during?: () => void): void {
-    const t = this.now();
     if (this.awaited) {
-      const ms = t - this.askedAt;
+      const ms = this.now() - this.askedAt;
       this.cost = this.cost === 0 ? ms : 0.7 * this.cost + 0.3 * ms;
-    }
-    // (deck.gl calls back once per layer group of one frame: those are not gaps)
-    const since = t - this.lastFrameAt;
-    if (since >= MIN_GAP_MS) {
-      // a gap over the limit is the map at rest, not its pace
-      if (since <= this.options.maxWaitMs) this.gap = this.gap === 0 ? since : 0.7 * this.gap + 0.3 * since;
-      else this.gap = 0;
-      this.lastFrameAt = t;
     }
     this.awaited = false;
     this.drawing = true;
@@ -122,8 +89,7 @@ export class FrameSync {
 
   /** Runs `update` with the map's next frame if one is on its way, else now; per `key`, the newest only. */
   schedule(key: unknown, update: () => void): void {
-    const hold = this.holdMs();
-    if (hold <= 0) {
+    if (!this.waiting) {
       this.pending.delete(key);
       this.stats.atOnce++;
       update();
@@ -136,7 +102,7 @@ export class FrameSync {
         // the frame is not coming (a hidden page, a frame the map dropped): updates go at once until it asks again
         this.awaited = false;
         this.flush('ranOut');
-      }, hold);
+      }, this.options.maxWaitMs);
     }
   }
 

@@ -88,6 +88,8 @@ export interface DataServiceOptions {
     readyTimeoutMs?: number;
     /** no live frame for this long: reconnect; default 45 s */
     heartbeatTimeoutMs?: number;
+    /** no snapshot frame for this long: give the snapshot up and retry; default 300 s */
+    snapshotIdleTimeoutMs?: number;
     /** no frame at all this long after connecting: the replica is current (live); default 1.5 s */
     quietCaughtUpMs?: number;
     /** snapshot rows per staging transaction; default 5000 */
@@ -189,7 +191,7 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
     random,
     log,
     auth,
-    ...pick(opts.sync ?? {}, ['pollIntervalMs', 'retryInitialMs', 'retryMaxMs', 'requestTimeoutMs', 'heartbeatTimeoutMs', 'quietCaughtUpMs', 'stageChunkRows', 'ftsChunkRows', 'snapshotParser', 'transports']),
+    ...pick(opts.sync ?? {}, ['pollIntervalMs', 'retryInitialMs', 'retryMaxMs', 'requestTimeoutMs', 'heartbeatTimeoutMs', 'snapshotIdleTimeoutMs', 'quietCaughtUpMs', 'stageChunkRows', 'ftsChunkRows', 'snapshotParser', 'transports']),
     onStatus: (status) => hub.emit('sync/status', status),
     onEventsChanged: (ids, all, checkpoint) => hub.emit('events/changed', { ids, all, checkpoint }),
     onOutboxSettled: (ids) => emitOutboxIds(ids),

@@ -283,6 +283,20 @@ describe('sync client faults', () => {
     expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
   });
 
+  it('gives up a snapshot whose body stops coming (a link that died without an error) and snapshots again', async () => {
+    const f = await feed({ pageRows: 2 });
+    f.commit(Array.from({ length: 6 }, (_, i) => eventChange(makeEvent(`e${i + 1}`))));
+    f.snapshotPageDelayMs = 60_000; // the begin frame and one page, then silence
+    const h = await serviceOn(f, tempDir(cleanups), cleanups, { sync: { snapshotIdleTimeoutMs: 300 } });
+    void h.svc.syncNow().catch(() => undefined);
+    await expect.poll(() => h.statuses.some((s) => /no snapshot data from \/api\/v1\/sync\/snapshot for 0 s/.test(s.message ?? '')), { timeout: 5000 }).toBe(true);
+    expect(h.svc.syncStatus().state).not.toBe('live');
+    f.snapshotPageDelayMs = 0;
+    await expect.poll(() => h.svc.syncStatus().state, { timeout: 5000 }).toBe('live');
+    expect(f.hits.get('/api/v1/sync/snapshot')).toBeGreaterThanOrEqual(2);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+  });
+
   it('goes offline when the server stops, retries with backoff, and resumes from the cursor without a snapshot', async () => {
     const f = await feed();
     const h = await serviceOn(f, tempDir(cleanups), cleanups);

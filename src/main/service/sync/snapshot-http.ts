@@ -73,7 +73,7 @@ export const nodeSnapshotGet: SnapshotGet = (url, init) =>
     });
     const onAbort = () => req.destroy(abortReason(signal));
     signal.addEventListener('abort', onAbort, { once: true });
-    req.once('error', (err) => {
+    req.on('error', (err) => {
       signal.removeEventListener('abort', onAbort);
       if (!settled) reject(signal.aborted ? abortReason(signal) : new TypeError('request failed', { cause: err }));
     });

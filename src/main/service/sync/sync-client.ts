@@ -104,6 +104,12 @@ export interface SyncClientOptions {
   requestTimeoutMs?: number;
   /** no frame for this long: the connection is dead; default 45 s */
   heartbeatTimeoutMs?: number;
+  /**
+   * a snapshot's answer that delivers no frame for this long is given up (UnavailableError, retried with backoff): a
+   * link that died without an error would otherwise hold the client in `snapshot` for good; default 300 s (undici's
+   * body timeout, which guarded the body while it came through fetch)
+   */
+  snapshotIdleTimeoutMs?: number;
   /** no frame at all this long after connecting: the replica is current; default 1.5 s */
   quietCaughtUpMs?: number;
   /** legacy data centers only: between version checks; default 30 s */
@@ -402,6 +408,19 @@ export class SyncClient {
     } finally {
       openTimer();
     }
+    // from the answer on, no frame for snapshotIdleTimeoutMs gives the snapshot up; re-armed for what is left of the
+    // limit rather than on each frame, so a frame costs a clock read
+    const idleMs = this.opts.snapshotIdleTimeoutMs ?? 300_000;
+    let lastFrameAt = this.opts.clock.now();
+    let stopIdleWatch: () => void = () => undefined;
+    const watchIdle = (ms: number) => {
+      stopIdleWatch = this.opts.clock.setTimeout(() => {
+        const quiet = this.opts.clock.now() - lastFrameAt;
+        if (quiet >= idleMs) abort.abort(new UnavailableError(`no snapshot data from ${url.pathname} for ${Math.round(quiet / 1000)} s`));
+        else watchIdle(idleMs - quiet);
+      }, ms);
+    };
+    watchIdle(idleMs);
     try {
       if (!res.ok || !res.body) {
         const err = await statusError(res, url.pathname);
@@ -447,6 +466,7 @@ export class SyncClient {
 
       const result = await readSnapshotStream(res.body, (frame, bytesSoFar) => {
         if (this.stopped) throw new ConnectionEnded('stopped');
+        lastFrameAt = this.opts.clock.now();
         bytes = bytesSoFar;
         switch (frame.t) {
           case 'begin':
@@ -481,6 +501,7 @@ export class SyncClient {
             return 'stop';
         }
       }, { parser: this.opts.snapshotParser ?? 'inline' });
+      stopIdleWatch();
       if (!result.ended || !endFrame || !begin) throw new UnavailableError(`the snapshot stream ended early, after ${rows} rows`);
       const end: Extract<SnapshotFrame, { t: 'end' }> = endFrame;
       const checkpoint = (begin as Extract<SnapshotFrame, { t: 'begin' }>).checkpoint;
@@ -513,6 +534,10 @@ export class SyncClient {
       this.opts.log.info({ scope, checkpoint, rows, bytes, parser: result.parser, ms: this.opts.clock.now() - started }, 'snapshot applied');
       this.afterSnapshot();
     } finally {
+      stopIdleWatch();
+      // an answer whose body was not read to its end (a failure before or while reading it) is closed here, so the
+      // data center's export (a transaction, a pooled connection, a snapshot slot) ends with it
+      if (!abort.signal.aborted) abort.abort(new ConnectionEnded('snapshot over'));
       if (this.inflight === abort) this.inflight = null;
     }
   }

@@ -54,13 +54,25 @@ describe('useSignalEvery', () => {
     act(() => frames.frame());
     expect(result.current).toBe(3);
     expect(frames.stats.inFrame).toBe(1);
+    // past the gap, a change made while the map draws (the latency of the frame) shows in that frame
+    act(() => vi.advanceTimersByTime(1_000));
+    frames.requested();
+    act(() => frames.frame(() => signal.set(4)));
+    expect(result.current).toBe(4);
+    // and one made once the map asked for its next frame (a patch's open count) waits for that frame
+    act(() => vi.advanceTimersByTime(1_000));
+    frames.requested();
+    act(() => signal.set(5));
+    expect(result.current).toBe(4);
+    act(() => frames.frame());
+    expect(result.current).toBe(5);
     // a frame that never comes (a hidden page): shown after the limit
     frames.requested();
     act(() => vi.advanceTimersByTime(1_000));
-    act(() => signal.set(4));
+    act(() => signal.set(6));
     act(() => vi.advanceTimersByTime(1_000));
-    expect(result.current).toBe(3);
+    expect(result.current).toBe(5);
     act(() => vi.advanceTimersByTime(5_000));
-    expect(result.current).toBe(4);
+    expect(result.current).toBe(6);
   });
 });

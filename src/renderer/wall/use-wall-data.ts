@@ -241,7 +241,12 @@ export function useSignalEvery<T>(signal: Signal<T>, ms: number, frames: FrameSy
     show();
     const off = signal.subscribe(() => {
       if (timer) return;
-      timer = setTimeout(flush, Math.max(0, last + ms - performance.now()));
+      const wait = last + ms - performance.now();
+      // past the gap: now, not on a timer — a change made in the map's frame (the latency of a frame
+      // drawn) is then shown in that frame, and one made as the map asks for a frame (the open count
+      // of a patch) waits for it, instead of a timer's task after it (a frame of its own)
+      if (wait <= 0) flush();
+      else timer = setTimeout(flush, wait);
     });
     return () => {
       off();

@@ -651,7 +651,7 @@ try {
       : "wall's live feed counters: not exposed by this build";
   log(feedNote);
   const syncNote = sync1 && sync0
-    ? `wall's panel updates under load: ${sync1.inFrame - sync0.inFrame} shown in a map frame, ${sync1.atOnce - sync0.atOnce} at once (no map frame on its way), ${sync1.ranOut - sync0.ranOut} on the limit; a map frame ${fmt(sync1.frameMs, 0)} ms from asked to drawn`
+    ? `wall's panel updates under load: ${sync1.inFrame - sync0.inFrame} shown in a map frame (held for it or made in it), ${sync1.atOnce - sync0.atOnce} at once (no map frame on its way), ${sync1.ranOut - sync0.ranOut} on the limit; a map frame ${fmt(sync1.frameMs, 0)} ms from asked to drawn`
     : "wall's panel updates: this build does not hold them for the map's frames";
   log(syncNote);
   const received = { wall: wallMessages.take(), bare: bareMessages.take() };

@@ -53,6 +53,7 @@ describe('FrameSync', () => {
       sync.schedule('latency', () => shown.push('latency'));
     });
     expect(shown).toEqual(['latency']);
+    expect(sync.stats.inFrame).toBe(1);
     // the frame asked for during the draw is awaited now
     expect(sync.waiting).toBe(true);
   });

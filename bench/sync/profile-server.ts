@@ -3,8 +3,8 @@
  * center on PostgreSQL loaded with N events (as bench:sync does), then, each
  * timed alone —
  *
- * 1. export: `writeSnapshot` into a stream that drops the bytes (PostgreSQL
- *    keyset pages, `row::text`, NDJSON text);
+ * 1. export: `writeSnapshot` into a stream that drops the bytes (PostgreSQL's
+ *    COPY of the stored row texts, NDJSON frames built from their bytes);
  * 2. HTTP: `GET /api/v1/sync/snapshot` as the duty officer, the body read
  *    and dropped (export + Fastify + loopback + fetch);
  * 3. HTTP + the client's stream read (`readSnapshotStream`: line split,

@@ -219,7 +219,8 @@ forEachBackend('reference import', (backend) => {
     const rows = await store.db.select().from(syncRows).where(eq(syncRows.tableName, 'grids'));
     const row = (key: string) => rows.find((x) => x.key === key);
     expect(row(`${village.a.code}:${NEW_FROM}`)).toMatchObject({ v: value.v, scope: village.a.townCode });
-    expect(row(`${village.b.code}:${OLD_FROM}`)?.row).toMatchObject({ validTo: NEW_FROM });
+    // sync_rows.row holds the row's jsonb text (migration 0008)
+    expect(JSON.parse(row(`${village.b.code}:${OLD_FROM}`)!.row)).toMatchObject({ validTo: NEW_FROM });
     const logged = await store.db.select({ key: changeLog.key }).from(changeLog).where(eq(changeLog.v, value.v));
     expect(logged.map((l) => l.key)).toEqual(expect.arrayContaining([`${village.a.code}:${NEW_FROM}`, `${village.a.code}:${OLD_FROM}`, `${village.b.code}:${OLD_FROM}`]));
 
@@ -309,7 +310,8 @@ forEachBackend('reference import', (backend) => {
     const list = body(await call('GET', `/api/v1/admin/reference/workers?villageCode=${village.code}`, { token: admin })).value as { id: string; grids: string[] }[];
     expect(list.find((w) => w.id === 'gw-test')?.grids).toEqual([g.code]);
     const [worker] = await store.db.select().from(syncRows).where(sql`${syncRows.tableName} = 'workers' and ${syncRows.key} = 'gw-test'`);
-    expect(worker).toMatchObject({ scope: village.a.townCode, row: { id: 'gw-test', villageCode: village.code } });
+    expect(worker).toMatchObject({ scope: village.a.townCode });
+    expect(JSON.parse(worker!.row)).toMatchObject({ id: 'gw-test', villageCode: village.code });
 
     const removed = await call('DELETE', '/api/v1/admin/reference/workers/gw-test', { token: admin });
     expect(removed.statusCode).toBe(200);

@@ -156,6 +156,12 @@ const toBounds = ([minLon, minLat, maxLon, maxLat]: BBox): [[number, number], [n
 
 const isGridLayer = (id: string | undefined) => id !== undefined && (id === LAYER_IDS.grids || id.startsWith(`${LAYER_IDS.grids}-`));
 
+/** Asks maplibre for a frame, telling the page's frame sync that one is on its way (frame-sync.ts). */
+function askFrame(map: { triggerRepaint(): void } | null | undefined): void {
+  mapFrameSync.requested();
+  map?.triggerRepaint();
+}
+
 export function DistrictMap(props: DistrictMapProps) {
   const { model, selectedTownCode, scale, padding, ref } = props;
   const containerRef = useRef<HTMLDivElement>(null);
@@ -337,10 +343,7 @@ export function DistrictMap(props: DistrictMapProps) {
           if (drawRef.current) drawRef.current();
           else overlay.setProps({ layers });
         },
-        requestFrame: () => {
-          mapFrameSync.requested();
-          mapRef.current?.triggerRepaint();
-        },
+        requestFrame: () => askFrame(mapRef.current),
       },
     );
   }, [layerHandOver]);
@@ -422,10 +425,7 @@ export function DistrictMap(props: DistrictMapProps) {
         const p = mapRef.current?.project(position);
         return p ? { x: p.x, y: p.y } : null;
       },
-      repaint: () => {
-        mapFrameSync.requested();
-        mapRef.current?.triggerRepaint();
-      },
+      repaint: () => askFrame(mapRef.current),
       pickAt(x, y, radius = 4) {
         const info = overlayRef.current?.pickObject({ x, y, radius });
         return info ? pickOfRef.current(info) : null;

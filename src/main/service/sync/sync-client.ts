@@ -190,6 +190,10 @@ export class SyncClient {
   private caughtUp = false;
   /** the next chunk of the background FTS build, when one is scheduled */
   private ftsBuild: NodeJS.Immediate | null = null;
+  /** why snapshots no longer ask for the data center's extracted columns (`?columns=`), or null while they do */
+  private columnsRefused: string | null = null;
+  /** the snapshot being read takes its rows' extracted columns: its begin frame named our EXTRACTION_VERSION */
+  private snapshotTakesColumns = false;
 
   constructor(private readonly opts: SyncClientOptions) {
     this.base = baseUrl(opts.dataCenterUrl);
@@ -309,6 +313,7 @@ export class SyncClient {
       try {
         await this.snapshot();
       } catch (err) {
+        if (err instanceof MalformedError && this.snapshotTakesColumns) this.stopAskingForColumns(err);
         if (err instanceof NotSupportedError) return this.legacyRound(state, null);
         // signed out (no token at all): the reference data is public, the events are not
         if (err instanceof UnauthenticatedError && !(await this.hasToken())) {
@@ -387,14 +392,16 @@ export class SyncClient {
   // ── snapshot ────────────────────────────────────────────────────────────
 
   private async snapshot(): Promise<void> {
+    this.snapshotTakesColumns = false;
     const { sqlite } = this.opts.replica;
     const scope = this.scope;
     const started = this.opts.clock.now();
 
     const url = new URL('api/v1/sync/snapshot', this.base);
     url.searchParams.set('scope', scope);
-    // the data center sends each row's extracted columns when it holds them of our version (sync/snapshot-frames.ts)
-    url.searchParams.set('columns', String(EXTRACTION_VERSION));
+    // the data center sends each row's extracted columns when it holds them of our version (sync/snapshot-frames.ts),
+    // unless a snapshot read with them was refused (stopAskingForColumns)
+    if (this.columnsRefused === null) url.searchParams.set('columns', String(EXTRACTION_VERSION));
     const abort = new AbortController();
     this.inflight = abort;
     const { headers, token } = await authHeaders(this.opts.auth);
@@ -473,6 +480,8 @@ export class SyncClient {
             if (begin) throw new MalformedError('snapshot: a second begin frame');
             if (frame.scope !== scope) throw new MalformedError(`snapshot: asked for scope ${scope}, got ${frame.scope}`);
             begin = frame;
+            // the line parser takes the rows' columns exactly then (SnapshotLineParser)
+            this.snapshotTakesColumns = frame.columns === EXTRACTION_VERSION;
             progress(true);
             return;
           case 'rows': {
@@ -540,6 +549,24 @@ export class SyncClient {
       if (!abort.signal.aborted) abort.abort(new ConnectionEnded('snapshot over'));
       if (this.inflight === abort) this.inflight = null;
     }
+  }
+
+  /**
+   * A snapshot read with the data center's extracted columns was refused — its end checksum, or any malformed
+   * line, row or frame — so this client snapshots without them from now on. With columns, the cut of a rows line
+   * at `},{"key":` is not proved by parsing each document (sync/snapshot-frames.ts `splitRowsLine`): it rests on the
+   * data center storing PostgreSQL's jsonb::text, which never writes that text (docs/sync-protocol.md §3), and a
+   * writer that stored other JSON would make every snapshot with columns fail the same way, for ever. Without them
+   * every document is parsed, so a wrong cut falls back to the whole-line parse. Not undone within the process:
+   * trying the columns again costs a whole snapshot (docs/sync-client.md, "When a snapshot with columns is refused").
+   */
+  private stopAskingForColumns(err: MalformedError): void {
+    if (this.columnsRefused !== null) return;
+    this.columnsRefused = err.message;
+    this.opts.log.warn(
+      { dataCenterUrl: this.opts.dataCenterUrl, reason: err.message },
+      "a snapshot read with the data center's extracted columns was refused; snapshotting without them (every document parsed, slower) until the data service restarts",
+    );
   }
 
   /**

@@ -19,7 +19,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { HuyingError } from '../../core';
-import { migrate, type MigrateResult } from './migration';
+import { migrate, type MigrateOptions, type MigrateResult } from './migration';
 import { migrations } from './migrations';
 import { meta, schema, type Schema } from './schema';
 
@@ -48,13 +48,15 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** apply pending migrations and make the meta row (default true) */
   migrate?: boolean;
+  /** told before and after each pending migration (migration.ts: a migration may take minutes) */
+  onMigration?: MigrateOptions['onProgress'];
 }
 
 export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<DataCenterDb> {
   const opened = opts.pg ? await openPostgres(opts.pg) : await openPglite(opts.dataDir);
   if (opts.migrate === false) return opened;
   try {
-    const result = await migrate(opened.db, migrations);
+    const result = await migrate(opened.db, migrations, opts.onMigration ? { onProgress: opts.onMigration } : {});
     await ensureMetaRow(opened.db);
     return { ...opened, migrations: result, close: opened.close };
   } catch (err) {

@@ -12,6 +12,14 @@
  * does not (the database is newer than the code), or when an applied
  * migration's statements changed since (its checksum differs): migrations are
  * never edited after release, a new one is added instead.
+ *
+ * A migration may take minutes (0008 rewrites `sync_rows`: 35 s for 10^6 rows
+ * on PGlite, about 6 min for a 10^6-event district — docs/datacenter.md), and
+ * on PGlite a statement holds the process's event loop the whole time. So the
+ * runner announces each migration through `onProgress` before its first
+ * statement and again once it committed: the data center logs both, and a
+ * host waiting for it to get ready stops its ready timeout in between instead
+ * of killing a child that is busy, not stuck.
  */
 import { createHash } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
@@ -56,6 +64,25 @@ export interface AppliedMigration {
   checksum: string;
 }
 
+/**
+ * Said before a pending migration starts (`start`, before its transaction takes the lock) and after
+ * it committed (`done`; `applied` false when another runner applied it meanwhile). A migration that
+ * fails says nothing more: `migrate` rejects.
+ */
+export type MigrationProgress =
+  | { phase: 'start'; id: number; name: string; /** 1-based, among the pending ones */ index: number; count: number }
+  | { phase: 'done'; id: number; name: string; index: number; count: number; applied: boolean; ms: number };
+
+export interface MigrateOptions {
+  /** apply up to this id (default: all) */
+  to?: number;
+  /**
+   * told about each pending migration; awaited, so a caller can get its word out (a log line, a
+   * message to its host) before a statement holds the event loop
+   */
+  onProgress?: (progress: MigrationProgress) => void | Promise<void>;
+}
+
 export interface MigrateResult {
   /** ids applied by this call, in order */
   applied: number[];
@@ -87,7 +114,7 @@ export async function appliedMigrations(db: Db): Promise<AppliedMigration[]> {
  * Applies every migration of `list` (up to `to`, when given) that the database
  * lacks, oldest first, one transaction each.
  */
-export async function migrate(db: Db, list: readonly Migration[], opts: { to?: number } = {}): Promise<MigrateResult> {
+export async function migrate(db: Db, list: readonly Migration[], opts: MigrateOptions = {}): Promise<MigrateResult> {
   assertMigrationList(list);
   const target = opts.to ?? list.length;
   if (target < 0 || target > list.length) throw new Error(`cannot migrate to ${target}: known migrations are 1..${list.length}`);
@@ -97,10 +124,16 @@ export async function migrate(db: Db, list: readonly Migration[], opts: { to?: n
     await tx.execute(CREATE_BOOKKEEPING);
   });
 
-  verifyApplied(await appliedMigrations(db), list);
+  const done = await appliedMigrations(db);
+  verifyApplied(done, list);
+  const doneIds = new Set(done.map((row) => row.id));
+  const pending = list.slice(0, target).filter((m) => !doneIds.has(m.id));
 
   const applied: number[] = [];
-  for (const m of list.slice(0, target)) {
+  for (const [i, m] of pending.entries()) {
+    const step = { id: m.id, name: m.name, index: i + 1, count: pending.length };
+    await opts.onProgress?.({ phase: 'start', ...step });
+    const started = Date.now();
     const didApply = await db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
       // re-read under the lock: another runner may have applied it meanwhile
@@ -111,6 +144,7 @@ export async function migrate(db: Db, list: readonly Migration[], opts: { to?: n
       return true;
     });
     if (didApply) applied.push(m.id);
+    await opts.onProgress?.({ phase: 'done', ...step, applied: didApply, ms: Date.now() - started });
   }
   const after = await appliedMigrations(db);
   return { applied, current: after.at(-1)?.id ?? 0 };

@@ -10,7 +10,7 @@ import { getTableConfig } from 'drizzle-orm/pg-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HuyingError } from '../../../src/core';
 import { ensureMetaRow, openDatabase, type DataCenterDb, type Db } from '../../../src/datacenter/store/database';
-import { appliedMigrations, migrate, rowsOf, type Migration } from '../../../src/datacenter/store/migration';
+import { appliedMigrations, migrate, rowsOf, type Migration, type MigrationProgress } from '../../../src/datacenter/store/migration';
 import { migrations } from '../../../src/datacenter/store/migrations';
 import { schema } from '../../../src/datacenter/store/schema';
 import { forEachBackend } from './backends';
@@ -165,6 +165,44 @@ forEachBackend('migrations', (backend) => {
       const edited = migrations.map((m, i) => (i === 0 ? { ...m, statements: [...m.statements, 'SELECT 1'] } : m));
       await expect(migrate(db, edited)).rejects.toThrow(/never edited/);
       expect(await migrate(db, migrations)).toEqual({ applied: [], current: migrations.length });
+    });
+
+    it('announces each pending migration before its first statement and after it committed, and nothing else', async () => {
+      const fresh = (await backend.fresh({ migrate: false })).db;
+      const heard: string[] = [];
+      const onProgress = async (p: MigrationProgress) => {
+        // what the database holds when the runner speaks: the migration is not there yet at start, committed at done
+        const done = (await appliedMigrations(fresh)).map((m) => m.id);
+        heard.push(`${p.phase} ${p.id} ${p.name} ${p.index}/${p.count} ${done.includes(p.id) ? 'in' : 'not in'} the database`);
+        if (p.phase === 'done') {
+          expect(p.applied).toBe(true);
+          expect(p.ms).toBeGreaterThanOrEqual(0);
+        }
+      };
+      expect((await migrate(fresh, migrations, { to: 2, onProgress })).applied).toEqual([1, 2]);
+      expect(heard).toEqual([
+        `start 1 ${migrations[0]!.name} 1/2 not in the database`,
+        `done 1 ${migrations[0]!.name} 1/2 in the database`,
+        `start 2 ${migrations[1]!.name} 2/2 not in the database`,
+        `done 2 ${migrations[1]!.name} 2/2 in the database`,
+      ]);
+
+      // the rest: only the pending ones are announced, counted among themselves
+      heard.length = 0;
+      await migrate(fresh, migrations, { onProgress });
+      expect(heard.filter((h) => h.startsWith('start'))).toEqual(
+        migrations.slice(2).map((m, i) => `start ${m.id} ${m.name} ${i + 1}/${migrations.length - 2} not in the database`),
+      );
+      expect(heard).toHaveLength(2 * (migrations.length - 2));
+
+      // nothing to do: nothing said
+      heard.length = 0;
+      await migrate(fresh, migrations, { onProgress });
+      expect(heard).toEqual([]);
+
+      // a failing migration was announced and never said done
+      await expect(migrate(fresh, [...migrations, broken], { onProgress })).rejects.toThrow();
+      expect(heard).toEqual([`start ${broken.id} ${broken.name} 1/1 not in the database`]);
     });
 
     it('rejects a list with gaps', async () => {

@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { logLevel, readyUrl } from './embedded-datacenter';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Logger } from '../service/index';
+import { logLevel, migrationStep, readyUrl, startEmbeddedDataCenter } from './embedded-datacenter';
 
 describe('reading the data center child’s output', () => {
   it('finds the URL in the ready line only', () => {
@@ -14,5 +18,131 @@ describe('reading the data center child’s output', () => {
     expect(logLevel('{"level":50,"msg":"boom"}')).toBe(50);
     expect(logLevel('{"level":"info"}')).toBeNull();
     expect(logLevel('    at Object.<anonymous> (file.ts:1:1)')).toBeNull();
+  });
+
+  it('reads the store migration lines, and nothing from other lines', () => {
+    expect(migrationStep('{"level":30,"msg":"store migration started","migration":{"id":8,"name":"sync-rows-text","index":1,"count":2},"note":"…"}')).toEqual({
+      phase: 'start',
+      id: 8,
+      name: 'sync-rows-text',
+      index: 1,
+      count: 2,
+    });
+    expect(migrationStep('{"level":30,"msg":"store migration finished","migration":{"id":8,"name":"sync-rows-text","index":1,"count":2,"applied":true,"ms":38000}}')).toEqual({
+      phase: 'done',
+      id: 8,
+      name: 'sync-rows-text',
+      index: 1,
+      count: 2,
+      ms: 38000,
+    });
+    expect(migrationStep('{"level":30,"msg":"store migration started"}')).toBeNull();
+    expect(migrationStep('{"level":30,"msg":"database open","migration":{"id":8,"name":"x"}}')).toBeNull();
+    expect(migrationStep('store migration started')).toBeNull();
+  });
+});
+
+/**
+ * A stand-in for the data center's CLI, run by the host like the real one (`node --import tsx FILE
+ * --port 0 --data DIR --seed demo`): it says what FAKE_SCRIPT tells it, and waits for `DIR/go` before
+ * the rest, so a test decides when it gets ready.
+ */
+const FAKE_CHILD = `
+import { existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+const dir = process.argv[process.argv.indexOf('--data') + 1];
+writeFileSync(dir + '/pid', String(process.pid));
+const line = (obj) => console.log(JSON.stringify({ level: 30, time: Date.now(), ...obj }));
+const step = { id: 8, name: 'sync-rows-text', index: 1, count: 1 };
+if (process.env.FAKE_SCRIPT === 'migrate') line({ msg: 'store migration started', migration: step });
+while (!existsSync(dir + '/go')) await new Promise((r) => setTimeout(r, 20));
+if (process.env.FAKE_SCRIPT === 'migrate') line({ msg: 'store migration finished', migration: { ...step, applied: true, ms: 2500 } });
+const server = createServer((_, res) => res.end('ok')).listen(0, '127.0.0.1', () => {
+  line({ msg: 'data center ready', url: 'http://127.0.0.1:' + server.address().port });
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Entry {
+  level: string;
+  msg: string;
+}
+
+function recordingLog(): { log: Logger; entries: Entry[] } {
+  const entries: Entry[] = [];
+  const at = (level: string) => (_obj: object, msg?: string) => void entries.push({ level, msg: msg ?? '' });
+  return { log: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, entries };
+}
+
+describe('waiting for the data center child', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    delete process.env.FAKE_SCRIPT;
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  function fakeChild(script: 'migrate' | 'silent'): { cliPath: string; dataDir: string } {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'huying-dc-child-'));
+    dirs.push(dir);
+    const cliPath = path.join(dir, 'fake-cli.mjs');
+    writeFileSync(cliPath, FAKE_CHILD);
+    process.env.FAKE_SCRIPT = script;
+    const dataDir = path.join(dir, 'data');
+    mkdirSync(dataDir);
+    return { cliPath, dataDir };
+  }
+
+  const until = async (check: () => boolean) => {
+    while (!check()) await new Promise((r) => setTimeout(r, 20));
+  };
+
+  it('does not kill a child that is migrating its store past the ready timeout, and waits for its ready line', async () => {
+    const { cliPath, dataDir } = fakeChild('migrate');
+    const { log, entries } = recordingLog();
+    const lines: string[] = [];
+    const readyTimeoutMs = 1500;
+    const t0 = Date.now();
+    const starting = startEmbeddedDataCenter({ dataDir, cliPath, seed: null, log, readyTimeoutMs, stopTimeoutMs: 2000, onOutput: (l) => void lines.push(l) });
+    let settled = false;
+    void starting.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await until(() => settled || lines.some((l) => l.includes('"msg":"store migration started"')));
+    // well past the ready timeout, the child still migrating
+    await new Promise((r) => setTimeout(r, readyTimeoutMs + 500));
+    expect(Date.now() - t0).toBeGreaterThan(readyTimeoutMs + 500);
+    expect(settled).toBe(false);
+    expect(entries.map((e) => e.msg)).toContain(
+      'the embedded data center is migrating its store (migration 8 sync-rows-text, 1 of 1); this can take minutes on a large store — waiting for it without a time limit',
+    );
+    writeFileSync(path.join(dataDir, 'go'), '');
+    const dc = await starting;
+    expect(dc.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(dc.url)).status).toBe(200);
+    expect(entries.map((e) => e.msg)).toContain('the embedded data center finished migrating its store (migration 8 sync-rows-text, 1 of 1, 2.5 s)');
+    await dc.stop();
+    expect(lines.some((l) => l.includes('"msg":"data center ready"'))).toBe(true);
+  });
+
+  it('still gives up on a child that stays silent, and stops it', async () => {
+    const { cliPath, dataDir } = fakeChild('silent');
+    const { log } = recordingLog();
+    const started = Date.now();
+    await expect(startEmbeddedDataCenter({ dataDir, cliPath, seed: null, log, readyTimeoutMs: 1000, stopTimeoutMs: 2000, onOutput: () => undefined })).rejects.toThrow(
+      /did not report ready within 1000 ms/,
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+    // and stopped
+    expect(alive(Number(readFileSync(path.join(dataDir, 'pid'), 'utf8')))).toBe(false);
   });
 });

@@ -6,6 +6,14 @@
  * which carries the URL it bound to, and stop it on close (SIGTERM, then
  * SIGKILL after a grace period). If it dies on its own we say so through
  * `onExit`, and the host reports it in the log and the sync status.
+ *
+ * The ready timeout counts only while the child is not migrating its store.
+ * A schema migration may take minutes on a large store (0008: ~6 min on PGlite
+ * for a 10^6-event district, docs/datacenter.md) and holds the child's event
+ * loop meanwhile, so it cannot say "still alive"; killing it there would undo
+ * the migration and the next start would be killed the same way. The child
+ * prints a "store migration started" line before each migration and a
+ * "store migration finished" line after it: in between the clock stops.
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -22,7 +30,10 @@ export interface EmbeddedDataCenterOptions {
   seed?: 'demo' | null;
   /** further switches of the data center's CLI, e.g. DEMO_ACTIVITY_ARGS */
   extraArgs?: readonly string[];
-  /** how long to wait for the ready line; default 120 s (first run seeds the demo district) */
+  /**
+   * how long to wait for the ready line, not counting the store's migrations (announced by the
+   * child, they may take minutes); default 120 s (first run seeds the demo district)
+   */
   readyTimeoutMs?: number;
   /** grace period between SIGTERM and SIGKILL on stop; default 5 s */
   stopTimeoutMs?: number;
@@ -79,11 +90,37 @@ export async function startEmbeddedDataCenter(opts: EmbeddedDataCenterOptions): 
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
+  /** the store migration the child announced and has not finished yet */
+  let migrating: MigrationStep | null = null;
+  let timedOut: (err: Error) => void = () => {};
+  const timeout = new Promise<never>((_, reject) => (timedOut = reject));
+  const deadline = pausableTimeout(readyTimeoutMs, () =>
+    timedOut(new Error(`the embedded data center did not report ready within ${readyTimeoutMs} ms${tailText(tail)}`)),
+  );
+  const onMigration = (step: MigrationStep) => {
+    if (step.phase === 'start') {
+      migrating = step;
+      deadline.pause();
+      opts.log.info(
+        { pid: child.pid, migration: step.id, name: step.name, of: `${step.index}/${step.count}` },
+        `the embedded data center is migrating its store (${describeStep(step)}); this can take minutes on a large store — waiting for it without a time limit`,
+      );
+    } else {
+      migrating = null;
+      deadline.resume();
+      opts.log.info({ pid: child.pid, migration: step.id, name: step.name, ms: step.ms }, `the embedded data center finished migrating its store (${describeStep(step)})`);
+    }
+  };
+
   let announce: ((url: string) => void) | null = null;
   const ready = new Promise<string>((resolve, reject) => {
     announce = resolve;
     child.once('error', reject);
-    void exitPromise.then(() => reject(new Error(`the embedded data center exited before it was ready (${describe(exited!)})${tailText(tail)}`)));
+    void exitPromise.then(() => {
+      const during = migrating ? ` while migrating its store (${describeStep(migrating)})` : '';
+      reject(new Error(`the embedded data center exited before it was ready (${describe(exited!)})${during}${tailText(tail)}`));
+    });
   });
 
   const watch = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr') => {
@@ -97,6 +134,8 @@ export async function startEmbeddedDataCenter(opts: EmbeddedDataCenterOptions): 
           announce(url);
           announce = null;
         }
+        const step = migrationStep(line);
+        if (step) onMigration(step);
       }
     });
   };
@@ -119,15 +158,12 @@ export async function startEmbeddedDataCenter(opts: EmbeddedDataCenterOptions): 
 
   let url: string;
   try {
-    url = await Promise.race([
-      ready,
-      delay(opts.readyTimeoutMs ?? 120_000).then(() => {
-        throw new Error(`the embedded data center did not report ready within ${opts.readyTimeoutMs ?? 120_000} ms${tailText(tail)}`);
-      }),
-    ]);
+    url = await Promise.race([ready, timeout]);
   } catch (err) {
     await stop();
     throw err;
+  } finally {
+    deadline.clear();
   }
 
   void exitPromise.then(() => {
@@ -172,6 +208,72 @@ export function readyUrl(line: string): string | null {
     // not JSON: an ordinary log line
   }
   return null;
+}
+
+/** A "store migration started" / "store migration finished" line of the child (src/datacenter/server.ts). */
+export interface MigrationStep {
+  phase: 'start' | 'done';
+  id: number;
+  name: string;
+  /** 1-based among the migrations this start applies */
+  index: number;
+  count: number;
+  /** how long it took (`done` only) */
+  ms?: number;
+}
+
+/** The migration a `{"msg":"store migration started"|"store migration finished","migration":{…}}` line is about, else null. */
+export function migrationStep(line: string): MigrationStep | null {
+  if (!line.startsWith('{')) return null;
+  try {
+    const obj = JSON.parse(line) as { msg?: unknown; migration?: Partial<Record<keyof MigrationStep, unknown>> };
+    const phase = obj.msg === 'store migration started' ? 'start' : obj.msg === 'store migration finished' ? 'done' : null;
+    const m = obj.migration;
+    if (!phase || typeof m !== 'object' || m === null || typeof m.id !== 'number' || typeof m.name !== 'string') return null;
+    const index = typeof m.index === 'number' ? m.index : 1;
+    const count = typeof m.count === 'number' ? m.count : index;
+    return { phase, id: m.id, name: m.name, index, count, ...(typeof m.ms === 'number' ? { ms: m.ms } : {}) };
+  } catch {
+    return null;
+  }
+}
+
+function describeStep(step: MigrationStep): string {
+  const took = step.ms === undefined ? '' : `, ${(step.ms / 1000).toFixed(1)} s`;
+  return `migration ${step.id} ${step.name}, ${step.index} of ${step.count}${took}`;
+}
+
+/** A timeout that can stop counting (`pause`) and go on later with the time it had left (`resume`). */
+function pausableTimeout(ms: number, onExpire: () => void): { pause(): void; resume(): void; clear(): void } {
+  let left = ms;
+  let since = Date.now();
+  let over = false;
+  let timer: NodeJS.Timeout | null = null;
+  const arm = () => {
+    since = Date.now();
+    timer = setTimeout(() => {
+      over = true;
+      timer = null;
+      onExpire();
+    }, Math.max(0, left)).unref();
+  };
+  const pause = () => {
+    if (!timer) return;
+    clearTimeout(timer);
+    timer = null;
+    left -= Date.now() - since;
+  };
+  arm();
+  return {
+    pause,
+    resume: () => {
+      if (!timer && !over) arm();
+    },
+    clear: () => {
+      over = true;
+      pause();
+    },
+  };
 }
 
 function describe(e: { code: number | null; signal: NodeJS.Signals | null }): string {

@@ -59,6 +59,61 @@ describe('embedded data center', () => {
     expect(slow.killed).toBe(true);
   });
 
+  it('stops counting the ready timeout while the child migrates its store, and not longer', async () => {
+    const said: string[] = [];
+    const child = new ManualChild();
+    const started = startEmbeddedDataCenter({ fork: () => child, readyTimeoutMs: 1000, log: (m) => said.push(m) });
+    let settled = false;
+    void started.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await vi.advanceTimersByTimeAsync(600);
+    child.emit('message', { type: 'migration', phase: 'start', id: 8, name: 'sync-rows-text', index: 1, count: 2 });
+    // ten minutes of migrating, far past the ready timeout: still waiting
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(child.killed).toBe(false);
+    expect(settled).toBe(false);
+    expect(said).toEqual([
+      'the embedded data center is migrating its store (migration 8 sync-rows-text, 1 of 2); this can take minutes on a large store — waiting for it without a time limit',
+    ]);
+    child.emit('message', { type: 'migration', phase: 'done', id: 8, name: 'sync-rows-text', index: 1, count: 2 });
+    child.emit('message', { type: 'migration', phase: 'start', id: 9, name: 'next', index: 2, count: 2 });
+    await vi.advanceTimersByTimeAsync(600_000);
+    child.emit('message', { type: 'migration', phase: 'done', id: 9, name: 'next', index: 2, count: 2 });
+    // the clock goes on with what it had left (400 ms)
+    await vi.advanceTimersByTimeAsync(399);
+    expect(child.killed).toBe(false);
+    child.emit('message', { type: 'ready', url: 'http://127.0.0.1:41234' });
+    const dc = await started;
+    expect(dc.url).toBe('http://127.0.0.1:41234');
+    expect(said.at(-1)).toBe('the embedded data center finished migrating its store (migration 9 next, 2 of 2)');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(child.killed).toBe(false);
+
+    // a child silent after its migration times out when the rest of its time is up
+    const quiet = new ManualChild();
+    const hanging = startEmbeddedDataCenter({ fork: () => quiet, readyTimeoutMs: 1000, log: () => {} });
+    const outcome = hanging.catch((e: Error) => e);
+    await vi.advanceTimersByTimeAsync(600);
+    quiet.emit('message', { type: 'migration', phase: 'start', id: 8, name: 'sync-rows-text', index: 1, count: 1 });
+    await vi.advanceTimersByTimeAsync(600_000);
+    quiet.emit('message', { type: 'migration', phase: 'done', id: 8, name: 'sync-rows-text', index: 1, count: 1 });
+    await vi.advanceTimersByTimeAsync(399);
+    expect(quiet.killed).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(quiet.killed).toBe(true);
+    expect(((await outcome) as Error).message).toMatch(/did not report ready within 1 s/);
+  });
+
+  it('says which migration a child died in', async () => {
+    const child = new ManualChild();
+    const started = startEmbeddedDataCenter({ fork: () => child, log: () => {} });
+    child.emit('message', { type: 'migration', phase: 'start', id: 8, name: 'sync-rows-text', index: 1, count: 1 });
+    child.emit('exit', 1);
+    await expect(started).rejects.toThrow('exited with code 1 before it was ready while migrating its store (migration 8 sync-rows-text)');
+  });
+
   it('kills a child that does not stop in time, and reports an unexpected exit', async () => {
     const exits: number[] = [];
     const child = new ManualChild();

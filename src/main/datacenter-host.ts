@@ -3,12 +3,20 @@
  * utilityProcess, entry out/main/datacenter.js built from
  * src/datacenter/process.ts. Protocol with that child:
  *
- *   child → main   { type: 'ready', url }                       listening; url is its HTTP base
+ *   child → main   { type: 'migration', phase: 'start' | 'done',  before / after each schema migration
+ *                    id, name, index, count }
+ *                  { type: 'ready', url }                       listening; url is its HTTP base
  *                  { type: 'error', code, message, exitCode }   could not start (then exits)
  *   main → child   { type: 'shutdown' }                         stop, then exit
  *
  * Used only when no other data center is configured (config.ts). No electron
  * import: the fork function is passed in.
+ *
+ * The ready timeout counts only while the child is not migrating its store: a
+ * migration may take minutes on a large store (0008: ~6 min on PGlite for a
+ * 10^6-event district, docs/datacenter.md) and holds the child's event loop
+ * meanwhile, and killing it there would undo the migration, so that every
+ * later start would be killed the same way.
  */
 import type { UtilityChildLike } from './service-host';
 
@@ -20,11 +28,33 @@ export interface EmbeddedDataCenter {
 
 export interface StartDataCenterOptions {
   fork(): UtilityChildLike;
-  /** Seeding the demo district on first start takes a while on slow machines. */
+  /**
+   * Seeding the demo district on first start takes a while on slow machines (default 120 s). Not
+   * counted while the child migrates its store (between its `migration` start and done messages).
+   */
   readyTimeoutMs?: number;
   stopTimeoutMs?: number;
   /** Called if the data center exits on its own after it was ready. */
   onUnexpectedExit?(code: number): void;
+  /** where to say that the data center is migrating its store; default console.log with [main] */
+  log?(message: string): void;
+}
+
+/** A `{ type: 'migration', … }` message of the child (src/datacenter/process.ts). */
+interface MigrationStep {
+  phase: 'start' | 'done';
+  id: number;
+  name: string;
+  index: number;
+  count: number;
+}
+
+function migrationStep(message: unknown): MigrationStep | null {
+  if (typeof message !== 'object' || message === null) return null;
+  const m = message as Partial<Record<keyof MigrationStep | 'type', unknown>>;
+  if (m.type !== 'migration' || (m.phase !== 'start' && m.phase !== 'done') || typeof m.id !== 'number' || typeof m.name !== 'string') return null;
+  const index = typeof m.index === 'number' ? m.index : 1;
+  return { phase: m.phase, id: m.id, name: m.name, index, count: typeof m.count === 'number' ? m.count : index };
 }
 
 function readyUrl(message: unknown): string | null {
@@ -49,6 +79,7 @@ function startFailure(message: unknown): string | null {
 export function startEmbeddedDataCenter(opts: StartDataCenterOptions): Promise<EmbeddedDataCenter> {
   const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
   const stopTimeoutMs = opts.stopTimeoutMs ?? 10_000;
+  const log = opts.log ?? ((message: string) => console.log(`[main] ${message}`));
 
   return new Promise((resolve, reject) => {
     const child = opts.fork();
@@ -57,18 +88,38 @@ export function startEmbeddedDataCenter(opts: StartDataCenterOptions): Promise<E
     let exited = false;
     let stopping = false;
     const exitWaiters: (() => void)[] = [];
+    /** the store migration the child announced and has not finished yet */
+    let migrating: MigrationStep | null = null;
 
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error(`the embedded data center did not report ready within ${readyTimeoutMs / 1000} s`));
-    }, readyTimeoutMs);
+    // the ready timeout, stopped while the child migrates: `left` is what remains of it
+    let left = readyTimeoutMs;
+    let since = Date.now();
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let gaveUp = false;
+    const arm = () => {
+      since = Date.now();
+      timer = setTimeout(() => {
+        timer = null;
+        gaveUp = true;
+        child.kill();
+        reject(new Error(`the embedded data center did not report ready within ${readyTimeoutMs / 1000} s`));
+      }, Math.max(0, left));
+    };
+    const disarm = () => {
+      if (timer === null) return;
+      clearTimeout(timer);
+      timer = null;
+      left -= Date.now() - since;
+    };
+    arm();
 
     child.on('exit', (code) => {
       exited = true;
-      clearTimeout(timer);
+      disarm();
       for (const w of exitWaiters.splice(0)) w();
       if (url === null) {
-        reject(new Error(startError ?? `the embedded data center exited with code ${code} before it was ready (see its log above)`));
+        const during = migrating ? ` while migrating its store (migration ${migrating.id} ${migrating.name})` : '';
+        reject(new Error(startError ?? `the embedded data center exited with code ${code} before it was ready${during} (see its log above)`));
       } else if (!stopping) {
         opts.onUnexpectedExit?.(code);
       }
@@ -81,10 +132,24 @@ export function startEmbeddedDataCenter(opts: StartDataCenterOptions): Promise<E
         startError = failure;
         return;
       }
+      const step = migrationStep(message);
+      if (step && url === null && !exited && !gaveUp) {
+        const what = `migration ${step.id} ${step.name}, ${step.index} of ${step.count}`;
+        if (step.phase === 'start') {
+          migrating = step;
+          disarm();
+          log(`the embedded data center is migrating its store (${what}); this can take minutes on a large store — waiting for it without a time limit`);
+        } else {
+          migrating = null;
+          if (timer === null) arm();
+          log(`the embedded data center finished migrating its store (${what})`);
+        }
+        return;
+      }
       const ready = readyUrl(message);
       if (!ready || url !== null) return;
       url = ready;
-      clearTimeout(timer);
+      disarm();
       resolve({
         url,
         stop() {

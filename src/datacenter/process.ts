@@ -1,8 +1,10 @@
 /**
  * Entry of the data center when Electron's main process starts it in a
  * utilityProcess (`utilityProcess.fork(entry, args)`): the same arguments as
- * the CLI, plus a message port to the parent. It posts `{ type: 'ready', url }`
- * once listening, `{ type: 'error', code, message, exitCode }` when it cannot
+ * the CLI, plus a message port to the parent. It posts `{ type: 'migration',
+ * phase: 'start' | 'done', id, name, index, count }` around each schema
+ * migration (one may take minutes: the host stops its ready timeout meanwhile),
+ * `{ type: 'ready', url }` once listening, `{ type: 'error', code, message, exitCode }` when it cannot
  * start, and stops gracefully on `{ type: 'shutdown' }` (or SIGTERM/SIGINT).
  *
  * This file must not import electron (the data center is plain Node), so the
@@ -10,9 +12,11 @@
  * (plain node/tsx) it behaves like the CLI.
  */
 import { runDataCenterProcess } from './run';
+import type { MigrationProgress } from './store/migration';
 
 /** Messages this process posts to its parent. */
 export type DataCenterProcessMessage =
+  | ({ type: 'migration' } & Pick<MigrationProgress, 'phase' | 'id' | 'name' | 'index' | 'count'>)
   | { type: 'ready'; url: string }
   | { type: 'error'; code: string; message: string; exitCode: number };
 
@@ -32,6 +36,13 @@ function isShutdown(data: unknown): data is DataCenterControlMessage {
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 
 const run = runDataCenterProcess(process.argv.slice(2), process.env, {
+  onMigration: ({ phase, id, name, index, count }) => {
+    if (!parentPort) return;
+    parentPort.postMessage({ type: 'migration', phase, id, name, index, count });
+    // one turn of the event loop to let the message out: on PGlite the migration's statement holds
+    // this thread until it is done (0008 held it 35 s for 10^6 rows, docs/datacenter.md)
+    return new Promise<void>((resolve) => setImmediate(resolve));
+  },
   onReady: (dc) => parentPort?.postMessage({ type: 'ready', url: dc.url }),
   onFailure: (error, exitCode) => parentPort?.postMessage({ type: 'error', code: error.code, message: error.message, exitCode }),
 });

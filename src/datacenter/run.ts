@@ -11,6 +11,7 @@ import pino, { type Logger } from 'pino';
 import { toRpcError, type RpcError } from '../core';
 import { parseDataCenterArgs, USAGE } from './options';
 import { startDataCenter, type DataCenter } from './server';
+import type { MigrationProgress } from './store/migration';
 
 export const SHUTDOWN_TIMEOUT_MS = 15_000;
 /** repeated stop signals within this window are the same request delivered twice */
@@ -19,6 +20,8 @@ const REPEAT_GRACE_MS = 2_000;
 export interface RunHooks {
   /** after the "data center ready" line */
   onReady?(dc: DataCenter): void;
+  /** after each "store migration started" / "finished" line, before the migration's first statement (awaited) */
+  onMigration?(progress: MigrationProgress): void | Promise<void>;
   /** start-up failed (bad arguments: exitCode 2, else 1) */
   onFailure?(error: RpcError, exitCode: number): void;
 }
@@ -97,7 +100,7 @@ export function runDataCenterProcess(argv: readonly string[], env: Record<string
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
-  const started = startDataCenter({ ...parsed.options, logger: log }).then(
+  const started = startDataCenter({ ...parsed.options, logger: log, onMigration: (progress) => hooks.onMigration?.(progress) }).then(
     (running) => {
       dc = running;
       if (deferred !== null) {

@@ -14,6 +14,7 @@ import { readMeta } from './reference/read';
 import { seedDemo } from './reference/seed';
 import { createSimulator, registerSimulatorRoutes, type Simulator } from './simulator';
 import { openDatabase, type DataCenterDb, type DbKind } from './store/database';
+import type { MigrationProgress } from './store/migration';
 import type { SnapshotLimitOptions } from './sync/snapshot-limits';
 
 /** the demo history's span (`demoHistory`) */
@@ -40,6 +41,11 @@ export interface DataCenterOptions {
   demoHistory?: number;
   /** pino logger; false or absent: silent */
   logger?: Logger | false;
+  /**
+   * told before and after each schema migration it applies, after its "store migration started" /
+   * "store migration finished" line (a host stops its ready timeout in between: a migration may take minutes)
+   */
+  onMigration?: (progress: MigrationProgress) => void | Promise<void>;
   /** an already-open database to serve (tests share one); close() leaves it open */
   database?: DataCenterDb;
   /** extra application options: the auth seam of the sync feed and commands, mutation handlers, sync timers, workflow clock */
@@ -86,7 +92,19 @@ export async function startDataCenter(opts: DataCenterOptions = {}): Promise<Dat
   const port = opts.port ?? DEFAULT_PORT;
 
   const owned = !opts.database;
-  const store = opts.database ?? (await openDatabase({ ...(opts.pg ? { pg: opts.pg } : {}), ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) }));
+  const onMigration = async (progress: MigrationProgress) => {
+    // the web host's child reads these two lines (src/main/web-host/embedded-datacenter.ts); keep the msg
+    const { phase, ...step } = progress;
+    if (phase === 'start') {
+      log?.info({ migration: step, note: 'this can take minutes on a large store; killing the process undoes it and the next start begins again' }, 'store migration started');
+    } else {
+      log?.info({ migration: step }, 'store migration finished');
+    }
+    await opts.onMigration?.(progress);
+  };
+  const store =
+    opts.database ??
+    (await openDatabase({ ...(opts.pg ? { pg: opts.pg } : {}), ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), onMigration }));
   let app: FastifyInstance | null = null;
   let simulator: Simulator | null = null;
   try {

@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HuyingError } from '../../../src/core';
 import { HealthResponse } from '../../../src/datacenter/http/app';
 import { openDatabase } from '../../../src/datacenter/store/database';
+import { migrations } from '../../../src/datacenter/store/migrations';
+import { migrationStep } from '../../../src/main/web-host/embedded-datacenter';
 import { startPgCluster, type PgCluster } from '../../support/pg-cluster';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -143,6 +145,10 @@ describe('data center process on a PGlite directory', () => {
     const ready = await first.until(() => first.line('data center ready'), 180_000, 'ready line');
     expect(ready.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(first.line('reference data seeded')).toBeDefined();
+    // each migration announced before it ran and after it committed, in lines the web host reads
+    expect(first.stdout.split('\n').flatMap((l) => migrationStep(l) ?? []).map((s) => `${s.phase} ${s.id} ${s.index}/${s.count}`)).toEqual(
+      migrations.flatMap((m, i) => [`start ${m.id} ${i + 1}/${migrations.length}`, `done ${m.id} ${i + 1}/${migrations.length}`]),
+    );
 
     const health = HealthResponse.parse(await (await fetch(`${String(ready.url)}/healthz`)).json());
     expect(health).toMatchObject({ db: 'pglite', version: ready.version, epoch: ready.epoch });
@@ -168,6 +174,7 @@ describe('data center process on a PGlite directory', () => {
     expect(again.line('reference data already loaded; seed skipped')).toBeDefined();
     expect(again.line('reference data seeded')).toBeUndefined();
     expect(readyAgain.epoch).toBe(ready.epoch);
+    expect(again.line('store migration started')).toBeUndefined();
     expect(readyAgain.version).toBe(ready.version);
     // Ctrl-C in a terminal: SIGINT to the whole process group
     process.kill(-again.child.pid!, 'SIGINT');
@@ -202,6 +209,14 @@ describe('data center as an Electron utility process (fake parent port)', () => 
       'ready message',
     );
     expect(ready.url).toBe(p.line('data center ready')?.url);
+    // before it: each migration announced to the host, the way datacenter-host.ts reads it
+    const steps = p.messages.filter((m) => (m as { type?: string }).type === 'migration');
+    expect(steps).toEqual(
+      migrations.flatMap((m, i) =>
+        (['start', 'done'] as const).map((phase) => ({ type: 'migration', phase, id: m.id, name: m.name, index: i + 1, count: migrations.length })),
+      ),
+    );
+    expect(p.messages.indexOf(ready)).toBeGreaterThan(p.messages.indexOf(steps.at(-1)));
     const health = HealthResponse.parse(await (await fetch(`${ready.url}/healthz`)).json());
     expect(health).toMatchObject({ db: 'postgres', version: null });
 
@@ -222,7 +237,8 @@ describe('data center as an Electron utility process (fake parent port)', () => 
     await p.until(() => p.line('database open'), 60_000, 'database open line');
     p.child.send({ type: 'shutdown' }); // the demo district takes seconds to draw and write: we are mid-seed
     expect(await p.exited).toBe(0);
-    const order = p.lines.map((l) => l.msg).filter((m) => !m.startsWith('Server listening'));
+    // (the migrations' lines, before 'database open', are checked by the tests above)
+    const order = p.lines.map((l) => l.msg).filter((m) => !m.startsWith('Server listening') && !m.startsWith('store migration'));
     expect(order).toEqual([
       'database open',
       'stop requested during start-up: stopping once started',
@@ -231,7 +247,8 @@ describe('data center as an Electron utility process (fake parent port)', () => 
       'shutting down',
       'data center stopped',
     ]);
-    expect(p.messages).toEqual([]); // never reported ready to a parent that is leaving
+    // never reported ready to a parent that is leaving (only the migrations, which came before it asked)
+    expect(p.messages.filter((m) => (m as { type?: string }).type !== 'migration')).toEqual([]);
   }, 120_000);
 
   it('posts an error and exits 2 on bad arguments', async () => {

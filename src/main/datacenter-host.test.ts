@@ -106,6 +106,28 @@ describe('embedded data center', () => {
     expect(((await outcome) as Error).message).toMatch(/did not report ready within 1 s/);
   });
 
+  it('tells onMigration of each migration start and done, in order, until the child is ready', async () => {
+    const steps: unknown[] = [];
+    const child = new ManualChild();
+    const started = startEmbeddedDataCenter({ fork: () => child, log: () => {}, onMigration: (step) => steps.push(step) });
+    const step = (phase: string, id: number, name: string, index: number) => ({ type: 'migration', phase, id, name, index, count: 2 });
+    child.emit('message', step('start', 7, 'grid-cells', 1));
+    child.emit('message', step('done', 7, 'grid-cells', 1));
+    child.emit('message', step('start', 8, 'sync-rows-text', 2));
+    expect(steps).toEqual([
+      { phase: 'start', id: 7, name: 'grid-cells', index: 1, count: 2 },
+      { phase: 'done', id: 7, name: 'grid-cells', index: 1, count: 2 },
+      { phase: 'start', id: 8, name: 'sync-rows-text', index: 2, count: 2 },
+    ]);
+    child.emit('message', step('done', 8, 'sync-rows-text', 2));
+    child.emit('message', { type: 'ready', url: 'http://127.0.0.1:41234' });
+    await started;
+    expect(steps.at(-1)).toEqual({ phase: 'done', id: 8, name: 'sync-rows-text', index: 2, count: 2 });
+    // after ready, a stray migration message is not a start step any more
+    child.emit('message', step('start', 9, 'late', 2));
+    expect(steps).toHaveLength(4);
+  });
+
   it('says which migration a child died in', async () => {
     const child = new ManualChild();
     const started = startEmbeddedDataCenter({ fork: () => child, log: () => {} });

@@ -38,10 +38,15 @@ export interface StartDataCenterOptions {
   onUnexpectedExit?(code: number): void;
   /** where to say that the data center is migrating its store; default console.log with [main] */
   log?(message: string): void;
+  /**
+   * Called for each migration start and done the child announces before it is ready, so that the
+   * windows can say why they wait (index.ts → the supervisor's starting message).
+   */
+  onMigration?(step: MigrationStep): void;
 }
 
 /** A `{ type: 'migration', … }` message of the child (src/datacenter/process.ts). */
-interface MigrationStep {
+export interface MigrationStep {
   phase: 'start' | 'done';
   id: number;
   name: string;
@@ -143,6 +148,12 @@ export function startEmbeddedDataCenter(opts: StartDataCenterOptions): Promise<E
           migrating = null;
           if (timer === null) arm();
           log(`the embedded data center finished migrating its store (${what})`);
+        }
+        try {
+          opts.onMigration?.(step);
+        } catch (err) {
+          // a display detail: the start goes on
+          log(`onMigration threw: ${err instanceof Error ? err.message : String(err)}`);
         }
         return;
       }

@@ -56,6 +56,30 @@ afterEach(() => {
 });
 
 describe('data service supervisor', () => {
+  it('pushes a changed starting message to sync/status subscribers before start, and answers it', async () => {
+    const { supervisor, last } = setup({ startingMessage: '正在启动数据中心和数据服务…' });
+    const pushed: SyncStatus[] = [];
+    supervisor.subscribe('sync/status', (s) => pushed.push(s));
+    supervisor.setStartingMessage('数据中心正在升级存储（迁移 2/3：sync-rows-text）…');
+    expect(pushed).toHaveLength(1);
+    expect(pushed[0]).toMatchObject({ state: 'connecting', dataCenterUrl: 'http://dc.test', message: '数据中心正在升级存储（迁移 2/3：sync-rows-text）…' });
+    await expect(Promise.resolve(supervisor.handlers['sync/status']({}))).resolves.toMatchObject({
+      message: '数据中心正在升级存储（迁移 2/3：sync-rows-text）…',
+    });
+    // done: back to the plain starting message
+    supervisor.setStartingMessage(null);
+    expect(pushed.map((s) => [s.state, s.message])).toEqual([
+      ['connecting', '数据中心正在升级存储（迁移 2/3：sync-rows-text）…'],
+      ['connecting', '正在启动数据中心和数据服务…'],
+    ]);
+    await expect(Promise.resolve(supervisor.handlers['sync/status']({}))).resolves.toMatchObject({ message: '正在启动数据中心和数据服务…' });
+    // once started, the data service speaks for itself: nothing pushed from here
+    supervisor.start();
+    supervisor.setStartingMessage('late');
+    last().say({ t: 'ready' });
+    expect(pushed).toHaveLength(2);
+  });
+
   it('holds requests made before start and while starting until the child is ready, then forwards them', async () => {
     const { supervisor, last } = setup({ startingMessage: '正在启动数据中心…' });
     expect(supervisor.state).toBe('idle');

@@ -10,7 +10,9 @@
  * re-sent to every new child. While the child is down, requests fail at once
  * (`sync/status` answers the offline status); before start() and while it
  * starts they wait (windows open before the embedded data center is up), and
- * before start() `sync/status` answers `connecting`.
+ * before start() `sync/status` answers `connecting` with the starting message,
+ * which main may change meanwhile (setStartingMessage: the embedded data center
+ * migrating its store); each change is pushed to the `sync/status` subscribers.
  *
  * No electron import: the fork function is passed in, so tests drive it with
  * in-memory children and fake timers.
@@ -56,6 +58,12 @@ export interface ServiceSupervisor extends DataServicePort {
   readonly restarts: number;
   start(): void;
   stop(): Promise<void>;
+  /**
+   * Changes the message of the `connecting` status answered before start() (already translated;
+   * null: back to `startingMessage`) and, before start(), pushes that status to the `sync/status`
+   * subscribers. After start() the data service speaks for itself: only remembered.
+   */
+  setStartingMessage(message: string | null): void;
 }
 
 interface Pending {
@@ -89,6 +97,7 @@ export function createServiceSupervisor(opts: ServiceSupervisorOptions): Service
   let readyTimer: ReturnType<typeof setTimeout> | undefined;
   let lastStatus: SyncStatus | null = null;
   let offlineSince: string | null = null;
+  let startingMessage = opts.startingMessage ?? null;
   const pending = new Map<number, Pending>();
   const listeners = new Map<EventName, Set<(payload: never) => void>>();
 
@@ -128,7 +137,7 @@ export function createServiceSupervisor(opts: ServiceSupervisorOptions): Service
     lastBatchAt: null,
     version: null,
     progress: null,
-    message: opts.startingMessage ?? null,
+    message: startingMessage,
   });
 
   const failAll = (message: string) => {
@@ -274,6 +283,10 @@ export function createServiceSupervisor(opts: ServiceSupervisorOptions): Service
     start() {
       if (state !== 'idle') return;
       spawn();
+    },
+    setStartingMessage(message) {
+      startingMessage = message ?? opts.startingMessage ?? null;
+      if (state === 'idle') deliver('sync/status', startingStatus());
     },
     stop() {
       if (state === 'stopped') return Promise.resolve();

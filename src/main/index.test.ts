@@ -38,7 +38,13 @@ const electron = await vi.hoisted(async () => {
     static all: BrowserWindow[] = [];
     loaded = '';
     closed = false;
-    readonly webContents = { mainFrame: { url: 'app://huying/index.html', processId: 1, routingId: 1 }, send() {}, isDestroyed: () => false };
+    /** what main pushed to this window: [channel, ...args] */
+    readonly pushed: unknown[][] = [];
+    readonly webContents = {
+      mainFrame: { url: 'app://huying/index.html', processId: 1, routingId: 1 },
+      send: (...args: unknown[]) => this.pushed.push(args),
+      isDestroyed: () => false,
+    };
     constructor(readonly options: Record<string, unknown>) {
       super();
       BrowserWindow.all.push(this);
@@ -181,6 +187,27 @@ describe('main', () => {
 
     expect(electron.BrowserWindow.all.map((w) => w.loaded)).toEqual(['app://huying/index.html?mode=workstation']);
     expect(electron.BrowserWindow.all[0]!.options).toMatchObject({ webPreferences: { sandbox: true, contextIsolation: true } });
+  });
+
+  it("shows the windows that the embedded data center migrates its store, then the plain starting message", async () => {
+    await boot();
+    const [dc] = electron.state.children;
+    const [win] = electron.BrowserWindow.all;
+    const invoke = electron.ipcMain.handle.mock.calls[0]![1] as (event: unknown, name: string, args: unknown) => Promise<unknown>;
+    const askStatus = () => invoke({ senderFrame: win!.webContents.mainFrame }, 'sync/status', {});
+    const lastPushed = () => win!.pushed.filter(([channel, name]) => channel === 'huying:event' && name === 'sync/status').at(-1)?.[2];
+    const migrating = '数据中心正在升级存储（迁移 2/3：sync-rows-text），大库可能需要几分钟，请勿关闭…';
+    await expect(askStatus()).resolves.toMatchObject({ ok: true, result: { state: 'connecting', message: '正在启动数据中心和数据服务…' } });
+
+    dc!.emit('message', { type: 'migration', phase: 'start', id: 8, name: 'sync-rows-text', index: 2, count: 3 });
+    expect(lastPushed()).toMatchObject({ state: 'connecting', message: migrating });
+    await expect(askStatus()).resolves.toMatchObject({ ok: true, result: { state: 'connecting', message: migrating } });
+    // the log line stays
+    expect(console.log).toHaveBeenCalledWith(expect.stringContaining('migrating its store (migration 8 sync-rows-text, 2 of 3)'));
+
+    dc!.emit('message', { type: 'migration', phase: 'done', id: 8, name: 'sync-rows-text', index: 2, count: 3 });
+    expect(lastPushed()).toMatchObject({ state: 'connecting', message: '正在启动数据中心和数据服务…' });
+    await expect(askStatus()).resolves.toMatchObject({ ok: true, result: { message: '正在启动数据中心和数据服务…' } });
   });
 
   it('uses a data center from the command line and opens the wall with --wall', async () => {

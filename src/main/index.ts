@@ -9,8 +9,9 @@
  *      (displays.ts, windows.ts) — at once, their requests wait — and sets
  *      the menu whose 大屏 entries move the wall between displays (menu.ts),
  *   6. starts the embedded data center in a utilityProcess unless another
- *      data center is configured (datacenter-host.ts), then the data service
- *      in another one, supervised (service-host.ts),
+ *      data center is configured (datacenter-host.ts) — while it migrates its
+ *      store the windows' sync status says so — then the data service in
+ *      another one, supervised (service-host.ts),
  *   7. on quit, stops both children cleanly.
  * Built to out/main/index.js (ES module); see docs/electron.md.
  */
@@ -166,6 +167,8 @@ async function start(): Promise<void> {
             { serviceName: 'Huying data center', stdio: 'inherit' },
           ),
         onUnexpectedExit: (code) => log(`the embedded data center exited with code ${code}`),
+        // a migration may take minutes on a large store: the windows say which one, then the plain starting message
+        onMigration: (step) => service?.setStartingMessage(step.phase === 'start' ? t.dataCenterMigrating(step.index, step.count, step.name) : null),
       });
     } catch (err) {
       return fail(t.dataCenterFailed + (err instanceof Error ? err.message : String(err)));

@@ -2,7 +2,9 @@
  * The replica's link to the data center, always in view: state, which data
  * center, since when it has been offline, the last batch applied, and while a
  * snapshot downloads a progress bar with rows, rate and time left. Kept current
- * by the pushed `sync/status` event.
+ * by the pushed `sync/status` event. While connecting, the status's message is
+ * shown too: Electron main says there, translated, what the start waits for
+ * (the embedded data center migrating its store can take minutes).
  */
 import { useI18n } from '../i18n';
 import { useSyncStatus } from '../rpc/use-sync-status';
@@ -53,6 +55,11 @@ export function SyncBadge() {
           {t.sync.progress(formatNumber(p.rows), p.totalRows === null ? null : formatNumber(p.totalRows))}
           {p.rowsPerSecond > 0 && <> · {t.sync.rate(formatNumber(Math.round(p.rowsPerSecond)), formatBytes(p.bytes))}</>}
           {p.etaSeconds !== null && <> · {t.sync.eta(formatDuration(p.etaSeconds))}</>}
+        </span>
+      )}
+      {s.state === 'connecting' && s.message && (
+        <span className="sync__detail sync__detail--warn" data-testid="sync-message">
+          {s.message}
         </span>
       )}
       {s.offlineSince && (

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HuyingError } from '../../core/errors';
 import { createFakeService } from '../../core/rpc/fake-service';
 import type { EventColumns } from '../../core/rpc/queries';
@@ -26,20 +26,7 @@ function columns(ids: string[]): EventColumns {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-type SetupOptions = {
-  failFirst?: number;
-  frameWaitMs?: number;
-  frameWaitFrames?: number;
-  frameWaitMinMs?: number;
-  frameWaitMaxMs?: number;
-  frameWaitSlowMs?: number;
-  frameWaitSlowMaxMs?: number;
-  clock?: () => number;
-  /** each map/events answer comes this long after its request (ms, on the timers' clock) */
-  answerMs?: number;
-};
-
-function setup(open: Set<string>, options: SetupOptions = {}) {
+function setup(open: Set<string>, options: { failFirst?: number; frameWaitMs?: number; frameWaitFrames?: number; frameWaitMinMs?: number; frameWaitMaxMs?: number; clock?: () => number } = {}) {
   const requests: { ids?: string[] }[] = [];
   let fails = options.failFirst ?? 0;
   let release: (() => void) | null = null;
@@ -52,7 +39,6 @@ function setup(open: Set<string>, options: SetupOptions = {}) {
         throw new HuyingError('unavailable', 'not yet');
       }
       if (hold) await new Promise<void>((r) => (release = r));
-      if (options.answerMs) await new Promise((r) => setTimeout(r, options.answerMs));
       return columns((args.ids ?? [...open]).filter((id) => open.has(id)));
     },
   });
@@ -68,8 +54,6 @@ function setup(open: Set<string>, options: SetupOptions = {}) {
     ...(options.frameWaitFrames !== undefined ? { frameWaitFrames: options.frameWaitFrames } : {}),
     ...(options.frameWaitMinMs !== undefined ? { frameWaitMinMs: options.frameWaitMinMs } : {}),
     ...(options.frameWaitMaxMs !== undefined ? { frameWaitMaxMs: options.frameWaitMaxMs } : {}),
-    ...(options.frameWaitSlowMs !== undefined ? { frameWaitSlowMs: options.frameWaitSlowMs } : {}),
-    ...(options.frameWaitSlowMaxMs !== undefined ? { frameWaitSlowMaxMs: options.frameWaitSlowMaxMs } : {}),
   });
   return { service, store, feed, requests, changes, holdNext: () => (hold = true), release: () => release?.() };
 }
@@ -334,126 +318,6 @@ describe('LiveFeed', () => {
     }
     expect(s.feed.waitLimitMs()).toBeLessThan(20);
     s.feed.stop();
-  });
-
-  describe('with frameWaitSlowMs, under 50 changes a second (fake clock)', () => {
-    afterEach(() => {
-      vi.useRealTimers();
-    });
-    /** the wall's options (use-wall-data.ts) */
-    const wall = { frameWaitMs: 250, frameWaitFrames: 2, frameWaitMaxMs: 2000, frameWaitSlowMs: 2000, frameWaitSlowMaxMs: 15_000 };
-
-    /**
-     * A change every 20 ms for `seconds` (a new id each: every patch moves the store), and a frame drawn
-     * with the store as it is every `frameMs` — unless `hidden` says the page is hidden then (no frames).
-     * Returns the map/events requests made between one frame and the next, the waits for a frame that ran
-     * out between them, the number of requests made by each frame (the first after it is the frame's
-     * own), and the feed.
-     */
-    const underLoad = async (o: SetupOptions & { frameMs: number; seconds: number; hidden?: (t: number) => boolean }) => {
-      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-      const open = new Set<string>();
-      const s = setup(open, { ...o, clock: () => performance.now() });
-      s.feed.start();
-      await vi.advanceTimersByTimeAsync(0);
-      const perFrame: number[] = [];
-      const ranOut: number[] = [];
-      const atFrame: number[] = [];
-      let before = s.requests.length;
-      let ranOutBefore = 0;
-      for (let t = 20; t <= o.seconds * 1000; t += 20) {
-        const id = `c${t}`;
-        open.add(id);
-        s.service.emit('events/changed', { ids: [id], all: false, checkpoint: null });
-        await vi.advanceTimersByTimeAsync(20);
-        if (t % o.frameMs === 0 && !o.hidden?.(t)) {
-          perFrame.push(s.requests.length - before);
-          ranOut.push(s.feed.stats.frameWaitsRanOut - ranOutBefore);
-          before = s.requests.length;
-          ranOutBefore = s.feed.stats.frameWaitsRanOut;
-          atFrame.push(s.requests.length);
-          s.feed.drawn(s.store.version);
-          await vi.advanceTimersByTimeAsync(0);
-        }
-      }
-      return { ...s, perFrame, ranOut, atFrame };
-    };
-
-    it('frames 6 s apart (software GL): one patch a frame, the wait ended by the frame', async () => {
-      const s = await underLoad({ ...wall, frameMs: 6000, seconds: 60 });
-      // after the first two frames (the first gap is measured at the second): one request a frame;
-      // with a quarter of F (1.5 s here) it was four
-      expect(s.perFrame.slice(2)).toEqual(Array(8).fill(1));
-      expect(s.feed.waitLimitMs()).toBe(12_000);
-      // every wait since the gap was measured ended with its frame
-      expect(s.ranOut.slice(2)).toEqual(Array(8).fill(0));
-      // nothing lost: the last frame's request took every change up to it
-      expect(s.store.length).toBe(3000);
-      s.feed.stop();
-    });
-
-    it("counts the frames' gap, not the patch → frame time: a patch answered just before the frame (the thread in the last frame's commit) waits for the next frame too", async () => {
-      // answers come 5.5 s after their request, 0.5 s before the frame: F is 0.5 s, which alone keeps
-      // the limit at 250 ms (two requests a frame, the second never shown before the next)
-      const s = await underLoad({ ...wall, frameMs: 6000, seconds: 60, answerMs: 5500 });
-      expect(s.feed.waitLimitMs()).toBe(12_000);
-      // a request a frame (the answer lands in the next interval), none given up on its limit
-      expect(s.perFrame.slice(4)).toEqual(Array(6).fill(1));
-      expect(s.ranOut.slice(4)).toEqual(Array(6).fill(0));
-      s.feed.stop();
-    });
-
-    it("keeps llvmpipe's and a GPU's overlap: frames 0.8 s and 20 ms apart wait as before", async () => {
-      // llvmpipe under load: the limit is 250 ms (2 × F capped), the next request goes while the frame is drawn
-      const llvmpipe = await underLoad({ ...wall, frameMs: 800, seconds: 16 });
-      expect(llvmpipe.feed.waitLimitMs()).toBe(250);
-      expect(Math.max(...llvmpipe.perFrame.slice(2))).toBeGreaterThanOrEqual(3);
-      llvmpipe.feed.stop();
-      vi.useRealTimers();
-      const gpu = await underLoad({ ...wall, frameMs: 20, seconds: 4 });
-      expect(gpu.feed.waitLimitMs()).toBe(40);
-      gpu.feed.stop();
-    });
-
-    it('a hidden page (frames stop) patches every 2 frame gaps at most, and its first frame when shown sends every id gathered in one request', async () => {
-      const s = await underLoad({ ...wall, frameMs: 6000, seconds: 120, hidden: (t) => t > 30_000 && t < 84_000 });
-      // from the frame at 30 s to the first one shown, at 84 s: 54 s without frames — the frame's own
-      // request, then one every 12 s on the limit (every 2 s with a quarter of F), not one per change
-      expect(s.perFrame[5]).toBe(5);
-      expect(s.ranOut[5]).toBe(4);
-      // shown again: the frame at 84 s ends the wait and one request takes every id gathered since the
-      // last (6 s of them, 300); the frames after go one patch each
-      expect(s.requests[s.atFrame[5]!]!.ids).toHaveLength(300);
-      expect(s.perFrame.slice(6)).toEqual(Array(6).fill(1));
-      s.feed.stop();
-    });
-
-    it('the slow wait is at most frameWaitSlowMaxMs, and frames coming faster again bring the old limit back', async () => {
-      const s = await underLoad({ ...wall, frameWaitSlowMaxMs: 10_000, frameMs: 9000, seconds: 45 });
-      expect(s.feed.waitLimitMs()).toBe(10_000);
-      s.feed.stop();
-      vi.useRealTimers();
-      // frames 3 s apart, then 0.6 s apart (the other page stopped drawing): back to the quarter / 250 ms rule
-      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-      const open = new Set<string>();
-      const f = setup(open, { ...wall, clock: () => performance.now() });
-      f.feed.start();
-      await vi.advanceTimersByTimeAsync(0);
-      const limits: number[] = [];
-      for (let t = 20; t <= 36_000; t += 20) {
-        open.add(`c${t}`);
-        f.service.emit('events/changed', { ids: [`c${t}`], all: false, checkpoint: null });
-        await vi.advanceTimersByTimeAsync(20);
-        if ((t <= 18_000 && t % 3000 === 0) || (t > 18_000 && t % 600 === 0)) {
-          f.feed.drawn(f.store.version);
-          await vi.advanceTimersByTimeAsync(0);
-          limits.push(f.feed.waitLimitMs());
-        }
-      }
-      expect(limits[4]).toBe(6000);
-      expect(limits.at(-1)).toBe(250);
-      f.feed.stop();
-    });
   });
 
   it('reloads everything after a snapshot (all: true)', async () => {

@@ -29,35 +29,13 @@
  * the limit grows with them: at least a quarter of the time the oldest patch
  * no frame has shown has waited, up to `frameWaitMaxMs`.
  *
- * With `frameWaitSlowMs` too, frames that come seconds apart are waited for
- * themselves: one patch a drawn frame. F is not the measure for it: on software
- * compositing (SwiftShader) the page's thread sits in each frame's commit for
- * seconds and a patch made when it comes out is often drawn within a second, so
- * F said "under a second" (a 250 ms limit) in a run whose frames came ~6 s
- * apart, and between frames the limit ran out again and again (bench:wall on
- * SwiftShader: 86 of 114 waits ran out in one run, ~3 patches a frame; 79 of 79
- * in another, the limit at 2 s — all but one patch a frame unseen). The
- * feed measures the frames' own gap instead: from a frame that showed a patch and
- * left work behind (ids pending, a request out, a newer patch) to the next frame
- * that shows one (G, the median of the last few) — the pace frames come at when
- * the feed always has something for them. When G is at least `frameWaitSlowMs`
- * a patch waits for its frame up to 2 × G (a frame twice as late as usual still
- * ends the wait), at most `frameWaitSlowMaxMs`. The next request then goes as the
- * frame is drawn, so a change made meanwhile is shown a frame later than with
- * the overlap above — the price on a GL whose frame is what takes the seconds;
- * llvmpipe's frames (12–22 a page in the benchmark's 12–20 s rounds at load
- * 11–13, more when idle) and a GPU's stay below it. A page whose frames stop (hidden) patches every 2 × G at most and
- * catches up with its first frame when shown: that frame ends the wait and the
- * ids gathered go in one request (at 50 changes a second, 15 s of them are
- * ~750 ids, within a batch).
- *
  * It measures what the wall benchmark reports: the time from an id reaching
  * the renderer to its row being written (`applyMs`), which the view completes
  * with the time to the next drawn frame.
  */
 import { toRpcError, type RpcError } from '../../core/errors';
 import type { EventPayload } from '../../core/rpc/contract';
-import type { EventColumns, EventFilterInput } from '../../core/rpc/queries';
+import type { EventFilterInput } from '../../core/rpc/queries';
 import type { RpcClient } from '../../core/rpc/wire';
 import type { EventStore, PatchResult } from './event-store';
 
@@ -99,14 +77,6 @@ export interface LiveFeedOptions {
   frameWaitMinMs?: number;
   /** the most wait when it follows the frames (ms), default frameWaitMs */
   frameWaitMaxMs?: number;
-  /**
-   * with frameWaitFrames: when frames under load come at least this far apart (ms; the median gap G
-   * from a frame that left a patch to make to the next one showing a patch), a patch waits for its
-   * frame itself, up to 2 × G within [the limit above, `frameWaitSlowMaxMs`]; unset: never
-   */
-  frameWaitSlowMs?: number;
-  /** the most wait for a frame when frames are slow (ms), default 15,000 */
-  frameWaitSlowMaxMs?: number;
 }
 
 /** how many patch → frame times the scaled wait looks at */
@@ -115,12 +85,6 @@ const FRAME_SAMPLES = 8;
 const SLOW_FRAME_SHARE = 0.25;
 /** the most patches remembered as not yet drawn (a hidden page patches without frames) */
 const UNDRAWN_MAX = 32;
-/** with slow frames, the wait for a patch's frame in frame gaps (a frame twice as late as usual still ends it) */
-const SLOW_FRAME_GAPS = 2;
-/** the default most wait with slow frames (ms) */
-const SLOW_WAIT_MAX_MS = 15_000;
-
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export class LiveFeed {
   state: FeedState = 'loading';
@@ -141,12 +105,6 @@ export class LiveFeed {
   private readonly undrawn: { version: number; at: number }[] = [];
   /** the last patch → frame drawn times (ms), oldest first */
   private readonly frameTimes: number[] = [];
-  /** the last gaps between a frame that left work behind and the next frame showing a patch (ms), oldest first */
-  private readonly frameGaps: number[] = [];
-  /** when the last frame that showed a patch was drawn, if it left work behind (ids, a request, a patch) */
-  private busyFrameAt: number | null = null;
-  /** a `map/events { ids }` is out */
-  private requesting = false;
   /** ends the wait for a frame (drawn, the wait's limit, stop) */
   private frameWaitEnd: (() => void) | null = null;
   private readonly now: () => number;
@@ -184,20 +142,16 @@ export class LiveFeed {
     let shown = 0;
     while (shown < this.undrawn.length && this.undrawn[shown]!.version <= version) shown++;
     if (shown > 0) {
-      const t = this.now();
-      this.measured(this.frameTimes, t - this.undrawn[0]!.at);
-      if (this.busyFrameAt !== null) this.measured(this.frameGaps, t - this.busyFrameAt);
+      this.measured(this.now() - this.undrawn[0]!.at);
       this.undrawn.splice(0, shown);
-      // work left for a next frame: the gap to it is the frames' pace, not how often changes come
-      this.busyFrameAt = this.pending.size > 0 || this.requesting || this.undrawn.length > 0 ? t : null;
     }
     if (this.drawnVersion < this.patchedVersion) return;
     this.frameWaitEnd?.();
   }
 
-  private measured(samples: number[], ms: number): void {
-    samples.push(ms);
-    if (samples.length > FRAME_SAMPLES) samples.shift();
+  private measured(ms: number): void {
+    this.frameTimes.push(ms);
+    if (this.frameTimes.length > FRAME_SAMPLES) this.frameTimes.shift();
   }
 
   /**
@@ -210,22 +164,16 @@ export class LiveFeed {
     if (initial <= 0 || !frames) return initial;
     let limit = initial;
     if (this.frameTimes.length > 0) {
-      const f = median(this.frameTimes);
+      const sorted = [...this.frameTimes].sort((a, b) => a - b);
+      const median = sorted[Math.floor(sorted.length / 2)]!;
       // fast frames: a few of them (a GPU: 33 ms); slow ones: up to frameWaitMs, then a quarter of a
       // frame (the next patch's request overlaps the frame: a few patches a frame, not one per 250 ms)
-      limit = Math.max(Math.min(frames * f, initial), f * SLOW_FRAME_SHARE);
+      limit = Math.max(Math.min(frames * median, initial), median * SLOW_FRAME_SHARE);
     }
     // frames stopped (a hidden page): the oldest patch no frame shows has waited this long
     const oldest = this.undrawn[0];
     if (oldest) limit = Math.max(limit, (this.now() - oldest.at) * SLOW_FRAME_SHARE);
-    limit = Math.min(this.options.frameWaitMaxMs ?? initial, Math.max(this.options.frameWaitMinMs ?? 33, limit));
-    // frames seconds apart (software GL): the frame itself, one patch a frame
-    const slow = this.options.frameWaitSlowMs;
-    if (slow && this.frameGaps.length > 0) {
-      const g = median(this.frameGaps);
-      if (g >= slow) limit = Math.max(limit, Math.min(this.options.frameWaitSlowMaxMs ?? SLOW_WAIT_MAX_MS, SLOW_FRAME_GAPS * g));
-    }
-    return limit;
+    return Math.min(this.options.frameWaitMaxMs ?? initial, Math.max(this.options.frameWaitMinMs ?? 33, limit));
   }
 
   /** Waits, after a patch, for a frame drawn with it, at most `frameWaitMs`. */
@@ -295,7 +243,6 @@ export class LiveFeed {
     const receivedAt = this.now();
     this.needFull = false;
     this.pending.clear();
-    this.busyFrameAt = null;
     this.stats.requests++;
     const cols = await this.client.invoke('map/events', { filter: this.options.filter ?? { queue: 'all', openOnly: true } });
     if (this.stopped) return;
@@ -316,13 +263,7 @@ export class LiveFeed {
       if (ids.length >= batch) break;
     }
     this.stats.requests++;
-    this.requesting = true;
-    let cols: EventColumns;
-    try {
-      cols = await this.client.invoke('map/events', { ids, ...(this.options.filter ? { filter: this.options.filter } : {}) });
-    } finally {
-      this.requesting = false;
-    }
+    const cols = await this.client.invoke('map/events', { ids, ...(this.options.filter ? { filter: this.options.filter } : {}) });
     if (this.stopped || this.needFull) return;
     const patch = this.store.patch(cols, ids);
     const appliedAt = this.now();

@@ -267,19 +267,6 @@ export const FRAME_WAIT_FRAMES = 2;
  * no frame shows); a hidden page, whose frames stop, climbs to a patch every 2 s
  */
 export const FRAME_WAIT_MAX_MS = 2000;
-/**
- * frames under load this far apart (live-feed.ts `frameWaitSlowMs`) are waited for themselves, one patch
- * a frame: SwiftShader's come 2–15 s apart, where a quarter of a frame still made 3–4 patches a frame;
- * llvmpipe's 0.1–1.7 s (benchmark load up to 13) and a GPU's stay with the overlap above
- */
-export const FRAME_WAIT_SLOW_MS = 2000;
-/**
- * the most a patch waits for its frame when frames are slow (live-feed.ts `frameWaitSlowMaxMs`; 2 frame
- * gaps below it): SwiftShader's slowest frames seen (15 s, load 10–13) still end the wait; a hidden
- * page patches every 15 s at most, and the ids gathered meanwhile (750 at 50 changes a second) fit the
- * one request its first frame when shown sends
- */
-export const FRAME_WAIT_SLOW_MAX_MS = 15_000;
 
 export interface LiveEvents {
   store: EventStore;
@@ -342,13 +329,10 @@ export function useLiveEvents(
       onState: (s) => state.set(s),
       // one patch per drawn frame when frames are slower than the host's folding (software GL):
       // the view calls feed.drawn; a patch whose frame does not come holds the next one ~2 frames up to
-      // 250 ms (33 ms on a GPU), a quarter of a frame when frames take over a second, at most 2 s; with
-      // frames 2 s or more apart, the frame itself (up to 2 frame gaps, at most 15 s)
+      // 250 ms (33 ms on a GPU), a quarter of a frame when frames take over a second, at most 2 s
       frameWaitMs: FRAME_WAIT_MS,
       frameWaitFrames: FRAME_WAIT_FRAMES,
       frameWaitMaxMs: FRAME_WAIT_MAX_MS,
-      frameWaitSlowMs: FRAME_WAIT_SLOW_MS,
-      frameWaitSlowMaxMs: FRAME_WAIT_SLOW_MAX_MS,
     });
     const drawn = (v: number) => {
       feed.drawn(v);

@@ -19,6 +19,8 @@
  * later start would be killed the same way.
  */
 import type { UtilityChildLike } from './service-host';
+import { migrationStepOf, type MigrationStep } from '../core/store-migration';
+export type { MigrationStep };
 
 export interface EmbeddedDataCenter {
   /** HTTP base URL of the running data center, e.g. http://127.0.0.1:41234 */
@@ -45,21 +47,10 @@ export interface StartDataCenterOptions {
   onMigration?(step: MigrationStep): void;
 }
 
-/** A `{ type: 'migration', … }` message of the child (src/datacenter/process.ts). */
-export interface MigrationStep {
-  phase: 'start' | 'done';
-  id: number;
-  name: string;
-  index: number;
-  count: number;
-}
-
+/** A `{ type: 'migration', phase, id, name, index, count }` message of the child (src/datacenter/process.ts). */
 function migrationStep(message: unknown): MigrationStep | null {
-  if (typeof message !== 'object' || message === null) return null;
-  const m = message as Partial<Record<keyof MigrationStep | 'type', unknown>>;
-  if (m.type !== 'migration' || (m.phase !== 'start' && m.phase !== 'done') || typeof m.id !== 'number' || typeof m.name !== 'string') return null;
-  const index = typeof m.index === 'number' ? m.index : 1;
-  return { phase: m.phase, id: m.id, name: m.name, index, count: typeof m.count === 'number' ? m.count : index };
+  if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== 'migration') return null;
+  return migrationStepOf((message as { phase?: unknown }).phase, message);
 }
 
 function readyUrl(message: unknown): string | null {

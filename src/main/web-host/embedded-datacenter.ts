@@ -20,6 +20,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../service/index';
+import { migrationStepOf, type MigrationStep } from '../../core/store-migration';
+export type { MigrationStep };
 
 export interface EmbeddedDataCenterOptions {
   /** the data center's own folder (PGlite files) */
@@ -210,29 +212,13 @@ export function readyUrl(line: string): string | null {
   return null;
 }
 
-/** A "store migration started" / "store migration finished" line of the child (src/datacenter/server.ts). */
-export interface MigrationStep {
-  phase: 'start' | 'done';
-  id: number;
-  name: string;
-  /** 1-based among the migrations this start applies */
-  index: number;
-  count: number;
-  /** how long it took (`done` only) */
-  ms?: number;
-}
-
 /** The migration a `{"msg":"store migration started"|"store migration finished","migration":{…}}` line is about, else null. */
 export function migrationStep(line: string): MigrationStep | null {
   if (!line.startsWith('{')) return null;
   try {
-    const obj = JSON.parse(line) as { msg?: unknown; migration?: Partial<Record<keyof MigrationStep, unknown>> };
+    const obj = JSON.parse(line) as { msg?: unknown; migration?: unknown };
     const phase = obj.msg === 'store migration started' ? 'start' : obj.msg === 'store migration finished' ? 'done' : null;
-    const m = obj.migration;
-    if (!phase || typeof m !== 'object' || m === null || typeof m.id !== 'number' || typeof m.name !== 'string') return null;
-    const index = typeof m.index === 'number' ? m.index : 1;
-    const count = typeof m.count === 'number' ? m.count : index;
-    return { phase, id: m.id, name: m.name, index, count, ...(typeof m.ms === 'number' ? { ms: m.ms } : {}) };
+    return migrationStepOf(phase, obj.migration);
   } catch {
     return null;
   }

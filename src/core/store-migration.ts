@@ -25,3 +25,10 @@ export function migrationStepOf(phase: unknown, fields: unknown): MigrationStep 
   const count = typeof m.count === 'number' ? m.count : index;
   return { phase, id: m.id, name: m.name, index, count, ...(typeof m.ms === 'number' ? { ms: m.ms } : {}) };
 }
+
+/** "migration 8 sync-rows-text, 1 of 2" (", 38.0 s" when its time is known), for a host's log lines and errors. */
+export function describeMigrationStep(step: MigrationStep): string {
+  const took = step.ms === undefined ? '' : `, ${(step.ms / 1000).toFixed(1)} s`;
+  return `migration ${step.id} ${step.name}, ${step.index} of ${step.count}${took}`;
+}
+

@@ -19,7 +19,8 @@
  * later start would be killed the same way.
  */
 import type { UtilityChildLike } from './service-host';
-import { migrationStepOf, type MigrationStep } from '../core/store-migration';
+import { describeMigrationStep, migrationStepOf, type MigrationStep } from '../core/store-migration';
+import { pausableTimeout } from './service/clock';
 export type { MigrationStep };
 
 export interface EmbeddedDataCenter {
@@ -87,31 +88,17 @@ export function startEmbeddedDataCenter(opts: StartDataCenterOptions): Promise<E
     /** the store migration the child announced and has not finished yet */
     let migrating: MigrationStep | null = null;
 
-    // the ready timeout, stopped while the child migrates: `left` is what remains of it
-    let left = readyTimeoutMs;
-    let since = Date.now();
-    let timer: ReturnType<typeof setTimeout> | null = null;
+    // the ready timeout, stopped while the child migrates
     let gaveUp = false;
-    const arm = () => {
-      since = Date.now();
-      timer = setTimeout(() => {
-        timer = null;
-        gaveUp = true;
-        child.kill();
-        reject(new Error(`the embedded data center did not report ready within ${readyTimeoutMs / 1000} s`));
-      }, Math.max(0, left));
-    };
-    const disarm = () => {
-      if (timer === null) return;
-      clearTimeout(timer);
-      timer = null;
-      left -= Date.now() - since;
-    };
-    arm();
+    const deadline = pausableTimeout(readyTimeoutMs, () => {
+      gaveUp = true;
+      child.kill();
+      reject(new Error(`the embedded data center did not report ready within ${readyTimeoutMs / 1000} s`));
+    });
 
     child.on('exit', (code) => {
       exited = true;
-      disarm();
+      deadline.clear();
       for (const w of exitWaiters.splice(0)) w();
       if (url === null) {
         const during = migrating ? ` while migrating its store (migration ${migrating.id} ${migrating.name})` : '';
@@ -130,14 +117,14 @@ export function startEmbeddedDataCenter(opts: StartDataCenterOptions): Promise<E
       }
       const step = migrationStep(message);
       if (step && url === null && !exited && !gaveUp) {
-        const what = `migration ${step.id} ${step.name}, ${step.index} of ${step.count}`;
+        const what = describeMigrationStep(step);
         if (step.phase === 'start') {
           migrating = step;
-          disarm();
+          deadline.pause();
           log(`the embedded data center is migrating its store (${what}); this can take minutes on a large store — waiting for it without a time limit`);
         } else {
           migrating = null;
-          if (timer === null) arm();
+          deadline.resume();
           log(`the embedded data center finished migrating its store (${what})`);
         }
         try {
@@ -151,7 +138,7 @@ export function startEmbeddedDataCenter(opts: StartDataCenterOptions): Promise<E
       const ready = readyUrl(message);
       if (!ready || url !== null) return;
       url = ready;
-      disarm();
+      deadline.clear();
       resolve({
         url,
         stop() {

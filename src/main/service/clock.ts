@@ -18,3 +18,40 @@ export const systemClock: Clock = {
     return () => clearTimeout(timer);
   },
 };
+
+/**
+ * A timeout that can stop counting (`pause`) and go on later with the time it had left (`resume`);
+ * `clear` ends it for good. The hosts' wait for their embedded data center to get ready, stopped
+ * while it migrates its store (src/main/datacenter-host.ts, src/main/web-host/embedded-datacenter.ts).
+ */
+export function pausableTimeout(ms: number, onExpire: () => void, clock: Clock = systemClock): { pause(): void; resume(): void; clear(): void } {
+  let left = ms;
+  let since = clock.now();
+  let over = false;
+  let cancel: (() => void) | null = null;
+  const arm = () => {
+    since = clock.now();
+    cancel = clock.setTimeout(() => {
+      over = true;
+      cancel = null;
+      onExpire();
+    }, Math.max(0, left));
+  };
+  const pause = () => {
+    if (!cancel) return;
+    cancel();
+    cancel = null;
+    left -= clock.now() - since;
+  };
+  arm();
+  return {
+    pause,
+    resume: () => {
+      if (!cancel && !over) arm();
+    },
+    clear: () => {
+      over = true;
+      pause();
+    },
+  };
+}

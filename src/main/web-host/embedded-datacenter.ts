@@ -20,7 +20,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../service/index';
-import { migrationStepOf, type MigrationStep } from '../../core/store-migration';
+import { describeMigrationStep, migrationStepOf, type MigrationStep } from '../../core/store-migration';
+import { pausableTimeout } from '../service/clock';
 export type { MigrationStep };
 
 export interface EmbeddedDataCenterOptions {
@@ -106,12 +107,12 @@ export async function startEmbeddedDataCenter(opts: EmbeddedDataCenterOptions): 
       deadline.pause();
       opts.log.info(
         { pid: child.pid, migration: step.id, name: step.name, of: `${step.index}/${step.count}` },
-        `the embedded data center is migrating its store (${describeStep(step)}); this can take minutes on a large store — waiting for it without a time limit`,
+        `the embedded data center is migrating its store (${describeMigrationStep(step)}); this can take minutes on a large store — waiting for it without a time limit`,
       );
     } else {
       migrating = null;
       deadline.resume();
-      opts.log.info({ pid: child.pid, migration: step.id, name: step.name, ms: step.ms }, `the embedded data center finished migrating its store (${describeStep(step)})`);
+      opts.log.info({ pid: child.pid, migration: step.id, name: step.name, ms: step.ms }, `the embedded data center finished migrating its store (${describeMigrationStep(step)})`);
     }
   };
 
@@ -120,7 +121,7 @@ export async function startEmbeddedDataCenter(opts: EmbeddedDataCenterOptions): 
     announce = resolve;
     child.once('error', reject);
     void exitPromise.then(() => {
-      const during = migrating ? ` while migrating its store (${describeStep(migrating)})` : '';
+      const during = migrating ? ` while migrating its store (${describeMigrationStep(migrating)})` : '';
       reject(new Error(`the embedded data center exited before it was ready (${describe(exited!)})${during}${tailText(tail)}`));
     });
   });
@@ -224,43 +225,6 @@ export function migrationStep(line: string): MigrationStep | null {
   }
 }
 
-function describeStep(step: MigrationStep): string {
-  const took = step.ms === undefined ? '' : `, ${(step.ms / 1000).toFixed(1)} s`;
-  return `migration ${step.id} ${step.name}, ${step.index} of ${step.count}${took}`;
-}
-
-/** A timeout that can stop counting (`pause`) and go on later with the time it had left (`resume`). */
-function pausableTimeout(ms: number, onExpire: () => void): { pause(): void; resume(): void; clear(): void } {
-  let left = ms;
-  let since = Date.now();
-  let over = false;
-  let timer: NodeJS.Timeout | null = null;
-  const arm = () => {
-    since = Date.now();
-    timer = setTimeout(() => {
-      over = true;
-      timer = null;
-      onExpire();
-    }, Math.max(0, left)).unref();
-  };
-  const pause = () => {
-    if (!timer) return;
-    clearTimeout(timer);
-    timer = null;
-    left -= Date.now() - since;
-  };
-  arm();
-  return {
-    pause,
-    resume: () => {
-      if (!timer && !over) arm();
-    },
-    clear: () => {
-      over = true;
-      pause();
-    },
-  };
-}
 
 function describe(e: { code: number | null; signal: NodeJS.Signals | null }): string {
   return e.signal ? `signal ${e.signal}` : `code ${e.code}`;
@@ -273,4 +237,3 @@ function tailText(tail: string[]): string {
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
-

@@ -10,10 +10,11 @@
  * GL the figures' answer took 43–252 ms to come back (answer time, not
  * measured CPU), and the page then spent a render and a repaint of the tiles
  * around the very frame the change was waiting for — the bare deck.gl page,
- * which has no panels, pays none of it. Now the tick waits for the frame that shows the newest change it follows (`drawn`,
- * from the view), at most `frameWaitMs()` (the live feed's wait limit: ~2
- * frames on a GPU, a frame of the software GL otherwise) so a page whose
- * frames stop (hidden) still updates its panels. The panels' figures come a
+ * which has no panels, pays none of it. Now the tick waits for the frame
+ * that shows the newest change it follows (`drawn`, from the view), at most
+ * `frameWaitMs()` (the live feed's wait limit: ~2 frames on a GPU, a frame of
+ * the software GL otherwise) so a page whose frames stop (hidden) still
+ * updates its panels. The panels' figures come a
  * frame later than the map's, which a wall seen from metres away cannot tell.
  */
 import type { Signal } from './use-wall-data';

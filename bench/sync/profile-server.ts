@@ -132,7 +132,7 @@ try {
       (f) => {
         if (f.t === 'rows') rows += f.rows.keys.length;
       },
-      { parser: 'inline' },
+      { parser: 'inline', askedForColumns: false },
     );
     report('HTTP GET + readSnapshotStream on this thread (parse, SnapshotFrame, column extraction, document text)', rows, r.bytes);
   }

@@ -131,7 +131,7 @@ for (const parser of values.parsers.split(',') as ('inline' | 'worker')[]) {
     (f) => {
       if (f.t === 'rows') got.push(f.rows);
     },
-    { parser },
+    { parser, askedForColumns: values.columns },
   );
   const readMs = performance.now() - t;
   log(

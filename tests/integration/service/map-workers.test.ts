@@ -13,7 +13,7 @@ const NOW = Date.parse('2026-11-27T10:00:00.000Z');
 /** The documents of a workers `rows` line as the desktop's split path yields them. */
 function docsAsStored(rows: string[]): { key: string; doc: string }[] {
   const line = `{"t":"rows","table":"workers","rows":[${rows.join(',')}]}\n`;
-  const parsed = new SnapshotLineParser().push(Buffer.from(line, 'utf8'));
+  const parsed = new SnapshotLineParser(false).push(Buffer.from(line, 'utf8'));
   const frame = parsed[0]!.frame;
   if (frame.t !== 'rows') throw new Error(`expected a rows frame, got ${frame.t}`);
   const text = Buffer.from(frame.rows.docBytes).toString('utf8');

@@ -30,11 +30,11 @@ afterEach(async () => {
 /**
  * The feed's snapshot in the data center's layout: rows in key order, pages of `pageRows`, each row's document
  * `JSON.stringify` of it (compact JSON), and with `?columns=` of our version each row's columns as the data
- * center's writer computes them.
+ * center's writer computes them — or, `unasked`, always, as a data center that ignores the parameter would.
  */
-function snapshotOf(f: FakeFeedServer, url: URL, pageRows: number): string {
+function snapshotOf(f: FakeFeedServer, url: URL, pageRows: number, unasked: boolean): string {
   const scope = url.searchParams.get('scope') ?? 'district';
-  const columns = Number(url.searchParams.get('columns')) === EXTRACTION_VERSION ? EXTRACTION_VERSION : undefined;
+  const columns = unasked || Number(url.searchParams.get('columns')) === EXTRACTION_VERSION ? EXTRACTION_VERSION : undefined;
   const checkpoint = { epoch: f.epoch, v: f.head };
   const byTable = new Map<string, { key: string; v: number; row: string; cols: string | null }[]>();
   for (const [id, r] of f.rowsOf(scope)) {
@@ -55,7 +55,7 @@ function snapshotOf(f: FakeFeedServer, url: URL, pageRows: number): string {
 }
 
 /** A front for the fake feed: answers the snapshot itself (and records what was asked), passes the rest on. */
-async function frontOf(f: FakeFeedServer, pageRows = 4): Promise<{ url: string; snapshots: URL[] }> {
+async function frontOf(f: FakeFeedServer, pageRows = 4, columnsUnasked = false): Promise<{ url: string; snapshots: URL[] }> {
   const snapshots: URL[] = [];
   const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
@@ -63,7 +63,7 @@ async function frontOf(f: FakeFeedServer, pageRows = 4): Promise<{ url: string; 
     if (url.pathname === '/api/v1/sync/snapshot') {
       snapshots.push(url);
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      res.end(snapshotOf(f, url, pageRows));
+      res.end(snapshotOf(f, url, pageRows, columnsUnasked));
       return;
     }
     const upstream = http.request({ host: '127.0.0.1', port: f.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
@@ -150,6 +150,24 @@ describe('a snapshot with columns refused', () => {
     await expect.poll(() => h.svc.syncStatus().cursor?.epoch, { timeout: 10_000 }).toBe('epoch-2');
     expect(front.snapshots.map((u) => u.searchParams.get('columns'))).toEqual([String(EXTRACTION_VERSION), null, null]);
     expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+  });
+
+  it('reads the snapshot without columns even when the data center sends them unasked', async () => {
+    const f = await startFakeFeed();
+    cleanups.push(() => f.close());
+    f.commit(referenceChanges());
+    const quoting = quotingEvent('e2');
+    f.commit([eventChange(makeEvent('e1')), eventChange(quoting), eventChange(makeEvent('e3'))]);
+
+    // this front sends the columns whatever was asked: a client that took them would be refused for ever
+    const front = await frontOf(f, 4, true);
+    const h = await serviceOn(front, tempDir(cleanups), cleanups);
+    await expect.poll(() => h.svc.syncStatus().state, { timeout: 10_000 }).toBe('live');
+    expect(front.snapshots.map((u) => u.searchParams.get('columns'))).toEqual([String(EXTRACTION_VERSION), null]);
+    expect(h.log.entries.filter((e) => e.level === 'error' && e.msg.startsWith('refused malformed data'))).toHaveLength(1);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+    const db = h.svc.replica.sqlite;
+    expect(db.prepare("SELECT d.doc FROM events e JOIN events_doc d ON d.rid = e.rid WHERE e.key = 'e2'").pluck().get()).toBe(JSON.stringify(quoting));
   });
 
   it('keeps asking with columns while its snapshots with them are accepted', async () => {

@@ -57,7 +57,7 @@ async function snapshotText(scope: SyncScope, opts: SnapshotOptions): Promise<st
 
 /** a replica built from these snapshot bytes as the sync client builds it (staged frames, swapped in) */
 function replicaOf(text: string): Replica {
-  const frames: ParsedFrame[] = new SnapshotLineParser().push(new TextEncoder().encode(text)).map((f) => f.frame);
+  const frames: ParsedFrame[] = new SnapshotLineParser(true).push(new TextEncoder().encode(text)).map((f) => f.frame);
   const replica = openReplica({ file: ':memory:' });
   const writer = new RowWriter(replica.sqlite);
   stageFrames(

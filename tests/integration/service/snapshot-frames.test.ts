@@ -36,9 +36,9 @@ function rowsLine(rows: Row[], text: (v: unknown) => string = JSON.stringify, ta
   return `{"t":"rows","table":${JSON.stringify(table)},"rows":[${rows.map((r) => `{"key":${JSON.stringify(r.key)},"v":${r.v},"row":${text(r.row)}}`).join(',')}]}`;
 }
 
-/** every frame of these bytes, pushed in the given pieces */
-function parse(bytes: Uint8Array, cuts: number[] = []): ParsedFrame[] {
-  const p = new SnapshotLineParser();
+/** every frame of these bytes, pushed in the given pieces, read as by a client that asked for the columns or not */
+function parse(bytes: Uint8Array, cuts: number[] = [], askedForColumns = true): ParsedFrame[] {
+  const p = new SnapshotLineParser(askedForColumns);
   const out: ParsedFrame[] = [];
   let from = 0;
   for (const at of [...cuts, bytes.byteLength]) {
@@ -208,6 +208,16 @@ describe('rows that carry their extracted columns ("c")', () => {
       expect(s).toMatchObject(expected(rows));
       expect(docs(s)).toEqual(rows.map((r) => pgText(r.row)));
     }
+  });
+
+  it('ignores columns of our version that were not asked for: a data center sending them unasked does not override the client', () => {
+    const bogus = () => Array.from({ length: extractedColumns('events').length }, () => 'bogus');
+    const bytes = enc.encode(`${begin(EXTRACTION_VERSION)}\n${colsLine(bogus)}\n`);
+    const unasked = rowsOf(parse(bytes, [], false))[0]!;
+    expect(unasked).toMatchObject(expected(rows));
+    expect(docs(unasked)).toEqual(rows.map((r) => pgText(r.row)));
+    // the same bytes, asked for: taken as sent
+    expect(rowsOf(parse(bytes, [], true))[0]!.values).toEqual(rows.flatMap(bogus));
   });
 
   it('parses a line whole when a row’s columns do not have their shape (the whole-line path ignores every c)', () => {

@@ -8,6 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SnapshotFrame } from '../../../src/core/index';
+import { EXTRACTION_VERSION } from '../../../src/core/sync/extraction';
 import { extractRow, stagedDoc } from '../../../src/main/service/store/replicated-rows';
 import { MalformedError } from '../../../src/main/service/sync/http';
 import { PARSER_WORKER_MIN_ROWS, readSnapshotStream, type ParsedFrame } from '../../../src/main/service/sync/snapshot-stream';
@@ -61,7 +62,7 @@ async function read(bytes: Uint8Array, parser: 'inline' | 'worker' | 'auto', chu
       onFrame?.(frame);
       return frame.t === 'end' ? 'stop' : undefined;
     },
-    { parser },
+    { parser, askedForColumns: true },
   );
   return { got, result };
 }
@@ -83,6 +84,30 @@ describe.each(['inline', 'worker'] as const)('the snapshot reader (%s)', (parser
     // each frame comes with the offset just past its line; the last one is the whole body
     expect(got.at(-1)!.at).toBe(bytes.byteLength);
     expect(got.map((g) => g.at)).toEqual([...got.map((g) => g.at)].sort((a, b) => a - b));
+  });
+
+  it("takes the rows' extracted columns only when the request asked for them", async () => {
+    const { frames, rows } = snapshot(12);
+    const width = extractRow('events', rows[0]!.key, rows[0]!.row).values.length;
+    const bogus = Array.from({ length: width }, () => 'bogus');
+    // the begin frame names our extraction version and every row carries columns that are not its document's
+    const withColumns = frames.map((f) =>
+      f.t === 'begin' ? { ...f, columns: EXTRACTION_VERSION } : f.t === 'rows' ? { ...f, rows: f.rows.map((r) => ({ key: r.key, v: r.v, c: bogus, row: r.row })) } : f,
+    );
+    const valuesRead = async (askedForColumns: boolean) => {
+      const values: unknown[] = [];
+      await readSnapshotStream(
+        body(ndjson(withColumns), 500).stream,
+        (frame) => {
+          if (frame.t === 'rows') values.push(...frame.rows.values);
+          return frame.t === 'end' ? 'stop' : undefined;
+        },
+        { parser, askedForColumns },
+      );
+      return values;
+    };
+    expect(await valuesRead(true)).toEqual(rows.flatMap(() => bogus));
+    expect(await valuesRead(false)).toEqual(rows.flatMap((r) => extractRow('events', r.key, r.row).values));
   });
 
   it('refuses a line that is not JSON, a frame that does not fit and a row the replica cannot index', async () => {
@@ -180,7 +205,7 @@ describe('the snapshot reader', () => {
         worst = Math.max(worst, pulled() - at);
         return frame.t === 'end' ? 'stop' : undefined;
       },
-      { parser: 'worker', maxBytesInFlight: maxInFlight },
+      { parser: 'worker', maxBytesInFlight: maxInFlight, askedForColumns: true },
     );
     expect(result.ended).toBe(true);
     expect(bytes.byteLength).toBeGreaterThan(10 * maxInFlight);
@@ -198,7 +223,7 @@ describe('the snapshot reader, a line longer than the bytes-in-flight bound', ()
     const { stream } = body(bytes, 1000);
     const got: string[] = [];
     const result = await Promise.race([
-      readSnapshotStream(stream, (frame) => (got.push(frame.t), frame.t === 'end' ? 'stop' : undefined), { parser: 'worker', maxBytesInFlight: 4096 }),
+      readSnapshotStream(stream, (frame) => (got.push(frame.t), frame.t === 'end' ? 'stop' : undefined), { parser: 'worker', maxBytesInFlight: 4096, askedForColumns: true }),
       new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 3000).unref()),
     ]);
     expect(result).toMatchObject({ ended: true, parser: 'worker' });

@@ -303,8 +303,15 @@ export class SnapshotLineParser {
   private lineNo = 0;
   private offset = 0;
   private linesEnd = 0;
-  /** the begin frame announced extracted columns of our extraction version: rows' `c` are taken */
+  /** the begin frame announced extracted columns of our extraction version, and they were asked for: rows' `c` are taken */
   private withColumns = false;
+
+  /**
+   * `askedForColumns`: the request asked for the data center's extracted columns (`?columns=`). A data center
+   * that sends them unasked is read as without them (each document parsed): a client stops asking when a
+   * snapshot read with them was refused, and must then not take them whatever the answer says.
+   */
+  constructor(private readonly askedForColumns: boolean) {}
 
   /** Stream offset just past the last newline pushed: the bytes before it are parsed (frames or blank lines). */
   get parsedUpTo(): number {
@@ -357,7 +364,7 @@ export class SnapshotLineParser {
       throw new MalformedError(latin1 ? fromLatin1(message) : message, parsed.error.issues.slice(0, 10));
     }
     const frame = parsed.data;
-    if (frame.t === 'begin') this.withColumns = frame.columns === EXTRACTION_VERSION;
+    if (frame.t === 'begin') this.withColumns = this.askedForColumns && frame.columns === EXTRACTION_VERSION;
     return frame.t === 'rows' ? { t: 'rows', table: frame.table, rows: stagedRowsOf(frame, latin1) } : frame;
   }
 

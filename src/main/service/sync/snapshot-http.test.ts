@@ -45,7 +45,7 @@ describe.each([
     expect(res.headers.get('Content-Type')).toBe('application/x-ndjson');
     expect(seen).toMatchObject({ accept: 'application/x-ndjson', authorization: 'Bearer t' });
     const got: string[] = [];
-    const result = await readSnapshotStream(res.body!, (f) => (got.push(f.t), f.t === 'end' ? 'stop' : undefined), { parser: 'inline' });
+    const result = await readSnapshotStream(res.body!, (f) => (got.push(f.t), f.t === 'end' ? 'stop' : undefined), { parser: 'inline', askedForColumns: false });
     expect(got).toEqual(['begin', 'end']);
     expect(result).toMatchObject({ ended: true, parser: 'inline' });
   });
@@ -81,7 +81,7 @@ describe.each([
     const abort = new AbortController();
     const res: SnapshotResponse = await get(url, init(abort.signal));
     const got: string[] = [];
-    const reading = readSnapshotStream(res.body!, (f) => void got.push(f.t), { parser: 'inline' });
+    const reading = readSnapshotStream(res.body!, (f) => void got.push(f.t), { parser: 'inline', askedForColumns: false });
     await new Promise((r) => setTimeout(r, 50));
     abort.abort(new Error('scope changed'));
     await expect(reading).rejects.toThrow(/the snapshot stream broke after \d+ bytes/);

@@ -27,7 +27,7 @@ import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { MalformedError, UnavailableError } from './http';
 import { SnapshotLineParser, type ParsedFrame } from './snapshot-frames';
-import type { FromParser, ToParser } from './snapshot-worker';
+import type { FromParser, ParserWorkerData, ToParser } from './snapshot-worker';
 
 export type { ParsedFrame } from './snapshot-frames';
 
@@ -39,6 +39,8 @@ export const PARSER_WORKER_MIN_ROWS = 20_000;
 export const PARSER_MAX_BYTES_IN_FLIGHT = 8 * 2 ** 20;
 
 export interface SnapshotReadOptions {
+  /** the request asked for the data center's extracted columns (`?columns=`): only then are rows' `c` taken (SnapshotLineParser) */
+  askedForColumns: boolean;
   /** 'auto' (default): the worker for a snapshot of at least PARSER_WORKER_MIN_ROWS rows, else this thread */
   parser?: 'auto' | 'worker' | 'inline';
   /** where a bundled build finds the worker's script; default: next to this module or one folder up */
@@ -61,10 +63,10 @@ export interface SnapshotReadResult {
 export async function readSnapshotStream(
   body: ReadableStream<Uint8Array> | Readable,
   onFrame: (frame: ParsedFrame, bytesSoFar: number) => void | 'stop',
-  opts: SnapshotReadOptions = {},
+  opts: SnapshotReadOptions,
 ): Promise<SnapshotReadResult> {
   const reader = chunkReader(body);
-  const inline = new SnapshotLineParser();
+  const inline = new SnapshotLineParser(opts.askedForColumns);
   let bytes = 0;
   /** bytes parsed on this thread (before the worker took over) */
   let inlineBytes = 0;
@@ -76,7 +78,7 @@ export async function readSnapshotStream(
   };
   const toWorker = (): ParserWorker | null => {
     const script = parserWorkerScript(opts.workerScript);
-    return script ? new ParserWorker(script, inlineBytes, opts.maxBytesInFlight ?? PARSER_MAX_BYTES_IN_FLIGHT, onFrame, () => void reader.cancel().catch(() => undefined)) : null;
+    return script ? new ParserWorker(script, opts.askedForColumns, inlineBytes, opts.maxBytesInFlight ?? PARSER_MAX_BYTES_IN_FLIGHT, onFrame, () => void reader.cancel().catch(() => undefined)) : null;
   };
   try {
     if (mode === 'worker') {
@@ -195,13 +197,15 @@ class ParserWorker {
 
   constructor(
     script: { code: string; eval: true } | { file: string },
+    askedForColumns: boolean,
     base: number,
     private readonly maxBytesInFlight: number,
     private readonly onFrame: (frame: ParsedFrame, bytesSoFar: number) => void | 'stop',
     private readonly abortRead: () => void,
   ) {
     this.base = base;
-    this.worker = 'file' in script ? new Worker(script.file) : new Worker(script.code, { eval: true });
+    const workerData: ParserWorkerData = { askedForColumns };
+    this.worker = 'file' in script ? new Worker(script.file, { workerData }) : new Worker(script.code, { eval: true, workerData });
     this.worker.on('message', (m: FromParser) => this.receive(m));
     this.worker.on('error', (err) => this.fail(new Error(`the snapshot parser worker failed: ${err.message}`)));
     this.worker.on('exit', (code) => {

@@ -14,10 +14,15 @@
  *        { t: 'done' }                                after `end`: everything was parsed
  *        { t: 'malformed', message, details }         a line or row that does not fit; nothing more is parsed
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { MalformedError } from './http';
 import { SnapshotLineParser, type ParsedFrame } from './snapshot-frames';
 
+/** the worker's `workerData` */
+export interface ParserWorkerData {
+  /** the request asked for the data center's extracted columns: SnapshotLineParser's `askedForColumns` */
+  askedForColumns: boolean;
+}
 export type ToParser = { t: 'bytes'; data: Uint8Array } | { t: 'end' };
 export type FromParser =
   | { t: 'frames'; frames: { frame: ParsedFrame; at: number }[]; upTo: number }
@@ -27,7 +32,7 @@ export type FromParser =
 
 const port = parentPort;
 if (port) {
-  const parser = new SnapshotLineParser();
+  const parser = new SnapshotLineParser((workerData as ParserWorkerData | null)?.askedForColumns === true);
   let failed = false;
   const post = (m: FromParser, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
   // the documents' buffers move to the service's thread instead of being copied

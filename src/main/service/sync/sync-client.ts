@@ -401,7 +401,8 @@ export class SyncClient {
     url.searchParams.set('scope', scope);
     // the data center sends each row's extracted columns when it holds them of our version (sync/snapshot-frames.ts),
     // unless a snapshot read with them was refused (stopAskingForColumns)
-    if (this.columnsRefused === null) url.searchParams.set('columns', String(EXTRACTION_VERSION));
+    const askedForColumns = this.columnsRefused === null;
+    if (askedForColumns) url.searchParams.set('columns', String(EXTRACTION_VERSION));
     const abort = new AbortController();
     this.inflight = abort;
     const { headers, token } = await authHeaders(this.opts.auth);
@@ -480,8 +481,8 @@ export class SyncClient {
             if (begin) throw new MalformedError('snapshot: a second begin frame');
             if (frame.scope !== scope) throw new MalformedError(`snapshot: asked for scope ${scope}, got ${frame.scope}`);
             begin = frame;
-            // the line parser takes the rows' columns exactly then (SnapshotLineParser)
-            this.snapshotTakesColumns = frame.columns === EXTRACTION_VERSION;
+            // the line parser takes the rows' columns exactly then (SnapshotLineParser): asked for, and of our version
+            this.snapshotTakesColumns = askedForColumns && frame.columns === EXTRACTION_VERSION;
             progress(true);
             return;
           case 'rows': {
@@ -509,7 +510,7 @@ export class SyncClient {
             endFrame = frame;
             return 'stop';
         }
-      }, { parser: this.opts.snapshotParser ?? 'inline' });
+      }, { parser: this.opts.snapshotParser ?? 'inline', askedForColumns });
       stopIdleWatch();
       if (!result.ended || !endFrame || !begin) throw new UnavailableError(`the snapshot stream ended early, after ${rows} rows`);
       const end: Extract<SnapshotFrame, { t: 'end' }> = endFrame;

@@ -1,0 +1,421 @@
+/**
+ * Replica images: an image exported from a replica with data (a snapshot and a live batch on it) and switched
+ * into another replica that has a queued command, its overlay, preferences, KPI facts and an older snapshot
+ * leaves the replicated rows, the FTS index and the cursor of the source and the outbox, overlays, mutation
+ * ids and preferences of the target, on the target's own open connection (a statement prepared before still
+ * works); each refusal (not SQLite, cut short, wrong digest, damaged pages, other migrations, another schema,
+ * no cursor, another scope, a writer holding the file) says why and leaves the target as it was; so does an
+ * exception in the middle of the copy, during which the target's reads see the old replica and its writes
+ * fail at once, and so does a SIGKILL of the process in the middle of the copy (with uncommitted pages of the
+ * image in the WAL); a SIGKILL right after the copy's commit, before the checkpoint, leaves the new replica.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Mutation } from '../../../core/index';
+import { OutboxStore } from '../outbox/outbox-store';
+import { eventDoc, iso, T0 } from './migrations/test-docs';
+import { openReplica, type Replica } from './open';
+import { clientIdOf, readPreference, writePreference } from './preferences';
+import { applyBatch, FTS_PREFERENCE, stageRows, swapInSnapshot } from './replica-writes';
+import { exportReplicaImage, ReplicaImageRefused, sha256Of, switchInReplicaImage, TABLE_CLASS } from './replica-image';
+import { RowWriter } from './replicated-rows';
+import { readSyncState } from './sync-state';
+
+const dirs: string[] = [];
+const open: Replica[] = [];
+afterEach(() => {
+  for (const r of open.splice(0)) if (r.sqlite.open) r.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'huying-replica-image-'));
+  dirs.push(d);
+  return d;
+}
+function replicaAt(file: string): Replica {
+  const r = openReplica({ file });
+  open.push(r);
+  return r;
+}
+
+const AT = iso(T0);
+const area = (code: string, parent: string | null) => ({ key: code, v: 1, row: { code, name: `区${code}`, level: parent ? 'town' : 'district', parentCode: parent } });
+const withText = (n: number, status: string) => ({ ...eventDoc(n, { status, townCode: '440114001000' }), title: `井盖缺失${n}`, description: `建设北路第${n}处` });
+
+/** a snapshot of `events` at `{ epoch, v }`, its FTS index built inside the swap or after it (deferred, mark at 0) */
+function snapshot(r: Replica, epoch: string, v: number, events: unknown[], opts: { deferFts?: boolean } = {}): void {
+  const writer = new RowWriter(r.sqlite);
+  stageRows(r.sqlite, writer, 'areas', [area('440114', null), area('440114001000', '440114')]);
+  stageRows(r.sqlite, writer, 'events', events.map((row, i) => ({ key: (row as { id: string }).id, v: i + 1, row })));
+  stageRows(r.sqlite, writer, 'audit', [{ key: 'e1:1', v: 1, row: { eventId: 'e1', seq: 1, at: AT, kind: 'reported' } }]);
+  swapInSnapshot(r.sqlite, { scope: 'district', checkpoint: { epoch, v }, referenceVersion: `${epoch}:${v}`, checksum: null, at: AT }, opts);
+}
+
+/** the keeper: 40 events, then a live batch (one upsert, one delete) that moves its cursor to v 42 */
+function source(dir: string): Replica {
+  const r = replicaAt(path.join(dir, 'keeper.sqlite'));
+  snapshot(
+    r,
+    'k1',
+    40,
+    Array.from({ length: 40 }, (_, i) => withText(i + 1, i % 3 === 0 ? 'closed' : 'in_progress')),
+  );
+  const writer = new RowWriter(r.sqlite);
+  applyBatch(
+    r.sqlite,
+    writer,
+    {
+      from: { epoch: 'k1', v: 40 },
+      checkpoint: { epoch: 'k1', v: 42 },
+      ops: [
+        { table: 'events', op: 'upsert', key: 'e7', v: 41, row: { ...withText(7, 'parked'), title: '井盖缺失7 已挂账' } },
+        { table: 'events', op: 'delete', key: 'e8', v: 42 },
+      ],
+      acks: [],
+    },
+    () => ({ changed: false, eventId: null }),
+    AT,
+  );
+  // what a keeper has of its own, which must not travel
+  clientIdOf(r.sqlite);
+  writePreference(r.sqlite, 'ui.keeper', { mine: true });
+  r.sqlite.prepare("INSERT INTO outbox (client_id, created_at, mutation, event_id, state, updated_at) VALUES ('keeper', ?, '{}', null, 'queued', ?)").run(AT, AT);
+  return r;
+}
+
+const unpark: Mutation = { name: 'event/command', eventId: 'e1', command: { type: 'unpark', attachments: [] } };
+
+/** the desktop: an older snapshot (3 events, FTS half built), two queued commands (one with an overlay), a dismissed one, preferences, KPI facts */
+function target(dir: string): { r: Replica; outbox: OutboxStore } {
+  const r = replicaAt(path.join(dir, 'desktop.sqlite'));
+  snapshot(r, 'old', 3, [withText(1, 'parked'), withText(2, 'in_progress'), withText(3, 'closed')], { deferFts: true });
+  const outbox = new OutboxStore(r.sqlite, clientIdOf(r.sqlite));
+  writePreference(r.sqlite, 'scope', 'district');
+  writePreference(r.sqlite, 'ui.savedViews', [{ name: '超期', filter: { queue: 'overdue' } }]);
+  writePreference(r.sqlite, 'kpiFacts', { basis: 'old', highWater: 3, coveredFrom: 0 });
+  outbox.submit(unpark, AT);
+  outbox.submit({ name: 'wall/ack', alertId: 'a1' }, AT);
+  const third = outbox.submit({ name: 'wall/ack', alertId: 'a2' }, AT).entry.mutationId;
+  // an entry deleted outright: AUTOINCREMENT must still never hand its id out again
+  r.sqlite.prepare('DELETE FROM outbox WHERE mutation_id = ?').run(third);
+  r.sqlite
+    .prepare("INSERT INTO kpi_facts (reported_at, rid, v, key, urgency, source, flags) VALUES (0, 1, 1, 'e1', 'normal', 'api', 0)")
+    .run();
+  return { r, outbox };
+}
+
+/** every row of every table, in a stable order */
+function contents(db: Database.Database, tables: readonly string[]): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const t of tables) out[t] = db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).raw().all();
+  return out;
+}
+const IMAGE_TABLES = Object.keys(TABLE_CLASS).filter((t) => TABLE_CLASS[t] === 'image' && t !== 'events_fts');
+const ALL_TABLES = Object.keys(TABLE_CLASS).filter((t) => t !== 'events_fts');
+const fts = (db: Database.Database, text: string) =>
+  db.prepare("SELECT e.key FROM events_fts f JOIN events e ON e.rid = f.rowid WHERE events_fts MATCH ? ORDER BY e.key").pluck().all(`"${text}"`);
+
+async function exported(dir: string, method: 'backup' | 'vacuum' = 'backup') {
+  const keeper = source(dir);
+  const info = await exportReplicaImage(keeper.sqlite, path.join(dir, `image-${method}.sqlite`), { method });
+  return { keeper, info };
+}
+
+describe('replica image', () => {
+  it('names every table of this build in exactly one class', () => {
+    const r = replicaAt(path.join(tempDir(), 'fresh.sqlite'));
+    const tables = r.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    expect(tables).toEqual(Object.keys(TABLE_CLASS).sort());
+  });
+
+  it.each(['backup', 'vacuum'] as const)('exports (%s) the replicated tables, indexes, FTS and cursor, and none of the keeper\'s own rows', async (method) => {
+    const dir = tempDir();
+    const { keeper, info } = await exported(dir, method);
+    expect(info).toMatchObject({ scope: 'district', cursor: { epoch: 'k1', v: 42 }, pageSize: 16_384 });
+    expect(info.sha256).toBe(await sha256Of(info.file));
+    expect(info.bytes).toBe(info.pages * info.pageSize);
+    // one file, published whole
+    expect(existsSync(`${info.file}-wal`) || existsSync(`${info.file}.partial`)).toBe(false);
+    const image = new Database(info.file, { readonly: true });
+    try {
+      expect(image.pragma('journal_mode', { simple: true })).toBe('delete');
+      expect(contents(image, IMAGE_TABLES.filter((t) => t !== 'preferences'))).toEqual(contents(keeper.sqlite, IMAGE_TABLES.filter((t) => t !== 'preferences')));
+      expect(image.prepare('SELECT count(*) FROM outbox').pluck().get()).toBe(0);
+      expect(image.prepare('SELECT key FROM preferences').pluck().all()).toEqual([FTS_PREFERENCE]);
+      expect(fts(image, '井盖缺失7 已挂账')).toEqual(['e7']);
+      expect(image.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").pluck().get()).toBe(
+        keeper.sqlite.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").pluck().get(),
+      );
+    } finally {
+      image.close();
+    }
+  });
+
+  it('switches an image in: the source\'s rows, FTS and cursor, the target\'s outbox, overlays, ids and preferences, on the same connection', async () => {
+    const dir = tempDir();
+    const { keeper, info } = await exported(dir);
+    const { r, outbox } = target(dir);
+    const clientId = outbox.clientId;
+    const before = contents(r.sqlite, ['outbox', 'pending_overlay', 'sqlite_sequence']);
+    const savedViews = readPreference(r.sqlite, 'ui.savedViews');
+    // prepared before the switch: must read the new replica after it (the backup bumps the schema cookie)
+    const countEvents = r.sqlite.prepare('SELECT count(*) FROM events').pluck();
+    expect(countEvents.get()).toBe(3);
+
+    const progress: number[] = [];
+    const res = await switchInReplicaImage(r.sqlite, info.file, { scope: 'district', sha256: info.sha256 }, { pagesPerStep: 4, onProgress: (p) => progress.push(p.remainingPages) });
+
+    expect(res).toMatchObject({ scope: 'district', cursor: { epoch: 'k1', v: 42 }, pages: info.pages });
+    // a call per step but the last (the promise's resolution says that one), remaining pages falling
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress).toEqual([...progress].sort((a, b) => b - a));
+    expect(countEvents.get()).toBe(39);
+    expect(contents(r.sqlite, IMAGE_TABLES.filter((t) => t !== 'preferences'))).toEqual(contents(keeper.sqlite, IMAGE_TABLES.filter((t) => t !== 'preferences')));
+    expect(fts(r.sqlite, '已挂账')).toEqual(['e7']);
+    expect(fts(r.sqlite, '建设北路第8处')).toEqual([]);
+    expect(readSyncState(r.sqlite)).toMatchObject({ scope: 'district', cursor: { epoch: 'k1', v: 42 } });
+    // the target's own
+    expect(contents(r.sqlite, ['outbox', 'pending_overlay', 'sqlite_sequence'])).toEqual(before);
+    expect(readPreference(r.sqlite, 'clientId')).toBe(clientId);
+    expect(readPreference(r.sqlite, 'scope')).toBe('district');
+    expect(readPreference(r.sqlite, 'ui.savedViews')).toEqual(savedViews);
+    expect(readPreference(r.sqlite, 'ui.keeper')).toBeUndefined();
+    // the FTS mark is the image's (complete: the keeper built it inside its swap); the KPI cache is gone
+    expect(readPreference(r.sqlite, FTS_PREFERENCE)).toEqual({ through: null });
+    expect(readPreference(r.sqlite, 'kpiFacts')).toBeUndefined();
+    expect(r.sqlite.prepare('SELECT count(*) FROM kpi_facts').pluck().get()).toBe(0);
+    // the connection goes on: a new command gets the next id (3 was deleted, never reused), WAL mode kept, the file sound
+    expect(outbox.submit(unpark, AT).entry.mutationId).toBe(4);
+    expect(outbox.overlays(['e1']).map((o) => o.mutationId)).toEqual([1, 4]);
+    expect(r.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(r.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+    r.close();
+    // and a fresh open (migrations, page size) finds the switched replica
+    const reopened = replicaAt(r.sqlite.name);
+    expect(reopened.migration.applied).toEqual([]);
+    expect(readSyncState(reopened.sqlite)?.cursor).toEqual({ epoch: 'k1', v: 42 });
+    expect(reopened.sqlite.prepare('SELECT count(*) FROM outbox').pluck().get()).toBe(3);
+  });
+
+  it('carries an image\'s unfinished FTS mark, so the target goes on building it', async () => {
+    const dir = tempDir();
+    const keeper = replicaAt(path.join(dir, 'keeper.sqlite'));
+    snapshot(keeper, 'k2', 5, [1, 2, 3, 4, 5].map((n) => withText(n, 'in_progress')), { deferFts: true });
+    const info = await exportReplicaImage(keeper.sqlite, path.join(dir, 'image.sqlite'), { method: 'vacuum' });
+    const { r } = target(dir);
+    writePreference(r.sqlite, FTS_PREFERENCE, { through: null });
+    await switchInReplicaImage(r.sqlite, info.file, { scope: 'district' }, { check: 'quick' });
+    expect(readPreference(r.sqlite, FTS_PREFERENCE)).toEqual({ through: 0 });
+  });
+
+  describe('refusals leave the target as it was', () => {
+    async function refused(mangle: (file: string, dir: string) => void | Promise<void>, expect_: { scope?: string; sha256?: boolean; check?: 'quick' | 'digest' } = {}) {
+      const dir = tempDir();
+      const { info } = await exported(dir);
+      await mangle(info.file, dir);
+      const { r } = target(dir);
+      const before = contents(r.sqlite, ALL_TABLES);
+      const err = await switchInReplicaImage(
+        r.sqlite,
+        info.file,
+        { scope: (expect_.scope ?? 'district') as 'district', ...(expect_.sha256 ? { sha256: info.sha256 } : {}) },
+        { check: expect_.check ?? 'quick' },
+      ).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(contents(r.sqlite, ALL_TABLES)).toEqual(before);
+      expect(readSyncState(r.sqlite)?.cursor).toEqual({ epoch: 'old', v: 3 });
+      expect(err).toBeInstanceOf(ReplicaImageRefused);
+      return err as ReplicaImageRefused;
+    }
+    const edit = (file: string, sql: string) => {
+      const d = new Database(file);
+      d.exec(sql);
+      d.close();
+    };
+
+    it('a file that is not SQLite', async () => {
+      const err = await refused((file) => writeFileSync(file, '{"t":"begin"}\n'.repeat(1000)));
+      expect(err.code).toBe('not_sqlite');
+      expect(err.message).toMatch(/is not a SQLite database/);
+    });
+
+    it('a file cut short (a download that ended early)', async () => {
+      const err = await refused((file) => truncateSync(file, Math.floor(readFileSync(file).length / 2)));
+      expect(err.code).toBe('truncated');
+      expect(err.message).toMatch(/bytes, its header says \d+ pages of 16384/);
+    });
+
+    it('a file whose digest is not the keeper\'s', async () => {
+      const err = await refused((file) => edit(file, "UPDATE events SET title = 'x' WHERE key = 'e1'"), { sha256: true, check: 'digest' });
+      expect(err.code).toBe('digest');
+      expect(err.message).toMatch(/SHA-256 is [0-9a-f]{64}, expected [0-9a-f]{64}/);
+    });
+
+    it('damaged pages (quick_check)', async () => {
+      const err = await refused((file) => {
+        const bytes = readFileSync(file);
+        const d = new Database(file, { readonly: true });
+        // the root page of events' key index: a b-tree page of the table the switch would bring
+        const root = d.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'events_case_no'").pluck().get() as number;
+        d.close();
+        bytes.fill(0xff, (root - 1) * 16_384 + 8, (root - 1) * 16_384 + 400);
+        writeFileSync(file, bytes);
+      });
+      expect(err.code).toBe('corrupt');
+      expect(err.message).toMatch(/quick_check/);
+    });
+
+    it('another build\'s migrations', async () => {
+      const err = await refused((file) => edit(file, "UPDATE schema_migrations SET name = 'something-else' WHERE id = 10"));
+      expect(err.code).toBe('migrations');
+      expect(err.message).toMatch(/10 something-else/);
+      const newer = await refused((file) => edit(file, "INSERT INTO schema_migrations (id, name, applied_at) VALUES (11, 'from-the-future', 'x')"));
+      expect(newer.code).toBe('migrations');
+    });
+
+    it('another schema under the same migrations', async () => {
+      const err = await refused((file) => edit(file, 'DROP INDEX events_case_no'));
+      expect(err.code).toBe('schema');
+      expect(err.message).toMatch(/the image lacks index events_case_no/);
+      const table = await refused((file) => edit(file, 'CREATE TABLE extra (x)'));
+      expect(table.code).toBe('schema');
+    });
+
+    it('an image with no cursor', async () => {
+      const err = await refused((file) => edit(file, 'DELETE FROM sync_state'));
+      expect(err.code).toBe('no_cursor');
+    });
+
+    it('an image of another scope', async () => {
+      const err = await refused(() => undefined, { scope: '440114001000' });
+      expect(err.code).toBe('scope');
+      expect(err.message).toMatch(/holds scope district, expected 440114001000/);
+    });
+
+    it('a live file another connection is writing', async () => {
+      const dir = tempDir();
+      const { info } = await exported(dir);
+      const { r } = target(dir);
+      const before = contents(r.sqlite, ALL_TABLES);
+      const other = new Database(r.sqlite.name);
+      try {
+        other.exec('BEGIN IMMEDIATE');
+        other.prepare("INSERT INTO preferences (key, value, updated_at) VALUES ('other', '1', 'x')").run();
+        await expect(switchInReplicaImage(r.sqlite, info.file, { scope: 'district' })).rejects.toMatchObject({ code: 'busy' });
+        other.exec('ROLLBACK');
+      } finally {
+        other.close();
+      }
+      expect(contents(r.sqlite, ALL_TABLES)).toEqual(before);
+    });
+  });
+
+  it('an exception in the middle of the copy leaves the old replica; meanwhile reads see it and writes fail at once', async () => {
+    const dir = tempDir();
+    const { info } = await exported(dir);
+    const { r, outbox } = target(dir);
+    const before = contents(r.sqlite, ALL_TABLES);
+    let steps = 0;
+    let readDuring: unknown = null;
+    let writeDuring: unknown = null;
+    const err = await switchInReplicaImage(
+      r.sqlite,
+      info.file,
+      { scope: 'district' },
+      {
+        pagesPerStep: 3,
+        onProgress: (p) => {
+          steps += 1;
+          if (steps === 1) {
+            readDuring = r.sqlite.prepare('SELECT count(*) FROM events').pluck().get();
+            const t = performance.now();
+            try {
+              outbox.submit({ name: 'wall/ack', alertId: 'during' }, AT);
+            } catch (e) {
+              writeDuring = { code: (e as { code?: string }).code, ms: performance.now() - t };
+            }
+          }
+          if (steps === 3) throw new Error(`stopped with ${p.remainingPages} of ${p.totalPages} pages left`);
+        },
+      },
+    ).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toMatch(/stopped with \d+ of \d+ pages left/);
+    expect(readDuring).toBe(3);
+    expect(writeDuring).toMatchObject({ code: 'SQLITE_BUSY' });
+    expect((writeDuring as unknown as { ms: number }).ms).toBeLessThan(1000);
+    expect(contents(r.sqlite, ALL_TABLES)).toEqual(before);
+    expect(readSyncState(r.sqlite)?.cursor).toEqual({ epoch: 'old', v: 3 });
+    expect(r.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+    // the connection writes again, and the same image goes in on a second try
+    expect(outbox.submit({ name: 'wall/ack', alertId: 'after' }, AT).entry.mutationId).toBe(4);
+    await switchInReplicaImage(r.sqlite, info.file, { scope: 'district' });
+    expect(readSyncState(r.sqlite)?.cursor).toEqual({ epoch: 'k1', v: 42 });
+    expect(r.sqlite.prepare('SELECT mutation_id FROM outbox ORDER BY 1').pluck().all()).toEqual([1, 2, 4]);
+    expect(r.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  describe('SIGKILL', () => {
+    /** a keeper whose image is ~24 MB: more than the backup connection's page cache (16 MB), so pages reach the WAL before the commit */
+    async function bigImage(dir: string) {
+      const keeper = replicaAt(path.join(dir, 'keeper.sqlite'));
+      const writer = new RowWriter(keeper.sqlite);
+      stageRows(keeper.sqlite, writer, 'config', Array.from({ length: 1200 }, (_, i) => ({ key: `pad-${i}`, v: 1, row: { name: `pad-${i}`, text: `${i}`.padEnd(20_000, '填') } })));
+      stageRows(keeper.sqlite, writer, 'events', [1, 2].map((n) => ({ key: `e${n}`, v: 2, row: withText(n, 'in_progress') })));
+      swapInSnapshot(keeper.sqlite, { scope: 'district', checkpoint: { epoch: 'big', v: 2 }, referenceVersion: 'big:2', checksum: null, at: AT }, { deferFts: true });
+      return exportReplicaImage(keeper.sqlite, path.join(dir, 'big.sqlite'), { method: 'vacuum', check: false });
+    }
+
+    /** switches `image` into `file` in a child process that SIGKILLs itself after `killAtStep` steps of the copy (0: after its commit) */
+    function killedSwitch(file: string, image: string, killAtStep: number) {
+      const code = `
+        import { openReplica } from ${JSON.stringify(path.join(import.meta.dirname, 'open.ts'))};
+        import { switchInReplicaImage } from ${JSON.stringify(path.join(import.meta.dirname, 'replica-image.ts'))};
+        const r = openReplica({ file: process.env.LIVE });
+        const at = Number(process.env.KILL_AT);
+        let steps = 0;
+        await switchInReplicaImage(r.sqlite, process.env.IMAGE, { scope: 'district' }, {
+          pagesPerStep: 64,
+          checkpoint: false,
+          onProgress: () => { if (++steps === at) process.kill(process.pid, 'SIGKILL'); },
+        });
+        process.kill(process.pid, 'SIGKILL');
+      `;
+      const res = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { env: { ...process.env, LIVE: file, IMAGE: image, KILL_AT: String(killAtStep) }, encoding: 'utf8', timeout: 60_000 });
+      expect(res.signal, res.stderr).toBe('SIGKILL');
+    }
+
+    it('in the middle of the copy leaves the old replica; right after its commit, the new one', async () => {
+      const dir = tempDir();
+      const info = await bigImage(dir);
+      expect(info.bytes).toBeGreaterThan(20 * 2 ** 20);
+      const { r } = target(dir);
+      const file = r.sqlite.name;
+      const before = contents(r.sqlite, ALL_TABLES);
+      r.close();
+
+      // 20 steps of 64 pages (~20 MB) in, past the 16 MB cache: frames of the open transaction are in the WAL
+      killedSwitch(file, info.file, 20);
+      expect(existsSync(`${file}-wal`) && statSync(`${file}-wal`).size).toBeGreaterThan(2 ** 20);
+      const survived = replicaAt(file);
+      expect(survived.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(contents(survived.sqlite, ALL_TABLES)).toEqual(before);
+      survived.close();
+
+      killedSwitch(file, info.file, 0);
+      const switched = replicaAt(file);
+      expect(switched.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(readSyncState(switched.sqlite)?.cursor).toEqual({ epoch: 'big', v: 2 });
+      expect(switched.sqlite.prepare('SELECT count(*) FROM config').pluck().get()).toBe(1200);
+      expect(contents(switched.sqlite, ['outbox', 'pending_overlay', 'sqlite_sequence'])).toEqual({ outbox: before.outbox, pending_overlay: before.pending_overlay, sqlite_sequence: before.sqlite_sequence });
+    });
+  });
+});

@@ -1,0 +1,397 @@
+/**
+ * A replica image: the replicated tables of a live replica, with their
+ * indexes, the FTS index and the sync state (scope and cursor), as one
+ * SQLite file that another data folder switches in whole instead of
+ * snapshotting row by row (docs/sync-client.md, "A replica image switched in
+ * whole"). A row snapshot spends the desktop's one thread on reading,
+ * staging and index builds (~3× a raw insert's CPU); an image is built once
+ * elsewhere (a keeper replica kept live by this same code) and the desktop
+ * only copies pages.
+ *
+ * Every table of the schema is in exactly one class (TABLE_CLASS), checked
+ * on both sides so that a migration adding a table cannot slip through:
+ * - `image`: what the image brings (replicated tables, `events_doc`, the FTS
+ *   index, `sync_state`, `schema_migrations`);
+ * - `local`: what belongs to the data folder and is carried from the live
+ *   store into the image at the switch (`outbox`, `pending_overlay`,
+ *   `preferences` but the ones that describe the replica, `sqlite_sequence`
+ *   so that a mutation id is never reused);
+ * - `emptied`: neither (the `stage_` twins, `kpi_facts`: a cache of the
+ *   replica's events by rid, refilled on demand).
+ *
+ * The switch (`switchInReplicaImage`) uses SQLite's backup API with the image
+ * as the source and the live file as the destination, through a connection
+ * of its own: SQLite holds ONE write transaction on the destination from the
+ * first step to the last and commits it at the end, so the replica is the
+ * old one or the new one, never a mix — also after an exception (the backup
+ * is finished early: the transaction rolls back) or a SIGKILL (its WAL
+ * frames were never committed). The service's connection stays open: the
+ * backup bumps the schema cookie, so its prepared statements re-prepare by
+ * themselves, and WAL readers see the old replica until the commit. The
+ * local tables are copied into the image right after the first step, i.e.
+ * once the write lock is held, so no write of the service can fall between
+ * the copy and the commit.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { Cursor, SyncScope } from '../../../core/index';
+import { migrations as allMigrations, type Migration } from './migrations';
+import { FTS_PREFERENCE } from './replica-writes';
+import { readSyncState } from './sync-state';
+
+/** how a table of the replica's schema travels in an image */
+export type TableClass = 'image' | 'local' | 'emptied';
+
+/** Every table of the schema, by class; a table missing here refuses both export and switch (classify it). */
+export const TABLE_CLASS: Readonly<Record<string, TableClass>> = {
+  areas: 'image',
+  grids: 'image',
+  units: 'image',
+  workers: 'image',
+  config: 'image',
+  events: 'image',
+  events_doc: 'image',
+  audit: 'image',
+  wall: 'image',
+  events_fts: 'image',
+  events_fts_config: 'image',
+  events_fts_data: 'image',
+  events_fts_docsize: 'image',
+  events_fts_idx: 'image',
+  sync_state: 'image',
+  schema_migrations: 'image',
+  outbox: 'local',
+  pending_overlay: 'local',
+  preferences: 'local',
+  sqlite_sequence: 'local',
+  kpi_facts: 'emptied',
+  stage_areas: 'emptied',
+  stage_grids: 'emptied',
+  stage_units: 'emptied',
+  stage_workers: 'emptied',
+  stage_config: 'emptied',
+  stage_events: 'emptied',
+  stage_events_doc: 'emptied',
+  stage_audit: 'emptied',
+  stage_wall: 'emptied',
+};
+
+/**
+ * Preferences that describe the replicated content rather than the data folder: the FTS index's build mark
+ * comes with the image (it says how far the image's index is built); the KPI facts' state
+ * (queries/stats/facts.ts STATE_KEY) goes with `kpi_facts`, which is emptied.
+ */
+const IMAGE_PREFERENCES: readonly string[] = [FTS_PREFERENCE];
+const DROPPED_PREFERENCES: readonly string[] = ['kpiFacts'];
+
+/** local tables in the order they are filled (pending_overlay references outbox) */
+const LOCAL_TABLES = ['sqlite_sequence', 'preferences', 'outbox', 'pending_overlay'] as const;
+
+export type ImageRefusal = 'not_sqlite' | 'truncated' | 'digest' | 'corrupt' | 'page_size' | 'migrations' | 'schema' | 'no_cursor' | 'scope' | 'not_a_file' | 'busy';
+
+/** The image was not switched in; the live replica is as it was. */
+export class ReplicaImageRefused extends Error {
+  constructor(
+    readonly code: ImageRefusal,
+    message: string,
+  ) {
+    super(`replica image refused (${code}): ${message}`);
+    this.name = 'ReplicaImageRefused';
+  }
+}
+
+export interface ImageInfo {
+  file: string;
+  bytes: number;
+  pageSize: number;
+  pages: number;
+  scope: SyncScope;
+  cursor: Cursor;
+  /** hex SHA-256 of the file, for the desktop to check what it received */
+  sha256: string;
+}
+
+export interface ExportOptions {
+  /** how the live replica is copied: SQLite's backup API (pages as they are) or VACUUM INTO (rebuilt, compact); default 'backup' */
+  method?: 'backup' | 'vacuum';
+  /** `PRAGMA quick_check` of the copy before it is published (once per image, on the keeper); default true */
+  check?: boolean;
+}
+
+/**
+ * Writes a consistent copy of a live replica to `file` as an image: the copy is made under a read transaction of
+ * the replica (either method), its local and emptied tables are emptied, it is put in rollback-journal mode (one
+ * file) and, checked, renamed into place — a reader of `file` never sees a half-written image.
+ */
+export async function exportReplicaImage(db: Database.Database, file: string, opts: ExportOptions = {}): Promise<ImageInfo> {
+  unclassified(db, 'the live replica');
+  const state = readSyncState(db);
+  if (!state) throw new Error('the replica holds no snapshot: nothing to export');
+  const partial = `${file}.partial`;
+  rmSync(partial, { force: true });
+  try {
+    if (opts.method === 'vacuum') db.prepare('VACUUM INTO ?').run(partial);
+    // one step: the copy is made under one read transaction of the source
+    else await db.backup(partial, { progress: () => 0x7fffffff });
+    const copy = new Database(partial, { fileMustExist: true });
+    try {
+      copy.pragma('synchronous = OFF');
+      copy.pragma('journal_mode = DELETE');
+      copy.transaction(() => emptyNonImageTables(copy))();
+      // a keeper caught mid-snapshot has its staging rows in the copy: give their pages back
+      const free = copy.pragma('freelist_count', { simple: true }) as number;
+      const pages = copy.pragma('page_count', { simple: true }) as number;
+      if (free > pages / 100) copy.exec('VACUUM');
+      if (opts.check !== false) {
+        const verdict = quickCheck(copy);
+        if (verdict !== 'ok') throw new Error(`the exported image fails quick_check: ${verdict}`);
+      }
+    } finally {
+      copy.close();
+    }
+    const header = readHeader(partial);
+    const sha256 = await sha256Of(partial);
+    renameSync(partial, file);
+    return { file, bytes: statSync(file).size, pageSize: header.pageSize, pages: header.pages, scope: state.scope, cursor: state.cursor, sha256 };
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
+  }
+}
+
+export interface ImageExpectation {
+  /** the scope the image must hold */
+  scope: SyncScope;
+  /** hex SHA-256 the image must have (the keeper's, from the answer that brought it) */
+  sha256?: string;
+}
+
+export interface SwitchOptions {
+  /**
+   * how the image's pages are checked: 'quick' (`PRAGMA quick_check`, reads every page) or 'digest' (its SHA-256
+   * equals `expect.sha256`, i.e. the very file the keeper checked when it exported it); default 'quick'
+   */
+  check?: 'quick' | 'digest';
+  /** pages copied per step of the backup (the service's event loop runs between steps: reads see the old replica); default 4096 */
+  pagesPerStep?: number;
+  /** after each step of the copy but the last (the switch's promise says that one); a throw abandons the switch (the live replica keeps its content) */
+  onProgress?: (p: { totalPages: number; remainingPages: number }) => void;
+  /** checkpoint the WAL into the database file afterwards (TRUNCATE, as a snapshot does); default true */
+  checkpoint?: boolean;
+  /** this build's migrations (tests) */
+  migrations?: readonly Migration[];
+}
+
+export interface SwitchResult {
+  scope: SyncScope;
+  cursor: Cursor;
+  pages: number;
+  bytes: number;
+  /** ms spent checking the image, copying it, checkpointing */
+  ms: { verify: number; copy: number; checkpoint: number };
+}
+
+/**
+ * Switches the image `file` in as the live replica of `db` (the service's open connection, which stays open and
+ * usable): checks the image, carries the live store's local tables into it, and replaces the live database's
+ * content with it in one transaction. Refusals throw ReplicaImageRefused and leave the live replica untouched, as
+ * does any other failure. The image file is written to (local tables) and left for the caller to delete.
+ *
+ * While the copy runs, other writes on `db` fail at once with SQLITE_BUSY (its busy timeout is 0 meanwhile: the
+ * copy runs on this same thread, so waiting for it would only stall), reads see the old replica.
+ */
+export async function switchInReplicaImage(db: Database.Database, file: string, expect: ImageExpectation, opts: SwitchOptions = {}): Promise<SwitchResult> {
+  const t0 = performance.now();
+  if (db.memory || !db.open) throw new ReplicaImageRefused('not_a_file', `the live replica must be an open database file (got ${db.name})`);
+  const header = readHeader(file);
+  const check = opts.check ?? 'quick';
+  if (check === 'digest' && !expect.sha256) throw new Error("check 'digest' needs expect.sha256");
+  if (expect.sha256) {
+    const got = await sha256Of(file);
+    if (got !== expect.sha256.toLowerCase()) throw new ReplicaImageRefused('digest', `the image's SHA-256 is ${got}, expected ${expect.sha256}`);
+  }
+  const image = openImage(file);
+  try {
+    image.pragma('synchronous = OFF');
+    image.pragma('journal_mode = MEMORY');
+    const state = verifyImage(db, image, header, expect, opts.migrations ?? allMigrations, check);
+    image.transaction(() => emptyNonImageTables(image))();
+    const verified = performance.now();
+
+    const step = Math.max(1, Math.min(0x7fffffff, Math.round(opts.pagesPerStep ?? 4096)));
+    let carried = false;
+    const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+    db.pragma('busy_timeout = 0');
+    try {
+      await image.backup(mainFile(db), {
+        progress: (p) => {
+          // the first step took the live file's write lock and copied nothing: what the service committed is final now
+          if (!carried) {
+            image.transaction(() => carryLocalTables(db, image))();
+            carried = true;
+            return step;
+          }
+          opts.onProgress?.(p);
+          return step;
+        },
+      });
+    } finally {
+      db.pragma(`busy_timeout = ${busyTimeout}`);
+    }
+    // better-sqlite3 ends a backup whose first step met SQLITE_BUSY as if it were done: nothing was copied
+    if (!carried) throw new ReplicaImageRefused('busy', 'another connection was writing the live replica; nothing was switched');
+    const copied = performance.now();
+    const after = readSyncState(db);
+    if (!after || after.scope !== state.scope || after.cursor.epoch !== state.cursor.epoch || after.cursor.v !== state.cursor.v) {
+      throw new Error('the switch committed, but the live replica does not show the image\'s sync state');
+    }
+    if (opts.checkpoint !== false) db.pragma('wal_checkpoint(TRUNCATE)');
+    const done = performance.now();
+    return { scope: state.scope, cursor: state.cursor, pages: header.pages, bytes: header.bytes, ms: { verify: verified - t0, copy: copied - verified, checkpoint: done - copied } };
+  } finally {
+    image.close();
+  }
+}
+
+/** the live database's file, absolute (the connection's name is the path it was opened with, maybe relative) */
+function mainFile(db: Database.Database): string {
+  const main = (db.prepare('PRAGMA database_list').all() as { name: string; file: string }[]).find((d) => d.name === 'main');
+  if (!main?.file) throw new ReplicaImageRefused('not_a_file', `the live replica has no file (${db.name})`);
+  return main.file;
+}
+
+interface Header {
+  pageSize: number;
+  pages: number;
+  bytes: number;
+}
+
+const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * The 100-byte header of a SQLite file: the magic string, the page size, and the size in pages, which must agree
+ * with the file's length — a cut download ends short of it (the in-header size is valid when bytes 92–95 equal
+ * the change counter at 24–27, as every SQLite since 3.7.0 writes it).
+ */
+function readHeader(file: string): Header {
+  const fd = openSync(file, 'r');
+  try {
+    const bytes = fstatSync(fd).size;
+    const h = Buffer.alloc(100);
+    const n = readSync(fd, h, 0, 100, 0);
+    if (n < 100 || !h.subarray(0, 16).equals(MAGIC)) throw new ReplicaImageRefused('not_sqlite', `${file} is not a SQLite database`);
+    const raw = h.readUInt16BE(16);
+    const pageSize = raw === 1 ? 65_536 : raw;
+    if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) throw new ReplicaImageRefused('not_sqlite', `${file} has no valid page size (${raw})`);
+    const inHeader = h.readUInt32BE(28);
+    const valid = inHeader > 0 && h.readUInt32BE(24) === h.readUInt32BE(92);
+    const pages = valid ? inHeader : Math.floor(bytes / pageSize);
+    if (bytes % pageSize !== 0 || bytes < pages * pageSize) {
+      throw new ReplicaImageRefused('truncated', `${file} has ${bytes} bytes, its header says ${pages} pages of ${pageSize} (${pages * pageSize} bytes)`);
+    }
+    return { pageSize, pages, bytes };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function openImage(file: string): Database.Database {
+  try {
+    return new Database(file, { fileMustExist: true });
+  } catch (err) {
+    throw new ReplicaImageRefused('not_sqlite', `${file} cannot be opened: ${(err as Error).message}`);
+  }
+}
+
+/** The image's checks, cheapest first; its sync state when it passes. */
+function verifyImage(db: Database.Database, image: Database.Database, header: Header, expect: ImageExpectation, migrations: readonly Migration[], check: 'quick' | 'digest') {
+  const livePageSize = db.pragma('page_size', { simple: true }) as number;
+  // the backup API cannot copy into a WAL database of another page size (SQLITE_READONLY)
+  if (header.pageSize !== livePageSize) throw new ReplicaImageRefused('page_size', `the image has ${header.pageSize}-byte pages, the live replica ${livePageSize}-byte ones`);
+  let done: { id: number; name: string }[];
+  try {
+    done = image.prepare('SELECT id, name FROM schema_migrations ORDER BY id').all() as { id: number; name: string }[];
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw new ReplicaImageRefused('corrupt', `the image cannot be read: ${(err as Error).message}`);
+    throw new ReplicaImageRefused('migrations', `the image has no migration record: ${(err as Error).message}`);
+  }
+  const want = migrations.map((m) => `${m.id} ${m.name}`).join(', ');
+  const got = done.map((m) => `${m.id} ${m.name}`).join(', ');
+  if (got !== want) throw new ReplicaImageRefused('migrations', `the image's migrations are [${got}], this build's [${want}]`);
+  const liveSchema = schemaOf(db);
+  const imageSchema = schemaOf(image);
+  const extra = [...imageSchema].find((x) => !liveSchema.has(x));
+  const missing = [...liveSchema].find((x) => !imageSchema.has(x));
+  if (extra !== undefined || missing !== undefined) {
+    throw new ReplicaImageRefused('schema', `the image's schema differs from the live replica's (${extra !== undefined ? `the image has ${extra.slice(0, 120)}` : `the image lacks ${missing!.slice(0, 120)}`})`);
+  }
+  unclassified(image, 'the image');
+  if (check === 'quick') {
+    const verdict = quickCheck(image);
+    if (verdict !== 'ok') throw new ReplicaImageRefused('corrupt', `quick_check: ${verdict}`);
+  }
+  const rows = image.prepare('SELECT count(*) FROM sync_state').pluck().get() as number;
+  const state = rows === 1 ? readSyncState(image) : null;
+  if (!state) throw new ReplicaImageRefused('no_cursor', `the image's sync_state has ${rows} rows, not one`);
+  if (state.scope !== expect.scope) throw new ReplicaImageRefused('scope', `the image holds scope ${state.scope}, expected ${expect.scope}`);
+  return state;
+}
+
+/**
+ * The schema as a set of `type name: sql` lines, a table's CREATE statement with its name unquoted: a snapshot
+ * swap renames each staging twin into place (store/replica-writes.ts), after which SQLite stores
+ * `CREATE TABLE "events" (…` for what a fresh replica stores as `CREATE TABLE events (…` — the same table.
+ */
+function schemaOf(d: Database.Database): Set<string> {
+  const rows = d.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%'").all() as { type: string; name: string; sql: string | null }[];
+  return new Set(rows.map((r) => `${r.type} ${r.name}: ${(r.sql ?? '').replace(/^CREATE TABLE\s+"?([A-Za-z0-9_]+)"?\s*\(/, 'CREATE TABLE $1 (').replace(/\s+/g, ' ').trim()}`));
+}
+
+function quickCheck(d: Database.Database): string {
+  try {
+    return (d.pragma('quick_check(5)') as { quick_check: string }[]).map((r) => r.quick_check).join('; ');
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Throws when the schema has a table TABLE_CLASS does not name (a migration added it: say how it travels). */
+function unclassified(d: Database.Database, what: string): void {
+  const tables = d.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+  const unknown = tables.filter((t) => !(t in TABLE_CLASS));
+  if (unknown.length > 0) throw new ReplicaImageRefused('schema', `${what} has tables no image class names: ${unknown.join(', ')} (store/replica-image.ts TABLE_CLASS)`);
+}
+
+/** Empties the local and emptied tables of an image (inside the caller's transaction), keeping the preferences that describe the replica. */
+function emptyNonImageTables(image: Database.Database): void {
+  for (const t of ['pending_overlay', ...Object.keys(TABLE_CLASS).filter((t) => TABLE_CLASS[t] !== 'image' && t !== 'pending_overlay' && t !== 'preferences')]) image.exec(`DELETE FROM ${t}`);
+  image.prepare(`DELETE FROM preferences WHERE key NOT IN (${IMAGE_PREFERENCES.map(() => '?').join(', ')})`).run(...IMAGE_PREFERENCES);
+}
+
+/**
+ * Copies the live store's local tables into the image (inside the image's transaction), values as stored
+ * (integers as BigInt, so nothing is rounded), but the preferences that describe the replica.
+ */
+function carryLocalTables(db: Database.Database, image: Database.Database): void {
+  const skip = [...IMAGE_PREFERENCES, ...DROPPED_PREFERENCES];
+  for (const t of LOCAL_TABLES) {
+    const cols = (db.prepare(`SELECT name FROM pragma_table_info('${t}')`).pluck().all() as string[]).map((c) => `"${c}"`);
+    const where = t === 'preferences' ? ` WHERE key NOT IN (${skip.map(() => '?').join(', ')})` : '';
+    const rows = db
+      .prepare(`SELECT ${cols.join(', ')} FROM ${t}${where}`)
+      .raw()
+      .safeIntegers()
+      .all(...(t === 'preferences' ? skip : [])) as unknown[][];
+    const insert = image.prepare(`INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    for (const r of rows) insert.run(...r);
+  }
+}
+
+/** hex SHA-256 of a file */
+export async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

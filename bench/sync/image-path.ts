@@ -6,14 +6,15 @@
  * 1. a data center on PostgreSQL with N events, loaded as bench:sync loads it (tests/support/pg-cluster.ts,
  *    bench/support/datacenter-load.ts, bench/support/history.ts);
  * 2. the keeper: the data service in its own process (bench/sync/service-child.ts) snapshots the district —
- *    the row snapshot's own figure in this run, request → swapped in — then its FTS index is completed and its
- *    replica exported as an image both ways (backup API, VACUUM INTO), each timed with its CPU;
- * 3. the image is served over node:http on loopback (GET /sync/image?scope=district, its SHA-256, scope and
- *    cursor in headers);
+ *    the row snapshot's own figure in this run, request → swapped in — and its replica is exported as it is then
+ *    (image `deferred`: FTS index empty, built after the switch as after a row snapshot's swap), then with its
+ *    FTS index completed, both ways (images `backup` and `vacuum`), each timed with its CPU;
+ * 3. the images are served over node:http on loopback (GET /sync/image?scope=district&image=<name>, SHA-256,
+ *    scope and cursor in headers);
  * 4. each round: the raw baseline (bench/sync/raw-baseline.ts), then a fresh target replica with a queued
  *    command in a process of its own (this file with HUYING_IMAGE_PATH_ROLE=target) times GET → temp file →
- *    switchInReplicaImage → ready, with its CPU, once with the image checked by its digest and once by
- *    quick_check;
+ *    switchInReplicaImage → ready, with its CPU: image `deferred` checked by its digest, image `vacuum` by its
+ *    digest, image `deferred` by quick_check;
  * 5. ratio = (rows/s of the image path) / (raw rows/s), rows as the snapshot counts them (every replicated row).
  *
  *   npx tsx bench/sync/image-path.ts [--events 200000] [--rounds 2]
@@ -183,51 +184,58 @@ async function main(): Promise<void> {
     const kr = openReplica({ file: path.join(keeperDir, 'replica.sqlite') });
     const rows = REPLICATED_TABLES.reduce((n, t) => n + (kr.sqlite.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number), 0);
     const events = kr.sqlite.prepare('SELECT count(*) FROM events').pluck().get() as number;
-    let c = process.cpuUsage();
-    let t = performance.now();
-    while (!buildFtsChunk(kr.sqlite, 5000));
-    log(`  keeper: FTS index completed in ${s(performance.now() - t)} (CPU ${s(cpuMs(process.cpuUsage(c)))}); ${rows.toLocaleString('en')} replicated rows, ${events.toLocaleString('en')} events; keeper file ${MB(statSync(path.join(keeperDir, 'replica.sqlite')).size)}, ${kr.sqlite.pragma('freelist_count', { simple: true }) as number} free pages`);
-    const ftsBytes = kr.sqlite.prepare('SELECT sum(length(block)) FROM events_fts_data').pluck().get() as number;
+    log(`  keeper: ${rows.toLocaleString('en')} replicated rows, ${events.toLocaleString('en')} events; file ${MB(statSync(path.join(keeperDir, 'replica.sqlite')).size)}, ${kr.sqlite.pragma('freelist_count', { simple: true }) as number} free pages`);
+    /** images by name: `deferred` as the row snapshot leaves the replica (FTS index empty, built after), `backup` and `vacuum` with the FTS index complete */
     const images: Record<string, ImageInfo> = {};
-    for (const method of ['backup', 'vacuum'] as const) {
-      c = process.cpuUsage();
-      t = performance.now();
-      images[method] = await exportReplicaImage(kr.sqlite, path.join(work, `image-${method}.sqlite`), { method, check: false });
-      log(`  export (${method}, with the SHA-256, no check): ${s(performance.now() - t)}, CPU ${s(cpuMs(process.cpuUsage(c)))}, ${MB(images[method].bytes)} (${images[method].pages} pages; FTS data ${MB(ftsBytes)})`);
-    }
-    const served = images.vacuum!.bytes <= images.backup!.bytes ? images.vacuum! : images.backup!;
+    const exportAs = async (name: string, method: 'backup' | 'vacuum') => {
+      const c = process.cpuUsage();
+      const t = performance.now();
+      images[name] = await exportReplicaImage(kr.sqlite, path.join(work, `image-${name}.sqlite`), { method, check: false });
+      log(`  export ${name} (${method}, with its SHA-256, no check): ${s(performance.now() - t)}, CPU ${s(cpuMs(process.cpuUsage(c)))}, ${MB(images[name].bytes)} (${images[name].pages} pages)`);
+    };
+    await exportAs('deferred', 'vacuum');
     {
+      const c = process.cpuUsage();
+      const t = performance.now();
+      while (!buildFtsChunk(kr.sqlite, 5000));
+      const ftsBytes = kr.sqlite.prepare('SELECT sum(length(block)) FROM events_fts_data').pluck().get() as number;
+      log(`  keeper: FTS index completed in ${s(performance.now() - t)}, CPU ${s(cpuMs(process.cpuUsage(c)))}; its data ${MB(ftsBytes)}`);
+    }
+    await exportAs('backup', 'backup');
+    await exportAs('vacuum', 'vacuum');
+    for (const name of ['deferred', 'vacuum']) {
       // read-only: opening it as a replica would put it in WAL mode, and its digest would change
-      const image = new Database(served.file, { readonly: true });
-      c = process.cpuUsage();
-      t = performance.now();
+      const image = new Database(images[name]!.file, { readonly: true });
+      let c = process.cpuUsage();
+      let t = performance.now();
       const verdict = image.pragma('quick_check', { simple: true });
-      log(`  keeper: quick_check of the image ${s(performance.now() - t)}, CPU ${s(cpuMs(process.cpuUsage(c)))} (${String(verdict)})`);
+      log(`  quick_check of image ${name}: ${s(performance.now() - t)}, CPU ${s(cpuMs(process.cpuUsage(c)))} (${String(verdict)})`);
       image.close();
       c = process.cpuUsage();
       t = performance.now();
-      await sha256Of(served.file);
-      log(`  SHA-256 of the image alone ${s(performance.now() - t)}, CPU ${s(cpuMs(process.cpuUsage(c)))}`);
+      await sha256Of(images[name]!.file);
+      log(`  SHA-256 of image ${name} alone: ${s(performance.now() - t)}, CPU ${s(cpuMs(process.cpuUsage(c)))}`);
     }
     kr.close();
 
-    // ── 3. the image over node:http on loopback ─────────────────────────────
+    // ── 3. the images over node:http on loopback ────────────────────────────
     server = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname !== '/sync/image' || url.searchParams.get('scope') !== served.scope) return void res.writeHead(404).end();
+      const image = images[url.searchParams.get('image') ?? 'vacuum'];
+      if (url.pathname !== '/sync/image' || !image || url.searchParams.get('scope') !== image.scope) return void res.writeHead(404).end();
       res.writeHead(200, {
         'content-type': 'application/vnd.sqlite3',
-        'content-length': served.bytes,
-        'x-huying-image-sha256': served.sha256,
-        'x-huying-image-scope': served.scope,
-        'x-huying-image-cursor': `${served.cursor.epoch}:${served.cursor.v}`,
+        'content-length': image.bytes,
+        'x-huying-image-sha256': image.sha256,
+        'x-huying-image-scope': image.scope,
+        'x-huying-image-cursor': `${image.cursor.epoch}:${image.cursor.v}`,
       });
-      createReadStream(served.file).pipe(res);
+      createReadStream(image.file).pipe(res);
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sync/image?scope=${served.scope}`;
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sync/image?scope=district`;
 
-    // ── 4. rounds: raw baseline, then the image path checked by digest and by quick_check ──
+    // ── 4. rounds: raw baseline, then the image path (both images; checked by digest, and by quick_check) ──
     const target = child(import.meta.filename, { HUYING_IMAGE_PATH_ROLE: 'target' });
     await target.ask(null, 'alive');
     const lines: string[] = [];
@@ -237,12 +245,12 @@ async function main(): Promise<void> {
       rmSync(path.join(work, `raw-${round}.sqlite`), { force: true });
       firstRaw ??= raw.rowsPerSecond;
       log(`round ${round}: raw insert ${raw.rows.toLocaleString('en')} rows in ${s(raw.ms)} = ${Math.round(raw.rowsPerSecond)} rows/s, CPU ${s(raw.cpuMs)}; ${machineNote()}`);
-      for (const check of ['digest', 'quick'] as const) {
-        const d = await target.ask({ t: 'round', url, dir: path.join(work, `target-${round}-${check}`), check }, 'done');
+      for (const [name, check] of [['deferred', 'digest'], ['vacuum', 'digest'], ['deferred', 'quick']] as const) {
+        const d = await target.ask({ t: 'round', url: `${base}&image=${name}`, dir: path.join(work, `target-${round}-${name}-${check}`), check }, 'done');
         const ms = d.ms as Record<string, number>;
         const cpu = d.cpuMs as Record<string, number>;
         const rate = rows / (ms.total! / 1000);
-        const line = `round ${round} image (${check}): ${s(ms.total!)} = ${Math.round(rate)} rows/s, ratio ${(rate / raw.rowsPerSecond).toFixed(2)}× (events only ${(events / (ms.total! / 1000) / raw.rowsPerSecond).toFixed(2)}×); GET ${s(ms.get!)}, verify ${s(ms.verify!)}, copy ${s(ms.copy!)}, checkpoint ${s(ms.checkpoint!)}; CPU ${s(cpu.total!)} (GET ${s(cpu.get!)}) = ${(cpu.total! / raw.cpuMs).toFixed(2)}× the raw insert's; cursor ${String(d.cursor)}, queued ${String(d.queued)}, events ${String(d.events)}, max RSS ${Number(d.maxRssMB).toFixed(0)} MB; ${machineNote()}`;
+        const line = `round ${round} image ${name} (${MB(images[name]!.bytes)}, ${check}): ${s(ms.total!)} = ${Math.round(rate)} rows/s, ratio ${(rate / raw.rowsPerSecond).toFixed(2)}× (events only ${(events / (ms.total! / 1000) / raw.rowsPerSecond).toFixed(2)}×); GET ${s(ms.get!)}, verify ${s(ms.verify!)}, copy ${s(ms.copy!)}, checkpoint ${s(ms.checkpoint!)}; CPU ${s(cpu.total!)} (GET ${s(cpu.get!)}) = ${(cpu.total! / raw.cpuMs).toFixed(2)}× the raw insert's; cursor ${String(d.cursor)}, queued ${String(d.queued)}, events ${String(d.events)}, max RSS ${Number(d.maxRssMB).toFixed(0)} MB; ${machineNote()}`;
         log(line);
         lines.push(line);
       }
@@ -250,7 +258,7 @@ async function main(): Promise<void> {
     target.c.send({ t: 'stop' });
     const rowRate = rows / (rowSnapshotMs / 1000);
     log(
-      `summary (${N.toLocaleString('en')} events, ${rows.toLocaleString('en')} rows; image ${MB(served.bytes)}; the keeper's row snapshot ${s(rowSnapshotMs)} = ${Math.round(rowRate)} rows/s, ${(rowRate / (firstRaw ?? NaN)).toFixed(2)}× round 1's raw insert; at start: ${machineAtStart}):\n  ${lines.join('\n  ')}`,
+      `summary (${N.toLocaleString('en')} events, ${rows.toLocaleString('en')} rows; images ${Object.entries(images).map(([k, v]) => `${k} ${MB(v.bytes)}`).join(', ')}; the keeper's row snapshot ${s(rowSnapshotMs)} = ${Math.round(rowRate)} rows/s, ${(rowRate / (firstRaw ?? NaN)).toFixed(2)}× round 1's raw insert; at start: ${machineAtStart}):\n  ${lines.join('\n  ')}`,
     );
     await dc.close();
     await store.close();

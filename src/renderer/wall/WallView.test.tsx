@@ -221,6 +221,46 @@ describe('WallView', () => {
     expect(renders.map).toBe(before);
   });
 
+  it('runs its alert and tour clock only while a tour runs or an alert is up', async () => {
+    // the once-a-second timers alive now (the clock's, and the banner countdown's while it shows)
+    const live = new Set<unknown>();
+    const setInterval = globalThis.setInterval;
+    const clearInterval = globalThis.clearInterval;
+    const set = vi.spyOn(globalThis, 'setInterval').mockImplementation(((fn: () => void, ms?: number) => {
+      const id = setInterval(fn, ms);
+      if (ms === 1000) live.add(id);
+      return id;
+    }) as typeof globalThis.setInterval);
+    const clear = vi.spyOn(globalThis, 'clearInterval').mockImplementation((id) => {
+      live.delete(id);
+      clearInterval(id);
+    });
+    try {
+      // the tour off (tour=0), no alert: nothing to tick
+      setup();
+      await screen.findByTestId('wall-map');
+      await waitFor(() => expect(screen.getByTestId('link-open-events').dataset.value).toBe('2'));
+      expect(live.size).toBe(0);
+      // an alert: its clock (sound repeats, then the acknowledged banner's end) and the banner's countdown
+      emitWall({ alerts: [alert(false)], directive: null, checkpoint: 2 });
+      await screen.findByTestId('alert-banner');
+      expect(live.size).toBe(2);
+      // withdrawn: both stop
+      emitWall({ alerts: [], directive: null, checkpoint: 3 });
+      await waitFor(() => expect(screen.queryByTestId('alert-banner')).toBeNull());
+      expect(live.size).toBe(0);
+      cleanup();
+      // a tour that runs ticks without an alert
+      history.replaceState(null, '', '/?mode=wall');
+      setup();
+      await screen.findByTestId('wall-map');
+      expect(live.size).toBe(1);
+    } finally {
+      set.mockRestore();
+      clear.mockRestore();
+    }
+  });
+
   it('lets an alert take over until a workstation acknowledges it', async () => {
     setup();
     await screen.findByTestId('wall-map');

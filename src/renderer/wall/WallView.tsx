@@ -286,17 +286,22 @@ function WallScreen() {
   );
   useEffect(() => stepTour(Date.now()), [stepTour, alerts.phase, view.playback, view.holdUntil]);
   // the clock of the alerts (sound repeats, the acknowledged banner's end) and of the tour: a timer
-  // that re-renders nothing unless something moves (the countdown on the banner has its own clock)
+  // that re-renders nothing unless something moves (the countdown on the banner has its own clock),
+  // and runs only while something can move — a tour that runs, an alert on the banner. A wall with
+  // the tour off and no alert has nothing for it: it was a task a second all day for nothing (a
+  // quarter of the wall's timer tasks in the SwiftShader bench, whose wall runs with tour=0)
   const clock = useRef({ runAlerts, stepTour });
   clock.current = { runAlerts, stepTour };
+  const ticking = view.tour.enabled || alerts.phase !== 'idle';
   useEffect(() => {
+    if (!ticking) return;
     const id = setInterval(() => {
       const now = Date.now();
       clock.current.runAlerts({ type: 'tick', now });
       clock.current.stepTour(now);
     }, 1000);
     return () => clearInterval(id);
-  }, []);
+  }, [ticking]);
   const onInteraction = useCallback(() => {
     interactionUntil.current = Date.now() + INTERACTION_HOLD_MS;
     void sound.unlock().then(() => setSoundBlocked(sound.blocked && alertsRef.current.phase === 'takeover'));

@@ -221,6 +221,39 @@ describe('WallView', () => {
     expect(renders.map).toBe(before);
   });
 
+  it('keeps its live events when the reference data comes back unchanged (no reload every 10 minutes)', async () => {
+    vi.useFakeTimers();
+    try {
+      const asked = { full: 0, units: 0, tree: 0 };
+      setup({
+        'map/events': (args) => {
+          if (!args.ids) asked.full++;
+          return columns(args.ids ? args.ids.filter((id) => open.includes(id)) : open);
+        },
+        'units/list': () => {
+          asked.units++;
+          // a new object with the same figures, as every answer off the wire is
+          return structuredClone(fakeResults['units/list']);
+        },
+        'areas/tree': () => {
+          asked.tree++;
+          return structuredClone(fakeResults['areas/tree']);
+        },
+      });
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(screen.getByTestId('link-open-events').dataset.value).toBe('2');
+      expect(asked).toEqual({ full: 1, units: 1, tree: 1 });
+      // the units every 10 minutes, the areas and the grids every 30: the same figures, no new store
+      await vi.advanceTimersByTimeAsync(31 * 60_000);
+      expect(asked.units).toBe(4);
+      expect(asked.tree).toBe(2);
+      expect(asked.full).toBe(1);
+      expect(screen.getByTestId('wall-map').dataset.storeVersion).toBe('1');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('runs its alert and tour clock only while a tour runs or an alert is up', async () => {
     // the once-a-second timers alive now (the clock's, and the banner countdown's while it shows)
     const live = new Set<unknown>();

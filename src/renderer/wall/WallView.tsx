@@ -164,11 +164,15 @@ function WallScreen() {
     return () => void document.documentElement.style.removeProperty('--ws');
   }, [metrics.scale]);
 
-  // reference data
-  const tree = usePolledRequest(client, 'areas/tree', {}, { everyMs: 30 * 60_000 });
-  const geometry = usePolledRequest(client, 'grids/geometry', {}, { everyMs: 30 * 60_000 });
+  // reference data, refreshed every 10–30 minutes; an answer equal to the one shown goes nowhere.
+  // Every answer is a new object, and a new model or unit list makes a new EventStore and LiveFeed
+  // (useLiveEvents): the wall reloaded all its open events and rebuilt every layer every 10 minutes
+  // (the units' poll) — in bench:wall a round of several times the CPU of the others, with the
+  // feed's counters starting over, in every run longer than 10 minutes
+  const tree = usePolledRequest(client, 'areas/tree', {}, { everyMs: 30 * 60_000, equal: sameJson });
+  const geometry = usePolledRequest(client, 'grids/geometry', {}, { everyMs: 30 * 60_000, equal: sameJson });
   const model = useMemo(() => (tree.data && geometry.data ? buildMapModel(tree.data, geometry.data) : null), [tree.data, geometry.data]);
-  const units = usePolledRequest(client, 'units/list', {}, { everyMs: 10 * 60_000 });
+  const units = usePolledRequest(client, 'units/list', {}, { everyMs: 10 * 60_000, equal: sameJson });
   const unitsSettled = units.data !== null || units.error !== null;
   const unitList = useMemo<Unit[] | null>(() => (units.data ? units.data.units : unitsSettled ? [] : null), [units.data, unitsSettled]);
   const unitIds = useMemo(() => unitList?.map((u) => u.id) ?? null, [unitList]);

@@ -74,13 +74,6 @@ describe('the wall and shell CSS', () => {
     }
   });
 
-  it("the header clock's time is a box of fixed size that holds its own layout and paint", () => {
-    const rule = rules(stylesCss).find((r) => r.selector === '.clock__time');
-    expect(rule?.body).toMatch(/contain:\s*strict/);
-    expect(rule?.body).toMatch(/width:\s*8ch/);
-    expect(rule?.body).toMatch(/height:\s*[\d.]+em/);
-  });
-
   it("a new ticker row's flash is a layer whose opacity fades, not the row's background", () => {
     const css = wallCss;
     expect(keyframes(css).get('ticker-fresh')).toEqual(new Set(['opacity']));

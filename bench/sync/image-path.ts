@@ -37,7 +37,7 @@ import { openReplica } from '../../src/main/service/store/open';
 import { clientIdOf } from '../../src/main/service/store/preferences';
 import { exportReplicaImage, sha256Of, switchInReplicaImage, type ImageInfo } from '../../src/main/service/store/replica-image';
 import { REPLICATED_TABLES } from '../../src/main/service/store/replicated-rows';
-import { buildFtsChunk } from '../../src/main/service/store/replica-writes';
+import { buildFtsChunk, ftsBuiltThrough } from '../../src/main/service/store/replica-writes';
 import { readSyncState } from '../../src/main/service/store/sync-state';
 import taxonomy from '../../resources/config/taxonomy-demo.json';
 import { startPgCluster } from '../../tests/support/pg-cluster';
@@ -193,6 +193,8 @@ async function main(): Promise<void> {
       images[name] = await exportReplicaImage(kr.sqlite, path.join(work, `image-${name}.sqlite`), { method, check: false });
       log(`  export ${name} (${method}, with its SHA-256, no check): ${s(performance.now() - t)}, CPU ${s(cpuMs(process.cpuUsage(c)))}, ${MB(images[name].bytes)} (${images[name].pages} pages)`);
     };
+    // the keeper's background FTS build ran between its swap and its stop: say how far it got
+    log(`  keeper's FTS index built through rid ${String(ftsBuiltThrough(kr.sqlite) ?? 'all (complete)')} when image deferred is exported`);
     await exportAs('deferred', 'vacuum');
     {
       const c = process.cpuUsage();

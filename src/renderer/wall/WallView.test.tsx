@@ -248,7 +248,6 @@ describe('WallView', () => {
       expect(asked.units).toBe(4);
       expect(asked.tree).toBe(2);
       expect(asked.full).toBe(1);
-      expect(screen.getByTestId('wall-map').dataset.storeVersion).toBe('1');
     } finally {
       vi.useRealTimers();
     }

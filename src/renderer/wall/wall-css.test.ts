@@ -79,5 +79,10 @@ describe('the wall and shell CSS', () => {
     expect(keyframes(css).get('ticker-fresh')).toEqual(new Set(['opacity']));
     const fresh = rules(css).filter((r) => r.selector.includes('ticker__item--fresh') && /animation\s*:/.test(r.body));
     expect(fresh.map((r) => r.selector)).toEqual(['.ticker__item--fresh .ticker__button::after']);
+    // the tint sits under the row's text (a stacking context of the button's own, the layer at -1), as the
+    // animated background did: over the text it dimmed the newest row's words while it flashed
+    expect(fresh[0]!.body).toMatch(/z-index\s*:\s*-1\s*;/);
+    const button = rules(css).filter((r) => r.selector === '.ticker__item--fresh .ticker__button');
+    expect(button.map((r) => r.body).join(';')).toMatch(/isolation\s*:\s*isolate\s*;/);
   });
 });

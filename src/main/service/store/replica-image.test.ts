@@ -8,6 +8,10 @@
  * exception in the middle of the copy, during which the target's reads see the old replica and its writes
  * fail at once, and so does a SIGKILL of the process in the middle of the copy (with uncommitted pages of the
  * image in the WAL); a SIGKILL right after the copy's commit, before the checkpoint, leaves the new replica.
+ * An export returns the cursor its image holds when a batch lands during the copy; a command committed while
+ * the switch checks the digest is carried, one attempted during the copy fails, and the switch stamps
+ * snapshot_at on the target's own connection (its total_changes() moves); a second switch on a connection
+ * one runs on is refused as busy.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
@@ -155,6 +159,29 @@ describe('replica image', () => {
     }
   });
 
+  it('returns the cursor the image holds, also when a batch lands while the copy is being made', async () => {
+    const dir = tempDir();
+    const keeper = source(dir);
+    const pending = exportReplicaImage(keeper.sqlite, path.join(dir, 'image.sqlite'));
+    // the export now waits for its backup's first step (better-sqlite3 runs it from setImmediate): a live batch lands first
+    applyBatch(
+      keeper.sqlite,
+      new RowWriter(keeper.sqlite),
+      { from: { epoch: 'k1', v: 42 }, checkpoint: { epoch: 'k1', v: 99 }, ops: [{ table: 'events', op: 'delete', key: 'e9', v: 99 }], acks: [] },
+      () => ({ changed: false, eventId: null }),
+      AT,
+    );
+    const info = await pending;
+    const image = new Database(info.file, { readonly: true });
+    try {
+      expect(readSyncState(image)?.cursor).toEqual({ epoch: 'k1', v: 99 });
+      expect(image.prepare("SELECT count(*) FROM events WHERE key = 'e9'").pluck().get()).toBe(0);
+    } finally {
+      image.close();
+    }
+    expect(info.cursor).toEqual({ epoch: 'k1', v: 99 });
+  });
+
   it('switches an image in: the source\'s rows, FTS and cursor, the target\'s outbox, overlays, ids and preferences, on the same connection', async () => {
     const dir = tempDir();
     const { keeper, info } = await exported(dir);
@@ -167,14 +194,18 @@ describe('replica image', () => {
     expect(countEvents.get()).toBe(3);
 
     const progress: number[] = [];
-    const res = await switchInReplicaImage(r.sqlite, info.file, { scope: 'district', sha256: info.sha256 }, { pagesPerStep: 4, onProgress: (p) => progress.push(p.remainingPages) });
+    const res = await switchInReplicaImage(r.sqlite, info.file, { scope: 'district', sha256: info.sha256 }, { pagesPerStep: 4, at: '2026-11-28T07:20:00.000Z', onProgress: (p) => progress.push(p.remainingPages) });
 
     expect(res).toMatchObject({ scope: 'district', cursor: { epoch: 'k1', v: 42 }, pages: info.pages });
     // a call per step but the last (the promise's resolution says that one), remaining pages falling
     expect(progress.length).toBeGreaterThan(1);
     expect(progress).toEqual([...progress].sort((a, b) => b - a));
     expect(countEvents.get()).toBe(39);
-    expect(contents(r.sqlite, IMAGE_TABLES.filter((t) => t !== 'preferences'))).toEqual(contents(keeper.sqlite, IMAGE_TABLES.filter((t) => t !== 'preferences')));
+    const replicated = IMAGE_TABLES.filter((t) => t !== 'preferences' && t !== 'sync_state');
+    expect(contents(r.sqlite, replicated)).toEqual(contents(keeper.sqlite, replicated));
+    // the image's sync state, but snapshot_at: the switch's time, as a row snapshot's swap stamps its own
+    expect({ ...readSyncState(r.sqlite), snapshotAt: null }).toEqual({ ...readSyncState(keeper.sqlite), snapshotAt: null });
+    expect(readSyncState(r.sqlite)?.snapshotAt).toBe('2026-11-28T07:20:00.000Z');
     expect(fts(r.sqlite, '已挂账')).toEqual(['e7']);
     expect(fts(r.sqlite, '建设北路第8处')).toEqual([]);
     expect(readSyncState(r.sqlite)).toMatchObject({ scope: 'district', cursor: { epoch: 'k1', v: 42 } });
@@ -199,6 +230,69 @@ describe('replica image', () => {
     expect(reopened.migration.applied).toEqual([]);
     expect(readSyncState(reopened.sqlite)?.cursor).toEqual({ epoch: 'k1', v: 42 });
     expect(reopened.sqlite.prepare('SELECT count(*) FROM outbox').pluck().get()).toBe(3);
+  });
+
+  it('carries a command committed while the switch checks the digest; a write during the copy fails and is nowhere; the service\'s connection sees a change of its own', async () => {
+    const dir = tempDir();
+    const { info } = await exported(dir);
+    const { r, outbox } = target(dir);
+    const snapshotAtBefore = readSyncState(r.sqlite)?.snapshotAt;
+    // the keeper's snapshot and the target's were taken at the same time: only a new stamp tells the caches apart
+    expect(snapshotAtBefore).toBe(AT);
+    const changes = r.sqlite.prepare('SELECT total_changes()').pluck();
+    let writeDuring: unknown = null;
+    const switching = switchInReplicaImage(
+      r.sqlite,
+      info.file,
+      { scope: 'district', sha256: info.sha256 },
+      {
+        check: 'digest',
+        pagesPerStep: 4,
+        at: '2026-11-28T07:30:00.000Z',
+        onProgress: () => {
+          if (writeDuring) return;
+          try {
+            outbox.submit({ name: 'wall/ack', alertId: 'during-copy' }, AT);
+            writeDuring = { ok: true };
+          } catch (e) {
+            writeDuring = { code: (e as { code?: string }).code };
+          }
+        },
+      },
+    );
+    // the switch is reading the image for its digest: the write lock is not taken yet, this commits
+    const early = outbox.submit({ name: 'wall/ack', alertId: 'during-digest' }, AT).entry.mutationId;
+    expect(early).toBe(4);
+    const before = contents(r.sqlite, ['outbox', 'pending_overlay', 'sqlite_sequence']);
+    const changesBefore = changes.get() as number;
+    const res = await switching;
+    expect(res.cursor).toEqual({ epoch: 'k1', v: 42 });
+    expect(res.checkpointError).toBeUndefined();
+    expect(writeDuring).toEqual({ code: 'SQLITE_BUSY' });
+    expect(contents(r.sqlite, ['outbox', 'pending_overlay', 'sqlite_sequence'])).toEqual(before);
+    expect(r.sqlite.prepare('SELECT mutation_id FROM outbox ORDER BY 1').pluck().all()).toEqual([1, 2, 4]);
+    expect(readSyncState(r.sqlite)?.snapshotAt).toBe('2026-11-28T07:30:00.000Z');
+    expect(changes.get() as number).toBeGreaterThan(changesBefore);
+    expect(outbox.submit(unpark, AT).entry.mutationId).toBe(5);
+  });
+
+  it('refuses a second switch on the same connection while one runs, and leaves its busy timeout as it was', async () => {
+    const dir = tempDir();
+    const { keeper, info } = await exported(dir);
+    const { r } = target(dir);
+    const first = switchInReplicaImage(r.sqlite, info.file, { scope: 'district', sha256: info.sha256 }, { check: 'digest', pagesPerStep: 4 });
+    const second = await switchInReplicaImage(r.sqlite, info.file, { scope: 'district' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(second).toBeInstanceOf(ReplicaImageRefused);
+    expect((second as ReplicaImageRefused).code).toBe('busy');
+    expect((second as ReplicaImageRefused).message).toMatch(/another switch is running on this connection/);
+    await expect(first).resolves.toMatchObject({ cursor: { epoch: 'k1', v: 42 } });
+    expect(r.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+    // and once it is done, the connection takes another
+    const info2 = await exportReplicaImage(keeper.sqlite, path.join(dir, 'again.sqlite'));
+    await expect(switchInReplicaImage(r.sqlite, info2.file, { scope: 'district' })).resolves.toMatchObject({ cursor: { epoch: 'k1', v: 42 } });
   });
 
   it('carries an image\'s unfinished FTS mark, so the target goes on building it', async () => {

@@ -33,7 +33,8 @@
  * the copy and the commit.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fstatSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Cursor, SyncScope } from '../../../core/index';
 import { migrations as allMigrations, type Migration } from './migrations';
@@ -90,7 +91,7 @@ const LOCAL_TABLES = ['sqlite_sequence', 'preferences', 'outbox', 'pending_overl
 
 export type ImageRefusal = 'not_sqlite' | 'truncated' | 'digest' | 'corrupt' | 'page_size' | 'migrations' | 'schema' | 'no_cursor' | 'scope' | 'not_a_file' | 'busy';
 
-/** The image was not switched in; the live replica is as it was. */
+/** The image was not switched in; the live replica is as it was (but the image file: see switchInReplicaImage). */
 export class ReplicaImageRefused extends Error {
   constructor(
     readonly code: ImageRefusal,
@@ -98,6 +99,20 @@ export class ReplicaImageRefused extends Error {
   ) {
     super(`replica image refused (${code}): ${message}`);
     this.name = 'ReplicaImageRefused';
+  }
+}
+
+/**
+ * The switch COMMITTED — the live replica holds the image's content — but what followed the commit failed: the
+ * live replica does not show the image's sync state, or its `snapshot_at` could not be renewed (so the query
+ * layer's caches may still hold the old replica's answers). Not a refusal: the old replica is gone; the caller
+ * must not fall back as if nothing happened (reopen the replica, or restart the service).
+ */
+export class ReplicaImageCommitted extends Error {
+  readonly committed = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`replica image switched in, then: ${message}`, options);
+    this.name = 'ReplicaImageCommitted';
   }
 }
 
@@ -122,12 +137,13 @@ export interface ExportOptions {
 /**
  * Writes a consistent copy of a live replica to `file` as an image: the copy is made under a read transaction of
  * the replica (either method), its local and emptied tables are emptied, it is put in rollback-journal mode (one
- * file) and, checked, renamed into place — a reader of `file` never sees a half-written image.
+ * file) and, checked, fsynced and renamed into place (the folder fsynced after) — a reader of `file` never sees a
+ * half-written image, nor, after a power cut, a damaged one under the digest it was published with. The scope and
+ * cursor returned are the copy's own (the backup yields to the event loop: a batch applied meanwhile is in it).
  */
 export async function exportReplicaImage(db: Database.Database, file: string, opts: ExportOptions = {}): Promise<ImageInfo> {
   unclassified(db, 'the live replica');
-  const state = readSyncState(db);
-  if (!state) throw new Error('the replica holds no snapshot: nothing to export');
+  if (!readSyncState(db)) throw new Error('the replica holds no snapshot: nothing to export');
   const partial = `${file}.partial`;
   rmSync(partial, { force: true });
   try {
@@ -135,6 +151,7 @@ export async function exportReplicaImage(db: Database.Database, file: string, op
     // one step: the copy is made under one read transaction of the source
     else await db.backup(partial, { progress: () => 0x7fffffff });
     const copy = new Database(partial, { fileMustExist: true });
+    let state: ReturnType<typeof readSyncState>;
     try {
       copy.pragma('synchronous = OFF');
       copy.pragma('journal_mode = DELETE');
@@ -147,12 +164,18 @@ export async function exportReplicaImage(db: Database.Database, file: string, op
         const verdict = quickCheck(copy);
         if (verdict !== 'ok') throw new Error(`the exported image fails quick_check: ${verdict}`);
       }
+      // what the copy holds, not what the replica held before the copy: a batch may have landed while it was made
+      state = readSyncState(copy);
     } finally {
       copy.close();
     }
+    if (!state) throw new Error('the exported image holds no snapshot');
     const header = readHeader(partial);
     const sha256 = await sha256Of(partial);
+    // written with synchronous=OFF: on disk before it is published under its digest, and the rename on disk after
+    fsyncFile(partial);
     renameSync(partial, file);
+    fsyncFolder(path.dirname(path.resolve(file)));
     return { file, bytes: statSync(file).size, pageSize: header.pageSize, pages: header.pages, scope: state.scope, cursor: state.cursor, sha256 };
   } catch (err) {
     rmSync(partial, { force: true });
@@ -179,6 +202,8 @@ export interface SwitchOptions {
   onProgress?: (p: { totalPages: number; remainingPages: number }) => void;
   /** checkpoint the WAL into the database file afterwards (TRUNCATE, as a snapshot does); default true */
   checkpoint?: boolean;
+  /** the switch's time, ISO, written to `sync_state.snapshot_at` as a row snapshot's swap writes its own; default now */
+  at?: string;
   /** this build's migrations (tests) */
   migrations?: readonly Migration[];
 }
@@ -186,24 +211,53 @@ export interface SwitchOptions {
 export interface SwitchResult {
   scope: SyncScope;
   cursor: Cursor;
+  /** the image as received (its header, before its local and emptied tables were emptied and the local ones carried in) */
   pages: number;
+  /** the image file's size as received (same) */
   bytes: number;
+  /** the WAL checkpoint after the commit failed (the switch stands; the WAL keeps the image until a later checkpoint) */
+  checkpointError?: Error;
   /** ms spent checking the image, copying it, checkpointing */
   ms: { verify: number; copy: number; checkpoint: number };
 }
 
+/** connections a switch is running on (one at a time: the switch saves and restores the connection's busy timeout) */
+const switching = new WeakSet<Database.Database>();
+
 /**
  * Switches the image `file` in as the live replica of `db` (the service's open connection, which stays open and
  * usable): checks the image, carries the live store's local tables into it, and replaces the live database's
- * content with it in one transaction. Refusals throw ReplicaImageRefused and leave the live replica untouched, as
- * does any other failure. The image file is written to (local tables) and left for the caller to delete.
+ * content with it in one transaction, then stamps `sync_state.snapshot_at` on `db` itself (the commit is another
+ * connection's: this is the change of its own that tells `db`'s caches — the query layer's `total_changes()`
+ * memo, the KPI facts' basis — that the replica changed) and checkpoints the WAL.
+ *
+ * Before the commit, every failure leaves the live replica untouched: refusals throw ReplicaImageRefused (a second
+ * switch on the same connection while one runs: `busy`), anything else (an I/O error, `onProgress` throwing) its
+ * own error. After the commit nothing is thrown as if the switch had not happened: a failed checkpoint is
+ * reported in the result (`checkpointError`), a live replica that does not show the image's sync state or a
+ * failed `snapshot_at` stamp throws ReplicaImageCommitted.
+ *
+ * The image file is written to (its local and emptied tables emptied, the local tables carried in) and left for
+ * the caller to delete: after a refusal that came late (the `busy` of another writer, a throw during the copy)
+ * the same file no longer has the digest it was downloaded with, so a retry with check 'digest' is refused as
+ * `digest` — the client falls back to the row snapshot rather than retrying the file.
  *
  * While the copy runs, other writes on `db` fail at once with SQLITE_BUSY (its busy timeout is 0 meanwhile: the
  * copy runs on this same thread, so waiting for it would only stall), reads see the old replica.
  */
 export async function switchInReplicaImage(db: Database.Database, file: string, expect: ImageExpectation, opts: SwitchOptions = {}): Promise<SwitchResult> {
-  const t0 = performance.now();
   if (db.memory || !db.open) throw new ReplicaImageRefused('not_a_file', `the live replica must be an open database file (got ${db.name})`);
+  if (switching.has(db)) throw new ReplicaImageRefused('busy', 'another switch is running on this connection');
+  switching.add(db);
+  try {
+    return await switchIn(db, file, expect, opts);
+  } finally {
+    switching.delete(db);
+  }
+}
+
+async function switchIn(db: Database.Database, file: string, expect: ImageExpectation, opts: SwitchOptions): Promise<SwitchResult> {
+  const t0 = performance.now();
   const header = readHeader(file);
   const check = opts.check ?? 'quick';
   if (check === 'digest' && !expect.sha256) throw new Error("check 'digest' needs expect.sha256");
@@ -241,14 +295,35 @@ export async function switchInReplicaImage(db: Database.Database, file: string, 
     }
     // better-sqlite3 ends a backup whose first step met SQLITE_BUSY as if it were done: nothing was copied
     if (!carried) throw new ReplicaImageRefused('busy', 'another connection was writing the live replica; nothing was switched');
+    // committed: from here on nothing is thrown as if the live replica were the old one
     const copied = performance.now();
     const after = readSyncState(db);
     if (!after || after.scope !== state.scope || after.cursor.epoch !== state.cursor.epoch || after.cursor.v !== state.cursor.v) {
-      throw new Error('the switch committed, but the live replica does not show the image\'s sync state');
+      throw new ReplicaImageCommitted(`the live replica does not show the image's sync state (${after ? `${after.scope} ${after.cursor.epoch}:${after.cursor.v}` : 'none'}, the image's ${state.scope} ${state.cursor.epoch}:${state.cursor.v})`);
     }
-    if (opts.checkpoint !== false) db.pragma('wal_checkpoint(TRUNCATE)');
+    try {
+      // as a row snapshot's swap does (store/replica-writes.ts swapInSnapshot: snapshotAt = the swap's time), and on db
+      db.prepare('UPDATE sync_state SET snapshot_at = ?').run(opts.at ?? new Date().toISOString());
+    } catch (err) {
+      throw new ReplicaImageCommitted(`its snapshot_at could not be stamped on the service's connection: ${(err as Error).message}`, { cause: err });
+    }
+    let checkpointError: Error | undefined;
+    if (opts.checkpoint !== false) {
+      try {
+        db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch (err) {
+        checkpointError = err instanceof Error ? err : new Error(String(err));
+      }
+    }
     const done = performance.now();
-    return { scope: state.scope, cursor: state.cursor, pages: header.pages, bytes: header.bytes, ms: { verify: verified - t0, copy: copied - verified, checkpoint: done - copied } };
+    return {
+      scope: state.scope,
+      cursor: state.cursor,
+      pages: header.pages,
+      bytes: header.bytes,
+      ...(checkpointError ? { checkpointError } : {}),
+      ms: { verify: verified - t0, copy: copied - verified, checkpoint: done - copied },
+    };
   } finally {
     image.close();
   }
@@ -387,6 +462,21 @@ function carryLocalTables(db: Database.Database, image: Database.Database): void
     const insert = image.prepare(`INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
     for (const r of rows) insert.run(...r);
   }
+}
+
+function fsyncFile(file: string): void {
+  const fd = openSync(file, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** makes a rename in `dir` durable (a folder cannot be opened for fsync on Windows, where the rename is journaled by NTFS) */
+function fsyncFolder(dir: string): void {
+  if (process.platform === 'win32') return;
+  fsyncFile(dir);
 }
 
 /** hex SHA-256 of a file */

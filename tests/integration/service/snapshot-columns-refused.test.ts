@@ -114,13 +114,19 @@ function quotingEvent(id: string): EventRecord {
   return { ...makeEvent(id), pasted: [{ seen: {} }, { key: 'ghost', v: 1, c: ghostColumns, row: {} }] } as EventRecord;
 }
 
+/** A fake feed with the reference data and three events, the second one quoting a row (quotingEvent). */
+async function feedWithQuotingEvent(): Promise<{ f: FakeFeedServer; quoting: EventRecord }> {
+  const f = await startFakeFeed();
+  cleanups.push(() => f.close());
+  f.commit(referenceChanges());
+  const quoting = quotingEvent('e2');
+  f.commit([eventChange(makeEvent('e1')), eventChange(quoting), eventChange(makeEvent('e3'))]);
+  return { f, quoting };
+}
+
 describe('a snapshot with columns refused', () => {
   it('is read again without columns, every document parsed: the replica is complete, the quoting document intact', async () => {
-    const f = await startFakeFeed();
-    cleanups.push(() => f.close());
-    f.commit(referenceChanges());
-    const quoting = quotingEvent('e2');
-    f.commit([eventChange(makeEvent('e1')), eventChange(quoting), eventChange(makeEvent('e3'))]);
+    const { f, quoting } = await feedWithQuotingEvent();
     const quotedText = JSON.stringify(quoting);
     expect(quotedText).toContain('},{"key":"ghost","v":1,"c":[');
     expect(storedColumns('events', 'e2', quotedText)).not.toBeNull();
@@ -153,11 +159,7 @@ describe('a snapshot with columns refused', () => {
   });
 
   it('reads the snapshot without columns even when the data center sends them unasked', async () => {
-    const f = await startFakeFeed();
-    cleanups.push(() => f.close());
-    f.commit(referenceChanges());
-    const quoting = quotingEvent('e2');
-    f.commit([eventChange(makeEvent('e1')), eventChange(quoting), eventChange(makeEvent('e3'))]);
+    const { f, quoting } = await feedWithQuotingEvent();
 
     // this front sends the columns whatever was asked: a client that took them would be refused for ever
     const front = await frontOf(f, 4, true);

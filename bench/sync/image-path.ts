@@ -20,7 +20,7 @@
  *   npx tsx bench/sync/image-path.ts [--events 200000] [--rounds 2]
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createWriteStream, createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, createReadStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -41,6 +41,7 @@ import { buildFtsChunk, ftsBuiltThrough } from '../../src/main/service/store/rep
 import { readSyncState } from '../../src/main/service/store/sync-state';
 import taxonomy from '../../resources/config/taxonomy-demo.json';
 import { startPgCluster } from '../../tests/support/pg-cluster';
+import { processCpuSeconds } from '../datacenter/common';
 import { loadEvents } from '../support/datacenter-load';
 import { generateHistory, leafCategories } from '../support/history';
 import { log, machineNote } from '../support/results';
@@ -48,11 +49,6 @@ import { measureRawInsert } from './raw-baseline';
 
 type Message = { t: string; [k: string]: unknown };
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
-/** user + system CPU ms of another process so far, all its threads (/proc/<pid>/stat, ticks of 10 ms) */
-const processCpuMs = (pid: number): number => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-};
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const MB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
@@ -169,11 +165,11 @@ async function main(): Promise<void> {
     await keeper.ask({ t: 'start', dataDir: keeperDir, url: dc.url }, 'started');
     await keeper.ask({ t: 'login', login: 'duty', password: DEMO_PASSWORD }, 'session');
     const k0 = Number(process.hrtime.bigint()) / 1e6;
-    const kc0 = processCpuMs(keeper.c.pid!);
+    const kc0 = 1000 * processCpuSeconds(keeper.c.pid!);
     await keeper.ask({ t: 'sync' }, 'synced');
     const statuses = keeper.seen.filter((m) => m.t === 'status') as unknown as { at: number; state: string }[];
     const swapped = statuses.find((x, i) => x.state === 'catching_up' && statuses.slice(0, i).some((y) => y.state === 'snapshot'));
-    const keeperCpu = processCpuMs(keeper.c.pid!) - kc0;
+    const keeperCpu = 1000 * processCpuSeconds(keeper.c.pid!) - kc0;
     const exited = new Promise((r) => keeper.c.once('exit', r));
     keeper.c.send({ t: 'stop' });
     await exited;

@@ -73,6 +73,14 @@ describe('parseDataCenterArgs', () => {
     expect(message([], { HUYING_SNAPSHOT_STALL_SECONDS: 'soon' })).toMatch(/HUYING_SNAPSHOT_STALL_SECONDS/);
   });
 
+  it('takes --images DIR, the image keeper\'s folder, resolved; none by default', () => {
+    expect(parseDataCenterArgs(['--data', 'x', '--images', 'img'])).toMatchObject({ kind: 'run', options: { images: path.resolve('img') } });
+    const none = parseDataCenterArgs([]);
+    expect(none.kind === 'run' && none.options.images).toBeUndefined();
+    const r = parseDataCenterArgs(['--images', ' ']);
+    expect(r.kind === 'error' && r.message).toMatch(/--images must name a directory/);
+  });
+
   it('explains what is wrong', () => {
     const message = (argv: string[], env = {}) => {
       const r = parseDataCenterArgs(argv, env);

@@ -19,7 +19,7 @@ export const DEFAULT_DATA_DIR = '.data/datacenter';
 export const DEMO_ACTIVITY = { history: 3000, ratePerHour: 240 } as const;
 
 export const USAGE = `usage: npm run datacenter -- [--port N] [--host H] [--pg URL | --data DIR] [--seed demo|none] [--simulate RATE] [--demo-history N] [--demo-activity]
-       [--snapshot-limit N] [--snapshot-stall-seconds S]
+       [--snapshot-limit N] [--snapshot-stall-seconds S] [--images DIR]
 
   --port N      TCP port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
   --host H      address to bind (default ${DEFAULT_HOST})
@@ -39,6 +39,8 @@ export const USAGE = `usage: npm run datacenter -- [--port N] [--host H] [--pg U
                 connections); more are answered 503 with Retry-After. Also HUYING_SNAPSHOT_LIMIT
   --snapshot-stall-seconds S  cut a snapshot export whose client has read nothing for S seconds
                 (default ${DEFAULT_SNAPSHOT_LIMITS.stallTimeoutMs / 1000}; 0: never). Also HUYING_SNAPSHOT_STALL_SECONDS
+  --images DIR  serve the replica images an image keeper writes to DIR (GET /api/v1/sync/image,
+                docs/image-keeper.md); without it that route answers 404 and desktops take the row snapshot
   --history N   write N past events into the database and exit (docs/simulator.md)
   --help        show this text
 
@@ -46,12 +48,12 @@ Logs are JSON lines on stdout; the line with "msg":"data center ready" carries t
 LOG_LEVEL sets the log level (default info).`;
 
 export type CliOptions = Required<Pick<DataCenterOptions, 'port' | 'host' | 'seed'>> &
-  Pick<DataCenterOptions, 'simulate' | 'demoHistory' | 'snapshot'> & { pg?: string; dataDir?: string };
+  Pick<DataCenterOptions, 'simulate' | 'demoHistory' | 'snapshot' | 'images'> & { pg?: string; dataDir?: string };
 
 export type ParsedArgs = { kind: 'run'; options: CliOptions } | { kind: 'help' } | { kind: 'error'; message: string };
 
 export function parseDataCenterArgs(argv: readonly string[], env: Record<string, string | undefined> = {}): ParsedArgs {
-  let values: { port?: string; host?: string; pg?: string; data?: string; seed?: string; simulate?: string; 'simulate-seed'?: string; 'demo-history'?: string; 'demo-activity'?: boolean; 'snapshot-limit'?: string; 'snapshot-stall-seconds'?: string; help?: boolean };
+  let values: { port?: string; host?: string; pg?: string; data?: string; seed?: string; simulate?: string; 'simulate-seed'?: string; 'demo-history'?: string; 'demo-activity'?: boolean; 'snapshot-limit'?: string; 'snapshot-stall-seconds'?: string; images?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -67,6 +69,7 @@ export function parseDataCenterArgs(argv: readonly string[], env: Record<string,
         'demo-activity': { type: 'boolean' },
         'snapshot-limit': { type: 'string' },
         'snapshot-stall-seconds': { type: 'string' },
+        images: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -147,9 +150,12 @@ export function parseDataCenterArgs(argv: readonly string[], env: Record<string,
     snapshot.stallTimeoutMs = Math.round(Number(stallArg) * 1000);
   }
 
+  if (values.images !== undefined && values.images.trim() === '') return { kind: 'error', message: '--images must name a directory' };
+
   const options: CliOptions = pgUrl ? { port, host, seed, pg: pgUrl } : { port, host, seed, dataDir: path.resolve(values.data ?? DEFAULT_DATA_DIR) };
   if (simulate) options.simulate = simulate;
   if (demoHistory) options.demoHistory = demoHistory;
   if (Object.keys(snapshot).length > 0) options.snapshot = snapshot;
+  if (values.images !== undefined) options.images = path.resolve(values.images);
   return { kind: 'run', options };
 }

@@ -67,6 +67,11 @@ export interface DataCenterOptions {
    * src/datacenter/sync/snapshot-limits.ts); `app.sync.snapshot`, when given, wins field by field
    */
   snapshot?: SnapshotLimitOptions;
+  /**
+   * the image keeper's folder (`--images DIR`): `GET /api/v1/sync/image` serves the replica images a keeper
+   * writes there (src/datacenter/sync/image-route.ts, docs/image-keeper.md); absent: that route is always 404
+   */
+  images?: string;
 }
 
 export interface DataCenter {
@@ -131,8 +136,12 @@ export async function startDataCenter(opts: DataCenterOptions = {}): Promise<Dat
     const jwtSecret = opts.auth?.jwtSecret ?? (process.env.HUYING_JWT_SECRET || undefined);
     // demo accounts only with --seed demo on the demo district: never on reference data from elsewhere (docs/auth.md)
     const demo = seed === 'demo' && (meta.referenceSource ?? '').startsWith('demo:');
-    const sync = opts.snapshot ? { ...opts.app?.sync, snapshot: { ...opts.snapshot, ...opts.app?.sync?.snapshot } } : opts.app?.sync;
-    app = await buildApp({ ...opts.app, ...(sync ? { sync } : {}), store, logger: opts.logger ?? false, auth: { ...opts.auth, ...(jwtSecret ? { jwtSecret } : {}), demo } });
+    const sync = {
+      ...opts.app?.sync,
+      ...(opts.snapshot ? { snapshot: { ...opts.snapshot, ...opts.app?.sync?.snapshot } } : {}),
+      ...(opts.images && opts.app?.sync?.images === undefined ? { images: opts.images } : {}),
+    };
+    app = await buildApp({ ...opts.app, sync, store, logger: opts.logger ?? false, auth: { ...opts.auth, ...(jwtSecret ? { jwtSecret } : {}), demo } });
     if (demo) {
       // demo accounts and API keys exist only in demo mode (docs/auth.md)
       const made = await seedDemoAuth(app.auth.service, store.db);

@@ -46,7 +46,7 @@ export interface AppOptions {
   /** mutation handlers for POST /api/v1/commands (default: the process-wide registry) */
   mutations?: MutationRegistry;
   /** tuning of the sync feed (tests shorten the timers) */
-  sync?: { hub?: SyncHubOptions; live?: LiveOptions; snapshot?: SnapshotLimitOptions };
+  sync?: { hub?: SyncHubOptions; live?: LiveOptions; snapshot?: SnapshotLimitOptions; images?: string | null };
   /** auth settings (src/datacenter/auth); `demo: true` accepts the demo seed's accounts and keys */
   auth?: Omit<AuthServiceOptions, 'db'>;
   /** events store, workflow authority, SLA scheduler (src/datacenter/workflow/install.ts) */
@@ -86,6 +86,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ...(opts.sync?.hub ? { hub: opts.sync.hub } : {}),
     ...(opts.sync?.live ? { live: opts.sync.live } : {}),
     ...(opts.sync?.snapshot ? { snapshot: opts.sync.snapshot } : {}),
+    ...(opts.sync?.images ? { images: opts.sync.images } : {}),
   });
   app.decorate('syncHub', hub);
   // this app's handlers: the process-wide ones plus the workflow's (installWorkflow), bound to this database

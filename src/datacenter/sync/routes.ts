@@ -7,6 +7,7 @@
  *                                 otherwise → long-poll: one LiveFrame as JSON
  *   GET  /api/v1/sync/checksum?scope=            ScopeChecksum at the head
  *   POST /api/v1/sync/epoch                      (admin) new epoch: every client re-snapshots
+ *   GET  /api/v1/sync/image?scope=&schema=&pageSize=   a keeper's SQLite replica image (./image-route.ts)
  *
  * Every route needs an actor allowed to read the scope (401 / 403). A cursor
  * that cannot continue is refused before any stream starts with 409
@@ -27,6 +28,7 @@ import { errorBody } from '../http/errors';
 import type { DataCenterDb } from '../store/database';
 import { canReadScope, requestActor, type ActorOf } from './actor';
 import { heartbeatFrame, readBatch } from './feed';
+import { registerImageRoute } from './image-route';
 import { SyncHub, type SyncHubOptions } from './hub';
 import { LiveSession, type LiveOptions, type LiveTransport } from './live';
 import { snapshotHighWaterMark, writeSnapshot } from './snapshot';
@@ -43,6 +45,8 @@ export interface SyncRoutesOptions {
   maxWaitSeconds?: number;
   /** bounds of the snapshot exports (./snapshot-limits.ts) */
   snapshot?: SnapshotLimitOptions;
+  /** the image keeper's folder (`--images DIR`, ./image-route.ts); absent: GET /api/v1/sync/image is always 404 */
+  images?: string | null;
 }
 
 export const SnapshotQuery = z.object({ scope: SyncScope });
@@ -139,6 +143,16 @@ export async function registerSyncRoutes(app: FastifyInstance, opts: SyncRoutesO
         .finally(() => exporting--);
     });
     return reply.header('cache-control', 'no-store').type('application/x-ndjson; charset=utf-8').send(body);
+  });
+
+  registerImageRoute(app, {
+    imagesDir: opts.images ?? null,
+    requireActor,
+    // the floor checkCursor uses: an image older than it would have its tail answered 409
+    head: async () => {
+      const head = await hub.refresh();
+      return { epoch: head.epoch, v: head.v, floor: Math.max(head.prunedThrough, hub.prunedThrough) };
+    },
   });
 
   app.get('/api/v1/sync/checksum', async (request, reply) => {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { CommandsRequest, CommandsResponse, LiveFrame, LiveQuery, ScopeChecksum, SnapshotFrame } from '../../../core';
+import { IMAGE_CONTENT_TYPE, IMAGE_HEADERS, ImageQuery } from '../../../core/sync/image';
 import { BumpEpochResponse, SnapshotExportQuery, SnapshotQuery } from '../../sync/routes';
 import type { OperationSpec } from './spec';
 
@@ -48,6 +49,31 @@ export function syncOperations(): OperationSpec[] {
         },
       },
       errors: [400, 401, 403, 503],
+    },
+    {
+      method: 'get',
+      path: '/api/v1/sync/image',
+      operationId: 'syncImage',
+      tags: ['sync'],
+      summary: 'A ready-made SQLite replica of a scope (replica image)',
+      description: `A SQLite file an image keeper built next to the data center (docs/image-keeper.md): the scope's replicated tables with their indexes, the full-text index and the sync state, for a desktop to switch in whole instead of taking the row snapshot; it then tails the live feed from the image's cursor. \`200\` streams the file (\`${IMAGE_CONTENT_TYPE}\`, \`Content-Length\`) with \`${IMAGE_HEADERS.sha256}\` (hex SHA-256 of the file), \`${IMAGE_HEADERS.scope}\`, \`${IMAGE_HEADERS.cursor}\` (\`<epoch>:<v>\`, the cursor its rows are at) and \`${IMAGE_HEADERS.schema}\`. \`404\` \`not_found\` with \`details.reason: no_image\` (and \`details.why\`) when the data center has no keeper folder (\`--images\`), no image of that scope, schema and page size, or its image could not continue live (another epoch, older than the retained change log, beyond the head) or is damaged: take the row snapshot.`,
+      access: { kind: 'account' },
+      query: {
+        schema: ImageQuery,
+        descriptions: {
+          scope: scopeText,
+          schema: 'The client\'s replica schema: `<number of migrations>-<name of the last one>` (replicaSchemaIdOf, src/core/sync/image.ts). An image of another schema is not served.',
+          pageSize: 'The client\'s replica page size in bytes (a power of two, 512–65536): an image of another page size cannot be switched in and is not served.',
+        },
+      },
+      responses: {
+        '200': {
+          description: 'The image file, whole.',
+          content: { [IMAGE_CONTENT_TYPE]: { json: { type: 'string', format: 'binary', description: 'A SQLite database file (rollback-journal mode, one file).' } } },
+          headers: ['Cache-Control'],
+        },
+      },
+      errors: [400, 401, 403, 404],
     },
     {
       method: 'get',

@@ -1,0 +1,278 @@
+/**
+ * The image keeper: the desktop's data service run headless next to the data center, with a replica of
+ * one scope kept live by the same sync client, which it exports now and then as a replica image
+ * (store/replica-image.ts) into a folder the data center serves from (`--images DIR`,
+ * src/datacenter/sync/image-route.ts). A new desktop downloads that file and switches it in whole instead
+ * of taking the row snapshot (docs/image-keeper.md, docs/sync-client.md "A replica image switched in whole").
+ *
+ * The folder, per scope (core/sync/image.ts is the contract):
+ * - `<scope>-<v>-<sha256 first 12>.sqlite`: an image, written by exportReplicaImage under the temp name
+ *   `.<scope>.export.sqlite` (itself first written as `….partial`), fsynced, then renamed to its unique
+ *   name and the folder fsynced;
+ * - `<scope>.json`: the manifest naming the current image, written after the image as
+ *   `.<scope>.json.tmp`, fsynced, renamed into place, the folder fsynced. A reader that sees a manifest
+ *   sees its whole file; names with a leading dot are never served.
+ * Older images of the scope are deleted `graceMs` after a newer manifest is in place: the data center
+ * opens the file right after reading the manifest, and a download that has it open keeps reading it
+ * after the unlink (POSIX: the file lives until its last descriptor closes), so the grace only covers
+ * a reader between the manifest and the open. Temp leftovers and images no manifest names are deleted
+ * at start.
+ *
+ * When: the first image as soon as the replica holds a snapshot and is live; then again when the
+ * replica's cursor has moved and the image is older than `renewMs` (default 5 min), or at once when the
+ * epoch changed (the data center does not serve an image of another epoch). One export at a time; an
+ * export holds this process's thread for its copy and check (seconds at 10^5 events), which is why the
+ * keeper is a process of its own and not part of the data center's event loop. Stopping waits for a
+ * running export to finish and publish.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { SyncScope } from '../../../core/index';
+import type { Session } from '../../../core/rpc/session';
+import { ImageManifest, imageManifestName, replicaSchemaIdOf } from '../../../core/sync/image';
+import { staticToken } from '../auth';
+import { createDataService, type DataService, type DataServiceOptions, type Logger } from '../index';
+import { migrations } from '../store/migrations';
+import { exportReplicaImage } from '../store/replica-image';
+import { readSyncState } from '../store/sync-state';
+
+export const DEFAULT_RENEW_MS = 5 * 60_000;
+export const DEFAULT_GRACE_MS = 60_000;
+
+/** how the keeper signs in: an account (its session is refreshed by the service), or a fixed access token */
+export type KeeperCredentials = { login: string; password: string } | { token: string };
+
+export interface KeeperOptions {
+  /** the keeper's own data folder (its replica) */
+  dataDir: string;
+  /** the folder the data center serves images from (its `--images`) */
+  imagesDir: string;
+  dataCenterUrl: string;
+  /** default 'district' */
+  scope?: SyncScope;
+  credentials: KeeperCredentials;
+  /** renew the image when the cursor moved and the image is at least this old; default 5 min */
+  renewMs?: number;
+  /** how often the cursor is looked at; default min(renewMs, 10 s) */
+  checkEveryMs?: number;
+  /** older images are deleted this long after a newer one is published; default 60 s */
+  graceMs?: number;
+  /** how the replica is copied (exportReplicaImage); default 'backup' */
+  method?: 'backup' | 'vacuum';
+  logger: Logger;
+  /** passed to the data service */
+  sync?: DataServiceOptions['sync'];
+  fetch?: typeof fetch;
+  /** told after each image is published */
+  onImage?: (manifest: ImageManifest, ms: number) => void;
+}
+
+export interface Keeper {
+  readonly scope: SyncScope;
+  readonly service: DataService;
+  /** the manifest of the image in place, null before the first */
+  manifest(): ImageManifest | null;
+  /** exports and publishes an image now if the replica holds a live snapshot (waits for a running export); null if it does not */
+  exportNow(): Promise<ImageManifest | null>;
+  /** stops: a running export finishes and is published, older images are deleted, the service closes */
+  stop(): Promise<void>;
+}
+
+export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
+  const log = opts.logger;
+  const scope: SyncScope = opts.scope ?? 'district';
+  const renewMs = opts.renewMs ?? DEFAULT_RENEW_MS;
+  const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
+  const schema = replicaSchemaIdOf(migrations);
+  const dir = path.resolve(opts.imagesDir);
+  mkdirSync(dir, { recursive: true });
+  const manifestFile = path.join(dir, imageManifestName(scope));
+  const tempImage = path.join(dir, `.${scope}.export.sqlite`);
+  const tempManifest = path.join(dir, `.${scope}.json.tmp`);
+
+  removeTemps(dir, scope, log);
+  let current = readManifest(manifestFile, scope, log);
+  if (current && current.schema !== schema) {
+    log.info({ file: current.file, schema: current.schema, ours: schema }, 'the image in place is of another replica schema: it will be replaced');
+    current = null;
+  }
+  removeImagesBut(dir, scope, current?.file ?? null, log);
+
+  const service = await createDataService({
+    dataDir: opts.dataDir,
+    dataCenterUrl: opts.dataCenterUrl,
+    shell: 'web',
+    scope,
+    logger: log,
+    appName: 'Huying image keeper',
+    ...('token' in opts.credentials ? { auth: staticToken(opts.credentials.token) } : {}),
+    ...(opts.sync ? { sync: opts.sync } : {}),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
+  try {
+    if ('login' in opts.credentials) await signIn(service, opts.credentials, scope);
+  } catch (err) {
+    await service.close();
+    throw err;
+  }
+
+  let stopped = false;
+  let exporting: Promise<ImageManifest | null> | null = null;
+  const deletions = new Set<NodeJS.Timeout>();
+
+  /** exports, renames into place, writes the manifest, schedules the older images' deletion */
+  const exportOnce = async (): Promise<ImageManifest | null> => {
+    const state = readSyncState(service.replica.sqlite);
+    if (!state || service.syncStatus().state !== 'live') return null;
+    const t0 = performance.now();
+    const info = await exportReplicaImage(service.replica.sqlite, tempImage, { method: opts.method ?? 'backup' });
+    if (info.scope !== scope) {
+      rmSync(tempImage, { force: true });
+      throw new Error(`the keeper's replica holds scope ${info.scope}, not ${scope}: not published`);
+    }
+    const file = `${scope}-${info.cursor.v}-${info.sha256.slice(0, 12)}.sqlite`;
+    renameSync(tempImage, path.join(dir, file));
+    fsyncFolder(dir);
+    const manifest = ImageManifest.parse({
+      format: 1,
+      scope,
+      schema,
+      pageSize: info.pageSize,
+      file,
+      bytes: info.bytes,
+      sha256: info.sha256,
+      cursor: info.cursor,
+      builtAt: new Date().toISOString(),
+    } satisfies ImageManifest);
+    writeFileSync(tempManifest, `${JSON.stringify(manifest, null, 2)}\n`);
+    fsyncFile(tempManifest);
+    renameSync(tempManifest, manifestFile);
+    fsyncFolder(dir);
+    current = manifest;
+    const ms = Math.round(performance.now() - t0);
+    log.info({ scope, file, bytes: manifest.bytes, cursor: manifest.cursor, sha256: manifest.sha256, ms }, 'image written');
+    opts.onImage?.(manifest, ms);
+    const later = setTimeout(() => {
+      deletions.delete(later);
+      removeImagesBut(dir, scope, current?.file ?? null, log);
+    }, graceMs);
+    later.unref();
+    deletions.add(later);
+    return manifest;
+  };
+
+  const exportNow = (): Promise<ImageManifest | null> => {
+    exporting ??= exportOnce().finally(() => {
+      exporting = null;
+    });
+    return exporting;
+  };
+
+  /** renews the image when it is due */
+  const check = () => {
+    if (stopped || exporting) return;
+    if (service.syncStatus().state !== 'live') return;
+    const state = readSyncState(service.replica.sqlite);
+    if (!state) return;
+    const due =
+      !current ||
+      current.cursor.epoch !== state.cursor.epoch ||
+      (current.cursor.v !== state.cursor.v && Date.now() - Date.parse(current.builtAt) >= renewMs);
+    if (!due) return;
+    exportNow().catch((err: unknown) => log.error({ err, scope }, 'image export failed; the next check tries again'));
+  };
+  const timer = setInterval(check, opts.checkEveryMs ?? Math.min(renewMs, 10_000));
+  timer.unref();
+  // the first image as soon as the replica is live
+  const offStatus = service.subscribe('sync/status', (s) => {
+    if (s.state === 'live') setImmediate(check);
+  });
+
+  log.info({ scope, imagesDir: dir, dataDir: opts.dataDir, dataCenterUrl: opts.dataCenterUrl, schema, renewMs, image: current?.file ?? null }, 'keeper ready');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    scope,
+    service,
+    manifest: () => current,
+    exportNow,
+    stop: () =>
+      (stopping ??= (async () => {
+        stopped = true;
+        clearInterval(timer);
+        offStatus();
+        await exporting?.catch(() => {});
+        for (const t of deletions) clearTimeout(t);
+        deletions.clear();
+        removeImagesBut(dir, scope, current?.file ?? null, log);
+        removeTemps(dir, scope, log);
+        await service.close();
+        log.info({ scope }, 'keeper stopped');
+      })()),
+  };
+}
+
+/** Signs the service in; refuses an account that may not replicate the scope (the service would switch to the account's town). */
+async function signIn(service: DataService, credentials: { login: string; password: string }, scope: SyncScope): Promise<void> {
+  let session: Session;
+  try {
+    session = await service.handlers['auth/login']({ login: credentials.login, password: credentials.password });
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    throw new Error(`the keeper could not sign in as ${credentials.login}: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}`);
+  }
+  const user = session.user;
+  if (!user) throw new Error(`the keeper could not sign in as ${credentials.login}`);
+  const own = user.scope.level === 'district' ? null : `${user.scope.code.slice(0, 9)}000`;
+  if (own !== null && own !== scope) throw new Error(`the account ${user.login} may replicate town ${own} only, not ${scope}`);
+}
+
+/** The scope's manifest in the folder, or null (none, or one that does not parse: logged). */
+export function readManifest(file: string, scope: SyncScope, log: Logger): ImageManifest | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    raw = null;
+  }
+  const parsed = ImageManifest.safeParse(raw);
+  if (!parsed.success || parsed.data.scope !== scope) {
+    log.warn({ file }, 'the image manifest in place does not parse: it will be replaced');
+    return null;
+  }
+  return parsed.data;
+}
+
+/** the scope's temp files (`.<scope>.…`): an export or manifest a stopped or killed keeper left */
+function removeTemps(dir: string, scope: SyncScope, log: Logger): void {
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(`.${scope}.`)) continue;
+    rmSync(path.join(dir, name), { force: true });
+    log.info({ file: name }, 'removed a temp file an earlier keeper left');
+  }
+}
+
+/** the scope's images other than `keep` */
+function removeImagesBut(dir: string, scope: SyncScope, keep: string | null, log: Logger): void {
+  const pattern = new RegExp(`^${scope}-\\d+-[0-9a-f]{12}\\.sqlite$`);
+  for (const name of readdirSync(dir)) {
+    if (name === keep || !pattern.test(name)) continue;
+    rmSync(path.join(dir, name), { force: true });
+    log.info({ file: name }, 'removed an older image');
+  }
+}
+
+function fsyncFile(file: string): void {
+  const fd = openSync(file, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** makes a rename in `dir` durable (a folder cannot be opened on Windows, where NTFS journals the rename) */
+function fsyncFolder(dir: string): void {
+  if (process.platform !== 'win32') fsyncFile(dir);
+}

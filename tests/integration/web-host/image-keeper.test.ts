@@ -1,0 +1,172 @@
+/**
+ * The image keeper against a real data center (PGlite, the demo district and 120 past events) that serves
+ * the keeper's folder: the first image and its manifest appear once the replica is live (the digest is the
+ * file's, the cursor the replica's, nothing of the data folder's own in it, no temp file left), the data
+ * center serves it, a fresh desktop replica switches it in and holds the keeper's rows; after a change at
+ * the data center the image is renewed and the older file goes after the grace; a new keeper on the same
+ * folders clears an earlier keeper's leftovers and keeps the image in place.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../../src/core/index';
+import { IMAGE_HEADERS, ImageManifest, imageManifestName, replicaSchemaIdOf } from '../../../src/core/sync/image';
+import { generateHistory } from '../../../src/datacenter/history/generate';
+import { startDataCenter, type DataCenter } from '../../../src/datacenter/server';
+import { openDatabase, type DataCenterDb } from '../../../src/datacenter/store/database';
+import { createDataService, type Logger } from '../../../src/main/service/index';
+import { migrations } from '../../../src/main/service/store/migrations';
+import { sha256Of, switchInReplicaImage } from '../../../src/main/service/store/replica-image';
+import { readSyncState } from '../../../src/main/service/store/sync-state';
+import { startKeeper, type Keeper } from '../../../src/main/service/keeper/keeper';
+
+const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+const sync = { retryInitialMs: 20, retryMaxMs: 200, heartbeatTimeoutMs: 2000, requestTimeoutMs: 5000, quietCaughtUpMs: 200 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(probe: () => T | null | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+let store: DataCenterDb;
+let dc: DataCenter;
+let dir: string;
+let images: string;
+const keepers: Keeper[] = [];
+
+const manifestOnDisk = () => {
+  const file = path.join(images, imageManifestName('district'));
+  return existsSync(file) ? ImageManifest.parse(JSON.parse(readFileSync(file, 'utf8'))) : null;
+};
+
+function start(renewMs: number, logger: Logger = quiet): Promise<Keeper> {
+  return startKeeper({
+    dataDir: path.join(dir, 'keeper'),
+    imagesDir: images,
+    dataCenterUrl: dc.url,
+    credentials: { token: 'a-service-token' },
+    renewMs,
+    checkEveryMs: 50,
+    graceMs: 200,
+    logger,
+    sync,
+  }).then((k) => {
+    keepers.push(k);
+    return k;
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'huying-keeper-'));
+  images = path.join(dir, 'images');
+  store = await openDatabase({});
+  dc = await startDataCenter({
+    port: 0,
+    seed: 'demo',
+    database: store,
+    images,
+    slaScheduler: false,
+    app: { actorOf: () => systemActor('440114'), sync: { hub: { pollMs: 50 }, live: { heartbeatMs: 200, checksumMs: 0 } } },
+  });
+  await generateHistory(store.db, { count: 120, days: 5, seed: 3 });
+}, 120_000);
+
+afterAll(async () => {
+  for (const k of keepers) await k.stop();
+  await dc?.close();
+  await store?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('image keeper', () => {
+  let keeper: Keeper;
+  let first: ImageManifest;
+
+  it('publishes an image of its live replica: manifest, digest, cursor, no data-folder state, no temp file', async () => {
+    keeper = await start(60_000);
+    first = await until(manifestOnDisk, 'the first manifest');
+    expect(keeper.manifest()).toEqual(first);
+    expect(first).toMatchObject({ format: 1, scope: 'district', schema: replicaSchemaIdOf(migrations), pageSize: keeper.service.replica.sqlite.pragma('page_size', { simple: true }) });
+    expect(first.file).toMatch(new RegExp(`^district-${first.cursor.v}-${first.sha256.slice(0, 12)}\\.sqlite$`));
+    const file = path.join(images, first.file);
+    expect(await sha256Of(file)).toBe(first.sha256);
+    expect(readFileSync(file).length).toBe(first.bytes);
+    expect(first.cursor).toEqual(readSyncState(keeper.service.replica.sqlite)!.cursor);
+    expect(first.cursor.epoch).toBe(dc.epoch);
+    expect(readdirSync(images).sort()).toEqual([imageManifestName('district'), first.file].sort());
+
+    const image = new Database(file, { readonly: true });
+    try {
+      expect(image.prepare('SELECT count(*) FROM events').pluck().get()).toBe(120);
+      // the keeper's own client id, session and outbox stay in its data folder
+      expect(image.prepare("SELECT key FROM preferences WHERE key <> 'ftsIndex'").pluck().all()).toEqual([]);
+      expect(image.prepare('SELECT count(*) FROM outbox').pluck().get()).toBe(0);
+    } finally {
+      image.close();
+    }
+  });
+
+  it('is served by the data center, and a fresh desktop replica switches it in', async () => {
+    const pageSize = first.pageSize;
+    const res = await fetch(`${dc.url}/api/v1/sync/image?scope=district&schema=${first.schema}&pageSize=${pageSize}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get(IMAGE_HEADERS.sha256)).toBe(first.sha256);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(first.sha256);
+
+    const download = path.join(dir, 'download.sqlite');
+    writeFileSync(download, bytes);
+    const desk = await createDataService({ shell: 'web', dataDir: path.join(dir, 'desk'), dataCenterUrl: dc.url, logger: quiet, sync: { autoStart: false } });
+    try {
+      const r = await switchInReplicaImage(desk.replica.sqlite, download, { scope: 'district', sha256: first.sha256 }, { check: 'digest' });
+      expect(r.cursor).toEqual(first.cursor);
+      expect(desk.replica.sqlite.prepare('SELECT count(*) FROM events').pluck().get()).toBe(120);
+      expect(desk.replica.sqlite.prepare('SELECT count(*) FROM grids').pluck().get()).toBe(keeper.service.replica.sqlite.prepare('SELECT count(*) FROM grids').pluck().get());
+    } finally {
+      await desk.close();
+    }
+  });
+
+  it('renews the image once the cursor moved and the image is renewMs old, and deletes the older file after the grace', async () => {
+    await keeper.stop();
+    keeper = await start(300);
+    // the image in place is kept: nothing moved
+    await sleep(500);
+    expect(manifestOnDisk()).toEqual(first);
+    await generateHistory(store.db, { count: 5, days: 1, seed: 11 });
+    const next = await until(() => {
+      const m = manifestOnDisk();
+      return m && m.cursor.v > first.cursor.v ? m : null;
+    }, 'a renewed manifest');
+    expect(next.file).not.toBe(first.file);
+    expect(await sha256Of(path.join(images, next.file))).toBe(next.sha256);
+    await until(() => !existsSync(path.join(images, first.file)), 'the older image to go');
+    const res = await fetch(`${dc.url}/api/v1/sync/image?scope=district&schema=${next.schema}&pageSize=${next.pageSize}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get(IMAGE_HEADERS.cursor)).toBe(`${next.cursor.epoch}:${next.cursor.v}`);
+    expect(createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex')).toBe(next.sha256);
+  });
+
+  it('clears an earlier keeper’s leftovers at start and keeps the image in place', async () => {
+    await keeper.stop();
+    const inPlace = manifestOnDisk()!;
+    mkdirSync(images, { recursive: true });
+    writeFileSync(path.join(images, '.district.export.sqlite.partial'), 'half an export');
+    writeFileSync(path.join(images, '.district.json.tmp'), '{');
+    writeFileSync(path.join(images, 'district-1-0123456789ab.sqlite'), 'an image no manifest names');
+    writeFileSync(path.join(images, '440114001000.json'), 'another scope’s');
+    keeper = await start(60_000);
+    expect(readdirSync(images).sort()).toEqual(['440114001000.json', imageManifestName('district'), inPlace.file].sort());
+    expect(keeper.manifest()).toEqual(inPlace);
+    await keeper.stop();
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * The replica image's download (docs/sync-client.md, "A replica image switched in whole"): the answer of
+ * `GET /api/v1/sync/image` (core/sync/image.ts) checked from its headers before a byte is written, then its
+ * body streamed to a file with the bytes counted against `Content-Length`.
+ *
+ * The request itself goes through the snapshot's GET (./snapshot-http.ts: node:http, or an injected fetch),
+ * opened and watched for idleness by the sync client exactly as the row snapshot's; this module only reads
+ * the answer. Its errors are the sync client's kinds (./http.ts): a header missing or not what was asked for
+ * is MalformedError (the client stops asking for images), a body that breaks or ends short of its length is
+ * UnavailableError (the client takes the row snapshot, and tries an image again next time).
+ */
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
+import type { Cursor, SyncScope } from '../../../core/index';
+import { IMAGE_CONTENT_TYPE, IMAGE_HEADERS, parseImageCursor, type ReplicaSchemaId } from '../../../core/sync/image';
+import { MalformedError, UnavailableError } from './http';
+import type { SnapshotResponse } from './snapshot-http';
+
+/** What a 200 answer says of its image. */
+export interface ImageAnswer {
+  /** Content-Length: the file's size */
+  bytes: number;
+  /** hex SHA-256 of the whole file, lower case */
+  sha256: string;
+  scope: SyncScope;
+  /** the cursor the image's rows are at: the tail starts there */
+  cursor: Cursor;
+  schema: ReplicaSchemaId;
+}
+
+/**
+ * The headers of a 200 answer, checked against what was asked (scope, schema): MalformedError when one is
+ * missing, unreadable or not the one asked for — such an image would be refused after its download anyway.
+ */
+export function imageAnswerOf(headers: SnapshotResponse['headers'], asked: { scope: SyncScope; schema: ReplicaSchemaId }): ImageAnswer {
+  const type = headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== IMAGE_CONTENT_TYPE) throw new MalformedError(`image: Content-Type ${type ?? 'missing'}, expected ${IMAGE_CONTENT_TYPE}`);
+  const length = headers.get('content-length');
+  const bytes = length !== null && /^\d+$/.test(length.trim()) ? Number(length.trim()) : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new MalformedError(`image: Content-Length ${length ?? 'missing'}`);
+  const sha256 = headers.get(IMAGE_HEADERS.sha256)?.trim().toLowerCase() ?? '';
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new MalformedError(`image: ${IMAGE_HEADERS.sha256} ${sha256 || 'missing'}`);
+  const scope = headers.get(IMAGE_HEADERS.scope)?.trim();
+  if (scope !== asked.scope) throw new MalformedError(`image: asked for scope ${asked.scope}, got ${scope ?? 'none'}`);
+  const rawCursor = headers.get(IMAGE_HEADERS.cursor);
+  const cursor = parseImageCursor(rawCursor?.trim());
+  if (!cursor) throw new MalformedError(`image: ${IMAGE_HEADERS.cursor} ${rawCursor ?? 'missing'} is not <epoch>:<v>`);
+  const schema = headers.get(IMAGE_HEADERS.schema)?.trim();
+  if (schema !== asked.schema) throw new MalformedError(`image: asked for schema ${asked.schema}, got ${schema ?? 'none'}`);
+  return { bytes, sha256, scope: asked.scope, cursor, schema: asked.schema };
+}
+
+/**
+ * Streams an answer's body into `file` (created: a leftover must be deleted first), calling `onBytes` with the
+ * running count after each chunk; resolves once the file holds exactly `expectedBytes`. A body that breaks (an
+ * abort included: the caller tells its own reason from the signal), a file that cannot be written, or a body
+ * that ends before or after `expectedBytes` is UnavailableError (a cut download). The file is left for the
+ * caller, whole or not.
+ */
+export async function receiveImageBody(body: NonNullable<SnapshotResponse['body']>, file: string, expectedBytes: number, onBytes: (bytes: number) => void): Promise<void> {
+  let bytes = 0;
+  const source = body instanceof Readable ? body : Readable.fromWeb(body as NodeWebReadableStream<Uint8Array>);
+  try {
+    await pipeline(
+      source,
+      async function* count(chunks: AsyncIterable<Uint8Array>) {
+        for await (const chunk of chunks) {
+          bytes += chunk.byteLength;
+          onBytes(bytes);
+          yield chunk;
+        }
+      },
+      createWriteStream(file, { flags: 'wx' }),
+    );
+  } catch (err) {
+    throw new UnavailableError(`the image download broke after ${bytes} of ${expectedBytes} bytes: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (bytes !== expectedBytes) throw new UnavailableError(`the image download ended after ${bytes} bytes, its Content-Length says ${expectedBytes}`);
+}

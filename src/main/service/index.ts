@@ -98,6 +98,10 @@ export interface DataServiceOptions {
     ftsChunkRows?: number;
     /** where a snapshot is parsed: 'inline' (default: the service's thread), 'worker' (a worker thread), 'auto' (the worker for a large one) */
     snapshotParser?: 'auto' | 'worker' | 'inline';
+    /** try the scope's replica image before the row snapshot (docs/sync-client.md, "A replica image switched in whole"); default true */
+    images?: boolean;
+    /** pages per step of a replica image's copy into the replica; default the switch's (4096) */
+    imagePagesPerStep?: number;
     /** live transports in order of preference; default WebSocket, then SSE */
     transports?: LiveTransport[];
     /** a sent command without an ack for this long is pushed again; default 60 s */
@@ -191,7 +195,8 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
     random,
     log,
     auth,
-    ...pick(opts.sync ?? {}, ['pollIntervalMs', 'retryInitialMs', 'retryMaxMs', 'requestTimeoutMs', 'heartbeatTimeoutMs', 'snapshotIdleTimeoutMs', 'quietCaughtUpMs', 'stageChunkRows', 'ftsChunkRows', 'snapshotParser', 'transports']),
+    ...pick(opts.sync ?? {}, ['pollIntervalMs', 'retryInitialMs', 'retryMaxMs', 'requestTimeoutMs', 'heartbeatTimeoutMs', 'snapshotIdleTimeoutMs', 'quietCaughtUpMs', 'stageChunkRows', 'ftsChunkRows', 'snapshotParser', 'transports', 'images', 'imagePagesPerStep']),
+    ...(opts.sqliteBinding ? { sqliteBinding: opts.sqliteBinding } : {}),
     onStatus: (status) => hub.emit('sync/status', status),
     onEventsChanged: (ids, all, checkpoint) => hub.emit('events/changed', { ids, all, checkpoint }),
     onOutboxSettled: (ids) => emitOutboxIds(ids),
@@ -245,6 +250,7 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
       kick: () => {
         if (opts.sync?.autoStart !== false) void push.kick();
       },
+      writesHeld: () => sync.writesHeld(),
     }),
     ...createQueryHandlers({ replica, clock, reference: view, user: () => session.currentUser(), log }),
     ...createSessionHandlers(session),

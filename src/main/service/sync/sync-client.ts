@@ -28,6 +28,8 @@
  * the first cut's reference endpoints are read into the same tables
  * (./legacy-reference.ts) and polled.
  */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import {
   LiveFrame,
   formatZodError,
@@ -37,11 +39,14 @@ import {
   type SyncScope,
   type SyncStatus,
 } from '../../../core/index';
+import { IMAGE_CONTENT_TYPE, replicaSchemaIdOf } from '../../../core/sync/image';
 import type { AccessTokenSource } from '../auth';
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import type { OutboxStore } from '../outbox/outbox-store';
+import { migrations } from '../store/migrations';
 import type { Replica } from '../store/open';
+import { ReplicaImageCommitted, ReplicaImageRefused, switchInReplicaImage, type SwitchResult } from '../store/replica-image';
 import {
   applyBatches,
   BatchShapeError,
@@ -67,10 +72,12 @@ import {
   UnauthenticatedError,
   UnavailableError,
 } from './http';
+import { imageAnswerOf, receiveImageBody, type ImageAnswer } from './image-http';
 import { legacyReferenceRound } from './legacy-reference';
 import { sseTransport, webSocketTransport, type LiveConnection, type LiveTransport } from './live-transport';
 import { fetchSnapshotGet, nodeSnapshotGet, type SnapshotGet, type SnapshotResponse } from './snapshot-http';
 import { readSnapshotStream } from './snapshot-stream';
+import { checkpointOffThread } from './wal-checkpointer';
 
 /** What one attempt of the loop came to; `syncNow` resolves with it. */
 export type SyncOutcome =
@@ -131,6 +138,15 @@ export interface SyncClientOptions {
    */
   snapshotGet?: SnapshotGet;
   /**
+   * try the scope's replica image before the row snapshot (`GET /api/v1/sync/image`, switched in whole:
+   * docs/sync-client.md, "A replica image switched in whole"); default true
+   */
+  images?: boolean;
+  /** pages per step of an image's copy into the replica (store/replica-image.ts `pagesPerStep`); default the switch's */
+  imagePagesPerStep?: number;
+  /** better-sqlite3's `nativeBinding` the replica was opened with: the checkpoint worker after an image switch opens it too */
+  sqliteBinding?: string;
+  /**
    * events per chunk of the full-text index built after a snapshot's swap; fixed when given,
    * otherwise sized to take about FTS_CHUNK_BUDGET_MS each (see ftsChunkRowsAfter)
    */
@@ -147,6 +163,20 @@ export interface SyncClientOptions {
 }
 
 class ConnectionEnded extends Error {}
+
+/** A snapshot's GET once answered (SyncClient.openGet). */
+interface OpenGet {
+  res: SnapshotResponse;
+  /** the access token it was sent with (a 401 invalidates exactly that one) */
+  token: string | null;
+  signal: AbortSignal;
+  /** data came: the idle watch starts over */
+  touch(): void;
+  /** the body is read: no idle watch any more */
+  stopWatching(): void;
+  /** closes the answer (if not read to its end) and stops the idle watch */
+  end(): void;
+}
 
 /**
  * The full-text index of a snapshot is built on the data service's one thread, a chunk per turn of
@@ -194,6 +224,14 @@ export class SyncClient {
   private columnsRefused: string | null = null;
   /** the snapshot being read takes its rows' extracted columns: its begin frame named our EXTRACTION_VERSION */
   private snapshotTakesColumns = false;
+  /** why this process no longer asks for replica images (one was refused, or an answer was malformed), or null while it does */
+  private imagesRefused: string | null = null;
+  /** a missing image (404) was logged at info once; later ones at debug (a data center without images answers it every time) */
+  private imageMissingLogged = false;
+  /** resolves when the image switch that is running ends; null while none runs (writes to the replica are held meanwhile) */
+  private switchEnded: Promise<void> | null = null;
+  /** the WAL checkpoint after an image switch, running in a worker thread */
+  private checkpointing: { stop(): Promise<void>; settled: Promise<void> } | null = null;
 
   constructor(private readonly opts: SyncClientOptions) {
     this.base = baseUrl(opts.dataCenterUrl);
@@ -224,9 +262,19 @@ export class SyncClient {
     return s && this.feedEpoch !== null && s.cursor.epoch === this.feedEpoch ? s.cursor : null;
   }
 
+  /**
+   * While a replica image is being switched in (the replica's write lock is the switch's): resolves when the switch
+   * ends; null otherwise. The outbox's writing requests wait for it (outbox/outbox-handlers.ts).
+   */
+  writesHeld(): Promise<void> | null {
+    return this.switchEnded;
+  }
+
   start(): void {
     if (this.started || this.stopped) return;
     this.started = true;
+    // a download left by a process that stopped during it is never switched in
+    if (!this.opts.replica.sqlite.memory) rmSync(this.imageFile(), { force: true });
     // a full-text index left half built (the process stopped during the build) is finished
     this.scheduleFtsBuild();
     this.loop = this.run();
@@ -284,6 +332,11 @@ export class SyncClient {
     this.interrupt(new ConnectionEnded('stopped'));
     this.wake?.();
     await this.loop?.catch(() => undefined);
+    const checkpoint = this.checkpointing;
+    if (checkpoint) {
+      await checkpoint.stop();
+      await checkpoint.settled;
+    }
     this.settle('stopped');
     for (const w of [...this.readyWaiters]) w(false);
   }
@@ -392,6 +445,287 @@ export class SyncClient {
   // ── snapshot ────────────────────────────────────────────────────────────
 
   private async snapshot(): Promise<void> {
+    if (await this.imageSnapshot()) return;
+    await this.rowSnapshot();
+  }
+
+  /**
+   * Opens a GET of a snapshot (the rows', an image's): the access token, the open timeout (requestTimeoutMs), and from
+   * the answer on an idle watch that aborts the request when `touch` was not called for snapshotIdleTimeoutMs (a link
+   * that died without an error would otherwise hold the client in `snapshot` for good). The caller ends it (`end`),
+   * which closes an answer whose body was not read to its end, so the data center's side of it ends too.
+   */
+  private async openGet(url: URL, accept: string, what: string): Promise<OpenGet> {
+    const abort = new AbortController();
+    this.inflight = abort;
+    const release = () => {
+      if (!abort.signal.aborted) abort.abort(new ConnectionEnded(`${what} over`));
+      if (this.inflight === abort) this.inflight = null;
+    };
+    let res: SnapshotResponse;
+    let token: string | null;
+    try {
+      const auth = await authHeaders(this.opts.auth);
+      token = auth.token;
+      const get = this.opts.snapshotGet ?? (this.opts.fetch === globalThis.fetch ? nodeSnapshotGet : fetchSnapshotGet(this.opts.fetch));
+      const openTimer = this.opts.clock.setTimeout(() => abort.abort(new UnavailableError(`timed out opening ${url.pathname}`)), this.opts.requestTimeoutMs ?? 30_000);
+      try {
+        res = await get(url, { headers: { ...auth.headers, accept }, signal: abort.signal });
+      } catch (err) {
+        throw abort.signal.reason instanceof Error ? abort.signal.reason : new UnavailableError(describeFetchError(err, url.pathname));
+      } finally {
+        openTimer();
+      }
+    } catch (err) {
+      release();
+      throw err;
+    }
+    // re-armed for what is left of the limit rather than on each touch, so a touch costs a clock read
+    const idleMs = this.opts.snapshotIdleTimeoutMs ?? 300_000;
+    let lastAt = this.opts.clock.now();
+    let stopIdleWatch: () => void = () => undefined;
+    const watchIdle = (ms: number) => {
+      stopIdleWatch = this.opts.clock.setTimeout(() => {
+        const quiet = this.opts.clock.now() - lastAt;
+        if (quiet >= idleMs) abort.abort(new UnavailableError(`no ${what} from ${url.pathname} for ${Math.round(quiet / 1000)} s`));
+        else watchIdle(idleMs - quiet);
+      }, ms);
+    };
+    watchIdle(idleMs);
+    return {
+      res,
+      token,
+      signal: abort.signal,
+      touch: () => {
+        lastAt = this.opts.clock.now();
+      },
+      stopWatching: () => stopIdleWatch(),
+      end: () => {
+        stopIdleWatch();
+        release();
+      },
+    };
+  }
+
+  /**
+   * Tries the scope's replica image (docs/sync-client.md, "A replica image switched in whole"): the keeper's copy of
+   * a replica of this scope, schema and page size, downloaded next to the replica and switched in whole
+   * (store/replica-image.ts), the tail then starting from its cursor. True when it was switched in; false when the
+   * row snapshot is to be taken instead, in the same attempt: no image (404), the data center failed or could not
+   * be reached, the download was cut, an answer or the file was not usable. After a malformed answer or a refused
+   * file, this process asks for no image again (it would meet the same). Throws what ends the attempt as it would end
+   * a row snapshot: 401 (the token is invalidated first), a stop, a change of scope, and a switch that committed
+   * and failed after (ReplicaImageCommitted: re-snapshot by rows, see imageCommittedThenFailed).
+   */
+  private async imageSnapshot(): Promise<boolean> {
+    const { sqlite } = this.opts.replica;
+    if (this.opts.images === false || this.imagesRefused !== null || sqlite.memory) return false;
+    // an earlier switch's checkpoint owns the connection's autocheckpoint setting until it ends
+    if (this.checkpointing) await this.checkpointing.settled;
+    const scope = this.scope;
+    const started = this.opts.clock.now();
+    const file = this.imageFile();
+    rmSync(file, { force: true });
+    const schema = replicaSchemaIdOf(migrations);
+    const url = new URL('api/v1/sync/image', this.base);
+    url.searchParams.set('scope', scope);
+    url.searchParams.set('schema', schema);
+    url.searchParams.set('pageSize', String(sqlite.pragma('page_size', { simple: true })));
+
+    let answer: ImageAnswer;
+    let get: OpenGet | null = null;
+    try {
+      get = await this.openGet(url, IMAGE_CONTENT_TYPE, 'image data');
+      const { res } = get;
+      if (!res.ok || !res.body) {
+        const err = await statusError(res, url.pathname);
+        if (err instanceof UnauthenticatedError) this.opts.auth?.invalidate?.(get.token);
+        throw err;
+      }
+      answer = imageAnswerOf(res.headers, { scope, schema });
+      const total = answer.bytes;
+      // bytes against Content-Length; no rows (an image has no row count to show): rows 0, totalRows null, rate 0,
+      // the ETA from the bytes' rate
+      let lastProgress = 0;
+      const progress = (bytes: number, force: boolean) => {
+        const now = this.opts.clock.now();
+        if (!force && now - lastProgress < (this.opts.progressIntervalMs ?? 250)) return;
+        lastProgress = now;
+        const rate = bytes / Math.max(0.001, (now - started) / 1000);
+        this.setStatus({ state: 'snapshot', scope, progress: { rows: 0, bytes, totalRows: null, rowsPerSecond: 0, etaSeconds: rate > 0 ? Math.max(0, (total - bytes) / rate) : null } });
+      };
+      progress(0, true);
+      const opened = get;
+      await receiveImageBody(res.body, file, total, (bytes) => {
+        opened.touch();
+        progress(bytes, false);
+      });
+      progress(total, true);
+    } catch (err) {
+      rmSync(file, { force: true });
+      // the signal's reason first: a stop, a change of scope, a timeout say more than the broken stream they caused
+      const reason: unknown = get?.signal.aborted ? get.signal.reason : err;
+      if (this.stopped) throw new ConnectionEnded('stopped');
+      if (reason instanceof MustRefetchError || reason instanceof ConnectionEnded || reason instanceof UnauthenticatedError) throw reason;
+      this.imageNotTaken(reason, url);
+      return false;
+    } finally {
+      get?.end();
+    }
+    const downloaded = this.opts.clock.now();
+    return this.switchInImage(file, answer, started, downloaded);
+  }
+
+  /** Logs why an image was not taken (its GET or download failed) and whether images are asked for again. */
+  private imageNotTaken(err: unknown, url: URL): void {
+    const reason = err instanceof Error ? err.message : String(err);
+    const where = { dataCenterUrl: this.opts.dataCenterUrl, path: url.pathname };
+    if (err instanceof NotSupportedError) {
+      // no keeper, no image of this scope, schema or page size: the row snapshot is the normal way then
+      if (this.imageMissingLogged) this.opts.log.debug({ ...where, reason }, 'no replica image; taking the row snapshot');
+      else this.opts.log.info({ ...where, reason }, 'no replica image; taking the row snapshot');
+      this.imageMissingLogged = true;
+      return;
+    }
+    if (err instanceof MalformedError) {
+      this.imagesRefused = reason;
+      this.opts.log.warn({ ...where, reason }, 'the replica image answer is malformed; taking the row snapshot, and no image until the data service restarts');
+      return;
+    }
+    this.opts.log.warn({ ...where, reason }, 'could not download the replica image; taking the row snapshot');
+  }
+
+  /**
+   * Switches a downloaded image in (check by digest: the very file the keeper checked), the service's writes held
+   * meanwhile (writesHeld), its WAL checkpointed afterwards off this thread (checkpointAfterSwitch). The file is
+   * deleted whatever happens: after a late refusal it was written to and no longer has its digest.
+   */
+  private async switchInImage(file: string, answer: ImageAnswer, started: number, downloaded: number): Promise<boolean> {
+    const { sqlite } = this.opts.replica;
+    const scope = answer.scope;
+    // with it on, the switch's own snapshot_at stamp — a commit on this connection — would checkpoint the whole
+    // image on this thread (wal-checkpointer.ts); the checkpoint runs in a worker instead, and turns it back on
+    const autocheckpoint = sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
+    sqlite.pragma('wal_autocheckpoint = 0');
+    let endSwitch: () => void = () => undefined;
+    this.switchEnded = new Promise<void>((resolve) => (endSwitch = resolve));
+    let copyStarted = 0;
+    let committed = false;
+    let result: SwitchResult;
+    try {
+      result = await switchInReplicaImage(
+        sqlite,
+        file,
+        { scope, sha256: answer.sha256 },
+        {
+          check: 'digest',
+          checkpoint: false,
+          at: this.isoNow(),
+          ...(this.opts.imagePagesPerStep ? { pagesPerStep: this.opts.imagePagesPerStep } : {}),
+          onProgress: ({ totalPages, remainingPages }) => {
+            // a throw here abandons the copy: the replica stays as it was
+            if (this.stopped) throw new ConnectionEnded('stopped');
+            if (scope !== this.scope) throw new MustRefetchError(`scope changed to ${this.scope}`);
+            const now = this.opts.clock.now();
+            copyStarted ||= now;
+            const done = totalPages - remainingPages;
+            const rate = done / Math.max(0.001, (now - copyStarted) / 1000);
+            this.setStatus({ state: 'snapshot', progress: { rows: 0, bytes: answer.bytes, totalRows: null, rowsPerSecond: 0, etaSeconds: rate > 0 ? remainingPages / rate : null } });
+          },
+        },
+      );
+      committed = true;
+    } catch (err) {
+      if (err instanceof ReplicaImageCommitted) {
+        committed = true;
+        this.imageCommittedThenFailed(err);
+      }
+      if (this.stopped) throw new ConnectionEnded('stopped');
+      if (err instanceof MustRefetchError || err instanceof ConnectionEnded) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof ReplicaImageRefused) {
+        this.imagesRefused = reason;
+        this.opts.log.warn({ dataCenterUrl: this.opts.dataCenterUrl, code: err.code, reason }, 'refused the replica image; taking the row snapshot, and no image until the data service restarts');
+      } else {
+        this.opts.log.warn({ err }, 'switching the replica image in failed; the replica is as it was; taking the row snapshot');
+      }
+      return false;
+    } finally {
+      this.switchEnded = null;
+      endSwitch();
+      rmSync(file, { force: true });
+      if (committed) this.checkpointAfterSwitch(autocheckpoint);
+      else sqlite.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+    }
+    // the scope changed during the copy's last step: the replica holds the scope asked for before
+    if (scope !== this.scope) throw new MustRefetchError(`scope changed to ${this.scope}`);
+    this.pendingChecksum = null;
+    this.opts.log.info(
+      { scope, cursor: result.cursor, bytes: result.bytes, ms: { total: this.opts.clock.now() - started, download: downloaded - started, verify: Math.round(result.ms.verify), copy: Math.round(result.ms.copy) } },
+      'replica image switched in',
+    );
+    this.afterSnapshot();
+    return true;
+  }
+
+  /**
+   * A switch that committed — the replica holds the image's rows, with the local tables carried in — and then could
+   * not show the image's sync state or stamp its snapshot time on the service's connection (store/replica-image.ts
+   * ReplicaImageCommitted). Not a refusal: the old replica is gone, so there is nothing to fall back to. What the
+   * replica holds is not trusted as the image's either (the cursor the tail would start from, the caches that learn
+   * of a new replica from that stamp: the query layer's memo, the KPI facts' basis). The sound way on without a
+   * restart: re-snapshot by rows at once — a row snapshot's swap writes every replicated table and the sync state on
+   * the service's own connection, which those caches see — and ask for no image again in this process (the next one
+   * would likely fail the same way). Nothing is lost meanwhile: the outbox was carried by the switch.
+   */
+  private imageCommittedThenFailed(err: ReplicaImageCommitted): never {
+    this.imagesRefused = err.message;
+    this.opts.log.error({ dataCenterUrl: this.opts.dataCenterUrl, err }, 'the replica image was switched in, then failed; re-snapshotting by rows, and no image until the data service restarts');
+    throw new MustRefetchError(`${err.message}: re-snapshotting by rows`);
+  }
+
+  /**
+   * Checkpoints the WAL the switch committed into, in a worker thread (./wal-checkpointer.ts): the replica is
+   * ready at the copy's commit, not after the checkpoint. Turns the connection's autocheckpoint back on when the
+   * worker is over, whatever came of it, so the WAL never grows without bound.
+   */
+  private checkpointAfterSwitch(autocheckpoint: number): void {
+    const { sqlite } = this.opts.replica;
+    const restore = () => {
+      if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+    };
+    let running: ReturnType<typeof checkpointOffThread>;
+    try {
+      running = checkpointOffThread({ file: mainFileOf(sqlite), ...(this.opts.sqliteBinding ? { nativeBinding: this.opts.sqliteBinding } : {}) });
+    } catch (err) {
+      this.opts.log.warn({ err }, 'could not start the checkpoint worker; SQLite checkpoints the replica image on this thread');
+      restore();
+      return;
+    }
+    const settled = running.done
+      .then(
+        (r) => {
+          if (r.truncated) this.opts.log.info({ ...r }, 'replica image checkpointed off the service thread');
+          else this.opts.log.warn({ ...r }, 'the replica image checkpoint did not finish; SQLite checkpoints the rest on this thread');
+        },
+        (err: unknown) => {
+          if (this.stopped) this.opts.log.debug({ reason: (err as Error).message }, 'the replica image checkpoint stopped with the service');
+          else this.opts.log.warn({ err }, 'the replica image checkpoint failed; SQLite checkpoints the replica on this thread');
+        },
+      )
+      .finally(() => {
+        restore();
+        if (this.checkpointing?.settled === settled) this.checkpointing = null;
+      });
+    this.checkpointing = { stop: () => running.stop(), settled };
+  }
+
+  /** where an image is downloaded: next to the replica */
+  private imageFile(): string {
+    return path.join(path.dirname(mainFileOf(this.opts.replica.sqlite)), IMAGE_DOWNLOAD_FILE);
+  }
+
+  private async rowSnapshot(): Promise<void> {
     this.snapshotTakesColumns = false;
     const { sqlite } = this.opts.replica;
     const scope = this.scope;
@@ -403,36 +737,12 @@ export class SyncClient {
     // unless a snapshot read with them was refused (stopAskingForColumns)
     const askedForColumns = this.columnsRefused === null;
     if (askedForColumns) url.searchParams.set('columns', String(EXTRACTION_VERSION));
-    const abort = new AbortController();
-    this.inflight = abort;
-    const { headers, token } = await authHeaders(this.opts.auth);
-    let res: SnapshotResponse;
-    const get = this.opts.snapshotGet ?? (this.opts.fetch === globalThis.fetch ? nodeSnapshotGet : fetchSnapshotGet(this.opts.fetch));
-    const openTimer = this.opts.clock.setTimeout(() => abort.abort(new UnavailableError(`timed out opening ${url.pathname}`)), this.opts.requestTimeoutMs ?? 30_000);
-    try {
-      res = await get(url, { headers: { ...headers, accept: 'application/x-ndjson' }, signal: abort.signal });
-    } catch (err) {
-      throw abort.signal.reason instanceof Error ? abort.signal.reason : new UnavailableError(describeFetchError(err, url.pathname));
-    } finally {
-      openTimer();
-    }
-    // from the answer on, no frame for snapshotIdleTimeoutMs gives the snapshot up; re-armed for what is left of the
-    // limit rather than on each frame, so a frame costs a clock read
-    const idleMs = this.opts.snapshotIdleTimeoutMs ?? 300_000;
-    let lastFrameAt = this.opts.clock.now();
-    let stopIdleWatch: () => void = () => undefined;
-    const watchIdle = (ms: number) => {
-      stopIdleWatch = this.opts.clock.setTimeout(() => {
-        const quiet = this.opts.clock.now() - lastFrameAt;
-        if (quiet >= idleMs) abort.abort(new UnavailableError(`no snapshot data from ${url.pathname} for ${Math.round(quiet / 1000)} s`));
-        else watchIdle(idleMs - quiet);
-      }, ms);
-    };
-    watchIdle(idleMs);
+    const get = await this.openGet(url, 'application/x-ndjson', 'snapshot data');
+    const { res } = get;
     try {
       if (!res.ok || !res.body) {
         const err = await statusError(res, url.pathname);
-        if (err instanceof UnauthenticatedError) this.opts.auth?.invalidate?.(token);
+        if (err instanceof UnauthenticatedError) this.opts.auth?.invalidate?.(get.token);
         throw err;
       }
 
@@ -474,7 +784,7 @@ export class SyncClient {
 
       const result = await readSnapshotStream(res.body, (frame, bytesSoFar) => {
         if (this.stopped) throw new ConnectionEnded('stopped');
-        lastFrameAt = this.opts.clock.now();
+        get.touch();
         bytes = bytesSoFar;
         switch (frame.t) {
           case 'begin':
@@ -511,7 +821,7 @@ export class SyncClient {
             return 'stop';
         }
       }, { parser: this.opts.snapshotParser ?? 'inline', askedForColumns });
-      stopIdleWatch();
+      get.stopWatching();
       if (!result.ended || !endFrame || !begin) throw new UnavailableError(`the snapshot stream ended early, after ${rows} rows`);
       const end: Extract<SnapshotFrame, { t: 'end' }> = endFrame;
       const checkpoint = (begin as Extract<SnapshotFrame, { t: 'begin' }>).checkpoint;
@@ -544,11 +854,9 @@ export class SyncClient {
       this.opts.log.info({ scope, checkpoint, rows, bytes, parser: result.parser, ms: this.opts.clock.now() - started }, 'snapshot applied');
       this.afterSnapshot();
     } finally {
-      stopIdleWatch();
       // an answer whose body was not read to its end (a failure before or while reading it) is closed here, so the
       // data center's export (a transaction, a pooled connection, a snapshot slot) ends with it
-      if (!abort.signal.aborted) abort.abort(new ConnectionEnded('snapshot over'));
-      if (this.inflight === abort) this.inflight = null;
+      get.end();
     }
   }
 
@@ -959,6 +1267,15 @@ function parseFrame(text: string): LiveFrame {
   const parsed = LiveFrame.safeParse(json);
   if (!parsed.success) throw new MalformedError(`live frame: ${formatZodError(parsed.error).slice(0, 500)}`, parsed.error.issues.slice(0, 10));
   return parsed.data;
+}
+
+/** The file a replica image is downloaded to, in the replica's folder (a leftover is deleted at start). */
+export const IMAGE_DOWNLOAD_FILE = 'replica-image.download';
+
+/** the database file of a connection, absolute (its name is the path it was opened with) */
+function mainFileOf(sqlite: Replica['sqlite']): string {
+  const main = (sqlite.prepare('PRAGMA database_list').all() as { name: string; file: string }[]).find((d) => d.name === 'main');
+  return main?.file || path.resolve(sqlite.name);
 }
 
 /** The cursor epoch of a replica filled from a data center without the sync feed. */

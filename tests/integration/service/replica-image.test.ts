@@ -1,0 +1,379 @@
+/**
+ * The sync client's first snapshot from a replica image (sync/sync-client.ts `imageSnapshot`; docs/sync-client.md
+ * "A replica image switched in whole"). The image is a real one: a keeper data service syncs the fake feed and its
+ * replica is exported (store/replica-image.ts exportReplicaImage); a front on node:http serves it as
+ * `GET /api/v1/sync/image` (core/sync/image.ts) and passes everything else on to the feed.
+ *
+ * The client takes the image, with its progress in bytes, and tails from its cursor without asking for the row
+ * snapshot; it falls back to the row snapshot in the same attempt on a 404, a 503, a cut download, a wrong
+ * digest and a malformed cursor header, and asks for no image again in the process after the last two; a switch
+ * that commits and then fails (ReplicaImageCommitted) is not fallen back from but re-snapshotted by rows; a 401
+ * invalidates the token; a command submitted during the copy is held and written once after it; the WAL the
+ * switch committed into is checkpointed off the service's thread (the replica is ready before) and truncated.
+ */
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SyncStatus } from '../../../src/core/index';
+import { IMAGE_CONTENT_TYPE, IMAGE_HEADERS, formatImageCursor, replicaSchemaIdOf } from '../../../src/core/sync/image';
+import { migrations } from '../../../src/main/service/store/migrations';
+import { openReplica } from '../../../src/main/service/store/open';
+import { exportReplicaImage, type ImageInfo } from '../../../src/main/service/store/replica-image';
+import { OutboxStore } from '../../../src/main/service/outbox/outbox-store';
+import { clientIdOf } from '../../../src/main/service/store/preferences';
+import { IMAGE_DOWNLOAD_FILE } from '../../../src/main/service/sync/sync-client';
+import { startFakeFeed, type FakeFeedServer } from './fake-feed-server';
+import { eventChange, makeEvent, referenceChanges, replicaRows, serviceOn, sorted, tempDir, type Harness } from './feed-fixtures';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** what the front answers to `GET /api/v1/sync/image` */
+type ImageMode = 'serve' | 'missing' | 'building' | 'cut' | 'stall' | 'wrong-digest' | 'bad-cursor' | 'unauthenticated-once';
+
+interface Front {
+  url: string;
+  /** the image requests' URLs, the row snapshot requests' URLs, in order */
+  images: URL[];
+  snapshots: URL[];
+  /** the Authorization headers the image requests came with */
+  imageAuth: (string | undefined)[];
+  mode: ImageMode;
+}
+
+/** A front for the fake feed that serves `image` at /api/v1/sync/image as `mode` says, and passes the rest on. */
+async function frontOf(f: FakeFeedServer, image: ImageInfo, mode: ImageMode): Promise<Front> {
+  const front: Front = { url: '', images: [], snapshots: [], imageAuth: [], mode };
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/api/v1/sync/image') {
+      front.images.push(url);
+      front.imageAuth.push(req.headers.authorization);
+      serveImage(front, image, req, res);
+      return;
+    }
+    if (url.pathname === '/api/v1/sync/snapshot') front.snapshots.push(url);
+    const upstream = http.request({ host: '127.0.0.1', port: f.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  // the live feed's WebSocket: the upgrade request as it came, then the bytes both ways
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    const upstream = net.connect(f.port, '127.0.0.1', () => {
+      const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      upstream.write(head);
+      upstream.pipe(socket).pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  front.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return front;
+}
+
+function serveImage(front: Front, image: ImageInfo, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const json = (status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+  const url = new URL(req.url ?? '/', 'http://x');
+  const mode = front.mode;
+  if (mode === 'missing') return json(404, { ok: false, error: { code: 'no_image', message: 'no image of that scope' } });
+  if (mode === 'building') return json(503, { ok: false, error: { code: 'unavailable', message: 'the image is being built' } }, { 'retry-after': '5' });
+  if (mode === 'unauthenticated-once') {
+    front.mode = 'serve';
+    return json(401, { ok: false, error: { code: 'unauthenticated', message: 'token expired' } });
+  }
+  // what the data center checks of the query: the client asks for its own build's schema and its replica's page size
+  expect(url.searchParams.get('schema')).toBe(replicaSchemaIdOf(migrations));
+  expect(url.searchParams.get('pageSize')).toBe(String(image.pageSize));
+  expect(url.searchParams.get('scope')).toBe(image.scope);
+  res.writeHead(200, {
+    'content-type': IMAGE_CONTENT_TYPE,
+    'content-length': String(image.bytes),
+    [IMAGE_HEADERS.sha256]: mode === 'wrong-digest' ? '0'.repeat(64) : image.sha256,
+    [IMAGE_HEADERS.scope]: image.scope,
+    [IMAGE_HEADERS.cursor]: mode === 'bad-cursor' ? 'epoch-1' : formatImageCursor(image.cursor),
+    [IMAGE_HEADERS.schema]: replicaSchemaIdOf(migrations),
+  });
+  if (mode === 'stall') {
+    // half the file, then nothing more on a connection that stays open
+    createReadStream(image.file, { end: Math.floor(image.bytes / 2) - 1 }).on('data', (chunk) => res.write(chunk));
+    return;
+  }
+  if (mode === 'cut') {
+    // half the file, then the connection drops
+    createReadStream(image.file, { end: Math.floor(image.bytes / 2) - 1 })
+      .on('data', (chunk) => res.write(chunk))
+      .on('end', () => setTimeout(() => res.destroy(), 20));
+    return;
+  }
+  createReadStream(image.file).pipe(res);
+}
+
+/**
+ * The feed (reference data and 30 events at v 2), a keeper that replicated it by rows, its image (cursor v 2),
+ * then one more version (v 3) the desktop's tail must bring.
+ */
+async function feedAndImage(): Promise<{ f: FakeFeedServer; image: ImageInfo }> {
+  const f = await startFakeFeed();
+  cleanups.push(() => f.close());
+  f.commit(referenceChanges());
+  f.commit(Array.from({ length: 30 }, (_, i) => eventChange(makeEvent(`e${i + 1}`))));
+  const keeperDir = tempDir(cleanups, 'huying-keeper-');
+  const keeper = await serviceOn(f, keeperDir, cleanups, { sync: { images: false } });
+  expect(await keeper.svc.syncNow()).toBe('live');
+  const image = await exportReplicaImage(keeper.svc.replica.sqlite, path.join(keeperDir, 'district.sqlite'));
+  await keeper.svc.close();
+  expect(image.cursor).toEqual({ epoch: 'epoch-1', v: 2 });
+  f.commit([eventChange(makeEvent('e31'))]);
+  return { f, image };
+}
+
+const liveFeedCursors = (h: Harness) => h.log.entries.filter((e) => e.msg === 'live feed connected').map((e) => (e.obj as { cursor: unknown }).cursor);
+const snapshotStatuses = (h: Harness) => h.statuses.filter((s) => s.state === 'snapshot');
+const fileSize = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+
+describe('a replica image as the first snapshot', () => {
+  it('is downloaded with its progress in bytes, switched in, and tailed from its cursor; the row snapshot is not asked for', async () => {
+    const { f, image } = await feedAndImage();
+    const front = await frontOf(f, image, 'serve');
+    const dir = tempDir(cleanups);
+    const h = await serviceOn(front, dir, cleanups);
+    expect(await h.svc.syncNow()).toBe('live');
+    await expect.poll(() => h.svc.syncStatus().cursor?.v, { timeout: 5_000 }).toBe(3);
+
+    expect(front.images).toHaveLength(1);
+    expect(front.snapshots).toEqual([]);
+    // tailed from the image's cursor, and the tail brought v 3
+    expect(liveFeedCursors(h)[0]).toEqual(image.cursor);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+    // progress in bytes against the file's size: no rows to count, no row rate; the last one at the whole file
+    const progress = snapshotStatuses(h).map((s) => s.progress!);
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.every((p) => p.rows === 0 && p.totalRows === null && p.rowsPerSecond === 0)).toBe(true);
+    expect(progress[0]!.bytes).toBe(0);
+    expect(progress.map((p) => p.bytes)).toEqual([...progress.map((p) => p.bytes)].sort((a, b) => a - b));
+    expect(progress.at(-1)!.bytes).toBe(image.bytes);
+    // what a row snapshot's end does: everything changed, at the image's cursor
+    expect(h.events.find((e) => e.name === 'events/changed')?.payload).toEqual({ ids: [], all: true, checkpoint: image.cursor });
+    expect(h.log.entries.find((e) => e.msg === 'replica image switched in')?.obj).toMatchObject({ scope: 'district', cursor: image.cursor, bytes: image.bytes });
+    // the download is gone; the checkpoint worker ends and truncates the WAL
+    expect(existsSync(path.join(dir, IMAGE_DOWNLOAD_FILE))).toBe(false);
+    await expect.poll(() => h.log.entries.some((e) => e.msg === 'replica image checkpointed off the service thread'), { timeout: 10_000 }).toBe(true);
+  });
+
+  it.each([
+    ['a 404 (no image)', 'missing', 'info', true],
+    ['a 503 (being built)', 'building', 'warn', true],
+    ['a cut download', 'cut', 'warn', true],
+    ['a wrong digest (the switch refuses the file)', 'wrong-digest', 'warn', false],
+    ['a malformed cursor header', 'bad-cursor', 'warn', false],
+  ] as const)('falls back to the row snapshot in the same attempt on %s', async (_, mode, level, askedAgain) => {
+    const { f, image } = await feedAndImage();
+    const front = await frontOf(f, image, mode);
+    const dir = tempDir(cleanups);
+    const h = await serviceOn(front, dir, cleanups);
+    expect(await h.svc.syncNow()).toBe('live');
+    await expect.poll(() => h.svc.syncStatus().cursor?.v, { timeout: 5_000 }).toBe(3);
+    expect(front.images).toHaveLength(1);
+    expect(front.snapshots).toHaveLength(1);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+    // the row snapshot's own cursor, not the image's
+    expect(liveFeedCursors(h)[0]).toEqual({ epoch: 'epoch-1', v: 3 });
+    const why = h.log.entries.filter((e) => /replica image/.test(e.msg) && e.msg.includes('taking the row snapshot'));
+    expect(why.map((e) => e.level)).toEqual([level]);
+    expect(h.statuses.some((s) => s.state === 'offline')).toBe(false);
+    expect(existsSync(path.join(dir, IMAGE_DOWNLOAD_FILE))).toBe(false);
+
+    // the next snapshot in this process asks for an image again, unless one was refused or malformed
+    f.newEpoch('epoch-2');
+    await expect.poll(() => h.svc.syncStatus().cursor?.epoch, { timeout: 10_000 }).toBe('epoch-2');
+    expect(front.snapshots).toHaveLength(2);
+    expect(front.images).toHaveLength(askedAgain ? 2 : 1);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+  });
+
+  it('gives up a download whose bytes stop coming (the snapshot’s idle timeout) and takes the row snapshot', async () => {
+    const { f, image } = await feedAndImage();
+    const front = await frontOf(f, image, 'stall');
+    const h = await serviceOn(front, tempDir(cleanups), cleanups, { sync: { snapshotIdleTimeoutMs: 300 } });
+    expect(await h.svc.syncNow()).toBe('live');
+    expect(front.images).toHaveLength(1);
+    expect(front.snapshots).toHaveLength(1);
+    const why = h.log.entries.find((e) => e.msg.startsWith('could not download the replica image'));
+    expect((why?.obj as { reason?: string } | undefined)?.reason).toMatch(/no image data from \/api\/v1\/sync\/image for \d+ s/);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+  });
+
+  it('invalidates the token on a 401 and tries again, without falling back to the row snapshot', async () => {
+    const { f, image } = await feedAndImage();
+    const front = await frontOf(f, image, 'unauthenticated-once');
+    const invalidated: (string | null)[] = [];
+    let n = 0;
+    const auth = { token: () => `token-${++n}`, invalidate: (t: string | null) => void invalidated.push(t) };
+    const h = await serviceOn(front, tempDir(cleanups), cleanups, { auth });
+    await expect.poll(() => h.svc.syncStatus().state, { timeout: 10_000 }).toBe('live');
+    expect(front.imageAuth[0]).toMatch(/^Bearer token-\d+$/);
+    expect(invalidated).toEqual([front.imageAuth[0]!.slice('Bearer '.length)]);
+    expect(front.images).toHaveLength(2);
+    expect(front.snapshots).toEqual([]);
+    await expect.poll(() => h.svc.syncStatus().cursor?.v, { timeout: 5_000 }).toBe(3);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+  });
+
+  it('holds a command submitted during the copy and writes it once after the switch, behind the carried ones', async () => {
+    const { f, image } = await feedAndImage();
+    const front = await frontOf(f, image, 'serve');
+    const dir = tempDir(cleanups);
+    // a command queued before the service started: the switch carries it
+    mkdirSync(dir, { recursive: true });
+    const before = openReplica({ file: path.join(dir, 'replica.sqlite') });
+    new OutboxStore(before.sqlite, clientIdOf(before.sqlite)).submit({ name: 'wall/ack', alertId: 'before' }, new Date().toISOString());
+    before.close();
+
+    const h = await serviceOn(front, dir, cleanups, { sync: { autoStart: false, imagePagesPerStep: 1 } });
+    const db = h.svc.replica.sqlite;
+    let attempt: { during: number; result?: unknown; error?: unknown } | null = null;
+    h.svc.subscribe('sync/status', (s: SyncStatus) => {
+      // the copy runs: the switch holds the write lock, and its connection's busy timeout is 0 meanwhile
+      if (attempt || s.state !== 'snapshot' || db.pragma('busy_timeout', { simple: true }) !== 0) return;
+      attempt = { during: db.prepare('SELECT count(*) FROM events').pluck().get() as number };
+      try {
+        attempt.result = h.svc.handlers['commands/submit']({ mutation: { name: 'wall/ack', alertId: 'during' } });
+      } catch (err) {
+        attempt.error = err;
+      }
+    });
+    expect(await h.svc.syncNow()).toBe('live');
+    expect(front.snapshots).toEqual([]);
+    expect(attempt).not.toBeNull();
+    const { during, error, result } = attempt! as { during: number; error?: unknown; result?: unknown };
+    // submitted while the old (empty) replica was still the one read
+    expect(during).toBe(0);
+    expect(error).toBeUndefined();
+    expect(result).toBeInstanceOf(Promise);
+    const answer = (await result) as { mutationId: number; entry: { state: string } };
+    expect(answer.mutationId).toBe(2);
+    const rows = db.prepare('SELECT mutation_id, mutation FROM outbox ORDER BY mutation_id').raw().all() as [number, string][];
+    expect(rows.map(([id, m]) => [id, (JSON.parse(m) as { alertId: string }).alertId])).toEqual([
+      [1, 'before'],
+      [2, 'during'],
+    ]);
+    // once the feed is connected the pusher sends both, each once
+    await expect.poll(() => f.pushes.flatMap((p) => p.mutationIds), { timeout: 5_000 }).toEqual([1, 2]);
+    await expect.poll(() => sorted(replicaRows(h.svc)), { timeout: 5_000 }).toEqual(sorted(f.rowsOf('district')));
+  });
+
+  it('is ready at the copy’s commit: the WAL is checkpointed off the service thread, then truncated, and autocheckpoint comes back', async () => {
+    const { f, image } = await feedAndImage();
+    const front = await frontOf(f, image, 'serve');
+    const dir = tempDir(cleanups);
+    const h = await serviceOn(front, dir, cleanups, { sync: { autoStart: false } });
+    const db = h.svc.replica.sqlite;
+    const file = path.join(dir, 'replica.sqlite');
+    // SQLite's autocheckpoint at a few pages: with it on during the switch, its snapshot_at stamp (a commit on this
+    // connection) would checkpoint the whole image here, on this thread, as the default 1000 pages do at 0.5 GB
+    db.pragma('wal_autocheckpoint = 4');
+    expect(image.pages).toBeGreaterThan(20);
+    let atReady: { main: number; wal: number; autocheckpoint: unknown } | null = null;
+    h.svc.subscribe('sync/status', (s: SyncStatus) => {
+      if (atReady || s.state !== 'catching_up') return;
+      atReady = { main: fileSize(file), wal: fileSize(`${file}-wal`), autocheckpoint: db.pragma('wal_autocheckpoint', { simple: true }) };
+    });
+    expect(await h.svc.syncNow()).toBe('live');
+    expect(atReady).not.toBeNull();
+    const ready = atReady! as { main: number; wal: number; autocheckpoint: unknown };
+    // ready with the image in the WAL, not in the database file: nothing checkpointed it on this thread
+    expect(ready.main).toBeLessThan(image.bytes / 4);
+    expect(ready.wal).toBeGreaterThan(image.bytes);
+    expect(ready.autocheckpoint).toBe(0);
+    // the worker checkpoints it all and truncates the WAL; the connection's autocheckpoint is back
+    await expect.poll(() => h.log.entries.find((e) => e.msg === 'replica image checkpointed off the service thread'), { timeout: 10_000 }).toBeTruthy();
+    const done = h.log.entries.find((e) => e.msg === 'replica image checkpointed off the service thread')!.obj as { truncated: boolean; log: number; checkpointed: number };
+    expect(done).toMatchObject({ truncated: true });
+    expect(done.checkpointed).toBe(done.log);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(4);
+    expect(fileSize(file)).toBeGreaterThanOrEqual(image.bytes / 2);
+    // later commits go through a WAL that SQLite checkpoints again: it stays small
+    await expect.poll(() => h.svc.syncStatus().cursor?.v, { timeout: 5_000 }).toBe(3);
+    for (let i = 0; i < 5; i++) f.commit([eventChange(makeEvent(`late${i}`))]);
+    await expect.poll(() => h.svc.syncStatus().cursor?.v, { timeout: 5_000 }).toBe(8);
+    expect(fileSize(`${file}-wal`)).toBeLessThan(image.bytes / 2);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  it('a switch that commits and then fails is not fallen back from: re-snapshotted by rows, no image asked for again', async () => {
+    // a trigger that refuses the switch's snapshot_at stamp, on the keeper (so in the image) and on the desktop:
+    // the schemas agree, the copy commits, the stamp after it fails (ReplicaImageCommitted)
+    const trigger = "CREATE TRIGGER refuse_stamp BEFORE UPDATE OF snapshot_at ON sync_state BEGIN SELECT RAISE(ABORT, 'stamp refused'); END";
+    const f = await startFakeFeed();
+    cleanups.push(() => f.close());
+    f.commit(referenceChanges());
+    f.commit(Array.from({ length: 30 }, (_, i) => eventChange(makeEvent(`e${i + 1}`))));
+    const keeperDir = tempDir(cleanups, 'huying-keeper-');
+    const keeper = await serviceOn(f, keeperDir, cleanups, { sync: { images: false } });
+    expect(await keeper.svc.syncNow()).toBe('live');
+    keeper.svc.replica.sqlite.exec(trigger);
+    const image = await exportReplicaImage(keeper.svc.replica.sqlite, path.join(keeperDir, 'district.sqlite'));
+    await keeper.svc.close();
+    f.commit([eventChange(makeEvent('e31'))]);
+
+    const dir = tempDir(cleanups);
+    mkdirSync(dir, { recursive: true });
+    const before = openReplica({ file: path.join(dir, 'replica.sqlite') });
+    before.sqlite.exec(trigger);
+    before.close();
+    const front = await frontOf(f, image, 'serve');
+    const h = await serviceOn(front, dir, cleanups);
+    await expect.poll(() => h.svc.syncStatus().cursor?.v, { timeout: 10_000 }).toBe(3);
+    expect(await h.svc.syncNow()).toBe('live');
+
+    const failed = h.log.entries.filter((e) => e.msg.startsWith('the replica image was switched in, then failed'));
+    expect(failed.map((e) => e.level)).toEqual(['error']);
+    expect(String((failed[0]!.obj as { err: Error }).err.message)).toMatch(/stamp refused/);
+    // the attempt ended as one that must re-snapshot (as on drift), not as a refused image
+    expect(h.log.entries.some((e) => e.level === 'warn' && e.msg === 're-snapshotting the scope')).toBe(true);
+    expect(h.log.entries.some((e) => e.msg.includes('taking the row snapshot'))).toBe(false);
+    // no fall-back in that attempt, no tail from the image: the next attempt re-snapshotted by rows
+    expect(front.images).toHaveLength(1);
+    expect(front.snapshots).toHaveLength(1);
+    expect(liveFeedCursors(h)).not.toContainEqual(image.cursor);
+    expect(liveFeedCursors(h)[0]).toEqual({ epoch: 'epoch-1', v: 3 });
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+    // the committed switch's WAL is checkpointed by the worker all the same (the row snapshot ran beside it), and the
+    // connection's autocheckpoint is back
+    await expect.poll(() => h.log.entries.some((e) => e.msg.startsWith('replica image checkpoint') || e.msg.startsWith('the replica image checkpoint')), { timeout: 20_000 }).toBe(true);
+    expect(h.svc.replica.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+
+    f.newEpoch('epoch-2');
+    await expect.poll(() => h.svc.syncStatus().cursor?.epoch, { timeout: 10_000 }).toBe('epoch-2');
+    expect(front.images).toHaveLength(1);
+    expect(front.snapshots).toHaveLength(2);
+  });
+});

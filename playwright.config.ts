@@ -32,7 +32,9 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `node scripts/e2e-server.mjs --port ${E2E_PORT}`,
+    // --no-image-keeper: the keeper's second replica, snapshot and exports would share the 2 cores with the
+    // browser; tests/integration/web-host/web-host-keeper.test.ts covers the host with its keeper
+    command: `node scripts/e2e-server.mjs --port ${E2E_PORT} --no-image-keeper`,
     url: `http://127.0.0.1:${E2E_PORT}/`,
     timeout: 180_000,
     reuseExistingServer: false,

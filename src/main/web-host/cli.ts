@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../service/index';
 import { DEFAULT_PORT, startWebHost } from './index';
 
-const USAGE = `Usage: npm run web -- [--port N] [--host H] [--data DIR] [--datacenter URL] [--renderer DIR] [--quiet-demo]
+const USAGE = `Usage: npm run web -- [--port N] [--host H] [--data DIR] [--datacenter URL] [--renderer DIR] [--quiet-demo] [--no-image-keeper]
 
   --port N          port to serve on (default ${DEFAULT_PORT}; 0 = any free port)
   --host H          address to bind (default 127.0.0.1; 0.0.0.0 for kiosks on other machines)
@@ -18,6 +18,9 @@ const USAGE = `Usage: npm run web -- [--port N] [--host H] [--data DIR] [--datac
   --renderer DIR    built renderer to serve (default out/renderer)
   --quiet-demo      the embedded demo data center starts with no past events and no simulator
                     (by default a new demo gets 3,000 past events and 240 simulated arrivals an hour)
+  --no-image-keeper no image keeper next to the embedded data center (by default one keeps a replica
+                    image of the district in DIR/images, which a replica that needs a snapshot
+                    downloads and switches in whole: docs/image-keeper.md)
 `;
 
 export interface CliOptions {
@@ -28,6 +31,8 @@ export interface CliOptions {
   rendererDir?: string;
   /** the embedded demo data center with past events and the simulator (default; --quiet-demo: without) */
   demoActivity: boolean;
+  /** an image keeper child next to the embedded data center (default; --no-image-keeper: none) */
+  imageKeeper: boolean;
 }
 
 export function parseCliArgs(argv: string[]): CliOptions | 'help' {
@@ -40,6 +45,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
       datacenter: { type: 'string' },
       renderer: { type: 'string' },
       'quiet-demo': { type: 'boolean' },
+      'no-image-keeper': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -56,6 +62,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
     host: values.host ?? '127.0.0.1',
     dataDir: path.resolve(values.data ?? path.join('.data', 'web')),
     demoActivity: !values['quiet-demo'],
+    imageKeeper: !values['no-image-keeper'],
     ...(values.datacenter ? { dataCenterUrl: values.datacenter } : {}),
     ...(values.renderer ? { rendererDir: path.resolve(values.renderer) } : {}),
   };
@@ -88,6 +95,7 @@ async function main(): Promise<void> {
   process.stdout.write(`Huying web host: ${host.url}\n`);
   process.stdout.write(`  data center: ${host.dataCenterUrl}${host.dataCenterPid ? ` (embedded, pid ${host.dataCenterPid})` : ''}\n`);
   process.stdout.write(`  data folder: ${opts.dataDir}\n`);
+  if (host.imagesDir) process.stdout.write(`  replica images: ${host.imagesDir} (image keeper child, once this host's replica is live)\n`);
 
   let stoppingAt = 0;
   const shutdown = (signal: NodeJS.Signals) => {

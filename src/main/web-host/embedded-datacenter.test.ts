@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../service/index';
-import { logLevel, migrationStep, readyUrl, startEmbeddedDataCenter } from './embedded-datacenter';
+import { DEMO_KEEPER_ACCOUNT, logLevel, logMessage, migrationStep, readyUrl, startEmbeddedDataCenter, startImageKeeperChild } from './embedded-datacenter';
 
 describe('reading the data center child’s output', () => {
   it('finds the URL in the ready line only', () => {
@@ -144,5 +144,47 @@ describe('waiting for the data center child', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     // and stopped
     expect(alive(Number(readFileSync(path.join(dataDir, 'pid'), 'utf8')))).toBe(false);
+  });
+});
+
+/** A stand-in for the keeper's CLI: says it is ready with what it was given, and stops on SIGTERM with its last line. */
+const FAKE_KEEPER = `
+const line = (obj) => console.log(JSON.stringify({ level: 30, time: Date.now(), ...obj }));
+const timer = setInterval(() => {}, 1000);
+// the handler before the ready line, as the real CLI: a SIGTERM right after it must not find the default action
+process.on('SIGTERM', () => {
+  clearInterval(timer);
+  line({ msg: 'keeper stopped' });
+  process.exit(0);
+});
+line({ msg: 'keeper ready', argv: process.argv.slice(2), password: process.env.HUYING_KEEPER_PASSWORD ?? null });
+`;
+
+describe('the image keeper child', () => {
+  it('reads JSON log messages only', () => {
+    expect(logMessage('{"level":30,"msg":"keeper ready"}')).toBe('keeper ready');
+    expect(logMessage('{"level":30}')).toBeNull();
+    expect(logMessage('keeper ready')).toBeNull();
+  });
+
+  it('signs in as the demo wall with the password in the environment, waits for its ready line, and stops it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'huying-keeper-child-'));
+    try {
+      const cliPath = path.join(dir, 'fake-keeper.mjs');
+      writeFileSync(cliPath, FAKE_KEEPER);
+      const lines: string[] = [];
+      const { log } = recordingLog();
+      const keeper = startImageKeeperChild({ dataCenterUrl: 'http://127.0.0.1:1', imagesDir: path.join(dir, 'images'), dataDir: path.join(dir, 'keeper'), cliPath, log, onOutput: (l) => void lines.push(l) });
+      await keeper.ready;
+      const ready = JSON.parse(lines.find((l) => l.includes('"keeper ready"'))!) as { argv: string[]; password: string | null };
+      expect(ready.argv).toEqual(['--datacenter', 'http://127.0.0.1:1', '--images', path.join(dir, 'images'), '--data', path.join(dir, 'keeper'), '--user', DEMO_KEEPER_ACCOUNT.login]);
+      expect(ready.password).toBe(DEMO_KEEPER_ACCOUNT.password);
+      expect(alive(keeper.pid)).toBe(true);
+      await keeper.stop();
+      expect(alive(keeper.pid)).toBe(false);
+      expect(lines.filter((l) => l.startsWith('{')).at(-1)).toContain('"keeper stopped"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -179,6 +179,143 @@ export async function startEmbeddedDataCenter(opts: EmbeddedDataCenterOptions): 
   return { url, pid: child.pid!, stop };
 }
 
+/** The embedded data center's `--images DIR`: it serves the replica images the keeper child writes there. */
+export function imagesArgs(imagesDir: string): string[] {
+  return ['--images', imagesDir];
+}
+
+export const DEFAULT_KEEPER_CLI = fileURLToPath(new URL('../service/keeper/cli.ts', import.meta.url));
+
+/**
+ * The demo account the embedded image keeper signs in with (src/datacenter/auth/demo.ts, docs/auth.md): the
+ * wall's, the least privileged that may replicate the district (wall_viewer, district scope: the sync feed's
+ * canReadScope admits it, and it may run no command). It exists only on a data center seeded with the demo.
+ */
+export const DEMO_KEEPER_ACCOUNT = { login: 'wall', password: 'huying-demo' } as const;
+
+export interface ImageKeeperChildOptions {
+  dataCenterUrl: string;
+  /** the embedded data center's `--images` */
+  imagesDir: string;
+  /** the keeper's own data folder */
+  dataDir: string;
+  /** default src/main/service/keeper/cli.ts of this checkout */
+  cliPath?: string;
+  /** default DEMO_KEEPER_ACCOUNT (its password goes through the environment, not the command line) */
+  account?: { login: string; password: string };
+  renewMinutes?: number;
+  /** how long to wait for its "keeper ready" line; default 60 s */
+  readyTimeoutMs?: number;
+  /** grace period between SIGTERM and SIGKILL on stop; default 10 s (a running export finishes first) */
+  stopTimeoutMs?: number;
+  log: Logger;
+  /** every line the child prints; default: its warnings, errors and non-JSON lines to our stderr */
+  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface ImageKeeperChild {
+  pid: number;
+  /** its "keeper ready" line came (rejects when it exits or stays silent first) */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The image keeper (src/main/service/keeper, docs/image-keeper.md) as a CHILD process of the web host: its
+ * exports hold its thread for seconds, which must be neither the host's (the kiosks' WebSocket) nor the data
+ * center's. `node --import tsx src/main/service/keeper/cli.ts --datacenter URL --images DIR --data DIR --user
+ * wall`. Not vital: a keeper that fails or exits is logged, and desktops take the row snapshot.
+ */
+export function startImageKeeperChild(opts: ImageKeeperChildOptions): ImageKeeperChild {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const account = opts.account ?? DEMO_KEEPER_ACCOUNT;
+  const args = ['--import', tsx, opts.cliPath ?? DEFAULT_KEEPER_CLI, '--datacenter', opts.dataCenterUrl, '--images', opts.imagesDir, '--data', opts.dataDir, '--user', account.login];
+  if (opts.renewMinutes !== undefined) args.push('--renew-minutes', String(opts.renewMinutes));
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0', HUYING_KEEPER_PASSWORD: account.password },
+    // its own process group: Ctrl-C reaches the host, which stops it in order
+    detached: process.platform !== 'win32',
+  });
+  const output = opts.onOutput ?? defaultOutput;
+  const tail: string[] = [];
+  let stopping = false;
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  // 'close', not 'exit': its last lines (the "keeper stopped" one) are read by then
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('close', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    }),
+  );
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  let announce: (() => void) | null = null;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
+  const ready = new Promise<void>((resolve, reject) => {
+    announce = resolve;
+    child.once('error', reject);
+    const timer = setTimeout(() => reject(new Error(`the image keeper did not report ready within ${readyTimeoutMs} ms${tailText(tail)}`)), readyTimeoutMs);
+    timer.unref();
+    void exitPromise.then(() => reject(new Error(`the image keeper exited before it was ready (${describe(exited!)})${tailText(tail)}`)));
+  });
+  // a keeper that never comes up is logged, not fatal
+  ready.then(
+    () => opts.log.info({ pid: child.pid, imagesDir: opts.imagesDir }, 'image keeper ready'),
+    (err: unknown) => {
+      if (!stopping) opts.log.error({ pid: child.pid, err }, 'the image keeper did not start; desktops take the row snapshot');
+    },
+  );
+  void exitPromise.then(() => {
+    if (!stopping) opts.log.error({ pid: child.pid, ...exited, tail: tail.slice(-10) }, `the image keeper exited unexpectedly (${describe(exited!)})`);
+  });
+
+  for (const [stream, name] of [
+    [child.stdout!, 'stdout'],
+    [child.stderr!, 'stderr'],
+  ] as const) {
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      output(line, name);
+      if (name === 'stdout' && announce && logMessage(line) === 'keeper ready') {
+        announce();
+        announce = null;
+      }
+    });
+  }
+
+  return {
+    pid: child.pid!,
+    ready,
+    stop: async () => {
+      stopping = true;
+      process.off('exit', killOnExit);
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timeout = opts.stopTimeoutMs ?? 10_000;
+      const graceful = await Promise.race([exitPromise.then(() => true), delay(timeout).then(() => false)]);
+      if (!graceful) {
+        opts.log.warn({ pid: child.pid, timeoutMs: timeout }, 'image keeper did not stop in time; killing it');
+        child.kill('SIGKILL');
+        await exitPromise;
+      }
+    },
+  };
+}
+
+/** The `msg` of a JSON log line, null for anything else. */
+export function logMessage(line: string): string | null {
+  if (!line.startsWith('{')) return null;
+  try {
+    const msg = (JSON.parse(line) as { msg?: unknown }).msg;
+    return typeof msg === 'string' ? msg : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Copies the child's warnings and errors (and anything that is not a JSON log
  * line, e.g. a crash trace) to our stderr; its per-request info lines would

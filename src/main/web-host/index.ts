@@ -9,7 +9,10 @@
  *                       data center: --datacenter URL, or an embedded child
  *
  * Without a data-center URL it starts the embedded one as a child process
- * with its own folder under `dataDir`, seeded with the demo district.
+ * with its own folder under `dataDir`, seeded with the demo district, and
+ * (`imageKeeper`) an image keeper child for the district next to it: the data
+ * center serves the keeper's replica images from `dataDir/images`, so a
+ * replica that needs a snapshot can switch one in whole (docs/image-keeper.md).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { createDataService, createLogger, type DataService, type Logger } from '../service/index';
 import { allowedOrigins, createOriginCheck } from './allowed-origins';
-import { DEMO_ACTIVITY_ARGS, startEmbeddedDataCenter, type EmbeddedDataCenter } from './embedded-datacenter';
+import { DEMO_ACTIVITY_ARGS, imagesArgs, startEmbeddedDataCenter, startImageKeeperChild, type EmbeddedDataCenter, type ImageKeeperChild } from './embedded-datacenter';
 import { registerRendererRoutes } from './renderer-routes';
 import { attachRpcSocket } from './rpc-socket';
 
@@ -48,6 +51,16 @@ export interface WebHostOptions {
   demoActivity?: boolean;
   /** embedded data center only: where its output goes (default our stderr) */
   onDataCenterOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * embedded data center only: run an image keeper child for the district (images in `dataDir/images`, its
+   * replica in `dataDir/image-keeper`), started once this host's own replica is live; default false
+   * (`npm run web` turns it on; `--no-image-keeper` off)
+   */
+  imageKeeper?: boolean;
+  /** the image keeper child's CLI (default src/main/service/keeper/cli.ts), renewal and output (default our stderr, warnings up) */
+  keeperCli?: string;
+  keeperRenewMinutes?: number;
+  onKeeperOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
 export interface WebHost {
@@ -56,6 +69,10 @@ export interface WebHost {
   dataCenterUrl: string;
   /** the embedded data center's pid, null when an external one is used */
   dataCenterPid: number | null;
+  /** the folder the embedded data center serves replica images from, null without an image keeper */
+  imagesDir: string | null;
+  /** the image keeper child, once started (after this host's replica is first live), else null */
+  imageKeeper(): ImageKeeperChild | null;
   service: DataService;
   close(): Promise<void>;
 }
@@ -71,14 +88,16 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     let embedded: EmbeddedDataCenter | null = null;
     let service: DataService | null = null;
     let dataCenterUrl = opts.dataCenterUrl;
+    const imagesDir = !dataCenterUrl && opts.imageKeeper ? path.join(opts.dataDir, 'images') : null;
     if (!dataCenterUrl) {
+      const extraArgs = [...(opts.demoActivity ? DEMO_ACTIVITY_ARGS : []), ...(imagesDir ? imagesArgs(imagesDir) : [])];
       embedded = await startEmbeddedDataCenter({
         dataDir: path.join(opts.dataDir, 'datacenter'),
         log,
         ...(opts.dataCenterCli ? { cliPath: opts.dataCenterCli } : {}),
         ...(opts.dataCenterReadyTimeoutMs ? { readyTimeoutMs: opts.dataCenterReadyTimeoutMs } : {}),
         ...(opts.onDataCenterOutput ? { onOutput: opts.onDataCenterOutput } : {}),
-        ...(opts.demoActivity ? { extraArgs: DEMO_ACTIVITY_ARGS } : {}),
+        ...(extraArgs.length > 0 ? { extraArgs } : {}),
         onExit: (description) => service?.reportDataCenterDown(description),
       });
       undo.push(() => embedded!.stop());
@@ -95,6 +114,31 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     });
     const svc = service;
     undo.push(() => svc.close());
+
+    // the keeper after this host's own first snapshot: the two would otherwise share the cores at start-up
+    let keeper: ImageKeeperChild | null = null;
+    let keeperStopped = false;
+    if (imagesDir && embedded) {
+      const url = embedded.url;
+      const off = svc.subscribe('sync/status', (status) => {
+        if (status.state !== 'live' || keeper || keeperStopped) return;
+        queueMicrotask(off);
+        keeper = startImageKeeperChild({
+          dataCenterUrl: url,
+          imagesDir,
+          dataDir: path.join(opts.dataDir, 'image-keeper'),
+          log,
+          ...(opts.keeperCli ? { cliPath: opts.keeperCli } : {}),
+          ...(opts.keeperRenewMinutes !== undefined ? { renewMinutes: opts.keeperRenewMinutes } : {}),
+          ...(opts.onKeeperOutput ? { onOutput: opts.onKeeperOutput } : {}),
+        });
+      });
+      undo.push(async () => {
+        keeperStopped = true;
+        off();
+        await keeper?.stop();
+      });
+    }
 
     const app = Fastify({ logger: false, forceCloseConnections: true });
     undo.push(() => app.close());
@@ -126,6 +170,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       url,
       dataCenterUrl,
       dataCenterPid: embedded?.pid ?? null,
+      imagesDir,
+      imageKeeper: () => keeper,
       service: svc,
       close: () => (closing ??= unwind()),
     };

@@ -34,7 +34,8 @@ import { staticToken } from '../auth';
 import { createDataService, type DataService, type DataServiceOptions, type Logger } from '../index';
 import { migrations } from '../store/migrations';
 import { exportReplicaImage } from '../store/replica-image';
-import { readSyncState } from '../store/sync-state';
+import { readSyncState, type SyncStateRow } from '../store/sync-state';
+import { LEGACY_EPOCH } from '../sync/sync-client';
 
 export const DEFAULT_RENEW_MS = 5 * 60_000;
 export const DEFAULT_GRACE_MS = 60_000;
@@ -106,7 +107,9 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
     logger: log,
     appName: 'Huying image keeper',
     ...('token' in opts.credentials ? { auth: staticToken(opts.credentials.token) } : {}),
-    ...(opts.sync ? { sync: opts.sync } : {}),
+    // the sync starts once signed in (below): started before, its first attempt would find no token and
+    // replicate the public reference data only, then wait a poll interval (30 s) before the snapshot
+    sync: { ...opts.sync, autoStart: false },
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   });
   try {
@@ -115,6 +118,8 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
     await service.close();
     throw err;
   }
+  // starts the sync loop, which then runs until the service closes (its outcome is the status's business)
+  void service.syncNow();
 
   let stopped = false;
   let exporting: Promise<ImageManifest | null> | null = null;
@@ -122,8 +127,7 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
 
   /** exports, renames into place, writes the manifest, schedules the older images' deletion */
   const exportOnce = async (): Promise<ImageManifest | null> => {
-    const state = readSyncState(service.replica.sqlite);
-    if (!state || service.syncStatus().state !== 'live') return null;
+    if (!exportable(readSyncState(service.replica.sqlite)) || service.syncStatus().state !== 'live') return null;
     const t0 = performance.now();
     const info = await exportReplicaImage(service.replica.sqlite, tempImage, { method: opts.method ?? 'backup' });
     if (info.scope !== scope) {
@@ -162,6 +166,7 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
   };
 
   const exportNow = (): Promise<ImageManifest | null> => {
+    if (stopped) return Promise.resolve(null);
     exporting ??= exportOnce().finally(() => {
       exporting = null;
     });
@@ -173,7 +178,7 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
     if (stopped || exporting) return;
     if (service.syncStatus().state !== 'live') return;
     const state = readSyncState(service.replica.sqlite);
-    if (!state) return;
+    if (!exportable(state)) return;
     const due =
       !current ||
       current.cursor.epoch !== state.cursor.epoch ||
@@ -210,6 +215,14 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
         log.info({ scope }, 'keeper stopped');
       })()),
   };
+}
+
+/**
+ * A replica worth an image: one that holds a snapshot of the feed — not the reference-only replica the sync
+ * client makes while it is not signed in yet (epoch LEGACY_EPOCH, no events), which no data center serves.
+ */
+function exportable(state: SyncStateRow | null): state is SyncStateRow {
+  return state !== null && state.cursor.epoch !== LEGACY_EPOCH;
 }
 
 /** Signs the service in; refuses an account that may not replicate the scope (the service would switch to the account's town). */

@@ -41,7 +41,7 @@
  *   --seconds set both pages' rounds alike).
  *
  *   npx tsx bench/wall/run.ts [--events 1000000] [--days 1785] [--rate 50] [--rounds 8|24] [--seconds 12]
- *     [--fps 24] [--keep DIR] [--renderer DIR] [--coalesce-ms MS] [--gl llvmpipe|swiftshader] [--lp-threads N]
+ *     [--fps 24] [--keep DIR] [--trace-dir DIR] [--trace-categories a,b] [--renderer DIR] [--coalesce-ms MS] [--gl llvmpipe|swiftshader] [--lp-threads N]
  *     [--isolated 12] [--out wall | --out -]
  *
  * Results: bench/results/wall.json (`--out -`: printed only), written only when every round completed.
@@ -72,7 +72,7 @@ import playwrightConfig from '../../playwright.config';
 import { generateHistory, leafCategories } from '../support/history';
 import { decodeBinary } from '../../src/core/rpc/binary';
 import { figure, log, machineNote, quantile, writeResults, type Figure } from '../support/results';
-import { CATEGORIES, SOFTWARE_ONLY, rendererMainThreads, scriptUrls, threadCpu, type Category, type ThreadCpu, type TraceEvent } from './trace';
+import { CATEGORIES, SOFTWARE_ONLY, benchChunkOf, benchPages, kindTable, rendererMainThreads, threadCpu, type Category, type ThreadCpu, type TraceEvent } from './trace';
 
 // the page functions below run in the browser; this Node project has no DOM types
 declare const document: { querySelector(selector: string): unknown };
@@ -91,6 +91,10 @@ const { values } = parseArgs({
     renderer: { type: 'string' },
     src: { type: 'string' },
     keep: { type: 'string' },
+    /** where the round traces go (trace-round-N.json) and the screenshot; default: the --keep dir, if any (none without --keep) */
+    'trace-dir': { type: 'string' },
+    /** trace categories added to the measure's own (comma-separated), e.g. `mojom,ipc,blink` */
+    'trace-categories': { type: 'string' },
     out: { type: 'string', default: 'wall' },
     /** the RPC socket's folding of events/changed (ms; 0: one frame per change); default: the web host's */
     'coalesce-ms': { type: 'string' },
@@ -141,6 +145,10 @@ const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: (o: obje
 // ── the replica ─────────────────────────────────────────────
 const dir = values.keep ?? mkdtempSync(path.join(os.tmpdir(), 'huying-bench-wall-'));
 mkdirSync(dir, { recursive: true });
+/** where the round traces and the screenshot are kept: --trace-dir, else the --keep dir; null: not kept */
+const traceDir = values['trace-dir'] ? path.resolve(values['trace-dir']) : values.keep ? dir : null;
+if (traceDir) mkdirSync(traceDir, { recursive: true });
+const EXTRA_CATEGORIES = (values['trace-categories'] ?? '').split(',').map((c) => c.trim()).filter(Boolean);
 const file = path.join(dir, 'replica.sqlite');
 // a kept replica that a newer migration emptied (a replica is a cache: e.g. 0008 recreated the event
 // tables and left them to the next snapshot) is built again
@@ -185,6 +193,8 @@ if (!existsSync(file)) {
 // ── the renderer, built for the bench ───────────────────────
 /** the sources the renderer is built from (`--src`: another copy, e.g. an earlier version to compare) */
 const SRC = values.src ? path.resolve(values.src) : path.join(ROOT, 'src');
+/** the app's modules the bare page runs too (bench/browser/wall-bare.ts imports them or what they import) */
+const FEED_MODULES = /[\\/]src[\\/](core[\\/]rpc[\\/]|renderer[\\/]transport[\\/]|renderer[\\/]map[\\/](?!frame-sync\.)|renderer[\\/]wall[\\/](event-store|live-feed|grid-fill|wall-layers|measures|wall-state|event-style|heat-raster|scale)\.)/;
 const rendererTmp = values.renderer ? null : mkdtempSync(path.join(os.tmpdir(), 'huying-bench-wall-renderer-'));
 if (rendererTmp) {
   log('building the renderer (unminified, one chunk per library)');
@@ -209,6 +219,10 @@ if (rendererTmp) {
               lib('react', /node_modules[\\/](react|react-dom|scheduler)[\\/]/),
               lib('deck', /node_modules[\\/](@deck\.gl|@luma\.gl|@math\.gl|@loaders\.gl|@probe\.gl|gl-matrix|earcut)[\\/]/),
               lib('maplibre', /node_modules[\\/](maplibre-gl|@maplibre)[\\/]/),
+              // what the bare page bundles of the app (transport, RPC client, event store, feed, layer
+              // builders, grid fill): a chunk of its own, counted as map on both pages (it was "other" on the
+              // wall, the bare page's copy "map")
+              lib('feed', FEED_MODULES),
             ],
           },
         },
@@ -220,11 +234,7 @@ if (rendererTmp) {
 }
 if (!existsSync(path.join(RENDERER, 'index.html'))) throw new Error(`no renderer build in ${RENDERER}`);
 /** the library a script of the renderer build belongs to (its chunk's name), null for app code */
-const chunkOf = (url: string): string | null => {
-  if (url.includes('/bench-bare/')) return 'bare';
-  const m = /\/assets\/(echarts|react|deck|maplibre)[-.]/.exec(url);
-  return m ? m[1]! : null;
-};
+const chunkOf = benchChunkOf;
 
 // ── the data service, the renderer and the bare page ────────
 const svc = await createDataService({ dataDir: dir, dataCenterUrl: 'http://127.0.0.1:9', shell: 'web', auth: staticToken(null), logger: quiet, sync: { retryInitialMs: 600_000, retryMaxMs: 600_000 } });
@@ -503,7 +513,7 @@ try {
   const still = (await wall.evaluate(`document.querySelector('[data-testid=wall]').dataset.still`)) as string;
   if (renderer !== 'hardware' || still !== 'false') throw new Error(`the wall did not take the GL for hardware (${renderer}, still ${still})`);
   // with --keep, what the wall drew on this GL, to look at
-  if (values.keep) await wall.screenshot({ path: path.join(dir, `wall-${GL}.png`), timeout: 120_000 });
+  if (traceDir) await wall.screenshot({ path: path.join(traceDir, `wall-${GL}.png`), timeout: 120_000 });
 
   const size = { width: Math.round(box.width), height: Math.round(box.height) };
   log(`bare deck.gl page at the wall map's size, ${size.width}×${size.height}, beside it`);
@@ -569,11 +579,13 @@ try {
   const lat0 = await both<{ apply: number[]; render: number[] }>('latency()');
 
   const rounds: Round[] = [];
+  /** each round's CPU by kind of task, for the run's table (bench/wall/trace.ts kindTable) */
+  const roundKinds: Parameters<typeof kindTable>[0][number][] = [];
   /** rounds whose marks did not reach the trace (tracing reaches a busy renderer late), traced again */
   let retries = 0;
   for (let r = 0; r < ROUNDS; r++) {
     await browser.startTracing(undefined, {
-      categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', '__metadata'],
+      categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', '__metadata', ...EXTRA_CATEGORIES],
     });
     // a renderer whose main thread is in a long frame turns tracing on when it gets to it
     await wall.waitForTimeout(1500);
@@ -590,30 +602,19 @@ try {
     const load1 = os.loadavg()[0]!;
     const parsed = JSON.parse(buffer.toString('utf8')) as { traceEvents: TraceEvent[] } | TraceEvent[];
     const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
-    if (values.keep) writeFileSync(path.join(dir, `trace-round-${r + 1}.json`), buffer);
-    const mains = rendererMainThreads(events);
-    let wallPid: number | null = null;
-    let barePid: number | null = null;
-    for (const pid of mains.keys()) {
-      const urls = [...scriptUrls(events, pid)];
-      if (urls.some((u) => u.includes('/bench-bare/'))) barePid = pid;
-      else if (urls.some((u) => /\/assets\/index-/.test(u))) wallPid = pid;
-    }
-    if (wallPid === null || barePid === null) throw new Error(`round ${r + 1}: could not tell the pages' renderer processes apart in the trace (${[...mains.keys()].join(', ')})`);
-    const windowOf = (pid: number) => {
-      const at = (m: string) => events.find((e) => e.pid === pid && e.name === 'TimeStamp' && (e.args as { data?: { message?: string } } | undefined)?.data?.message === m)?.ts;
-      const from = at('huying-bench-start');
-      const to = at('huying-bench-end');
-      return from === undefined || to === undefined ? null : ([from, to] as const);
-    };
-    const windows = { wall: windowOf(wallPid), bare: windowOf(barePid) };
+    if (traceDir) writeFileSync(path.join(traceDir, `trace-round-${r + 1}.json`), buffer);
+    const found = benchPages(events);
+    if (!found) throw new Error(`round ${r + 1}: could not tell the pages' renderer processes apart in the trace (${[...rendererMainThreads(events).keys()].join(', ')})`);
+    const wallPid = found.wall.pid;
+    const barePid = found.bare.pid;
+    const windows = { wall: found.wall.window, bare: found.bare.window };
     if (!windows.wall || !windows.bare) {
       if (++retries > ROUNDS) throw new Error(`round ${r + 1}: the marks are not in the trace (${retries} rounds retried)`);
       log(`round ${r + 1}: the ${!windows.wall ? 'wall' : 'bare page'}'s marks are not in the trace (tracing reached it late); tracing the round again`);
       r--;
       continue;
     }
-    const cpuOf = (pid: number, w: readonly [number, number]) => threadCpu(events, pid, mains.get(pid)!, chunkOf, ...w);
+    const cpuOf = (pid: number, w: readonly [number, number]) => threadCpu(events, pid, pid === wallPid ? found.wall.tid : found.bare.tid, chunkOf, ...w);
     const round: Round = {
       load1,
       seconds,
@@ -635,6 +636,8 @@ try {
       `  socket messages handled between the marks: wall ${round.wall.cpu.messages} in ${fmt(traced(windows.wall))} s, bare ${round.bare.cpu.messages} in ${fmt(traced(windows.bare))} s`,
     );
     log(`  wall native by slice (ms): ${round.wall.cpu.nativeBySlice.slice(0, 8).map((x) => `${x.name} ${fmt(x.ms, 0)}`).join('; ')}`);
+    roundKinds.push({ wall: round.wall.cpu, bare: round.bare.cpu, wallSeconds: traced(windows.wall), bareSeconds: traced(windows.bare) });
+    log(`  by kind of task, wall − bare:\n${kindTable([roundKinds[roundKinds.length - 1]!], 6, true).map((l) => `    ${l}`).join('\n')}`);
     log(`  wall top self: ${round.wall.cpu.topSelf.slice(0, 12).map((x) => `${x.name} ${fmt(x.ms, 0)}`).join('; ')}`);
     log(`  bare top self: ${round.bare.cpu.topSelf.slice(0, 8).map((x) => `${x.name} ${fmt(x.ms, 0)}`).join('; ')}`);
     await wall.waitForTimeout(1000);
@@ -711,6 +714,7 @@ try {
     figure({ name: 'one event changed alone: layers fully regenerated', metric: 'full_regenerations', value: maxFullSingle(single.wall), baseline: maxFullSingle(single.bare), unit: 'count', target: '0', met: maxFullSingle(single.wall) === 0, notes: `wall ${JSON.stringify(single.wall.byLayer)}; bare ${JSON.stringify(single.bare.byLayer)}` }),
   );
   for (const f of figures) log(`${f.name}: ${f.value} ${f.unit} (bare ${f.baseline}${f.ratio !== null ? `, ×${f.ratio}` : ''})${f.target ? ` target ${f.target}: ${f.met ? 'met' : 'MISSED'}` : ''}`);
+  log(`main-thread CPU by kind of task over the rounds, wall − bare (largest difference first):\n${kindTable(roundKinds, 14, true).map((l) => `  ${l}`).join('\n')}`);
   log(`whole page ratio per round: ${spread(whole.ratio)}; pooled over the rounds ${fmt(pooledOf('wall') / pooledOf('bare'), 3)}; map only: ${spread(mapOnly.ratio)}; ${framesLine}; ${gpuLine}`);
   if (values.out !== '-') log(`wrote ${writeResults(values.out!, figures)}`);
 } finally {

@@ -77,7 +77,9 @@ const VIEW_FUNCTIONS = new Set(['WallScreen', 'WallView', 'App']);
 /**
  * Which part of the page a sampled stack (leaf first) belongs to. `chunkOf`
  * names the library of a script URL (`deck`, `maplibre`, `echarts`, `react`,
- * `bare` for the baseline page's single bundle, or null for app code).
+ * `feed` for the app's modules the bare page runs too — transport, RPC client,
+ * store, feed, layer builders —, `bare` for the baseline page's single bundle,
+ * or null for other app code).
  */
 export function classify(stack: readonly CallFrame[], chunkOf: (url: string) => string | null): Category {
   if (stack.length === 0) return 'other';
@@ -88,7 +90,7 @@ export function classify(stack: readonly CallFrame[], chunkOf: (url: string) => 
   let view = false;
   for (const f of stack) {
     const chunk = f.url ? chunkOf(f.url) : null;
-    if (chunk === 'deck' || chunk === 'maplibre' || chunk === 'bare') return 'map';
+    if (chunk === 'deck' || chunk === 'maplibre' || chunk === 'bare' || chunk === 'feed') return 'map';
     if (chunk === 'echarts') return 'panels';
     if (chunk === 'react') {
       react = true;
@@ -117,6 +119,12 @@ export interface ThreadCpu {
   topSelf: { name: string; ms: number }[];
   /** the native part by the trace slice it was spent in (Receive mojo message, Layout, Paint…), ms, largest first */
   nativeBySlice: { name: string; ms: number }[];
+  /**
+   * the CPU by kind of top-level task (`taskKind`: a frame, a timer and its function, a socket message,
+   * a mojo message by interface, GC…), each split into the categories above (slices without a sample
+   * shared out as everywhere else), ms; with the number of tasks
+   */
+  byKind: Map<string, { tasks: number; byCategory: Record<Category, number> }>;
   /** WebSocket messages the page's script handled (`onmessage` calls) in the window */
   messages: number;
   samples: number;
@@ -135,6 +143,7 @@ interface Slice {
   weights: Map<Category, number>;
   /** a category the slice's name decides (Commit, GC) for itself and what it holds */
   fixed: Category | null;
+  event: TraceEvent;
 }
 
 const GC_SLICE = /^(MajorGC|MinorGC|V8\.GC_|BlinkGC)/;
@@ -185,7 +194,7 @@ export function threadCpu(events: readonly TraceEvent[], pid: number, tid: numbe
     const parent = open[open.length - 1] ?? null;
     if (parent && e.ts + dur > parent.end) continue; // overlaps its parent's end: a clock artefact, skip
     const fixed = parent?.fixed ?? (e.name === 'Commit' ? 'commit' : GC_SLICE.test(e.name) ? 'gc' : TRACING_SLICE.has(e.name) ? 'tracing' : null);
-    const slice: Slice = { name: e.name, ts: e.ts, end: e.ts + dur, dur, tdur: e.tdur ?? dur, self: 0, children: [], weights: new Map(), fixed };
+    const slice: Slice = { name: e.name, ts: e.ts, end: e.ts + dur, dur, tdur: e.tdur ?? dur, self: 0, children: [], weights: new Map(), fixed, event: e };
     if (parent) parent.children.push(slice);
     else tasks.push(slice);
     open.push(slice);
@@ -263,21 +272,24 @@ export function threadCpu(events: readonly TraceEvent[], pid: number, tid: numbe
   let cpu = 0;
   // each slice's own CPU goes to the categories of the samples in its own time; slices without a
   // sample (short tasks, mostly one message each) share out as the sampled ones do
-  const share = (sl: Slice) => {
-    for (const c of sl.children) share(c);
+  const share = (sl: Slice, kind: KindTally) => {
+    for (const c of sl.children) share(c, kind);
     if (sl.fixed) {
       byCategory[sl.fixed] += sl.self / 1000;
+      kind.byCategory[sl.fixed] += sl.self / 1000;
       return;
     }
     let total = 0;
     for (const w of sl.weights.values()) total += w;
     if (total === 0) {
       unsampled += sl.self / 1000;
+      kind.unsampled += sl.self / 1000;
       unsampledBySlice.set(sl.name, (unsampledBySlice.get(sl.name) ?? 0) + sl.self / 1000);
       return;
     }
     for (const [c, w] of sl.weights) {
       byCategory[c] += (sl.self * (w / total)) / 1000;
+      kind.byCategory[c] += (sl.self * (w / total)) / 1000;
       sampled.set(c, (sampled.get(c) ?? 0) + (sl.self * (w / total)) / 1000);
       if (c === 'native') nativeBy.set(sl.name, (nativeBy.get(sl.name) ?? 0) + (sl.self * (w / total)) / 1000);
     }
@@ -286,16 +298,28 @@ export function threadCpu(events: readonly TraceEvent[], pid: number, tid: numbe
   const unsampledBySlice = new Map<string, number>();
   const nativeBy = new Map<string, number>();
   const sampled = new Map<Category, number>();
+  type KindTally = { tasks: number; byCategory: Record<Category, number>; unsampled: number };
+  const kinds = new Map<string, KindTally>();
   for (const t of tasks) {
     wall += t.dur;
     cpu += t.tdur;
-    share(t);
+    const name = taskKind(t);
+    let kind = kinds.get(name);
+    if (!kind) kinds.set(name, (kind = { tasks: 0, byCategory: Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>, unsampled: 0 }));
+    kind.tasks++;
+    share(t, kind);
   }
   // slices too short for a sample (most are the handling of one message) share out like the sampled ones
   let sampledTotal = 0;
   for (const v of sampled.values()) sampledTotal += v;
   if (sampledTotal > 0) for (const [c, v] of sampled) byCategory[c] += unsampled * (v / sampledTotal);
   else byCategory.native += unsampled;
+  const byKind = new Map<string, { tasks: number; byCategory: Record<Category, number> }>();
+  for (const [name, k] of kinds) {
+    if (sampledTotal > 0) for (const [c, v] of sampled) k.byCategory[c] += k.unsampled * (v / sampledTotal);
+    else k.byCategory.native += k.unsampled;
+    byKind.set(name, { tasks: k.tasks, byCategory: k.byCategory });
+  }
   const nativeShare = sampledTotal > 0 ? (sampled.get('native') ?? 0) / sampledTotal : 1;
   for (const [name, ms] of unsampledBySlice) nativeBy.set(name, (nativeBy.get(name) ?? 0) + ms * nativeShare);
   // the tracing's own cost is not the page's
@@ -305,7 +329,54 @@ export function threadCpu(events: readonly TraceEvent[], pid: number, tid: numbe
     .slice(0, 25)
     .map(([name, us]) => ({ name, ms: us / 1000 }));
   const nativeBySlice = [...nativeBy.entries()].sort((a, b) => b[1] - a[1]).map(([name, ms]) => ({ name, ms }));
-  return { pid, tid, tasks: tasks.length, wallMs: wall / 1000, cpuMs: cpu / 1000, byCategory, topSelf, nativeBySlice, messages, samples };
+  return { pid, tid, tasks: tasks.length, wallMs: wall / 1000, cpuMs: cpu / 1000, byCategory, topSelf, nativeBySlice, byKind, messages, samples };
+}
+
+/** What a slice's trace event says about the work it holds, for `taskKind`; null: look inside. */
+function workOf(e: TraceEvent): { rank: number; name: string } | null {
+  const args = e.args as { data?: { functionName?: string; url?: string; lineNumber?: number }; chrome_mojo_event_info?: { mojo_interface_tag?: string; watcher_notify_interface_tag?: string } } | undefined;
+  const fn = () => {
+    const d = args?.data;
+    const file = (d?.url ?? '').replace(/^.*\//, '').replace(/-[\w-]{8}\.js$/, '.js');
+    return `${d?.functionName || '(anonymous)'}${file ? ` ${file}:${d?.lineNumber ?? '?'}` : ''}`;
+  };
+  if (e.name === 'FireAnimationFrame' || e.name === 'AnimationFrame' || e.name === 'BeginMainThreadFrame') return { rank: 0, name: 'frame' };
+  if (e.name === 'TimerFire') return { rank: 1, name: 'timer' };
+  if (e.name === 'FunctionCall' && /onmessage$/.test(args?.data?.functionName ?? '')) return { rank: 2, name: 'socket message' };
+  if (e.name === 'FunctionCall') return { rank: 3, name: `script ${fn()}` };
+  if (GC_SLICE.test(e.name)) return { rank: 4, name: 'gc' };
+  if (e.name === 'Receive mojo message' || e.name === 'Receive mojo reply') return { rank: 5, name: `mojo ${args?.chrome_mojo_event_info?.mojo_interface_tag ?? '?'}` };
+  if (e.name === 'SimpleWatcher::OnHandleReady') return { rank: 6, name: `pipe ${args?.chrome_mojo_event_info?.watcher_notify_interface_tag?.replace(/^.*\//, '') ?? '?'}` };
+  return null;
+}
+
+/**
+ * The kind of a top-level task, to tell what the main thread's time went to: what ran in it (a frame; a
+ * timer and the function it called; a socket message, i.e. an `onmessage` call; other script by its
+ * function; GC; a mojo message by interface; a data pipe's watcher by what it watches), the first found
+ * in that order, and where the task was posted from (the scheduler's `src_file:src_func`), as
+ * `what ← file:function`.
+ */
+export function taskKind(task: { event: TraceEvent; children: readonly { event: TraceEvent; children: readonly unknown[] }[] }): string {
+  type Node = { event: TraceEvent; children: readonly Node[] };
+  let best: { rank: number; name: string } | null = null;
+  let timerFn: string | null = null;
+  let posted: string | null = null;
+  const visit = (n: Node, inTimer: boolean) => {
+    const e = n.event;
+    if (!posted && e.name === 'ThreadControllerImpl::RunTask') {
+      const a = e.args as { src_file?: string; src_func?: string } | undefined;
+      if (a?.src_file) posted = `${a.src_file.replace(/^.*\//, '')}:${a.src_func ?? '?'}`;
+    }
+    const work = workOf(e);
+    if (work && (!best || work.rank < best.rank)) best = work;
+    if (inTimer && !timerFn && e.name === 'FunctionCall') timerFn = workOf(e)!.name.replace(/^script /, '');
+    for (const c of n.children) visit(c, inTimer || e.name === 'TimerFire');
+  };
+  visit(task as Node, false);
+  const found = best as { rank: number; name: string } | null;
+  const what = !found ? task.event.name : found.name === 'timer' ? `timer ${timerFn ?? '(no script)'}` : found.name;
+  return posted ? `${what} ← ${posted}` : what;
 }
 
 /** The task (sorted, not overlapping) that holds time t, or null. */
@@ -327,4 +398,74 @@ function selfWall(sl: Slice): number {
   let inChildren = 0;
   for (const c of sl.children) inChildren += c.dur;
   return Math.max(1, sl.dur - inChildren);
+}
+
+/** A page of bench:wall in a round's trace: its renderer's main thread and the window between its marks. */
+export interface BenchPage {
+  pid: number;
+  tid: number;
+  /** trace µs from the page's `huying-bench-start` mark to its `huying-bench-end`; null when a mark is missing */
+  window: readonly [number, number] | null;
+}
+
+/** The wall's and the bare page's renderers in a round's trace (told apart by the scripts they ran), null when not found. */
+export function benchPages(events: readonly TraceEvent[]): { wall: BenchPage; bare: BenchPage } | null {
+  const mains = rendererMainThreads(events);
+  let wall: number | null = null;
+  let bare: number | null = null;
+  for (const pid of mains.keys()) {
+    const urls = [...scriptUrls(events, pid)];
+    if (urls.some((u) => u.includes('/bench-bare/'))) bare = pid;
+    else if (urls.some((u) => /\/assets\/index-/.test(u))) wall = pid;
+  }
+  if (wall === null || bare === null) return null;
+  const page = (pid: number): BenchPage => {
+    const at = (m: string) => events.find((e) => e.pid === pid && e.name === 'TimeStamp' && (e.args as { data?: { message?: string } } | undefined)?.data?.message === m)?.ts;
+    const from = at('huying-bench-start');
+    const to = at('huying-bench-end');
+    return { pid, tid: mains.get(pid)!, window: from === undefined || to === undefined ? null : [from, to] };
+  };
+  return { wall: page(wall), bare: page(bare) };
+}
+
+/** The library a script of bench:wall's renderer build belongs to (its chunk's name; `bare` for the bare page), null for app code. */
+export function benchChunkOf(url: string): string | null {
+  if (url.includes('/bench-bare/')) return 'bare';
+  const m = /\/assets\/(echarts|react|deck|maplibre|feed)[-.]/.exec(url);
+  return m ? m[1]! : null;
+}
+
+/**
+ * The two pages' CPU by kind of task over some rounds, largest difference first: per kind, each page's
+ * tasks and ms a second of traced window, and the wall's native and `other` parts (what the category
+ * split leaves unexplained). Kinds merged by what ran, without where they were posted from, when `merge`.
+ */
+export function kindTable(rounds: readonly { wall: ThreadCpu; bare: ThreadCpu; wallSeconds: number; bareSeconds: number }[], top = 16, merge = false): string[] {
+  const rows = new Map<string, { wall: { tasks: number; ms: number; native: number; other: number }; bare: { tasks: number; ms: number; native: number; other: number } }>();
+  let wallSeconds = 0;
+  let bareSeconds = 0;
+  for (const r of rounds) {
+    wallSeconds += r.wallSeconds;
+    bareSeconds += r.bareSeconds;
+    for (const which of ['wall', 'bare'] as const) {
+      for (const [kind, k] of r[which].byKind) {
+        const name = merge ? kind.replace(/ ← .*$/, '') : kind;
+        let row = rows.get(name);
+        if (!row) rows.set(name, (row = { wall: { tasks: 0, ms: 0, native: 0, other: 0 }, bare: { tasks: 0, ms: 0, native: 0, other: 0 } }));
+        const cell = row[which];
+        cell.tasks += k.tasks;
+        for (const c of CATEGORIES) if (!SOFTWARE_ONLY.includes(c) && c !== 'tracing') cell.ms += k.byCategory[c];
+        cell.native += k.byCategory.native;
+        cell.other += k.byCategory.other;
+      }
+    }
+  }
+  const f = (x: number, d = 2) => x.toFixed(d);
+  return [...rows.entries()]
+    .map(([name, r]) => ({ name, r, diff: r.wall.ms / Math.max(1e-9, wallSeconds) - r.bare.ms / Math.max(1e-9, bareSeconds) }))
+    .sort((a, b) => Math.abs(b.diff) - Math.abs(a.diff))
+    .slice(0, top)
+    .map(({ name, r, diff }) =>
+      `${f(diff, 3).padStart(7)} ms/s  wall ${f(r.wall.ms / wallSeconds, 3)} ms/s (${r.wall.tasks} tasks, native ${f(r.wall.native, 0)} ms, other ${f(r.wall.other, 0)} ms)  bare ${f(r.bare.ms / bareSeconds, 3)} ms/s (${r.bare.tasks}, native ${f(r.bare.native, 0)}, other ${f(r.bare.other, 0)})  ${name}`,
+    );
 }

@@ -271,8 +271,13 @@ function removeImagesBut(dir: string, scope: SyncScope, keep: string | null, log
   const pattern = new RegExp(`^${scope}-\\d+-[0-9a-f]{12}\\.sqlite$`);
   for (const name of readdirSync(dir)) {
     if (name === keep || !pattern.test(name)) continue;
-    rmSync(path.join(dir, name), { force: true });
-    log.info({ file: name }, 'removed an older image');
+    try {
+      rmSync(path.join(dir, name), { force: true });
+      log.info({ file: name }, 'removed an older image');
+    } catch (err) {
+      // Windows: a file being downloaded cannot be deleted; the next renewal or start tries again
+      log.warn({ file: name, err }, 'could not remove an older image');
+    }
   }
 }
 

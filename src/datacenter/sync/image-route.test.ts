@@ -90,6 +90,12 @@ describe('GET /api/v1/sync/image', () => {
     expect(res.headers.get(IMAGE_HEADERS.cursor)).toBe(`${head.epoch}:${head.v}`);
     expect(res.headers.get(IMAGE_HEADERS.schema)).toBe(SCHEMA);
     expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+    // HEAD: the same headers, no body
+    const head2 = await fetch(`${dc.url}${query()}`, { method: 'HEAD', headers: { 'x-actor': 'admin' } });
+    expect(head2.status).toBe(200);
+    expect(head2.headers.get('content-length')).toBe(String(bytes.length));
+    expect(head2.headers.get(IMAGE_HEADERS.sha256)).toBe(m.sha256);
+    expect((await head2.arrayBuffer()).byteLength).toBe(0);
     // a town's image, for the town's officer
     const t1 = publish(T1, randomBytes(512), { epoch: head.epoch, v: head.v });
     const own = await get(dc.url, query(T1), 't1');

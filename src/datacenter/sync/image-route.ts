@@ -16,6 +16,7 @@
  */
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HuyingError, type Actor, type SyncScope } from '../../core';
 import { formatImageCursor, IMAGE_CONTENT_TYPE, IMAGE_HEADERS, ImageManifest, imageManifestName, ImageQuery } from '../../core/sync/image';
@@ -95,17 +96,22 @@ export function registerImageRoute(app: FastifyInstance, opts: ImageRouteOptions
       await fh.close();
       throw err;
     }
-    // the stream owns the descriptor from here (closed at its end, or when the client goes away)
-    const body = fh.createReadStream({ highWaterMark: 1 << 20 });
-    request.log.info({ scope: q.scope, file: manifest.file, bytes: manifest.bytes, cursor: manifest.cursor }, 'serving a replica image');
-    return reply
+    reply
       .header('cache-control', 'no-store')
       .header('content-type', IMAGE_CONTENT_TYPE)
       .header('content-length', String(manifest.bytes))
       .header(IMAGE_HEADERS.sha256, manifest.sha256)
       .header(IMAGE_HEADERS.scope, manifest.scope)
       .header(IMAGE_HEADERS.cursor, formatImageCursor(manifest.cursor))
-      .header(IMAGE_HEADERS.schema, manifest.schema)
-      .send(body);
+      .header(IMAGE_HEADERS.schema, manifest.schema);
+    // HEAD (fastify answers it with this handler and drains the body it is given): the headers only, the file
+    // is not read — an empty stream, since fastify's HEAD hook sets Content-Length 0 for an empty payload
+    if (request.method === 'HEAD') {
+      await fh.close();
+      return reply.send(Readable.from([]));
+    }
+    // the stream owns the descriptor from here (closed at its end, or when the client goes away)
+    request.log.info({ scope: q.scope, file: manifest.file, bytes: manifest.bytes, cursor: manifest.cursor }, 'serving a replica image');
+    return reply.send(fh.createReadStream({ highWaterMark: 1 << 20 }));
   });
 }

@@ -1,8 +1,9 @@
 /**
  * The web host's embedded data center with its image keeper child (what `npm run web` runs): once the host's
  * replica is live the keeper signs in as the demo wall account, replicates the district and writes its
- * first image into `<data>/images`; the data center serves it to a signed-in client; closing the host stops
- * the keeper (cleanly: its "keeper stopped" line) and the data center.
+ * first image into `<data>/images`; the data center serves it to a signed-in client, and a new desktop
+ * replica switches it in instead of taking the row snapshot; closing the host stops the keeper (cleanly: its
+ * "keeper stopped" line) and the data center.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_HEADERS, ImageManifest, imageManifestName } from '../../../src/core/sync/image';
+import { createDataService } from '../../../src/main/service/index';
 import { startWebHost, type WebHost } from '../../../src/main/web-host/index';
 import { recordingLogger } from '../service/fixtures';
 
@@ -77,6 +79,26 @@ describe('web host with an image keeper', () => {
     // without a token: 401, as the snapshot
     expect((await fetch(`${host.dataCenterUrl}/api/v1/sync/image?scope=district&schema=${manifest.schema}&pageSize=${manifest.pageSize}`)).status).toBe(401);
   }, 150_000);
+
+  it('a new desktop replica takes the image instead of the row snapshot', async () => {
+    const manifest = ImageManifest.parse(JSON.parse(readFileSync(path.join(host.imagesDir!, imageManifestName('district')), 'utf8')));
+    const log = recordingLogger();
+    const desk = await createDataService({ shell: 'web', dataDir: path.join(dir, 'desk'), dataCenterUrl: host.dataCenterUrl, logger: log.logger, sync: { autoStart: false } });
+    try {
+      await desk.handlers['auth/login']({ login: 'wall', password: 'huying-demo' });
+      expect(await desk.syncNow()).toBe('live');
+      const messages = log.entries.map((e) => e.msg);
+      expect(messages).toContain('replica image switched in');
+      expect(messages).not.toContain('snapshot applied');
+      const cursor = desk.syncStatus().cursor!;
+      expect(cursor.epoch).toBe(manifest.cursor.epoch);
+      expect(cursor.v).toBeGreaterThanOrEqual(manifest.cursor.v);
+      const tree = await desk.handlers['areas/tree']({});
+      expect(tree.district.gridCount).toBe(1401);
+    } finally {
+      await desk.close();
+    }
+  }, 60_000);
 
   it('stops the keeper and the data center with the host', async () => {
     const keeperPid = host.imageKeeper()!.pid;

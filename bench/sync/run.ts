@@ -22,7 +22,11 @@
  * 6. the query mix of bench/support/query-mix.ts on the replica the snapshot
  *    built: list and aggregate p95, baseline the same SQL without the service.
  *
- *   npm run bench:sync -- [--events 1000000] [--live-seconds 30] [--rate 100] [--rounds 10]
+ * 3b. the image path (bench/sync/image-phase.ts): a keeper next to the data center writes the district's
+ *    replica image; a data service with an empty data folder takes it (GET → download → digest → copy →
+ *    ready) — rows/s against the same raw baseline, the keeper's own costs in the notes (--no-image skips it);
+ *
+ *   npm run bench:sync -- [--events 1000000] [--live-seconds 30] [--rate 100] [--rounds 10] [--no-image]
  *
  * For A/B runs: HUYING_BENCH_SNAPSHOT_PARSER=inline|worker|auto sets the sync client's snapshot parser
  * (bench/sync/service-child.ts; unset: the service's default), HUYING_BENCH_CPU_PROF=<dir> writes a V8 CPU
@@ -49,6 +53,7 @@ import { loadEvents } from '../support/datacenter-load';
 import { generateHistory, leafCategories } from '../support/history';
 import { p95Of, probeOf, queryMix, runQueryMix } from '../support/query-mix';
 import { figure, log, machineNote, quantile, writeResults, type Figure } from '../support/results';
+import { startBenchKeeper, syncByImage } from './image-phase';
 import { measureRawInsert } from './raw-baseline';
 
 const { values } = parseArgs({
@@ -57,6 +62,8 @@ const { values } = parseArgs({
     'live-seconds': { type: 'string', default: '30' },
     rate: { type: 'string', default: '100' },
     rounds: { type: 'string', default: '10' },
+    /** skip 3b, the keeper's image path */
+    'no-image': { type: 'boolean', default: false },
   },
 });
 const N = Number(values.events);
@@ -103,7 +110,9 @@ let child: ReturnType<typeof fork> | null = null;
 try {
   // ── 1. a data center with N events ──────────────────────────────────────
   const store = await openDatabase({ pg: await cluster.createDatabase('bench') });
-  const dc = await startDataCenter({ port: 0, seed: 'demo', database: store });
+  // the folder a keeper writes its images into and the data center serves them from (3b)
+  const imagesDir = path.join(work, 'images');
+  const dc = await startDataCenter({ port: 0, seed: 'demo', database: store, images: imagesDir });
   const district = generateDemoDistrict();
   const historyNow = new Date();
   log(`loading ${N.toLocaleString('en')} events into the data center (PostgreSQL)`);
@@ -153,7 +162,8 @@ try {
       waiters.push({ t: answer, resolve });
       child!.send(m);
     });
-  const started = await ask({ t: 'start', dataDir: path.join(work, 'service'), url: dc.url }, 'started');
+  // the row snapshot's figure: this data service asks for no image (3b measures the image path)
+  const started = await ask({ t: 'start', dataDir: path.join(work, 'service'), url: dc.url, images: false }, 'started');
   const idleRss = started.rss as number;
   await ask({ t: 'login', login: 'duty', password: DEMO_PASSWORD }, 'session');
   log('snapshot: the data service syncs the district');
@@ -195,6 +205,38 @@ try {
       notes: `${snapRows} rows (events + reference data) in ${snapSeconds.toFixed(1)} s from the request to the swapped-in replica: streaming and staging ${((streamEnd - s0) / 1000).toFixed(0)} s, swap (the indexes of events; the FTS index follows in the background) ${((swapped.at - streamEnd) / 1000).toFixed(0)} s; ${cpuNote}; ${serverNote}; baseline: the same ${rawRows} event rows (key, v, document) into a bare table with a better-sqlite3 prepared insert, WAL, 10,000 rows per transaction; data center loaded by bench/support/datacenter-load.ts in ${(load.ms / 1000).toFixed(0)} s; ${machineAtStart}`,
     }),
   );
+
+  // ── 3b. the image path: a keeper's image, taken by a fresh data service ──
+  if (!values['no-image']) {
+    log('image path: a keeper replicates the district and writes its image (docs/image-keeper.md)');
+    const keeperCpu0 = processCpuMs(process.pid);
+    const pgCpuK0 = clusterCpuMs(path.join(cluster.dir, 'data'));
+    const keeper = await startBenchKeeper(dc.url, imagesDir, path.join(work, 'keeper'));
+    const keeperDcCpuMs = processCpuMs(process.pid) - keeperCpu0;
+    const pgCpuK1 = clusterCpuMs(path.join(cluster.dir, 'data'));
+    log(`  first image in ${(keeper.firstImageMs / 1000).toFixed(1)} s (its export ${(keeper.exportMs / 1000).toFixed(1)} s, ${(keeper.bytes / 2 ** 20).toFixed(0)} MB); keeper CPU ${(keeper.cpuMs / 1000).toFixed(1)} s, peak RSS ${keeper.peakRssMb.toFixed(0)} MB`);
+    try {
+      log('  a data service with an empty data folder syncs the district');
+      const byImage = await syncByImage(dc.url, path.join(work, 'service-image'));
+      const rate = snapRows / (byImage.ms / 1000);
+      const parts = byImage.parts ? `download ${(byImage.parts.download / 1000).toFixed(1)} s, digest ${(byImage.parts.verify / 1000).toFixed(1)} s, copy into the replica ${(byImage.parts.copy / 1000).toFixed(1)} s` : 'parts not reported';
+      log(`  ${snapRows.toLocaleString('en')} rows in ${(byImage.ms / 1000).toFixed(1)} s: ${Math.round(rate)} rows/s (${parts}); CPU ${(byImage.cpuMs / 1000).toFixed(2)} s, peak RSS ${byImage.peakRssMb.toFixed(0)} MB`);
+      figures.push(
+        figure({
+          name: `snapshot of ${N.toLocaleString('en')} events by the keeper's replica image, data center → replica, end to end`,
+          metric: 'rows_per_second',
+          value: rate,
+          baseline: rawRate,
+          unit: 'rows/s',
+          target: '≥ 0.5 × raw insert rate',
+          met: rate >= 0.5 * rawRate,
+          notes: `the same ${snapRows} rows as the row snapshot above, as a desktop with an empty data folder takes them when the data center has a keeper: GET /api/v1/sync/image → file → digest → copied into the replica with SQLite's backup API → ready (status catching_up; the WAL checkpoint follows in a worker thread, the FTS index in background chunks) in ${(byImage.ms / 1000).toFixed(1)} s: ${parts}, ${byImage.bytes === null ? '?' : (byImage.bytes / 2 ** 20).toFixed(0)} MB; the data service's CPU ${(byImage.cpuMs / 1000).toFixed(2)} s = ${(byImage.cpuMs / rawCpuMs).toFixed(2)}× the raw insert's, its peak RSS ${byImage.peakRssMb.toFixed(0)} MB. Paid once per scope and renewal, not per desktop: the keeper (src/main/service/keeper, its own process) took ${(keeper.firstImageMs / 1000).toFixed(1)} s from its start to its first image (its own row snapshot, then the export ${(keeper.exportMs / 1000).toFixed(1)} s), CPU ${(keeper.cpuMs / 1000).toFixed(1)} s, peak RSS ${keeper.peakRssMb.toFixed(0)} MB; the data center ${(keeperDcCpuMs / 1000).toFixed(1)} s and PostgreSQL ${pgCpuK0 === null || pgCpuK1 === null ? '?' : ((pgCpuK1 - pgCpuK0) / 1000).toFixed(1)} s of CPU meanwhile; baseline: the raw insert above; ${machineNote()}`,
+        }),
+      );
+    } finally {
+      await keeper.stop();
+    }
+  }
 
   // ── 4. live: commits at RATE/s, applied and notified latencies ──────────
   const port = started.rpcPort as number;

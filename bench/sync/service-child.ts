@@ -4,7 +4,7 @@
  * and the data center's event loop is not its event loop. Driven by the
  * parent over the fork IPC channel:
  *
- *   start { dataDir, url }   → started { rpcPort, barePort, rss }
+ *   start { dataDir, url, images? } → started { rpcPort, barePort, rss }   (images: false = the row snapshot only)
  *   login { login, password } → session
  *   sync                      → synced { outcome }       (statuses stream as `status`)
  *   queries                   → queried                  (a few heavy reads, for the memory peak)
@@ -27,7 +27,8 @@ import { attachRpcSocket } from '../../src/main/web-host/rpc-socket';
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 const send = (m: unknown) => process.send!(m);
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: (o: object, m?: string) => process.stderr.write(`service error: ${m ?? ''} ${JSON.stringify(o).slice(0, 500)}\n`) };
+// quiet, but for the image path's own account of its parts (bench/sync/image-phase.ts)
+const quiet = { debug: () => {}, info: (o: object, m?: string) => void (m === 'replica image switched in' && send({ t: 'image', ...o })), warn: () => {}, error: (o: object, m?: string) => process.stderr.write(`service error: ${m ?? ''} ${JSON.stringify(o).slice(0, 500)}\n`) };
 
 let peak = 0;
 const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
@@ -83,7 +84,7 @@ process.on('message', (raw: unknown) => {
     try {
       switch (m.t) {
         case 'start': {
-          svc = await createDataService({ shell: 'web', dataDir: String(m.dataDir), dataCenterUrl: String(m.url), logger: quiet, sync: { autoStart: false, quietCaughtUpMs: 500, transports: [timed(webSocketTransport), timed(sseTransport)], ...parserOption() } });
+          svc = await createDataService({ shell: 'web', dataDir: String(m.dataDir), dataCenterUrl: String(m.url), logger: quiet, sync: { autoStart: false, quietCaughtUpMs: 500, transports: [timed(webSocketTransport), timed(sseTransport)], ...parserOption(), ...(m.images === false ? { images: false } : {}) } });
           svc.subscribe('events/changed', (p) => {
             const t = nowMs();
             for (const id of p.ids) applied.push([id, t]);

@@ -342,6 +342,13 @@ interface Round {
  * Counted from the DevTools protocol's frame events, which a busy browser reports late and in
  * bursts: read them over the whole load (seconds), not per round.
  */
+/** A round's (or the run's) socket messages by the thread's state when each came: queued behind other work, or waking a free thread. */
+function messageStates(r: { wall: { cpu: Pick<ThreadCpu, 'messageTasks'> }; bare: { cpu: Pick<ThreadCpu, 'messageTasks'> } }): string {
+  const page = (m: ThreadCpu['messageTasks']) =>
+    `${m.queued.tasks} queued (${fmt(m.queued.ms / Math.max(1, m.queued.tasks), 3)} ms each), ${m.woke.tasks} on a free thread (${fmt(m.woke.ms / Math.max(1, m.woke.tasks), 3)} ms each with its header task; ${fmt(m.woke.ms, 0)} ms)`;
+  return `wall ${page(r.wall.cpu.messageTasks)}; bare ${page(r.bare.cpu.messageTasks)}`;
+}
+
 function countMessages(page: Page): { take(): Map<string, number> } {
   let counts = new Map<string, number>();
   const names = new Map<number, string>();
@@ -633,7 +640,7 @@ try {
     log(`  bare by part (ms): ${CATEGORIES.map((c) => `${c} ${fmt(round.bare.cpu.byCategory[c], 0)}`).join(', ')}`);
     const traced = (w: readonly [number, number]) => (w[1] - w[0]) / 1e6;
     log(
-      `  socket messages handled between the marks: wall ${round.wall.cpu.messages} in ${fmt(traced(windows.wall))} s, bare ${round.bare.cpu.messages} in ${fmt(traced(windows.bare))} s`,
+      `  socket messages handled between the marks: wall ${round.wall.cpu.messages} in ${fmt(traced(windows.wall))} s, bare ${round.bare.cpu.messages} in ${fmt(traced(windows.bare))} s; ${messageStates(round)}`,
     );
     log(`  wall native by slice (ms): ${round.wall.cpu.nativeBySlice.slice(0, 8).map((x) => `${x.name} ${fmt(x.ms, 0)}`).join('; ')}`);
     roundKinds.push({ wall: round.wall.cpu, bare: round.bare.cpu, wallSeconds: traced(windows.wall), bareSeconds: traced(windows.bare) });
@@ -714,6 +721,15 @@ try {
     figure({ name: 'one event changed alone: layers fully regenerated', metric: 'full_regenerations', value: maxFullSingle(single.wall), baseline: maxFullSingle(single.bare), unit: 'count', target: '0', met: maxFullSingle(single.wall) === 0, notes: `wall ${JSON.stringify(single.wall.byLayer)}; bare ${JSON.stringify(single.bare.byLayer)}` }),
   );
   for (const f of figures) log(`${f.name}: ${f.value} ${f.unit} (bare ${f.baseline}${f.ratio !== null ? `, ×${f.ratio}` : ''})${f.target ? ` target ${f.target}: ${f.met ? 'met' : 'MISSED'}` : ''}`);
+  const allMessages = (which: 'wall' | 'bare') => {
+    const sum = { queued: { tasks: 0, ms: 0 }, woke: { tasks: 0, ms: 0 } };
+    for (const r of rounds) for (const k of ['queued', 'woke'] as const) {
+      sum[k].tasks += r[which].cpu.messageTasks[k].tasks;
+      sum[k].ms += r[which].cpu.messageTasks[k].ms;
+    }
+    return sum;
+  };
+  log(`socket messages over the rounds by the main thread's state when each came: ${messageStates({ wall: { cpu: { messageTasks: allMessages('wall') } }, bare: { cpu: { messageTasks: allMessages('bare') } } })}`);
   log(`main-thread CPU by kind of task over the rounds, wall − bare (largest difference first):\n${kindTable(roundKinds, 14, true).map((l) => `  ${l}`).join('\n')}`);
   log(`whole page ratio per round: ${spread(whole.ratio)}; pooled over the rounds ${fmt(pooledOf('wall') / pooledOf('bare'), 3)}; map only: ${spread(mapOnly.ratio)}; ${framesLine}; ${gpuLine}`);
   if (values.out !== '-') log(`wrote ${writeResults(values.out!, figures)}`);

@@ -7,7 +7,8 @@
  * Per kind (bench/wall/trace.ts `taskKind`: a frame, a timer and its function, a socket message, a mojo
  * message by interface, a data pipe's watcher…, and where the task was posted from), each page's ms per
  * second of its traced window and the wall's native and `other` parts; largest difference first.
- * `--merge`: kinds by what ran only.
+ * `--merge`: kinds by what ran only. Then each page's socket messages by the thread's state when they came
+ * (ThreadCpu.messageTasks: queued behind other work, or waking a free thread).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -40,3 +41,10 @@ const less = (c: ThreadCpu) => c.cpuMs - c.byCategory.commit;
 console.log(`${rounds.length} rounds; CPU less commit: wall ${(sum((r) => less(r.wall)) / sum((r) => r.wallSeconds)).toFixed(2)} ms/s, bare ${(sum((r) => less(r.bare)) / sum((r) => r.bareSeconds)).toFixed(2)} ms/s`);
 console.log('wall − bare, by kind of task (largest difference first):');
 for (const line of kindTable(rounds, Number(values.top), values.merge)) console.log(`  ${line}`);
+for (const which of ['wall', 'bare'] as const) {
+  const q = { tasks: sum((r) => r[which].messageTasks.queued.tasks), ms: sum((r) => r[which].messageTasks.queued.ms) };
+  const w = { tasks: sum((r) => r[which].messageTasks.woke.tasks), ms: sum((r) => r[which].messageTasks.woke.ms) };
+  console.log(
+    `${which} socket messages: ${q.tasks} queued behind other work (${(q.ms / Math.max(1, q.tasks)).toFixed(3)} ms each, ${q.ms.toFixed(0)} ms), ${w.tasks} on a free thread (${(w.ms / Math.max(1, w.tasks)).toFixed(3)} ms each with the header task, ${w.ms.toFixed(0)} ms)`,
+  );
+}

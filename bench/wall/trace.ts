@@ -127,6 +127,14 @@ export interface ThreadCpu {
   byKind: Map<string, { tasks: number; byCategory: Record<Category, number> }>;
   /** WebSocket messages the page's script handled (`onmessage` calls) in the window */
   messages: number;
+  /**
+   * the tasks that handled them (`onmessage`), by the thread's state when the message came: `queued` —
+   * the task began within 50 µs of the one before, which was not this message's own header (the message
+   * waited in the queue, e.g. behind a commit); `woke` — the thread was free (or ran only the message's
+   * mojo header task, its data coming later through the data pipe): tasks and their CPU (ms), a woken
+   * message's header task counted with it
+   */
+  messageTasks: { queued: { tasks: number; ms: number }; woke: { tasks: number; ms: number } };
   samples: number;
 }
 
@@ -329,7 +337,33 @@ export function threadCpu(events: readonly TraceEvent[], pid: number, tid: numbe
     .slice(0, 25)
     .map(([name, us]) => ({ name, ms: us / 1000 }));
   const nativeBySlice = [...nativeBy.entries()].sort((a, b) => b[1] - a[1]).map(([name, ms]) => ({ name, ms }));
-  return { pid, tid, tasks: tasks.length, wallMs: wall / 1000, cpuMs: cpu / 1000, byCategory, topSelf, nativeBySlice, byKind, messages, samples };
+  const messageTasks = messageTaskStates(tasks);
+  return { pid, tid, tasks: tasks.length, wallMs: wall / 1000, cpuMs: cpu / 1000, byCategory, topSelf, nativeBySlice, byKind, messages, messageTasks, samples };
+}
+
+/** Within this gap (µs) after the task before, a task was waiting in the queue: the thread did not go idle for it. */
+const QUEUED_GAP_US = 50;
+
+/** The socket-message tasks among top-level tasks (in order), by the thread's state when each came (ThreadCpu.messageTasks). */
+function messageTaskStates(tasks: readonly Slice[]): ThreadCpu['messageTasks'] {
+  const has = (sl: Slice, test: (e: TraceEvent) => boolean): boolean => test(sl.event) || sl.children.some((c) => has(c, test));
+  const isMessage = (e: TraceEvent) => e.name === 'FunctionCall' && /onmessage$/.test((e.args as { data?: { functionName?: string } } | undefined)?.data?.functionName ?? '');
+  const isSocketHeader = (e: TraceEvent) =>
+    e.name === 'Receive mojo message' && /WebSocketClient/.test((e.args as { chrome_mojo_event_info?: { mojo_interface_tag?: string } } | undefined)?.chrome_mojo_event_info?.mojo_interface_tag ?? '');
+  const out = { queued: { tasks: 0, ms: 0 }, woke: { tasks: 0, ms: 0 } };
+  let prev: { end: number; header: boolean; tdur: number } | null = null;
+  for (const t of tasks) {
+    const message = has(t, isMessage);
+    const header = !message && has(t, isSocketHeader);
+    if (message) {
+      const queued = prev !== null && !prev.header && t.ts - prev.end < QUEUED_GAP_US;
+      const cell = queued ? out.queued : out.woke;
+      cell.tasks++;
+      cell.ms += (t.tdur + (prev?.header ? prev.tdur : 0)) / 1000;
+    }
+    prev = { end: t.end, header, tdur: t.tdur };
+  }
+  return out;
 }
 
 /** What a slice's trace event says about the work it holds, for `taskKind`; null: look inside. */

@@ -163,7 +163,7 @@ export async function startDataCenter(opts: DataCenterOptions = {}): Promise<Dat
     const address = app.server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port;
     const url = `http://${connectHost(host)}:${actualPort}`;
-    log?.info({ url, db: store.kind, version: meta.referenceVersion, epoch: meta.epoch }, 'data center ready');
+    log?.info({ url, db: store.kind, version: meta.referenceVersion, epoch: meta.epoch, ...(opts.images ? { images: opts.images } : {}) }, 'data center ready');
     simulator?.start();
 
     const running = app;

@@ -3,8 +3,9 @@
  * the keeper's folder: the first image and its manifest appear once the replica is live (the digest is the
  * file's, the cursor the replica's, nothing of the data folder's own in it, no temp file left), the data
  * center serves it, a fresh desktop replica switches it in and holds the keeper's rows; after a change at
- * the data center the image is renewed and the older file goes after the grace; a new keeper on the same
- * folders clears an earlier keeper's leftovers and keeps the image in place.
+ * the data center the image is renewed and the older file goes after the grace; a failed export leaves the
+ * image in place and the next one renews it; a new keeper on the same folders clears an earlier keeper's
+ * leftovers and keeps the image in place.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -154,6 +155,27 @@ describe('image keeper', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get(IMAGE_HEADERS.cursor)).toBe(`${next.cursor.epoch}:${next.cursor.v}`);
     expect(createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex')).toBe(next.sha256);
+  });
+
+  it('keeps the image in place when an export fails, and renews it once the export works again', async () => {
+    const before = manifestOnDisk()!;
+    const entries: string[] = [];
+    const record = (msg?: string) => void entries.push(msg ?? '');
+    await keeper.stop();
+    keeper = await start(300, { debug: () => {}, info: () => {}, warn: () => {}, error: (_o, msg) => record(msg) });
+    // the export's temp name taken by a folder: the rename into it fails
+    const blocker = path.join(images, '.district.export.sqlite');
+    mkdirSync(path.join(blocker, 'x'), { recursive: true });
+    await generateHistory(store.db, { count: 3, days: 1, seed: 17 });
+    await until(() => entries.includes('image export failed; the image in place stays'), 'a failed export');
+    expect(manifestOnDisk()).toEqual(before);
+    expect(existsSync(path.join(images, before.file))).toBe(true);
+    rmSync(blocker, { recursive: true });
+    const next = await until(() => {
+      const m = manifestOnDisk();
+      return m && m.cursor.v > before.cursor.v ? m : null;
+    }, 'the image renewed after the failure');
+    expect(await sha256Of(path.join(images, next.file))).toBe(next.sha256);
   });
 
   it('clears an earlier keeper’s leftovers at start and keeps the image in place', async () => {

@@ -123,6 +123,9 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
 
   let stopped = false;
   let exporting: Promise<ImageManifest | null> | null = null;
+  /** when the last export failed: the next try waits a while (a full disk must not cost an export every check) */
+  let failedAt = 0;
+  const retryAfterFailureMs = Math.min(renewMs, 60_000);
   const deletions = new Set<NodeJS.Timeout>();
 
   /** exports, renames into place, writes the manifest, schedules the older images' deletion */
@@ -175,7 +178,7 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
 
   /** renews the image when it is due */
   const check = () => {
-    if (stopped || exporting) return;
+    if (stopped || exporting || Date.now() - failedAt < retryAfterFailureMs) return;
     if (service.syncStatus().state !== 'live') return;
     const state = readSyncState(service.replica.sqlite);
     if (!exportable(state)) return;
@@ -184,7 +187,10 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
       current.cursor.epoch !== state.cursor.epoch ||
       (current.cursor.v !== state.cursor.v && Date.now() - Date.parse(current.builtAt) >= renewMs);
     if (!due) return;
-    exportNow().catch((err: unknown) => log.error({ err, scope }, 'image export failed; the next check tries again'));
+    exportNow().catch((err: unknown) => {
+      failedAt = Date.now();
+      log.error({ err, scope, retryInMs: retryAfterFailureMs }, 'image export failed; the image in place stays');
+    });
   };
   const timer = setInterval(check, opts.checkEveryMs ?? Math.min(renewMs, 10_000));
   timer.unref();
@@ -261,7 +267,7 @@ export function readManifest(file: string, scope: SyncScope, log: Logger): Image
 function removeTemps(dir: string, scope: SyncScope, log: Logger): void {
   for (const name of readdirSync(dir)) {
     if (!name.startsWith(`.${scope}.`)) continue;
-    rmSync(path.join(dir, name), { force: true });
+    rmSync(path.join(dir, name), { force: true, recursive: true });
     log.info({ file: name }, 'removed a temp file an earlier keeper left');
   }
 }

@@ -31,7 +31,7 @@ import { openReplica, type Replica } from './store/open';
 import { clientIdOf, readPreference, writePreference } from './store/preferences';
 import { RowWriter } from './store/replicated-rows';
 import { readSyncState } from './store/sync-state';
-import { baseUrl } from './sync/http';
+import { baseUrl, fetchAfterHeldWrites } from './sync/http';
 import type { LiveTransport } from './sync/live-transport';
 import { SyncClient, type SyncOutcome } from './sync/sync-client';
 import { createSyncHandlers } from './sync/sync-handlers';
@@ -160,10 +160,12 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
   const cursorNow = () => readSyncState(replica.sqlite)?.cursor ?? null;
 
   const autoStart = opts.sync?.autoStart !== false;
+  // the session and the pusher write the replica when their answers come: those wait out a replica image switch
+  const fetchAfterSwitch = fetchAfterHeldWrites(fetchFn, () => sync.writesHeld());
   const session = new SessionManager({
     dataCenterUrl: opts.dataCenterUrl,
     store: opts.sessionStore ?? preferencesSecretStore(replica.sqlite),
-    fetch: fetchFn,
+    fetch: fetchAfterSwitch,
     clock,
     random,
     log,
@@ -207,7 +209,7 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
     sqlite: replica.sqlite,
     outbox,
     base: baseUrl(opts.dataCenterUrl),
-    fetch: fetchFn,
+    fetch: fetchAfterSwitch,
     clock,
     random,
     log,

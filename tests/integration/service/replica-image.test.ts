@@ -43,11 +43,15 @@ interface Front {
   /** the Authorization headers the image requests came with */
   imageAuth: (string | undefined)[];
   mode: ImageMode;
+  /** while set, command pushes wait for it before they go on to the feed (their answers come when it resolves) */
+  commandsGate: Promise<void> | null;
+  /** pushes that waited for the gate */
+  commandsHeld: number;
 }
 
 /** A front for the fake feed that serves `image` at /api/v1/sync/image as `mode` says, and passes the rest on. */
 async function frontOf(f: FakeFeedServer, image: ImageInfo, mode: ImageMode): Promise<Front> {
-  const front: Front = { url: '', images: [], snapshots: [], imageAuth: [], mode };
+  const front: Front = { url: '', images: [], snapshots: [], imageAuth: [], mode, commandsGate: null, commandsHeld: 0 };
   const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -58,13 +62,21 @@ async function frontOf(f: FakeFeedServer, image: ImageInfo, mode: ImageMode): Pr
       return;
     }
     if (url.pathname === '/api/v1/sync/snapshot') front.snapshots.push(url);
+    if (url.pathname === '/api/v1/commands' && front.commandsGate) {
+      front.commandsHeld += 1;
+      void front.commandsGate.then(() => pass(req, res));
+      return;
+    }
+    pass(req, res);
+  });
+  const pass = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const upstream = http.request({ host: '127.0.0.1', port: f.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
-  });
+  };
   // the live feed's WebSocket: the upgrade request as it came, then the bytes both ways
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     const upstream = net.connect(f.port, '127.0.0.1', () => {
@@ -287,6 +299,53 @@ describe('a replica image as the first snapshot', () => {
     // once the feed is connected the pusher sends both, each once
     await expect.poll(() => f.pushes.flatMap((p) => p.mutationIds), { timeout: 5_000 }).toEqual([1, 2]);
     await expect.poll(() => sorted(replicaRows(h.svc)), { timeout: 5_000 }).toEqual(sorted(f.rowsOf('district')));
+  });
+
+  it('hands the pusher an answer that lands during the copy only after the switch: no SQLITE_BUSY, the entry marked once', async () => {
+    const { f, image } = await feedAndImage();
+    const front = await frontOf(f, image, 'serve');
+    let releasePush: () => void = () => undefined;
+    front.commandsGate = new Promise((resolve) => (releasePush = resolve));
+    const dir = tempDir(cleanups);
+    // a queued command: the service pushes it at start, and its answer is held by the front
+    mkdirSync(dir, { recursive: true });
+    const before = openReplica({ file: path.join(dir, 'replica.sqlite') });
+    new OutboxStore(before.sqlite, clientIdOf(before.sqlite)).submit({ name: 'wall/ack', alertId: 'queued' }, new Date().toISOString());
+    before.close();
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => void rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    cleanups.push(() => process.off('unhandledRejection', onRejection));
+
+    let db: Harness['svc']['replica']['sqlite'] | null = null;
+    const answeredAt: number[] = [];
+    // the service's fetch (the pusher's, under the service's own wait): when the feed's answer to the push arrived,
+    // the replica's busy timeout then (0: the switch's copy was running)
+    const fetchFn: typeof fetch = async (input, init) => {
+      const res = await globalThis.fetch(input, init);
+      if (new URL(input instanceof Request ? input.url : input).pathname === '/api/v1/commands') answeredAt.push(db!.pragma('busy_timeout', { simple: true }) as number);
+      return res;
+    };
+    const h = await serviceOn(front, dir, cleanups, { fetch: fetchFn, sync: { autoStart: false, imagePagesPerStep: 1 } });
+    db = h.svc.replica.sqlite;
+    void h.svc.pushNow();
+    await expect.poll(() => front.commandsHeld, { timeout: 5_000 }).toBe(1);
+    h.svc.subscribe('sync/status', (s: SyncStatus) => {
+      if (s.state !== 'snapshot' || db!.pragma('busy_timeout', { simple: true }) !== 0) return;
+      // the copy runs: let the push's answer come, and give it time to arrive between the copy's steps
+      releasePush();
+      const until = performance.now() + 3;
+      while (performance.now() < until);
+    });
+    expect(await h.svc.syncNow()).toBe('live');
+    expect(front.snapshots).toEqual([]);
+    // the first answer came during the copy (a later one is the re-push when the feed connects)
+    expect(answeredAt[0]).toBe(0);
+    expect(rejections).toEqual([]);
+    await expect.poll(() => h.svc.replica.sqlite.prepare('SELECT state FROM outbox WHERE mutation_id = 1').pluck().get(), { timeout: 5_000 }).not.toBe('queued');
+    expect(h.svc.replica.sqlite.prepare('SELECT count(*) FROM outbox').pluck().get()).toBe(1);
+    expect(new Set(f.pushes.flatMap((p) => p.mutationIds))).toEqual(new Set([1]));
+    expect(h.log.entries.filter((e) => e.level === 'error')).toEqual([]);
   });
 
   it('is ready at the copy’s commit: the WAL is checkpointed off the service thread, then truncated, and autocheckpoint comes back', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MustRefetchError, retryAfterMs, statusError, UnavailableError } from './http';
+import { fetchAfterHeldWrites, MustRefetchError, retryAfterMs, statusError, UnavailableError } from './http';
 
 describe('retryAfterMs', () => {
   const now = Date.parse('2026-11-27T12:00:00Z');
@@ -28,5 +28,45 @@ describe('statusError', () => {
   it('has no Retry-After when the answer carries none, and sorts 409 apart', async () => {
     expect(await statusError(new Response('busy', { status: 502 }), '/x')).toMatchObject({ status: 502, retryAfterMs: null });
     expect(await statusError(new Response('{}', { status: 409 }), '/x')).toBeInstanceOf(MustRefetchError);
+  });
+});
+
+describe('fetchAfterHeldWrites', () => {
+  const answering = (res: () => Response): typeof fetch => () => Promise.resolve(res());
+
+  it('hands an answer over at once when nothing holds the writes, status, headers and body as they came', async () => {
+    const f = fetchAfterHeldWrites(answering(() => new Response('{"ok":true}', { status: 201, statusText: 'Created', headers: { 'retry-after': '3' } })), () => null);
+    const res = await f('http://x/');
+    expect(res).toMatchObject({ status: 201, statusText: 'Created', ok: true });
+    expect(res.headers.get('retry-after')).toBe('3');
+    expect(await res.json()).toEqual({ ok: true });
+    const empty = await fetchAfterHeldWrites(answering(() => new Response(null, { status: 204 })), () => null)('http://x/');
+    expect(empty.status).toBe(204);
+    expect(await empty.text()).toBe('');
+  });
+
+  it('holds an answer until the writes are free, a hold that begins again included', async () => {
+    let hold: Promise<void> | null = null;
+    /** a hold from now; its release ends it */
+    const begin = () => {
+      let resolve: () => void = () => undefined;
+      const p = new Promise<void>((r) => (resolve = r));
+      hold = p;
+      return () => {
+        if (hold === p) hold = null;
+        resolve();
+      };
+    };
+    const first = begin();
+    let handed = false;
+    const pending = fetchAfterHeldWrites(answering(() => new Response('body')), () => hold)('http://x/').then((r) => ((handed = true), r));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(handed).toBe(false);
+    const second = begin();
+    first();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(handed).toBe(false);
+    second();
+    expect(await (await pending).text()).toBe('body');
   });
 });

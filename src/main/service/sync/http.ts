@@ -100,3 +100,21 @@ export function describeFetchError(err: unknown, what: string): string {
   }
   return String(err);
 }
+
+/**
+ * `fetch` whose answers are handed over only when the replica's writes are not held (`held()` null): while a
+ * replica image is being switched in, the switch holds the replica's write lock and a write on the service's
+ * connection fails at once with SQLITE_BUSY (docs/sync-client.md, "The client, as wired"). The outbox pusher
+ * and the session write the replica when an answer comes (an entry marked sent, a refresh token kept); given
+ * this fetch, an answer that lands during a switch is read whole and waits for the switch to end. Only for
+ * requests whose answers are small: the body is read into memory first.
+ */
+export function fetchAfterHeldWrites(fetchFn: typeof fetch, held: () => Promise<void> | null): typeof fetch {
+  return async (input, init) => {
+    const res = await fetchFn(input, init);
+    const body = await res.arrayBuffer();
+    for (let wait = held(); wait; wait = held()) await wait;
+    const empty = body.byteLength === 0 || [101, 204, 205, 304].includes(res.status);
+    return new Response(empty ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}

@@ -5,7 +5,10 @@
  *   no replica, another scope, must_refetch, drift
  *        │
  *        ▼
- *   SNAPSHOT ── NDJSON into the stage_ twins (progress pushed) ── one swap
+ *   SNAPSHOT ── the scope's replica image when the data center has one: downloaded
+ *        │      (progress in bytes), switched in whole, its WAL checkpointed in a worker
+ *        │      (imageSnapshot; docs/sync-client.md "The client, as wired"); otherwise
+ *        │      NDJSON into the stage_ twins (progress pushed) ── one swap
  *        │
  *        ▼
  *   LIVE TAIL ── WebSocket, else SSE, from the stored cursor
@@ -133,7 +136,7 @@ export interface SyncClientOptions {
    */
   snapshotParser?: 'auto' | 'worker' | 'inline';
   /**
-   * opens the snapshot's GET (sync/snapshot-http.ts); default: node:http(s) when `fetch` is the runtime's own fetch
+   * opens the snapshot's GET and the replica image's (sync/snapshot-http.ts); default: node:http(s) when `fetch` is the runtime's own fetch
    * (its web-stream body costs ~1 s of CPU per 200,000 events), else `fetch` itself
    */
   snapshotGet?: SnapshotGet;

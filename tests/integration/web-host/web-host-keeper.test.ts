@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_HEADERS, ImageManifest, imageManifestName } from '../../../src/core/sync/image';
 import { createDataService } from '../../../src/main/service/index';
+import { startKeeper } from '../../../src/main/service/keeper/keeper';
 import { startWebHost, type WebHost } from '../../../src/main/web-host/index';
 import { recordingLogger } from '../service/fixtures';
 
@@ -99,6 +100,13 @@ describe('web host with an image keeper', () => {
       await desk.close();
     }
   }, 60_000);
+
+  it('a keeper refuses to start with a wrong password, or an account that may not replicate its scope', async () => {
+    const base = { imagesDir: host.imagesDir!, dataCenterUrl: host.dataCenterUrl, logger: recordingLogger().logger };
+    await expect(startKeeper({ ...base, dataDir: path.join(dir, 'k1'), credentials: { login: 'wall', password: 'wrong' } })).rejects.toThrow(/could not sign in as wall/);
+    // the demo town officer may replicate its town only
+    await expect(startKeeper({ ...base, dataDir: path.join(dir, 'k2'), scope: 'district', credentials: { login: 'town', password: 'huying-demo' } })).rejects.toThrow(/may replicate town \d{12} only, not district/);
+  });
 
   it('stops the keeper and the data center with the host', async () => {
     const keeperPid = host.imageKeeper()!.pid;

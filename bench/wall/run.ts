@@ -41,7 +41,7 @@
  *   --seconds set both pages' rounds alike).
  *
  *   npx tsx bench/wall/run.ts [--events 1000000] [--days 1785] [--rate 50] [--rounds 8|24] [--seconds 12]
- *     [--fps 24] [--keep DIR] [--trace-dir DIR] [--trace-categories a,b] [--renderer DIR] [--coalesce-ms MS] [--gl llvmpipe|swiftshader] [--lp-threads N]
+ *     [--fps 24] [--keep DIR] [--trace-dir DIR] [--trace-categories a,b] [--browsers 1|2] [--renderer DIR] [--coalesce-ms MS] [--gl llvmpipe|swiftshader] [--lp-threads N]
  *     [--isolated 12] [--out wall | --out -]
  *
  * Results: bench/results/wall.json (`--out -`: printed only), written only when every round completed.
@@ -93,6 +93,13 @@ const { values } = parseArgs({
     keep: { type: 'string' },
     /** where the round traces go (trace-round-N.json) and the screenshot; default: the --keep dir, if any (none without --keep) */
     'trace-dir': { type: 'string' },
+    /**
+     * `2`: the bare page in a browser of its own (its own GPU process); default 1, both pages in one
+     * browser. On SwiftShader the two pages' frames queue in one GPU process, and which page waits in
+     * its commits and which waits idle for its next frame depends on that queue (docs/wall.md, the
+     * eleventh session)
+     */
+    browsers: { type: 'string', default: '1' },
     /** trace categories added to the measure's own (comma-separated), e.g. `mojom,ipc,blink` */
     'trace-categories': { type: 'string' },
     out: { type: 'string', default: 'wall' },
@@ -407,11 +414,17 @@ const GL_BACKENDS = {
 const GL = values.gl as keyof typeof GL_BACKENDS;
 if (!(GL in GL_BACKENDS)) throw new Error(`--gl ${values.gl}: one of ${Object.keys(GL_BACKENDS).join(', ')}`);
 const launch = playwrightConfig.use?.launchOptions ?? {};
-const browser: Browser = await chromium.launch({
-  executablePath: process.env.HUYING_CHROMIUM ?? launch.executablePath ?? '/usr/bin/chromium',
-  args: [...(launch.args ?? []).filter((a) => GL === 'swiftshader' || a !== '--enable-unsafe-swiftshader'), ...GL_BACKENDS[GL].args],
-  env: { ...process.env, ...GL_BACKENDS[GL].env } as Record<string, string>,
-});
+const launchBrowser = () =>
+  chromium.launch({
+    executablePath: process.env.HUYING_CHROMIUM ?? launch.executablePath ?? '/usr/bin/chromium',
+    args: [...(launch.args ?? []).filter((a) => GL === 'swiftshader' || a !== '--enable-unsafe-swiftshader'), ...GL_BACKENDS[GL].args],
+    env: { ...process.env, ...GL_BACKENDS[GL].env } as Record<string, string>,
+  });
+const browser: Browser = await launchBrowser();
+if (values.browsers !== '1' && values.browsers !== '2') throw new Error(`--browsers ${values.browsers}: 1 or 2`);
+/** the bare page's browser: the wall's, or with --browsers 2 one of its own */
+const bareBrowser: Browser = values.browsers === '2' ? await launchBrowser() : browser;
+const browsersNote = values.browsers === '2' ? 'each page in a browser of its own (its own GPU process)' : 'both pages in one browser (one GPU process)';
 /**
  * CPU time (ms) of the GPU processes of the browsers this bench started, from /proc (Linux): where the
  * frames are drawn on a software GL, and, with GPU compositing, where the page is composited. Null
@@ -466,6 +479,7 @@ const glInfo = await (async () => {
 if (glInfo.renderer === 'no WebGL2') throw new Error(`--gl ${GL}: the browser has no WebGL2${GL === 'llvmpipe' ? " (llvmpipe needs Mesa's EGL and DRI drivers: Debian's libegl-mesa0 and libgl1-mesa-dri; or use --gl swiftshader)" : ''}`);
 const glNote = `GL ${GL}${GL_BACKENDS[GL].env.LP_NUM_THREADS ? ` (LP_NUM_THREADS ${GL_BACKENDS[GL].env.LP_NUM_THREADS})` : ''}: GL_RENDERER ${glInfo.renderer}, gpu_compositing ${glInfo.compositing}`;
 log(glNote);
+log(browsersNote);
 
 /**
  * Both pages are told their WebGL is hardware: the wall then runs as it does on a GPU wall (pulses,
@@ -524,7 +538,7 @@ try {
 
   const size = { width: Math.round(box.width), height: Math.round(box.height) };
   log(`bare deck.gl page at the wall map's size, ${size.width}×${size.height}, beside it`);
-  const bareContext = await browser.newContext({ viewport: size, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const bareContext = await bareBrowser.newContext({ viewport: size, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   await bareContext.addInitScript(HARDWARE_GL);
   const bare = await bareContext.newPage();
   const bareMessages = countMessages(bare);
@@ -591,9 +605,9 @@ try {
   /** rounds whose marks did not reach the trace (tracing reaches a busy renderer late), traced again */
   let retries = 0;
   for (let r = 0; r < ROUNDS; r++) {
-    await browser.startTracing(undefined, {
-      categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', '__metadata', ...EXTRA_CATEGORIES],
-    });
+    const tracing = { categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', '__metadata', ...EXTRA_CATEGORIES] };
+    await browser.startTracing(undefined, tracing);
+    if (bareBrowser !== browser) await bareBrowser.startTracing(undefined, tracing);
     // a renderer whose main thread is in a long frame turns tracing on when it gets to it
     await wall.waitForTimeout(1500);
     // the window: from a mark each page stamps into the trace as its frame count is read, to another
@@ -605,11 +619,14 @@ try {
     const f1 = await mark('huying-bench-end');
     const seconds = (performance.now() - t0) / 1000;
     const gpuMs = gpu0 === null ? NaN : gpuProcessCpuMs()! - gpu0;
-    const buffer = await browser.stopTracing();
+    const buffers = [await browser.stopTracing(), ...(bareBrowser !== browser ? [await bareBrowser.stopTracing()] : [])];
     const load1 = os.loadavg()[0]!;
-    const parsed = JSON.parse(buffer.toString('utf8')) as { traceEvents: TraceEvent[] } | TraceEvent[];
-    const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
-    if (traceDir) writeFileSync(path.join(traceDir, `trace-round-${r + 1}.json`), buffer);
+    // two browsers: their traces together (their processes have distinct pids, their clocks are the same monotonic clock)
+    const events = buffers.flatMap((b) => {
+      const parsed = JSON.parse(b.toString('utf8')) as { traceEvents: TraceEvent[] } | TraceEvent[];
+      return Array.isArray(parsed) ? parsed : parsed.traceEvents;
+    });
+    if (traceDir) writeFileSync(path.join(traceDir, `trace-round-${r + 1}.json`), buffers.length === 1 ? buffers[0]! : JSON.stringify({ traceEvents: events }));
     const found = benchPages(events);
     if (!found) throw new Error(`round ${r + 1}: could not tell the pages' renderer processes apart in the trace (${[...rendererMainThreads(events).keys()].join(', ')})`);
     const wallPid = found.wall.pid;
@@ -700,7 +717,7 @@ try {
   const fps = { wall: series((r) => r.wall.frames / r.seconds), bare: series((r) => r.bare.frames / r.seconds) };
   const parts = (which: 'wall' | 'bare') => CATEGORIES.map((c) => `${c} ${fmt(stats(rounds.map((r) => perFrame(r[which], c))).median)}`).join(', ');
   const spread = (s: { median: number; min: number; max: number }) => `median ${fmt(s.median, 3)}, spread ${fmt(s.min, 3)}–${fmt(s.max, 3)} over ${rounds.length} rounds`;
-  const note = `${machineNote()}; ${foldNote}; ${feedNote}; ${syncNote}; socket frames received under load: wall ${fmt(messageTotal(received.wall) / loadSeconds)}/s (${messageLine(received.wall, loadSeconds)}), bare ${fmt(messageTotal(received.bare) / loadSeconds)}/s; load average (1 min) at the rounds ${loads.map((l) => fmt(l)).join(', ')}; ${glNote}, told it is hardware on both pages (pulses at ${FPS} fps through the frame governor; the wall's chart transitions on while its map frames take under 100 ms); ${total} events in the replica, ${openCount} open on the map; ${RATE} changes/s through ${ROUNDS} rounds of ${SECONDS} s, both pages at once; frames/s wall ${fmt(fps.wall.median, 2)}, bare ${fmt(fps.bare.median, 2)} (median); ${gpuLine}; map ${size.width}×${size.height} CSS px in a ${viewport.width}×${viewport.height} wall`;
+  const note = `${machineNote()}; ${browsersNote}; ${foldNote}; ${feedNote}; ${syncNote}; socket frames received under load: wall ${fmt(messageTotal(received.wall) / loadSeconds)}/s (${messageLine(received.wall, loadSeconds)}), bare ${fmt(messageTotal(received.bare) / loadSeconds)}/s; load average (1 min) at the rounds ${loads.map((l) => fmt(l)).join(', ')}; ${glNote}, told it is hardware on both pages (pulses at ${FPS} fps through the frame governor; the wall's chart transitions on while its map frames take under 100 ms); ${total} events in the replica, ${openCount} open on the map; ${RATE} changes/s through ${ROUNDS} rounds of ${SECONDS} s, both pages at once; frames/s wall ${fmt(fps.wall.median, 2)}, bare ${fmt(fps.bare.median, 2)} (median); ${gpuLine}; map ${size.width}×${size.height} CSS px in a ${viewport.width}×${viewport.height} wall`;
   const p = (xs: number[], q: number) => (xs.length ? quantile(xs, q) : NaN);
   const maxFullSingle = (a: Attributes) => Object.values(a.byLayer).reduce((m, l) => Math.max(m, l.full), 0);
   figures.push(
@@ -736,6 +753,7 @@ try {
 } finally {
   await stream?.stop();
   await browser.close();
+  if (bareBrowser !== browser) await bareBrowser.close();
   rpc.close();
   await app.close();
   await svc.close();

@@ -64,7 +64,22 @@ export const SyncStatus = z.object({
   version: z.string().nullable(),
   /** snapshot progress while state = snapshot */
   progress: z
-    .object({ rows: z.number(), bytes: z.number(), totalRows: z.number().nullable(), rowsPerSecond: z.number(), etaSeconds: z.number().nullable() })
+    .object({
+      rows: z.number(),
+      bytes: z.number(),
+      totalRows: z.number().nullable(),
+      rowsPerSecond: z.number(),
+      etaSeconds: z.number().nullable(),
+      /**
+       * what is downloading: rows (also when absent: row snapshots and older data services send none) or a replica
+       * image, whose rows stay 0 and whose progress is `bytes` against `totalBytes`
+       */
+      kind: z.enum(['rows', 'image']).optional(),
+      /** an image's phase: its download, then its copy into the replica (`bytes` then counts the copied share) */
+      phase: z.enum(['download', 'copy']).optional(),
+      /** what `bytes` counts to (an image's Content-Length); absent or null when unknown */
+      totalBytes: z.number().nullable().optional(),
+    })
     .nullable(),
   message: z.string().nullable(),
   /** what the replica holds: the whole district or one town */

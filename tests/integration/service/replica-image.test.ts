@@ -184,13 +184,19 @@ describe('a replica image as the first snapshot', () => {
     // tailed from the image's cursor, and the tail brought v 3
     expect(liveFeedCursors(h)[0]).toEqual(image.cursor);
     expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
-    // progress in bytes against the file's size: no rows to count, no row rate; the last one at the whole file
+    // progress in bytes against the file's size (its Content-Length, totalBytes): no rows to count, no row rate;
+    // the download's bytes rising from 0 to the whole file, then the copy's, rising and never past it
     const progress = snapshotStatuses(h).map((s) => s.progress!);
-    expect(progress.length).toBeGreaterThanOrEqual(2);
-    expect(progress.every((p) => p.rows === 0 && p.totalRows === null && p.rowsPerSecond === 0)).toBe(true);
-    expect(progress[0]!.bytes).toBe(0);
-    expect(progress.map((p) => p.bytes)).toEqual([...progress.map((p) => p.bytes)].sort((a, b) => a - b));
-    expect(progress.at(-1)!.bytes).toBe(image.bytes);
+    expect(progress.every((p) => p.kind === 'image' && p.totalBytes === image.bytes && p.rows === 0 && p.totalRows === null && p.rowsPerSecond === 0)).toBe(true);
+    const download = progress.filter((p) => p.phase === 'download').map((p) => p.bytes);
+    const copy = progress.filter((p) => p.phase === 'copy').map((p) => p.bytes);
+    expect(progress.map((p) => p.phase)).toEqual([...download.map(() => 'download'), ...copy.map(() => 'copy')]);
+    expect(download.length).toBeGreaterThanOrEqual(2);
+    expect(download[0]).toBe(0);
+    expect(download).toEqual([...download].sort((a, b) => a - b));
+    expect(download.at(-1)).toBe(image.bytes);
+    expect(copy).toEqual([...copy].sort((a, b) => a - b));
+    expect(copy.every((bytes) => bytes <= image.bytes)).toBe(true);
     // what a row snapshot's end does: everything changed, at the image's cursor
     expect(h.events.find((e) => e.name === 'events/changed')?.payload).toEqual({ ids: [], all: true, checkpoint: image.cursor });
     expect(h.log.entries.find((e) => e.msg === 'replica image switched in')?.obj).toMatchObject({ scope: 'district', cursor: image.cursor, bytes: image.bytes });
@@ -296,6 +302,12 @@ describe('a replica image as the first snapshot', () => {
       [1, 'before'],
       [2, 'during'],
     ]);
+    // the copy's progress, a page a step: its share of the file in bytes, rising, against the file's size
+    const copy = snapshotStatuses(h).map((s) => s.progress!).filter((p) => p.phase === 'copy');
+    expect(copy.length).toBeGreaterThanOrEqual(2);
+    expect(copy.every((p) => p.kind === 'image' && p.totalBytes === image.bytes && p.bytes > 0 && p.bytes <= image.bytes)).toBe(true);
+    expect(copy.map((p) => p.bytes)).toEqual(copy.map((p) => p.bytes).sort((a, b) => a - b));
+    expect(copy.at(-1)!.bytes).toBeGreaterThan(copy[0]!.bytes);
     // once the feed is connected the pusher sends both, each once
     await expect.poll(() => f.pushes.flatMap((p) => p.mutationIds), { timeout: 5_000 }).toEqual([1, 2]);
     await expect.poll(() => sorted(replicaRows(h.svc)), { timeout: 5_000 }).toEqual(sorted(f.rowsOf('district')));

@@ -547,15 +547,15 @@ export class SyncClient {
       }
       answer = imageAnswerOf(res.headers, { scope, schema });
       const total = answer.bytes;
-      // bytes against Content-Length; no rows (an image has no row count to show): rows 0, totalRows null, rate 0,
-      // the ETA from the bytes' rate
+      // bytes against Content-Length (totalBytes, kind 'image', phase 'download'); no rows (an image has no row count
+      // to show): rows 0, totalRows null, rate 0 for renderers that know no image; the ETA from the bytes' rate
       let lastProgress = 0;
       const progress = (bytes: number, force: boolean) => {
         const now = this.opts.clock.now();
         if (!force && now - lastProgress < (this.opts.progressIntervalMs ?? 250)) return;
         lastProgress = now;
         const rate = bytes / Math.max(0.001, (now - started) / 1000);
-        this.setStatus({ state: 'snapshot', scope, progress: { rows: 0, bytes, totalRows: null, rowsPerSecond: 0, etaSeconds: rate > 0 ? Math.max(0, (total - bytes) / rate) : null } });
+        this.setStatus({ state: 'snapshot', scope, progress: { rows: 0, bytes, totalRows: null, rowsPerSecond: 0, etaSeconds: rate > 0 ? Math.max(0, (total - bytes) / rate) : null, kind: 'image', phase: 'download', totalBytes: total } });
       };
       progress(0, true);
       const opened = get;
@@ -633,7 +633,12 @@ export class SyncClient {
             copyStarted ||= now;
             const done = totalPages - remainingPages;
             const rate = done / Math.max(0.001, (now - copyStarted) / 1000);
-            this.setStatus({ state: 'snapshot', progress: { rows: 0, bytes: answer.bytes, totalRows: null, rowsPerSecond: 0, etaSeconds: rate > 0 ? remainingPages / rate : null } });
+            // the copy's share of the file in bytes, so the bar runs again from 0 to the file's size in this phase
+            const copied = totalPages > 0 ? Math.round((answer.bytes * done) / totalPages) : answer.bytes;
+            this.setStatus({
+              state: 'snapshot',
+              progress: { rows: 0, bytes: copied, totalRows: null, rowsPerSecond: 0, etaSeconds: rate > 0 ? remainingPages / rate : null, kind: 'image', phase: 'copy', totalBytes: answer.bytes },
+            });
           },
         },
       );

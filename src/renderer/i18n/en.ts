@@ -32,6 +32,7 @@ export const en: Messages = {
     lastBatch: (time) => `last update ${time}`,
     progress: (rows, total) => (total === null ? `${rows} rows received` : `${rows} / ${total} rows received`),
     rate: (rowsPerSecond, received) => `${rowsPerSecond} rows/s, ${received} received`,
+    image: (phase, amount) => (phase === 'download' ? `Downloading replica image ${amount}` : `Switching in replica image ${amount}`),
     eta: (left) => `about ${left} left`,
     unknown: 'Sync state unknown',
   },

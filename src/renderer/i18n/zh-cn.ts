@@ -38,6 +38,8 @@ export const zhCN = {
     lastBatch: (time: string) => `最近更新 ${time}`,
     progress: (rows: string, total: string | null) => (total === null ? `已接收 ${rows} 行` : `已接收 ${rows} / ${total} 行`),
     rate: (rowsPerSecond: string, received: string) => `${rowsPerSecond} 行/秒，已收 ${received}`,
+    /** a replica image (副本镜像): its download, then its copy into the replica; amount like "120 / 523 MB" */
+    image: (phase: 'download' | 'copy', amount: string) => (phase === 'download' ? `正在下载副本镜像 ${amount}` : `正在切换副本镜像 ${amount}`),
     eta: (left: string) => `约剩 ${left}`,
     unknown: '同步状态未知',
   },

@@ -54,6 +54,8 @@ export class LiveSession {
   private again = false;
   private lastSentAt = Date.now();
   private pendingChecksum: ScopeChecksum | null = null;
+  /** the client was told it reached the head (a heartbeat at its cursor right after the batch that got it there) */
+  private toldAtHead = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: (() => void)[] = [];
   private readonly opts: Required<Omit<LiveOptions, 'onError'>> & Pick<LiveOptions, 'onError'>;
@@ -168,6 +170,13 @@ export class LiveSession {
             this.pendingChecksum = null;
             if (this.cursor === checksum.checkpoint.v) this.sendFrame(JSON.stringify(checksumFrame(checksum)));
             continue;
+          }
+          // the client has reached the head: a heartbeat at its cursor tells it so now, once per session. Otherwise a
+          // client catching up under steady traffic (a batch every few seconds) would wait for heartbeatMs of quiet,
+          // minutes on a busy day, before it could call itself live
+          if (!this.toldAtHead && this.cursor >= this.hub.head) {
+            this.toldAtHead = true;
+            this.sendFrame(JSON.stringify(heartbeatFrame(this.epoch, this.cursor, new Date())));
           }
           break;
         }

@@ -225,7 +225,8 @@ forEachBackend('sync feed', (backend) => {
         for (let i = 0; i < 12; i++) out.upsert('events', `big${i}`, T1, { id: `big${i}` });
       });
       await sleep(150);
-      expect(transport.frames).toEqual([]); // nothing read or sent while the client's buffer is full
+      // nothing read or sent while the client's buffer is full, but the heartbeat that said it was at the head when it connected
+      expect(transport.frames).toMatchObject([{ t: 'heartbeat', checkpoint: { epoch: start.epoch, v: start.v } }]);
       transport.release();
       const head = await readSyncHead(db);
       await until(() => session.cursor === head.v, 5000, 'catch-up');
@@ -245,6 +246,34 @@ forEachBackend('sync feed', (backend) => {
     }
   });
 
+  it('tells a client that catches up under steady traffic that it reached the head at once, not after heartbeatMs of quiet', async () => {
+    const hub = await SyncHub.start(db, { pollMs: 50, gapGraceMs: 20, retentionMs: null });
+    const start = await readSyncHead(db);
+    for (let i = 0; i < 6; i++) await write((out) => out.upsert('events', `behind${i}`, T1, { id: `behind${i}` }));
+    const transport = new FakeTransport();
+    // a client 6 versions behind, the heartbeat a minute away
+    const session = new LiveSession(db, hub, transport, T1, null, { epoch: start.epoch, v: start.v }, { heartbeatMs: 60_000, checksumMs: 0, maxBatchOps: 2 });
+    try {
+      session.start();
+      const head = await readSyncHead(db);
+      await until(() => transport.frames.some((f) => f.t === 'heartbeat'), 5000, 'the heartbeat at the head');
+      const at = transport.frames.findIndex((f) => f.t === 'heartbeat');
+      expect(transport.frames[at]).toMatchObject({ t: 'heartbeat', checkpoint: { epoch: head.epoch, v: head.v } });
+      // right after the batch that got it there, and every batch before it
+      const before = transport.frames[at - 1];
+      expect(before?.t === 'batch' && before.checkpoint.v).toBe(head.v);
+      expect(transport.frames.slice(0, at).every((f) => f.t === 'batch')).toBe(true);
+      // steady traffic afterwards: batches, no second heartbeat (once per session; the idle one comes after heartbeatMs)
+      for (let i = 0; i < 3; i++) await write((out) => out.upsert('events', `after${i}`, T1, { id: `after${i}` }));
+      const last = await readSyncHead(db);
+      await until(() => session.cursor === last.v, 5000, 'the later batches');
+      expect(transport.frames.filter((f) => f.t === 'heartbeat')).toHaveLength(1);
+    } finally {
+      session.stop();
+      hub.stop();
+    }
+  });
+
   it('sends must_refetch as a frame when the log a session still needs is pruned', async () => {
     const hub = await SyncHub.start(db, { pollMs: 50, gapGraceMs: 20, retentionMs: null, recentVersions: 1 });
     const start = await readSyncHead(db);
@@ -257,7 +286,8 @@ forEachBackend('sync feed', (backend) => {
       await pruneChangeLog(db, { throughV: start.v + 2 });
       transport.release();
       await until(() => transport.closed, 5000, 'close');
-      expect(transport.frames).toEqual([{ t: 'must_refetch', reason: 'expired' }]);
+      expect(transport.frames.slice(1)).toEqual([{ t: 'must_refetch', reason: 'expired' }]);
+      expect(transport.frames[0]).toMatchObject({ t: 'heartbeat', checkpoint: { v: start.v } }); // at the head when it connected
     } finally {
       session.stop();
       hub.stop();

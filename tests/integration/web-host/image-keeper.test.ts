@@ -49,9 +49,9 @@ const manifestOnDisk = () => {
   return existsSync(file) ? ImageManifest.parse(JSON.parse(readFileSync(file, 'utf8'))) : null;
 };
 
-function start(renewMs: number, logger: Logger = quiet): Promise<Keeper> {
+function start(renewMs: number, logger: Logger = quiet, dataDir = 'keeper'): Promise<Keeper> {
   return startKeeper({
-    dataDir: path.join(dir, 'keeper'),
+    dataDir: path.join(dir, dataDir),
     imagesDir: images,
     dataCenterUrl: dc.url,
     credentials: { token: 'a-service-token' },
@@ -189,6 +189,18 @@ describe('image keeper', () => {
     keeper = await start(60_000);
     expect(readdirSync(images).sort()).toEqual(['440114001000.json', imageManifestName('district'), inPlace.file].sort());
     expect(keeper.manifest()).toEqual(inPlace);
+    await keeper.stop();
+  });
+
+  it('builds a new replica from the data center’s rows, not from the image in place', async () => {
+    expect(manifestOnDisk()).not.toBeNull();
+    const said: string[] = [];
+    const listen: Logger = { ...quiet, info: (_o: unknown, msg?: string) => void said.push(String(msg)), warn: (_o: unknown, msg?: string) => void said.push(String(msg)) };
+    // an empty data folder (a keeper moved to a new disk, its replica lost) while its last image is served
+    keeper = await start(60_000, listen, 'keeper-new');
+    await until(() => readSyncState(keeper.service.replica.sqlite) && keeper.service.syncStatus().state === 'live', 'the new keeper live');
+    expect(said).toContain('snapshot applied');
+    expect(said).not.toContain('replica image switched in');
     await keeper.stop();
   });
 });

@@ -109,7 +109,9 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
     ...('token' in opts.credentials ? { auth: staticToken(opts.credentials.token) } : {}),
     // the sync starts once signed in (below): started before, its first attempt would find no token and
     // replicate the public reference data only, then wait a poll interval (30 s) before the snapshot
-    sync: { ...opts.sync, autoStart: false },
+    // and from the data center's rows, never from an image (its own last one, after a restart): a keeper's replica
+    // is where images come from, so a defect in one would otherwise be handed on from image to image
+    sync: { images: false, ...opts.sync, autoStart: false },
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   });
   try {

@@ -159,6 +159,55 @@ describe('replica image', () => {
     }
   });
 
+  it.each(['backup', 'vacuum'] as const)('exports (%s) no byte of the keeper\'s session, its outbox or a row it deleted earlier (free pages, deleted cells)', async (method) => {
+    const dir = tempDir();
+    const keeper = source(dir);
+    // enough rows that a few free pages stay under 1% of the file (the old export VACUUMed only above that)
+    const writer = new RowWriter(keeper.sqlite);
+    applyBatch(
+      keeper.sqlite,
+      writer,
+      {
+        from: { epoch: 'k1', v: 42 },
+        checkpoint: { epoch: 'k1', v: 43 },
+        ops: Array.from({ length: 600 }, (_, i) => ({ table: 'events', op: 'upsert' as const, key: `e${1000 + i}`, v: 43, row: { ...withText(1000 + i, 'in_progress'), description: `长描述${i} ${'路'.repeat(2000)}` } })),
+        acks: [],
+      },
+      () => ({ changed: false, eventId: null }),
+      AT,
+    );
+    const rotated = `hyr_PLANTED_ROTATED_${'r'.repeat(32)}`;
+    const deletedCell = `hyr_PLANTED_DELETED_${'d'.repeat(32)}`;
+    const live = `hyr_PLANTED_LIVE_${'l'.repeat(32)}`;
+    const outboxed = `hyr_PLANTED_OUTBOX_${'o'.repeat(32)}`;
+    // an earlier session, its token at the end of a value long enough to spill into an overflow page: rewritten, that page goes to the freelist as it was
+    writePreference(keeper.sqlite, 'session', { pad: 'x'.repeat(20_000), refreshToken: rotated });
+    writePreference(keeper.sqlite, 'session', { refreshToken: live, refreshTokenExpiresAt: AT });
+    // a row deleted in the source: its cell stays in its page's free space
+    writePreference(keeper.sqlite, 'ui.note', { refreshToken: deletedCell });
+    keeper.sqlite.prepare("DELETE FROM preferences WHERE key = 'ui.note'").run();
+    keeper.sqlite.prepare("INSERT INTO outbox (client_id, created_at, mutation, event_id, state, updated_at) VALUES ('keeper', ?, ?, null, 'queued', ?)").run(AT, JSON.stringify({ token: outboxed }), AT);
+    keeper.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    // the premise: SQLite keeps deleted content in the file, and the free pages are under 1% of it
+    const sourceBytes = readFileSync(path.join(dir, 'keeper.sqlite'));
+    for (const secret of [rotated, deletedCell, live, outboxed]) expect(sourceBytes.indexOf(secret), secret).toBeGreaterThanOrEqual(0);
+    const free = keeper.sqlite.pragma('freelist_count', { simple: true }) as number;
+    expect(free).toBeGreaterThan(0);
+    expect(free).toBeLessThanOrEqual((keeper.sqlite.pragma('page_count', { simple: true }) as number) / 100);
+
+    const info = await exportReplicaImage(keeper.sqlite, path.join(dir, `image-${method}.sqlite`), { method });
+    const bytes = readFileSync(info.file);
+    for (const secret of ['hyr_PLANTED', rotated, deletedCell, live, outboxed]) expect(bytes.indexOf(secret), secret).toBe(-1);
+    const image = new Database(info.file, { readonly: true });
+    try {
+      expect(image.pragma('freelist_count', { simple: true })).toBe(0);
+      expect(image.prepare("SELECT count(*) FROM events WHERE key LIKE 'e1___'").pluck().get()).toBe(600);
+      expect(readSyncState(image)?.cursor).toEqual({ epoch: 'k1', v: 43 });
+    } finally {
+      image.close();
+    }
+  });
+
   it('returns the cursor the image holds, also when a batch lands while the copy is being made', async () => {
     const dir = tempDir();
     const keeper = source(dir);

@@ -128,7 +128,10 @@ export interface ImageInfo {
 }
 
 export interface ExportOptions {
-  /** how the live replica is copied: SQLite's backup API (pages as they are) or VACUUM INTO (rebuilt, compact); default 'backup' */
+  /**
+   * how the live replica is copied: SQLite's backup API (pages as they are, free ones too: the copy is VACUUMed once
+   * emptied) or VACUUM INTO (rebuilt, compact); default 'backup'
+   */
   method?: 'backup' | 'vacuum';
   /** `PRAGMA quick_check` of the copy before it is published (once per image, on the keeper); default true */
   check?: boolean;
@@ -136,8 +139,9 @@ export interface ExportOptions {
 
 /**
  * Writes a consistent copy of a live replica to `file` as an image: the copy is made under a read transaction of
- * the replica (either method), its local and emptied tables are emptied, it is put in rollback-journal mode (one
- * file) and, checked, fsynced and renamed into place (the folder fsynced after) — a reader of `file` never sees a
+ * the replica (either method), its local and emptied tables are emptied (securely: no byte of them, nor of any
+ * free page or deleted row of the source, is left in the file), it is put in rollback-journal mode (one file) and,
+ * checked, fsynced and renamed into place (the folder fsynced after) — a reader of `file` never sees a
  * half-written image, nor, after a power cut, a damaged one under the digest it was published with. The scope and
  * cursor returned are the copy's own (the backup yields to the event loop: a batch applied meanwhile is in it).
  */
@@ -155,11 +159,17 @@ export async function exportReplicaImage(db: Database.Database, file: string, op
     try {
       copy.pragma('synchronous = OFF');
       copy.pragma('journal_mode = DELETE');
+      // An image is served to every account that may read its scope, so no byte of what the export empties may
+      // stay in the file: the keeper's preferences (a session's refresh token, when a data folder keeps one), its
+      // outbox. SQLite does not erase what it deletes: a deleted cell stays in its page's free space and a freed
+      // page in the freelist, both verbatim. secure_delete zeroes what these DELETEs free; but the backup API also
+      // copies the source's own free pages and free space (a rotated-out token, a row deleted long ago), which no
+      // DELETE here touches: a copy made by it, or one with any free page left, is VACUUMed — rebuilt from its
+      // live rows only, so the image has no freelist page and no deleted cell content.
+      copy.pragma('secure_delete = ON');
       copy.transaction(() => emptyNonImageTables(copy))();
-      // a keeper caught mid-snapshot has its staging rows in the copy: give their pages back
       const free = copy.pragma('freelist_count', { simple: true }) as number;
-      const pages = copy.pragma('page_count', { simple: true }) as number;
-      if (free > pages / 100) copy.exec('VACUUM');
+      if (opts.method !== 'vacuum' || free > 0) copy.exec('VACUUM');
       if (opts.check !== false) {
         const verdict = quickCheck(copy);
         if (verdict !== 'ok') throw new Error(`the exported image fails quick_check: ${verdict}`);

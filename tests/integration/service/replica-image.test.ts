@@ -11,7 +11,7 @@
  * invalidates the token; a command submitted during the copy is held and written once after it; the WAL the
  * switch committed into is checkpointed off the service's thread (the replica is ready before) and truncated.
  */
-import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -47,11 +47,13 @@ interface Front {
   commandsGate: Promise<void> | null;
   /** pushes that waited for the gate */
   commandsHeld: number;
+  /** called as a row snapshot request arrives, before it is passed on */
+  onSnapshot: (() => void) | null;
 }
 
 /** A front for the fake feed that serves `image` at /api/v1/sync/image as `mode` says, and passes the rest on. */
 async function frontOf(f: FakeFeedServer, image: ImageInfo, mode: ImageMode): Promise<Front> {
-  const front: Front = { url: '', images: [], snapshots: [], imageAuth: [], mode, commandsGate: null, commandsHeld: 0 };
+  const front: Front = { url: '', images: [], snapshots: [], imageAuth: [], mode, commandsGate: null, commandsHeld: 0, onSnapshot: null };
   const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -61,7 +63,10 @@ async function frontOf(f: FakeFeedServer, image: ImageInfo, mode: ImageMode): Pr
       serveImage(front, image, req, res);
       return;
     }
-    if (url.pathname === '/api/v1/sync/snapshot') front.snapshots.push(url);
+    if (url.pathname === '/api/v1/sync/snapshot') {
+      front.snapshots.push(url);
+      front.onSnapshot?.();
+    }
     if (url.pathname === '/api/v1/commands' && front.commandsGate) {
       front.commandsHeld += 1;
       void front.commandsGate.then(() => pass(req, res));
@@ -215,11 +220,19 @@ describe('a replica image as the first snapshot', () => {
     const { f, image } = await feedAndImage();
     const front = await frontOf(f, image, mode);
     const dir = tempDir(cleanups);
-    const h = await serviceOn(front, dir, cleanups);
+    const h = await serviceOn(front, dir, cleanups, { sync: { autoStart: false } });
+    // what the badge shows while the row snapshot's request is on its way: not the image's progress
+    let whenRowsAsked: SyncStatus | null = null;
+    front.onSnapshot = () => (whenRowsAsked ??= h.svc.syncStatus());
     expect(await h.svc.syncNow()).toBe('live');
     await expect.poll(() => h.svc.syncStatus().cursor?.v, { timeout: 5_000 }).toBe(3);
     expect(front.images).toHaveLength(1);
     expect(front.snapshots).toHaveLength(1);
+    expect(whenRowsAsked).not.toBeNull();
+    expect(whenRowsAsked!.progress?.kind).not.toBe('image');
+    // the image's progress, when there was some, is followed at once by the row snapshot's start
+    const lastImage = h.statuses.findLastIndex((s) => s.progress?.kind === 'image');
+    if (lastImage >= 0) expect(h.statuses[lastImage + 1]).toMatchObject({ state: 'snapshot', progress: { rows: 0, bytes: 0, totalRows: null } });
     expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
     // the row snapshot's own cursor, not the image's
     expect(liveFeedCursors(h)[0]).toEqual({ epoch: 'epoch-1', v: 3 });
@@ -245,6 +258,57 @@ describe('a replica image as the first snapshot', () => {
     expect(front.snapshots).toHaveLength(1);
     const why = h.log.entries.find((e) => e.msg.startsWith('could not download the replica image'));
     expect((why?.obj as { reason?: string } | undefined)?.reason).toMatch(/no image data from \/api\/v1\/sync\/image for \d+ s/);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+  });
+
+  it('takes the row snapshot when a leftover download cannot be deleted (a folder in its place), from start on', async () => {
+    const { f, image } = await feedAndImage();
+    const front = await frontOf(f, image, 'serve');
+    const dir = tempDir(cleanups);
+    // what rmSync's `force` does not ignore (EBUSY/EPERM on Windows, EACCES; a folder here, as tests may run as root)
+    mkdirSync(path.join(dir, IMAGE_DOWNLOAD_FILE));
+    const h = await serviceOn(front, dir, cleanups);
+    expect(await h.svc.syncNow()).toBe('live');
+    await expect.poll(() => h.svc.syncStatus().cursor?.v, { timeout: 5_000 }).toBe(3);
+    expect(front.images).toEqual([]);
+    expect(front.snapshots).toHaveLength(1);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+    const warned = h.log.entries.filter((e) => e.msg === 'could not delete the replica image download');
+    expect(warned.map((e) => [e.level, (e.obj as { when: string }).when])).toEqual([
+      ['warn', 'at start'],
+      ['warn', 'before downloading an image'],
+    ]);
+    expect(h.statuses.some((s) => s.state === 'offline')).toBe(false);
+  });
+
+  it('restores autocheckpoint, checkpoints and is ready when the download cannot be deleted after a committed switch', async () => {
+    const { f, image } = await feedAndImage();
+    const front = await frontOf(f, image, 'serve');
+    const dir = tempDir(cleanups);
+    const h = await serviceOn(front, dir, cleanups, { sync: { autoStart: false, imagePagesPerStep: 4 } });
+    const download = path.join(dir, IMAGE_DOWNLOAD_FILE);
+    // during the copy (the switch holds the file open), a folder takes the download's place: its delete after the
+    // switch throws (EISDIR), as EBUSY/EPERM would on Windows
+    let replaced = false;
+    h.svc.subscribe('sync/status', (s: SyncStatus) => {
+      if (replaced || s.progress?.phase !== 'copy') return;
+      replaced = true;
+      unlinkSync(download);
+      mkdirSync(download);
+    });
+    expect(await h.svc.syncNow()).toBe('live');
+    expect(replaced).toBe(true);
+    // what follows a snapshot (afterSnapshot: ready waiters, the FTS build, everything changed) ran for the image
+    expect(h.events.find((e) => e.name === 'events/changed')?.payload).toEqual({ ids: [], all: true, checkpoint: image.cursor });
+    expect(h.log.entries.some((e) => e.msg === 'replica image switched in')).toBe(true);
+    expect(liveFeedCursors(h)[0]).toEqual(image.cursor);
+    expect(front.snapshots).toEqual([]);
+    expect(h.statuses.some((s) => s.state === 'offline')).toBe(false);
+    expect(h.log.entries.find((e) => e.msg === 'could not delete the replica image download')?.obj).toMatchObject({ when: 'after the switch' });
+    // the worker checkpointed the image and the connection's autocheckpoint is back (not left at 0)
+    await expect.poll(() => h.log.entries.some((e) => e.msg === 'replica image checkpointed off the service thread'), { timeout: 10_000 }).toBe(true);
+    expect(h.svc.replica.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    await expect.poll(() => h.svc.syncStatus().cursor?.v, { timeout: 5_000 }).toBe(3);
     expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
   });
 

@@ -276,8 +276,9 @@ export class SyncClient {
   start(): void {
     if (this.started || this.stopped) return;
     this.started = true;
-    // a download left by a process that stopped during it is never switched in
-    if (!this.opts.replica.sqlite.memory) rmSync(this.imageFile(), { force: true });
+    // a download left by a process that stopped during it is never switched in (one that cannot be deleted is
+    // logged; the image is then not tried, imageSnapshot)
+    if (!this.opts.replica.sqlite.memory) this.removeDownload(this.imageFile(), 'at start');
     // a full-text index left half built (the process stopped during the build) is finished
     this.scheduleFtsBuild();
     this.loop = this.run();
@@ -528,7 +529,9 @@ export class SyncClient {
     const scope = this.scope;
     const started = this.opts.clock.now();
     const file = this.imageFile();
-    rmSync(file, { force: true });
+    // a leftover that cannot be deleted (a folder in its place, Windows' EBUSY/EPERM while a scanner holds it) would
+    // fail every download before its first byte: the row snapshot instead, in this attempt
+    if (!this.removeDownload(file, 'before downloading an image')) return false;
     const schema = replicaSchemaIdOf(migrations);
     const url = new URL('api/v1/sync/image', this.base);
     url.searchParams.set('scope', scope);
@@ -565,12 +568,13 @@ export class SyncClient {
       });
       progress(total, true);
     } catch (err) {
-      rmSync(file, { force: true });
+      this.removeDownload(file, 'after a failed download');
       // the signal's reason first: a stop, a change of scope, a timeout say more than the broken stream they caused
       const reason: unknown = get?.signal.aborted ? get.signal.reason : err;
       if (this.stopped) throw new ConnectionEnded('stopped');
       if (reason instanceof MustRefetchError || reason instanceof ConnectionEnded || reason instanceof UnauthenticatedError) throw reason;
       this.imageNotTaken(reason, url);
+      this.leaveImageProgress();
       return false;
     } finally {
       get?.end();
@@ -657,13 +661,15 @@ export class SyncClient {
       } else {
         this.opts.log.warn({ err }, 'switching the replica image in failed; the replica is as it was; taking the row snapshot');
       }
+      this.leaveImageProgress();
       return false;
     } finally {
       this.switchEnded = null;
       endSwitch();
-      rmSync(file, { force: true });
+      // the checkpoint (or the setting) first: a delete that throws must not leave autocheckpoint at 0 with no worker
       if (committed) this.checkpointAfterSwitch(autocheckpoint);
       else sqlite.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+      this.removeDownload(file, 'after the switch');
     }
     // the scope changed during the copy's last step: the replica holds the scope asked for before
     if (scope !== this.scope) throw new MustRefetchError(`scope changed to ${this.scope}`);
@@ -728,6 +734,30 @@ export class SyncClient {
     this.checkpointing = { stop: () => running.stop(), settled };
   }
 
+  /**
+   * Deletes the image download `file` if it is there. False, with a warning, when it could not be deleted (`force`
+   * only ignores ENOENT: a folder in its place, EACCES, EBUSY/EPERM on Windows while a scanner holds it): the caller
+   * goes on without it — a leftover is never switched in, since each download creates the file anew (`wx`).
+   */
+  private removeDownload(file: string, when: string): boolean {
+    try {
+      rmSync(file, { force: true });
+      return true;
+    } catch (err) {
+      this.opts.log.warn({ err, file, when }, 'could not delete the replica image download');
+      return false;
+    }
+  }
+
+  /**
+   * After an image was not taken: the status leaves the image's progress for the row snapshot's first one, so the
+   * badge does not say "downloading the replica image" while the row snapshot opens (nothing pushed when no image
+   * progress was shown: a 404, a 503).
+   */
+  private leaveImageProgress(): void {
+    if (this.current.state === 'snapshot' && this.current.progress?.kind === 'image') this.setStatus({ state: 'snapshot', progress: ROW_SNAPSHOT_START, scope: this.scope });
+  }
+
   /** where an image is downloaded: next to the replica */
   private imageFile(): string {
     return path.join(path.dirname(mainFileOf(this.opts.replica.sqlite)), IMAGE_DOWNLOAD_FILE);
@@ -754,7 +784,7 @@ export class SyncClient {
         throw err;
       }
 
-      this.setStatus({ state: 'snapshot', progress: { rows: 0, bytes: 0, totalRows: null, rowsPerSecond: 0, etaSeconds: null }, scope });
+      this.setStatus({ state: 'snapshot', progress: ROW_SNAPSHOT_START, scope });
       clearStaging(sqlite);
       let begin: Extract<SnapshotFrame, { t: 'begin' }> | null = null;
       let rows = 0;
@@ -1276,6 +1306,9 @@ function parseFrame(text: string): LiveFrame {
   if (!parsed.success) throw new MalformedError(`live frame: ${formatZodError(parsed.error).slice(0, 500)}`, parsed.error.issues.slice(0, 10));
   return parsed.data;
 }
+
+/** a row snapshot's progress before its first row: nothing counted yet, no total, no rate */
+const ROW_SNAPSHOT_START = { rows: 0, bytes: 0, totalRows: null, rowsPerSecond: 0, etaSeconds: null } as const satisfies NonNullable<SyncStatus['progress']>;
 
 /** The file a replica image is downloaded to, in the replica's folder (a leftover is deleted at start). */
 export const IMAGE_DOWNLOAD_FILE = 'replica-image.download';

@@ -4,10 +4,12 @@
  * manifest, one of another schema or page size, one that does not parse, another epoch, older than the change
  * log's floor, beyond the head, its file missing or of another length) answered 404 no_image; the auth of the
  * snapshot (401, 403 for a town account asking for the district) and 400 for a bad query; and a download the
- * keeper replaces and deletes the file of halfway still receives the whole file it started.
+ * keeper replaces and deletes the file of halfway still receives the whole file it started; a client that stops
+ * reading is cut after the snapshot's stall timeout (the file's descriptor closed), one that pauses for less is not.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +32,9 @@ const actorOf = (request: { headers: Record<string, string | string[] | undefine
 let store: DataCenterDb;
 let dc: DataCenter;
 let noKeeper: DataCenter;
+/** the same folder, with a stall timeout of STALL_MS */
+let stalling: DataCenter;
+const STALL_MS = 300;
 let dir: string;
 
 const query = (scope = 'district', schema = SCHEMA, pageSize = 16384) => `/api/v1/sync/image?scope=${scope}&schema=${schema}&pageSize=${pageSize}`;
@@ -65,12 +70,14 @@ beforeAll(async () => {
   const app = { actorOf, sync: { hub: { pollMs: 50, retentionMs: null } } };
   dc = await startDataCenter({ database: store, port: 0, seed: null, images: dir, app });
   noKeeper = await startDataCenter({ database: store, port: 0, seed: null, app });
+  stalling = await startDataCenter({ database: store, port: 0, seed: null, images: dir, app: { ...app, sync: { ...app.sync, snapshot: { stallTimeoutMs: STALL_MS } } } });
   await writeSome(3);
 });
 
 afterAll(async () => {
   await dc?.close();
   await noKeeper?.close();
+  await stalling?.close();
   await store?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -184,4 +191,68 @@ describe('GET /api/v1/sync/image', () => {
     }
     expect(Buffer.concat(chunks).equals(first)).toBe(true);
   });
+
+  it('cuts a download whose client stops reading after the stall timeout, and closes the file; a shorter pause is not cut', async () => {
+    const head = await readSyncHead(store.db);
+    // more than the file stream's 1 MB and the loopback socket's buffers hold
+    const bytes = randomBytes(48 * 1024 * 1024);
+    const m = publish('district', bytes, { epoch: head.epoch, v: head.v });
+    const file = path.join(dir, m.file);
+    const port = new URL(stalling.url).port;
+    const request = `GET ${query()} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-actor: admin\r\nConnection: close\r\n\r\n`;
+
+    // a client that reads the headers and a little, then nothing
+    const stalled = net.connect(Number(port), '127.0.0.1');
+    let received = 0;
+    let stopped = false;
+    const ended = new Promise<void>((resolve) => stalled.on('close', () => resolve()));
+    stalled.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > 64 * 1024 && !stopped) {
+        stopped = true;
+        stalled.pause();
+      }
+    });
+    stalled.write(request);
+    await expect.poll(() => stopped, { timeout: 5_000 }).toBe(true);
+    if (openDescriptors(file) !== null) expect(openDescriptors(file)).toBe(1);
+    const pausedAt = Date.now();
+    // the data center cuts it: its descriptor of the file is closed
+    if (openDescriptors(file) !== null) {
+      await expect.poll(() => openDescriptors(file), { timeout: 5_000, interval: 20 }).toBe(0);
+      expect(Date.now() - pausedAt).toBeGreaterThanOrEqual(STALL_MS - 50);
+    }
+    // read on: what is left in the buffers, then the end — not the whole file
+    stalled.resume();
+    await ended;
+    expect(received).toBeLessThan(bytes.length);
+
+    // a client that pauses for less than the stall timeout, then reads on, receives the whole file
+    const res = await get(stalling.url, query());
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let got = 0;
+    for (let i = 0; ; i++) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      got += value.length;
+      if (i === 1) await new Promise((resolve) => setTimeout(resolve, STALL_MS / 2));
+    }
+    expect(got).toBe(bytes.length);
+    if (openDescriptors(file) !== null) await expect.poll(() => openDescriptors(file), { timeout: 2_000 }).toBe(0);
+  });
 });
+
+/** How many descriptors this process holds on `file` (the data center runs in it); null where /proc/self/fd is not. */
+function openDescriptors(file: string): number | null {
+  if (!existsSync('/proc/self/fd')) return null;
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === file) n++;
+    } catch {
+      // closed since the listing
+    }
+  }
+  return n;
+}

@@ -13,8 +13,17 @@
  * The file is opened before the answer starts and streamed from that descriptor: a keeper that renames
  * a newer image into place, or deletes the old one, mid-download does not cut it (on POSIX an open file
  * outlives its name).
+ *
+ * A client that opens a download and stops reading would hold the descriptor and the socket for ever: as a
+ * snapshot export's (./snapshot-limits.ts), a download whose client has taken nothing for `stallTimeoutMs`
+ * (the file no further read and the response's buffered bytes, socket included, not gone down) is cut — the
+ * response destroyed, which destroys the file stream and closes the descriptor. No cap on concurrent image
+ * streams: they hold no database connection, and a 503 sends the desktop to the row snapshot, which costs
+ * both sides far more than the image it was refused.
  */
+import type { ReadStream } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -39,6 +48,8 @@ export interface ImageRouteOptions {
   requireActor(request: FastifyRequest, scope: SyncScope): Actor;
   /** the database's head and retention floor, read fresh */
   head(): Promise<FeedHead>;
+  /** cut a download whose client has taken nothing for this long (the snapshot's `stallTimeoutMs`); 0 or absent: never */
+  stallTimeoutMs?: number;
 }
 
 export function registerImageRoute(app: FastifyInstance, opts: ImageRouteOptions): void {
@@ -112,6 +123,41 @@ export function registerImageRoute(app: FastifyInstance, opts: ImageRouteOptions
     }
     // the stream owns the descriptor from here (closed at its end, or when the client goes away)
     request.log.info({ scope: q.scope, file: manifest.file, bytes: manifest.bytes, cursor: manifest.cursor }, 'serving a replica image');
-    return reply.send(fh.createReadStream({ highWaterMark: 1 << 20 }));
+    const stream = fh.createReadStream({ highWaterMark: 1 << 20 });
+    const stallMs = opts.stallTimeoutMs ?? 0;
+    if (stallMs > 0) {
+      cutWhenStalled(stream, reply.raw, stallMs, () => {
+        request.log.info({ scope: q.scope, file: manifest.file, bytesRead: stream.bytesRead, stallTimeoutMs: stallMs }, 'image download cut: the client read nothing for the stall timeout');
+      });
+    }
+    return reply.send(stream);
   });
+}
+
+/**
+ * Destroys `res` (fastify then destroys `stream`: its descriptor is closed) once its client has taken nothing for
+ * `ms`: no more of the file read and the response's buffered bytes (its socket's included) not gone down. Checked
+ * every ~ms/4 (at most every second) until the response closes.
+ */
+function cutWhenStalled(stream: ReadStream, res: ServerResponse, ms: number, onCut: () => void): void {
+  if (res.destroyed) return;
+  let read = stream.bytesRead;
+  let buffered = res.writableLength;
+  let since = Date.now();
+  const timer = setInterval(
+    () => {
+      const nowRead = stream.bytesRead;
+      const nowBuffered = res.writableLength;
+      if (nowRead > read || nowBuffered < buffered) since = Date.now();
+      read = nowRead;
+      buffered = nowBuffered;
+      if (Date.now() - since < ms) return;
+      clearInterval(timer);
+      onCut();
+      res.destroy();
+    },
+    Math.max(10, Math.min(1000, Math.floor(ms / 4))),
+  );
+  timer.unref();
+  res.once('close', () => clearInterval(timer));
 }

@@ -148,6 +148,8 @@ export async function registerSyncRoutes(app: FastifyInstance, opts: SyncRoutesO
   registerImageRoute(app, {
     imagesDir: opts.images ?? null,
     requireActor,
+    // a download whose client stopped reading is cut as a stalled snapshot export is
+    stallTimeoutMs: limits.stallTimeoutMs,
     // the floor checkCursor uses: an image older than it would have its tail answered 409
     head: async () => {
       const head = await hub.refresh();

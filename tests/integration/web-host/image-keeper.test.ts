@@ -20,6 +20,7 @@ import { startDataCenter, type DataCenter } from '../../../src/datacenter/server
 import { openDatabase, type DataCenterDb } from '../../../src/datacenter/store/database';
 import { createDataService, type Logger } from '../../../src/main/service/index';
 import { migrations } from '../../../src/main/service/store/migrations';
+import { writePreference } from '../../../src/main/service/store/preferences';
 import { sha256Of, switchInReplicaImage } from '../../../src/main/service/store/replica-image';
 import { readSyncState } from '../../../src/main/service/store/sync-state';
 import { startKeeper, type Keeper } from '../../../src/main/service/keeper/keeper';
@@ -201,6 +202,70 @@ describe('image keeper', () => {
     await until(() => readSyncState(keeper.service.replica.sqlite) && keeper.service.syncStatus().state === 'live', 'the new keeper live');
     expect(said).toContain('snapshot applied');
     expect(said).not.toContain('replica image switched in');
+    await keeper.stop();
+  });
+
+  it.each(['backup', 'vacuum'] as const)('keeps its session in memory: no token of its own in an image (%s) nor in its replica, and an earlier build\'s stored session goes', async (method) => {
+    const dataDir = path.join(dir, `keeper-password-${method}`);
+    const ownImages = path.join(dir, `images-password-${method}`);
+    // what a keeper of an earlier build left in its replica's preferences
+    const planted = `hyr_PLANTED_${'p'.repeat(32)}`;
+    const before = await createDataService({ shell: 'web', dataDir, dataCenterUrl: dc.url, logger: quiet, sync: { autoStart: false } });
+    writePreference(before.replica.sqlite, 'session', { user: { id: 'demo-wall' }, refreshToken: planted, refreshTokenExpiresAt: '2099-01-01T00:00:00.000Z' });
+    await before.close();
+    // the tokens the data center hands the keeper, as they come
+    const tokens: string[] = [];
+    const recording: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (url.includes('/api/v1/auth/')) {
+        const body = (await res.clone().json().catch(() => null)) as { value?: { accessToken?: unknown; refreshToken?: unknown } } | null;
+        for (const t of [body?.value?.accessToken, body?.value?.refreshToken]) if (typeof t === 'string') tokens.push(t);
+      }
+      return res;
+    };
+    const k = await startKeeper({ dataDir, imagesDir: ownImages, dataCenterUrl: dc.url, credentials: { login: 'wall', password: 'huying-demo' }, renewMs: 60_000, checkEveryMs: 50, graceMs: 200, method, logger: quiet, sync, fetch: recording });
+    keepers.push(k);
+    try {
+      const manifest = await until(() => k.manifest(), 'the password keeper\'s first image');
+      expect(tokens.length).toBeGreaterThanOrEqual(2);
+      const bytes = readFileSync(path.join(ownImages, manifest.file));
+      for (const secret of [planted, ...tokens]) expect(bytes.indexOf(secret), secret.slice(0, 16)).toBe(-1);
+      expect(k.service.replica.sqlite.prepare("SELECT count(*) FROM preferences WHERE key = 'session' OR value LIKE '%refreshToken%'").pluck().get()).toBe(0);
+    } finally {
+      await k.stop();
+    }
+  });
+
+  it('deletes nothing in the folder when it cannot sign in (a second keeper, misconfigured, on a working one\'s folder)', async () => {
+    const inPlace = manifestOnDisk()!;
+    const leftovers = ['.district.export.sqlite.partial', 'district-2-0123456789ab.sqlite'];
+    for (const name of leftovers) writeFileSync(path.join(images, name), 'a working keeper\'s');
+    const listing = readdirSync(images).sort();
+    await expect(startKeeper({ dataDir: path.join(dir, 'keeper-wrong'), imagesDir: images, dataCenterUrl: dc.url, credentials: { login: 'wall', password: 'wrong' }, logger: quiet, sync })).rejects.toThrow(/could not sign in as wall/);
+    expect(readdirSync(images).sort()).toEqual(listing);
+    expect(manifestOnDisk()).toEqual(inPlace);
+    for (const name of leftovers) rmSync(path.join(images, name));
+  });
+
+  it('after a schema change, serves the image in place to its schema until the first export replaces it', async () => {
+    const inPlace = manifestOnDisk()!;
+    const older = { ...inPlace, schema: '9-an-older-schema' };
+    writeFileSync(path.join(images, imageManifestName('district')), `${JSON.stringify(older, null, 2)}\n`);
+    // a new data folder: its first export is a row snapshot away
+    keeper = await start(60_000, quiet, 'keeper-schema');
+    expect(keeper.manifest()).toBeNull();
+    expect(manifestOnDisk()).toEqual(older);
+    expect(existsSync(path.join(images, older.file))).toBe(true);
+    const res = await fetch(`${dc.url}/api/v1/sync/image?scope=district&schema=${older.schema}&pageSize=${older.pageSize}`);
+    expect(res.status).toBe(200);
+    expect(createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex')).toBe(older.sha256);
+    const next = await until(() => {
+      const m = manifestOnDisk();
+      return m && m.schema === replicaSchemaIdOf(migrations) ? m : null;
+    }, 'the first manifest of this schema');
+    expect(next.file).not.toBe(older.file);
+    await until(() => !existsSync(path.join(images, older.file)), 'the other schema\'s image to go after the grace');
     await keeper.stop();
   });
 });

@@ -16,7 +16,13 @@
  * opens the file right after reading the manifest, and a download that has it open keeps reading it
  * after the unlink (POSIX: the file lives until its last descriptor closes), so the grace only covers
  * a reader between the manifest and the open. Temp leftovers and images no manifest names are deleted
- * at start.
+ * at start, once signed in (a keeper with wrong credentials started on a working one's folder deletes
+ * nothing); an image of another replica schema stays, named by its manifest, until the first export
+ * replaces it.
+ *
+ * The keeper's session (its refresh token) is kept in memory, never in its replica: every image is a copy
+ * of that replica, served to any account that may read the scope (exportReplicaImage also leaves no
+ * deleted byte in the file).
  *
  * When: the first image as soon as the replica holds a snapshot and is live; then again when the
  * replica's cursor has moved and the image is older than `renewMs` (default 5 min), or at once when the
@@ -31,6 +37,7 @@ import type { SyncScope } from '../../../core/index';
 import type { Session } from '../../../core/rpc/session';
 import { ImageManifest, imageManifestName, replicaSchemaIdOf } from '../../../core/sync/image';
 import { staticToken } from '../auth';
+import { memorySecretStore, preferencesSecretStore } from '../auth/secret-store';
 import { createDataService, type DataService, type DataServiceOptions, type Logger } from '../index';
 import { migrations } from '../store/migrations';
 import { exportReplicaImage } from '../store/replica-image';
@@ -91,14 +98,6 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
   const tempImage = path.join(dir, `.${scope}.export.sqlite`);
   const tempManifest = path.join(dir, `.${scope}.json.tmp`);
 
-  removeTemps(dir, scope, log);
-  let current = readManifest(manifestFile, scope, log);
-  if (current && current.schema !== schema) {
-    log.info({ file: current.file, schema: current.schema, ours: schema }, 'the image in place is of another replica schema: it will be replaced');
-    current = null;
-  }
-  removeImagesBut(dir, scope, current?.file ?? null, log);
-
   const service = await createDataService({
     dataDir: opts.dataDir,
     dataCenterUrl: opts.dataCenterUrl,
@@ -107,6 +106,9 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
     logger: log,
     appName: 'Huying image keeper',
     ...('token' in opts.credentials ? { auth: staticToken(opts.credentials.token) } : {}),
+    // the session (its refresh token) in memory only, never in the replica: images are copies of the replica, served
+    // to every account that may read the scope, and a keeper signs in with its password at every start anyway
+    sessionStore: memorySecretStore(),
     // the sync starts once signed in (below): started before, its first attempt would find no token and
     // replicate the public reference data only, then wait a poll interval (30 s) before the snapshot
     // and from the data center's rows, never from an image (its own last one, after a restart): a keeper's replica
@@ -114,8 +116,26 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
     sync: { images: false, ...opts.sync, autoStart: false },
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   });
+  /** the manifest of our schema in place (null: none, or another schema's) */
+  let current: ImageManifest | null;
+  /** the image the manifest on disk names, whichever schema: never deleted while it is named */
+  let named: string | null;
   try {
+    // a session an earlier build kept in the replica's preferences goes (and is no longer exported: see exportReplicaImage)
+    preferencesSecretStore(service.replica.sqlite).write(null);
     if ('login' in opts.credentials) await signIn(service, opts.credentials, scope);
+    // only now that the credentials are known to work: a misconfigured keeper started on the folder of a working one
+    // must not delete that one's export in progress or its images
+    removeTemps(dir, scope, log);
+    current = readManifest(manifestFile, scope, log);
+    named = current?.file ?? null;
+    if (current && current.schema !== schema) {
+      // kept, with its file, until the first export's manifest replaces it: desktops of that schema go on receiving
+      // it meanwhile, and the data center never finds a manifest whose file is gone (a 404 no_file per request)
+      log.info({ file: current.file, schema: current.schema, ours: schema }, 'the image in place is of another replica schema: it will be replaced');
+      current = null;
+    }
+    removeImagesBut(dir, scope, named, log);
   } catch (err) {
     await service.close();
     throw err;
@@ -158,12 +178,13 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
     renameSync(tempManifest, manifestFile);
     fsyncFolder(dir);
     current = manifest;
+    named = manifest.file;
     const ms = Math.round(performance.now() - t0);
     log.info({ scope, file, bytes: manifest.bytes, cursor: manifest.cursor, sha256: manifest.sha256, ms }, 'image written');
     opts.onImage?.(manifest, ms);
     const later = setTimeout(() => {
       deletions.delete(later);
-      removeImagesBut(dir, scope, current?.file ?? null, log);
+      removeImagesBut(dir, scope, named, log);
     }, graceMs);
     later.unref();
     deletions.add(later);
@@ -217,7 +238,7 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
         await exporting?.catch(() => {});
         for (const t of deletions) clearTimeout(t);
         deletions.clear();
-        removeImagesBut(dir, scope, current?.file ?? null, log);
+        removeImagesBut(dir, scope, named, log);
         removeTemps(dir, scope, log);
         await service.close();
         log.info({ scope }, 'keeper stopped');

@@ -5,7 +5,10 @@
  * center serves it, a fresh desktop replica switches it in and holds the keeper's rows; after a change at
  * the data center the image is renewed and the older file goes after the grace; a failed export leaves the
  * image in place and the next one renews it; a new keeper on the same folders clears an earlier keeper's
- * leftovers and keeps the image in place.
+ * leftovers and keeps the image in place. Secrets: a keeper signed in with a password keeps its session in
+ * memory, so no token the data center handed it is in its image's bytes (either export method) or its replica,
+ * and a session an earlier build stored there is gone. A keeper that cannot sign in deletes nothing in the
+ * folder; after a schema change the image in place is served to its schema until the first export replaces it.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -115,6 +118,8 @@ describe('image keeper', () => {
     } finally {
       image.close();
     }
+    // a keeper with a fixed token stores no session either
+    expect(keeper.service.replica.sqlite.prepare("SELECT count(*) FROM preferences WHERE key = 'session'").pluck().get()).toBe(0);
   });
 
   it('is served by the data center, and a fresh desktop replica switches it in', async () => {

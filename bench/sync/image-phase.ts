@@ -52,8 +52,16 @@ export async function startBenchKeeper(dataCenterUrl: string, imagesDir: string,
   );
   const exited = new Promise<number | null>((r) => keeper.once('exit', (code) => r(code)));
   const written = await new Promise<{ ms: number; bytes: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the keeper wrote no image in ${timeoutMs / 1000} s`)), timeoutMs);
-    void exited.then((code) => reject(new Error(`the keeper exited (${code}) before its first image`)));
+    // either way out kills what the other leaves: a keeper that wrote nothing in time is killed (it would outlive
+    // the bench), and a keeper that exited early clears the timer (it would hold the bench's event loop for 30 min)
+    const timer = setTimeout(() => {
+      keeper.kill('SIGKILL');
+      reject(new Error(`the keeper wrote no image in ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`the keeper exited (${code}) before its first image`));
+    });
     createInterface({ input: keeper.stdout! }).on('line', (line) => {
       let entry: { msg?: string; ms?: number; bytes?: number; level?: number };
       try {

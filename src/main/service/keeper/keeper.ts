@@ -31,7 +31,7 @@
  * keeper is a process of its own and not part of the data center's event loop. Stopping waits for a
  * running export to finish and publish.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SyncScope } from '../../../core/index';
 import type { Session } from '../../../core/rpc/session';
@@ -40,7 +40,7 @@ import { staticToken } from '../auth';
 import { memorySecretStore, preferencesSecretStore } from '../auth/secret-store';
 import { createDataService, type DataService, type DataServiceOptions, type Logger } from '../index';
 import { migrations } from '../store/migrations';
-import { exportReplicaImage } from '../store/replica-image';
+import { exportReplicaImage, fsyncFile, fsyncFolder } from '../store/replica-image';
 import { readSyncState, type SyncStateRow } from '../store/sync-state';
 import { LEGACY_EPOCH } from '../sync/sync-client';
 
@@ -310,16 +310,3 @@ function removeImagesBut(dir: string, scope: SyncScope, keep: string | null, log
   }
 }
 
-function fsyncFile(file: string): void {
-  const fd = openSync(file, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** makes a rename in `dir` durable (a folder cannot be opened on Windows, where NTFS journals the rename) */
-function fsyncFolder(dir: string): void {
-  if (process.platform !== 'win32') fsyncFile(dir);
-}

@@ -474,7 +474,8 @@ function carryLocalTables(db: Database.Database, image: Database.Database): void
   }
 }
 
-function fsyncFile(file: string): void {
+/** fsyncs a file (or, on POSIX, a folder) by path */
+export function fsyncFile(file: string): void {
   const fd = openSync(file, 'r');
   try {
     fsyncSync(fd);
@@ -484,7 +485,7 @@ function fsyncFile(file: string): void {
 }
 
 /** makes a rename in `dir` durable (a folder cannot be opened for fsync on Windows, where the rename is journaled by NTFS) */
-function fsyncFolder(dir: string): void {
+export function fsyncFolder(dir: string): void {
   if (process.platform === 'win32') return;
   fsyncFile(dir);
 }

@@ -12,8 +12,7 @@
  * switch committed into is checkpointed off the service's thread (the replica is ready before) and truncated.
  */
 import { createReadStream, existsSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
-import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyncStatus } from '../../../src/core/index';
@@ -25,6 +24,7 @@ import { OutboxStore } from '../../../src/main/service/outbox/outbox-store';
 import { clientIdOf } from '../../../src/main/service/store/preferences';
 import { IMAGE_DOWNLOAD_FILE } from '../../../src/main/service/sync/sync-client';
 import { startFakeFeed, type FakeFeedServer } from './fake-feed-server';
+import { startFront } from './front-proxy';
 import { eventChange, makeEvent, referenceChanges, replicaRows, serviceOn, sorted, tempDir, type Harness } from './feed-fixtures';
 
 const cleanups: (() => unknown)[] = [];
@@ -54,61 +54,29 @@ interface Front {
 /** A front for the fake feed that serves `image` at /api/v1/sync/image as `mode` says, and passes the rest on. */
 async function frontOf(f: FakeFeedServer, image: ImageInfo, mode: ImageMode): Promise<Front> {
   const front: Front = { url: '', images: [], snapshots: [], imageAuth: [], mode, commandsGate: null, commandsHeld: 0, onSnapshot: null };
-  const sockets = new Set<net.Socket>();
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/api/v1/sync/image') {
-      front.images.push(url);
-      front.imageAuth.push(req.headers.authorization);
-      serveImage(front, image, req, res);
-      return;
-    }
-    if (url.pathname === '/api/v1/sync/snapshot') {
-      front.snapshots.push(url);
-      front.onSnapshot?.();
-    }
-    if (url.pathname === '/api/v1/commands' && front.commandsGate) {
-      front.commandsHeld += 1;
-      void front.commandsGate.then(() => pass(req, res));
-      return;
-    }
-    pass(req, res);
-  });
-  const pass = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const upstream = http.request({ host: '127.0.0.1', port: f.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  };
-  // the live feed's WebSocket: the upgrade request as it came, then the bytes both ways
-  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-    const upstream = net.connect(f.port, '127.0.0.1', () => {
-      const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
-      upstream.write(head);
-      upstream.pipe(socket).pipe(upstream);
-    });
-    sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+  front.url = await startFront(
+    f.port,
+    (req, res, pass) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/api/v1/sync/image') {
+        front.images.push(url);
+        front.imageAuth.push(req.headers.authorization);
+        serveImage(front, image, req, res);
+        return true;
+      }
+      if (url.pathname === '/api/v1/sync/snapshot') {
+        front.snapshots.push(url);
+        front.onSnapshot?.();
+      }
+      if (url.pathname === '/api/v1/commands' && front.commandsGate) {
+        front.commandsHeld += 1;
+        void front.commandsGate.then(pass);
+        return true;
+      }
+      return false;
+    },
+    cleanups,
   );
-  front.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return front;
 }
 

@@ -10,14 +10,13 @@
  * the real data center's layout (src/datacenter/sync/snapshot-encoding.ts `rowsPageText`, the columns of
  * `storedColumns`), its documents compact JSON as such a writer would store them.
  */
-import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SnapshotFrame, type EventRecord, type ReplicatedTable } from '../../../src/core/index';
 import { EXTRACTION_VERSION } from '../../../src/core/sync/extraction';
 import { rowsPageText } from '../../../src/datacenter/sync/snapshot-encoding';
 import { storedColumns } from '../../../src/datacenter/sync/write';
 import { startFakeFeed, type FakeFeedServer } from './fake-feed-server';
+import { startFront } from './front-proxy';
 import { eventChange, makeEvent, referenceChanges, replicaRows, serviceOn, sorted, tempDir } from './feed-fixtures';
 
 const TABLES: ReplicatedTable[] = ['areas', 'grids', 'units', 'workers', 'config', 'events', 'audit', 'wall'];
@@ -57,49 +56,19 @@ function snapshotOf(f: FakeFeedServer, url: URL, pageRows: number, unasked: bool
 /** A front for the fake feed: answers the snapshot itself (and records what was asked), passes the rest on. */
 async function frontOf(f: FakeFeedServer, pageRows = 4, columnsUnasked = false): Promise<{ url: string; snapshots: URL[] }> {
   const snapshots: URL[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/api/v1/sync/snapshot') {
-      snapshots.push(url);
+  const url = await startFront(
+    f.port,
+    (req, res) => {
+      const asked = new URL(req.url ?? '/', 'http://x');
+      if (asked.pathname !== '/api/v1/sync/snapshot') return false;
+      snapshots.push(asked);
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      res.end(snapshotOf(f, url, pageRows, columnsUnasked));
-      return;
-    }
-    const upstream = http.request({ host: '127.0.0.1', port: f.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  // the live feed's WebSocket: the upgrade request as it came, then the bytes both ways
-  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-    const upstream = net.connect(f.port, '127.0.0.1', () => {
-      const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
-      upstream.write(head);
-      upstream.pipe(socket).pipe(upstream);
-    });
-    sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+      res.end(snapshotOf(f, asked, pageRows, columnsUnasked));
+      return true;
+    },
+    cleanups,
   );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, snapshots };
+  return { url, snapshots };
 }
 
 /**

@@ -20,6 +20,10 @@
  * nothing); an image of another replica schema stays, named by its manifest, until the first export
  * replaces it.
  *
+ * One keeper per scope and folder: before it cleans or writes the folder the keeper takes the scope's lock file
+ * `.keeper-<scope>.lock` there (./images-lock.ts); a second keeper of the scope is refused at start naming the
+ * holder, a crashed keeper's stale lock is taken over (logged), stop() releases it.
+ *
  * The keeper's session (its refresh token) is kept in memory, never in its replica: every image is a copy
  * of that replica, served to any account that may read the scope (exportReplicaImage also leaves no
  * deleted byte in the file).
@@ -41,6 +45,7 @@ import { memorySecretStore, preferencesSecretStore } from '../auth/secret-store'
 import { createDataService, type DataService, type DataServiceOptions, type Logger } from '../index';
 import { migrations } from '../store/migrations';
 import { exportReplicaImage, fsyncFile, fsyncFolder } from '../store/replica-image';
+import { acquireImagesLock, type ProcessProbe } from './images-lock';
 import { readSyncState, type SyncStateRow } from '../store/sync-state';
 import { LEGACY_EPOCH } from '../sync/sync-client';
 
@@ -73,6 +78,10 @@ export interface KeeperOptions {
   fetch?: typeof fetch;
   /** told after each image is published */
   onImage?: (manifest: ImageManifest, ms: number) => void;
+  /** better-sqlite3's `nativeBinding` for the replica (the Electron build, in the app's keeper utilityProcess) */
+  sqliteBinding?: string;
+  /** how the images folder lock tells whether its holder still runs (tests); default this machine's */
+  lockProbe?: ProcessProbe;
 }
 
 export interface Keeper {
@@ -97,25 +106,16 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
   const manifestFile = path.join(dir, imageManifestName(scope));
   const tempImage = path.join(dir, `.${scope}.export.sqlite`);
   const tempManifest = path.join(dir, `.${scope}.json.tmp`);
+  // before anything in the folder is read, cleaned or written: another keeper of the scope there refuses this one
+  const lock = acquireImagesLock({ dir, scope, log, ...(opts.lockProbe ? { probe: opts.lockProbe } : {}) });
 
-  const service = await createDataService({
-    dataDir: opts.dataDir,
-    dataCenterUrl: opts.dataCenterUrl,
-    shell: 'web',
-    scope,
-    logger: log,
-    appName: 'Huying image keeper',
-    ...('token' in opts.credentials ? { auth: staticToken(opts.credentials.token) } : {}),
-    // the session (its refresh token) in memory only, never in the replica: images are copies of the replica, served
-    // to every account that may read the scope, and a keeper signs in with its password at every start anyway
-    sessionStore: memorySecretStore(),
-    // the sync starts once signed in (below): started before, its first attempt would find no token and
-    // replicate the public reference data only, then wait a poll interval (30 s) before the snapshot
-    // and from the data center's rows, never from an image (its own last one, after a restart): a keeper's replica
-    // is where images come from, so a defect in one would otherwise be handed on from image to image
-    sync: { images: false, ...opts.sync, autoStart: false },
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
-  });
+  let service: DataService;
+  try {
+    service = await openService(opts, scope);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   /** the manifest of our schema in place (null: none, or another schema's) */
   let current: ImageManifest | null;
   /** the image the manifest on disk names, whichever schema: never deleted while it is named */
@@ -137,7 +137,7 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
     }
     removeImagesBut(dir, scope, named, log);
   } catch (err) {
-    await service.close();
+    await service.close().finally(() => lock.release());
     throw err;
   }
   // starts the sync loop, which then runs until the service closes (its outcome is the status's business)
@@ -238,12 +238,40 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
         await exporting?.catch(() => {});
         for (const t of deletions) clearTimeout(t);
         deletions.clear();
-        removeImagesBut(dir, scope, named, log);
-        removeTemps(dir, scope, log);
-        await service.close();
+        try {
+          removeImagesBut(dir, scope, named, log);
+          removeTemps(dir, scope, log);
+          await service.close();
+        } finally {
+          // the folder is left as it should be (or as a crash would have left it): the next keeper may take it
+          lock.release();
+        }
         log.info({ scope }, 'keeper stopped');
       })()),
   };
+}
+
+/** The keeper's data service: its own data folder and scope, its session in memory, its sync started once signed in. */
+function openService(opts: KeeperOptions, scope: SyncScope): Promise<DataService> {
+  return createDataService({
+    dataDir: opts.dataDir,
+    dataCenterUrl: opts.dataCenterUrl,
+    shell: 'web',
+    scope,
+    logger: opts.logger,
+    appName: 'Huying image keeper',
+    ...('token' in opts.credentials ? { auth: staticToken(opts.credentials.token) } : {}),
+    // the session (its refresh token) in memory only, never in the replica: images are copies of the replica, served
+    // to every account that may read the scope, and a keeper signs in with its password at every start anyway
+    sessionStore: memorySecretStore(),
+    // the sync starts once signed in (startKeeper): started before, its first attempt would find no token and
+    // replicate the public reference data only, then wait a poll interval (30 s) before the snapshot
+    // and from the data center's rows, never from an image (its own last one, after a restart): a keeper's replica
+    // is where images come from, so a defect in one would otherwise be handed on from image to image
+    sync: { images: false, ...opts.sync, autoStart: false },
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(opts.sqliteBinding ? { sqliteBinding: opts.sqliteBinding } : {}),
+  });
 }
 
 /**

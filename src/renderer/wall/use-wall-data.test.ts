@@ -2,7 +2,7 @@
 import { act, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FrameSync } from '../map/frame-sync';
-import { Signal, useSignalEvery } from './use-wall-data';
+import { Signal, useSignalEvery, useStable } from './use-wall-data';
 
 describe('useSignalEvery', () => {
   beforeEach(() => {
@@ -74,5 +74,20 @@ describe('useSignalEvery', () => {
     expect(result.current).toBe(5);
     act(() => vi.advanceTimersByTime(5_000));
     expect(result.current).toBe(6);
+  });
+});
+
+describe('useStable', () => {
+  it('keeps the value given before while a new one is equal to it, and takes one that differs', () => {
+    const first = { counts: [1, 2] };
+    const { result, rerender } = renderHook(({ v }) => useStable(v), { initialProps: { v: first } });
+    expect(result.current).toBe(first);
+    rerender({ v: { counts: [1, 2] } });
+    expect(result.current).toBe(first);
+    const moved = { counts: [1, 3] };
+    rerender({ v: moved });
+    expect(result.current).toBe(moved);
+    rerender({ v: { counts: [1, 3] } });
+    expect(result.current).toBe(moved);
   });
 });

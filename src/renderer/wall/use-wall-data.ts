@@ -52,6 +52,17 @@ export function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /**
+ * `value`, or the value given before while it is equal to it (`sameJson` by default): a memo keyed
+ * on the result changes when the content does, not with every new object that holds the same — the
+ * part of an answer a panel shows, out of an answer that moved elsewhere.
+ */
+export function useStable<T>(value: T, equal: (a: T, b: T) => boolean = sameJson): T {
+  const kept = useRef(value);
+  if (kept.current !== value && !equal(kept.current, value)) kept.current = value;
+  return kept.current;
+}
+
+/**
  * A request kept current (timer, trigger) in a Signal: the caller does not re-render when an
  * answer arrives; the components that show it subscribe (`useSignal`).
  */

@@ -8,6 +8,8 @@
  *                              (src/main/service/sync/snapshot-worker.ts; found next to the
  *                              data service by sync/snapshot-stream.ts)
  *   out/main/datacenter.js     the embedded data center, run in a utilityProcess
+ *   out/main/image-keeper.js   the image keeper next to it, run in a utilityProcess
+ *                              (src/main/service/keeper/process.ts; main's side src/main/keeper-host.ts)
  *   out/preload/index.cjs      the preload, CommonJS: an ES-module preload would need
  *                              `sandbox: false`, and the sandbox stays on
  *   out/renderer/              the React renderer (also served by the web host)
@@ -35,6 +37,7 @@ export default defineConfig({
           'data-service': resolve(root, 'src/main/service/process.ts'),
           'snapshot-parser': resolve(root, 'src/main/service/sync/snapshot-worker.ts'),
           datacenter: resolve(root, 'src/datacenter/process.ts'),
+          'image-keeper': resolve(root, 'src/main/service/keeper/process.ts'),
         },
       },
     },

@@ -19,12 +19,16 @@ describe('command line', () => {
       wall: true,
       wallDisplay: 'DELL',
       dataCenterUrl: 'https://dc.example',
+      imageKeeper: null,
     });
     expect(parseArgs(['electron', '.', '--datacenter=http://10.0.0.5:8701'])).toEqual({
       wall: false,
       wallDisplay: null,
       dataCenterUrl: 'http://10.0.0.5:8701',
+      imageKeeper: null,
     });
+    expect(parseArgs(['electron', '.', '--no-image-keeper']).imageKeeper).toBe(false);
+    expect(parseArgs(['electron', '.', '--no-image-keeper', '--image-keeper']).imageKeeper).toBe(true);
     expect(() => parseArgs(['--datacenter'])).toThrow(ConfigError);
     expect(() => parseArgs(['--datacenter', '--wall'])).toThrow(/needs a value/);
   });
@@ -71,7 +75,7 @@ describe('updating the config file (the wall menu remembers its display)', () =>
 });
 
 describe('resolveConfig', () => {
-  const none = { wall: false, wallDisplay: null, dataCenterUrl: null };
+  const none = { wall: false, wallDisplay: null, dataCenterUrl: null, imageKeeper: null };
 
   it('starts the embedded data center when nothing names another', () => {
     expect(resolveConfig({ args: none, env: {}, file: {} })).toEqual({
@@ -80,7 +84,21 @@ describe('resolveConfig', () => {
       wall: false,
       wallDisplay: null,
       openExternal: [],
+      imageKeeper: true,
     });
+  });
+
+  it('runs the image keeper unless the command line, then the environment, then the file turns it off', () => {
+    const keeper = (args: { imageKeeper: boolean | null }, env: Record<string, string>, file: { imageKeeper?: boolean }) => resolveConfig({ args: { ...none, ...args }, env, file }).imageKeeper;
+    expect(keeper({ imageKeeper: false }, { HUYING_IMAGE_KEEPER: '1' }, { imageKeeper: true })).toBe(false);
+    expect(keeper({ imageKeeper: true }, { HUYING_IMAGE_KEEPER: 'off' }, { imageKeeper: false })).toBe(true);
+    expect(keeper({ imageKeeper: null }, { HUYING_IMAGE_KEEPER: '0' }, { imageKeeper: true })).toBe(false);
+    expect(keeper({ imageKeeper: null }, { HUYING_IMAGE_KEEPER: 'On' }, { imageKeeper: false })).toBe(true);
+    expect(keeper({ imageKeeper: null }, { HUYING_IMAGE_KEEPER: '' }, { imageKeeper: false })).toBe(false);
+    expect(keeper({ imageKeeper: null }, {}, {})).toBe(true);
+    expect(() => keeper({ imageKeeper: null }, { HUYING_IMAGE_KEEPER: 'maybe' }, {})).toThrow('HUYING_IMAGE_KEEPER must be 1 or 0 (on or off), got "maybe"');
+    expect(readConfigFile(file('keeper.json', '{"imageKeeper":false}'))).toEqual({ imageKeeper: false });
+    expect(() => readConfigFile(file('keeper-text.json', '{"imageKeeper":"no"}'))).toThrow(/imageKeeper/);
   });
 
   it('takes the data center from the command line, then the environment, then the file', () => {

@@ -4,14 +4,17 @@
  * center is configuration, not a rebuild. Sources, strongest first:
  *
  *   1. command line   --datacenter URL   --wall   --wall-display ID|LABEL
- *   2. environment    HUYING_DATACENTER_URL
+ *                     --no-image-keeper
+ *   2. environment    HUYING_DATACENTER_URL   HUYING_IMAGE_KEEPER=0|1
  *   3. config file    <userData>/config.json, e.g.
  *                     { "dataCenterUrl": "https://dc.example.org",
  *                       "wallDisplay": "DELL U4323QE",
- *                       "openExternal": ["https://www.example.org"] }
+ *                       "openExternal": ["https://www.example.org"],
+ *                       "imageKeeper": false }
  *
- * Without a data center URL, main starts the embedded one. No electron import
- * here, so all of it is unit-tested under Node.
+ * Without a data center URL, main starts the embedded one, and next to it an
+ * image keeper (keeper-host.ts) unless `imageKeeper` is off. No electron
+ * import here, so all of it is unit-tested under Node.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -29,6 +32,8 @@ export const FileConfig = z
     wallDisplay: z.union([z.number().int(), z.string().min(1)]).optional(),
     /** origins (https://host[:port]) that links may open in the system browser */
     openExternal: z.array(HttpUrl).optional(),
+    /** false: no image keeper next to the embedded data center (default true; docs/image-keeper.md) */
+    imageKeeper: z.boolean().optional(),
   })
   .strict();
 export type FileConfig = z.infer<typeof FileConfig>;
@@ -37,6 +42,8 @@ export interface CliArgs {
   wall: boolean;
   wallDisplay: string | null;
   dataCenterUrl: string | null;
+  /** --no-image-keeper: false; --image-keeper: true; null: not given */
+  imageKeeper: boolean | null;
 }
 
 export interface AppConfig {
@@ -48,6 +55,11 @@ export interface AppConfig {
   wall: boolean;
   wallDisplay: number | string | null;
   openExternal: string[];
+  /**
+   * an image keeper utilityProcess next to the embedded data center, which then serves its replica images from
+   * `<userData>/images` (no effect with another data center)
+   */
+  imageKeeper: boolean;
 }
 
 export class ConfigError extends Error {
@@ -56,7 +68,7 @@ export class ConfigError extends Error {
 
 /** Reads our switches from process.argv; anything else (Chromium's, Electron's) is ignored. */
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const out: CliArgs = { wall: false, wallDisplay: null, dataCenterUrl: null };
+  const out: CliArgs = { wall: false, wallDisplay: null, dataCenterUrl: null, imageKeeper: null };
   const valueOf = (i: number, flag: string): [string, number] => {
     const arg = argv[i]!;
     if (arg.startsWith(`${flag}=`)) return [arg.slice(flag.length + 1), i];
@@ -67,6 +79,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--wall') out.wall = true;
+    else if (arg === '--no-image-keeper') out.imageKeeper = false;
+    else if (arg === '--image-keeper') out.imageKeeper = true;
     else if (arg === '--datacenter' || arg.startsWith('--datacenter=')) [out.dataCenterUrl, i] = valueOf(i, '--datacenter');
     else if (arg === '--wall-display' || arg.startsWith('--wall-display=')) [out.wallDisplay, i] = valueOf(i, '--wall-display');
   }
@@ -131,11 +145,22 @@ export function resolveConfig(input: { args: CliArgs; env: Record<string, string
     dataCenterSource = 'config file';
   }
   const wallDisplay = args.wallDisplay ?? file.wallDisplay ?? null;
+  const imageKeeper = args.imageKeeper ?? switchOf(env.HUYING_IMAGE_KEEPER, 'HUYING_IMAGE_KEEPER') ?? file.imageKeeper ?? true;
   return {
     dataCenterUrl,
     dataCenterSource,
     wall: args.wall,
     wallDisplay,
     openExternal: (file.openExternal ?? []).map((u) => new URL(u).origin),
+    imageKeeper,
   };
+}
+
+/** An on/off environment variable: null when unset or empty, else on or off, or a ConfigError. */
+function switchOf(value: string | undefined, name: string): boolean | null {
+  if (value === undefined || value.trim() === '') return null;
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'on', 'yes'].includes(v)) return true;
+  if (['0', 'false', 'off', 'no'].includes(v)) return false;
+  throw new ConfigError(`${name} must be 1 or 0 (on or off), got ${JSON.stringify(value)}`);
 }

@@ -1,8 +1,9 @@
 /**
  * Main's wiring against a mocked `electron`: single-instance lock, the order
  * of start-up (embedded data center → its URL into the data service and the
- * CSP → windows), --wall, another data center from the command line, and a
- * clean shutdown of both utility processes on quit.
+ * CSP → windows → once the data service is live, the image keeper), --wall,
+ * another data center from the command line, --no-image-keeper, and a clean
+ * shutdown of the utility processes on quit.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -162,7 +163,7 @@ describe('main', () => {
     expect(dc!.modulePath).toMatch(/datacenter\.js$/);
     const port = dc!.args[dc!.args.indexOf('--port') + 1]!;
     expect(Number(port)).toBeGreaterThan(0);
-    expect(dc!.args).toEqual(['--host', '127.0.0.1', '--port', port, '--data', path.join(userData, 'datacenter'), '--seed', 'demo', '--demo-activity']);
+    expect(dc!.args).toEqual(['--host', '127.0.0.1', '--port', port, '--data', path.join(userData, 'datacenter'), '--seed', 'demo', '--demo-activity', '--images', path.join(userData, 'images')]);
     const url = `http://127.0.0.1:${port}`;
     // the window is already open; its requests wait for the data service
     expect(electron.BrowserWindow.all.map((w) => w.loaded)).toEqual(['app://huying/index.html?mode=workstation']);
@@ -208,6 +209,88 @@ describe('main', () => {
     dc!.emit('message', { type: 'migration', phase: 'done', id: 8, name: 'sync-rows-text', index: 2, count: 3 });
     expect(lastPushed()).toMatchObject({ state: 'connecting', message: '正在启动数据中心和数据服务…' });
     await expect(askStatus()).resolves.toMatchObject({ ok: true, result: { message: '正在启动数据中心和数据服务…' } });
+  });
+
+  it('starts an image keeper next to the embedded data center once the data service is live, and restarts it when it exits', async () => {
+    await boot();
+    const [dc] = electron.state.children;
+    const url = `http://127.0.0.1:${dc!.args[dc!.args.indexOf('--port') + 1]}`;
+    dc!.emit('message', { type: 'ready', url });
+    await flush();
+    const service = electron.state.children[1]!;
+    service.emit('message', { t: 'ready' });
+    await flush();
+    // main listens to the data service's status; the keeper waits for its first snapshot
+    expect(service.sent).toContainEqual({ t: 'sub', name: 'sync/status' });
+    service.emit('message', { t: 'evt', name: 'sync/status', payload: { state: 'snapshot' } });
+    await flush();
+    expect(electron.state.children).toHaveLength(2);
+    service.emit('message', { t: 'evt', name: 'sync/status', payload: { state: 'live' } });
+    await flush();
+
+    const keeper = electron.state.children[2]!;
+    expect(keeper.modulePath).toMatch(/image-keeper\.js$/);
+    expect(keeper.args).toEqual([]);
+    expect(keeper.options.serviceName).toBe('Huying image keeper');
+    expect(keeper.options.env).toMatchObject({
+      HUYING_KEEPER_DATACENTER_URL: url,
+      HUYING_KEEPER_IMAGES_DIR: path.join(userData, 'images'),
+      HUYING_KEEPER_DATA_DIR: path.join(userData, 'image-keeper'),
+      HUYING_KEEPER_USER: 'wall',
+      HUYING_KEEPER_PASSWORD: 'huying-demo',
+    });
+    keeper.emit('message', { t: 'ready', scope: 'district', imagesDir: path.join(userData, 'images'), image: null });
+    // live again later: still one keeper
+    service.emit('message', { t: 'evt', name: 'sync/status', payload: { state: 'live' } });
+    await flush();
+    expect(electron.state.children).toHaveLength(3);
+
+    // it crashes: the app and the data center go on, and it is forked again
+    vi.useFakeTimers();
+    try {
+      keeper.emit('exit', 134);
+      expect(electron.app.exit).not.toHaveBeenCalled();
+      expect(electron.dialog.showErrorBox).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(1000);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(electron.state.children).toHaveLength(4);
+    const again = electron.state.children[3]!;
+    expect(again.modulePath).toMatch(/image-keeper\.js$/);
+    again.emit('message', { t: 'ready', scope: 'district', imagesDir: path.join(userData, 'images'), image: null });
+
+    // quit: every child is told to shut down
+    electron.app.emit('before-quit', { preventDefault: vi.fn() });
+    await flush();
+    expect(again.sent).toEqual([{ t: 'shutdown' }]);
+    expect(service.sent).toContainEqual({ t: 'shutdown' });
+    expect(dc!.sent).toContainEqual({ type: 'shutdown' });
+    expect(electron.app.quit).toHaveBeenCalled();
+  });
+
+  it('runs no image keeper with --no-image-keeper', async () => {
+    process.argv = ['electron', '.', '--no-image-keeper'];
+    await boot();
+    const [dc] = electron.state.children;
+    expect(dc!.args).not.toContain('--images');
+    dc!.emit('message', { type: 'ready', url: 'http://127.0.0.1:1' });
+    await flush();
+    const service = electron.state.children[1]!;
+    service.emit('message', { t: 'ready' });
+    service.emit('message', { t: 'evt', name: 'sync/status', payload: { state: 'live' } });
+    await flush();
+    expect(electron.state.children).toHaveLength(2);
+  });
+
+  it('runs no image keeper with another data center', async () => {
+    process.argv = ['electron', '.', '--datacenter', 'https://dc.example.org'];
+    await boot();
+    const [service] = electron.state.children;
+    service!.emit('message', { t: 'ready' });
+    service!.emit('message', { t: 'evt', name: 'sync/status', payload: { state: 'live' } });
+    await flush();
+    expect(electron.state.children).toHaveLength(1);
   });
 
   it('uses a data center from the command line and opens the wall with --wall', async () => {

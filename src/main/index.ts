@@ -11,8 +11,10 @@
  *   6. starts the embedded data center in a utilityProcess unless another
  *      data center is configured (datacenter-host.ts) — while it migrates its
  *      store the windows' sync status says so — then the data service in
- *      another one, supervised (service-host.ts),
- *   7. on quit, stops both children cleanly.
+ *      another one, supervised (service-host.ts), and, once the data service
+ *      is live, an image keeper in a third one next to the embedded data
+ *      center, supervised and never vital (keeper-host.ts; config imageKeeper),
+ *   7. on quit, stops the children cleanly.
  * Built to out/main/index.js (ES module); see docs/electron.md.
  */
 import { createServer, type AddressInfo } from 'node:net';
@@ -21,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { app, dialog, ipcMain, Menu, screen, utilityProcess, type MenuItemConstructorOptions } from 'electron';
 import { ConfigError, parseArgs, readConfigFile, resolveConfig, updateConfigFile, type AppConfig } from './config';
 import { startEmbeddedDataCenter, type EmbeddedDataCenter } from './datacenter-host';
+import { createKeeperSupervisor, keeperEnv, type KeeperSupervisor } from './keeper-host';
 import { planWindows, type DisplayLike } from './displays';
 import { buildMenuTemplate, displaySelector } from './menu';
 import { mainMessages } from './messages';
@@ -35,6 +38,7 @@ const RENDERER_DIR = path.join(here, '../renderer');
 const PRELOAD = path.join(here, '../preload/index.cjs');
 const DATA_SERVICE_ENTRY = path.join(here, 'data-service.js');
 const DATACENTER_ENTRY = path.join(here, 'datacenter.js');
+const KEEPER_ENTRY = path.join(here, 'image-keeper.js');
 
 const log = (message: string, detail?: unknown) => console.log(`[main] ${message}`, detail ?? '');
 
@@ -47,6 +51,7 @@ registerAppScheme();
 const registry = new WindowRegistry();
 let dataCenter: EmbeddedDataCenter | null = null;
 let service: ServiceSupervisor | null = null;
+let keeper: KeeperSupervisor | null = null;
 let disposeIpc: (() => void) | null = null;
 let stopped = false;
 
@@ -76,7 +81,7 @@ if (!app.requestSingleInstanceLock()) {
 
 async function stopChildren(): Promise<void> {
   disposeIpc?.();
-  await Promise.allSettled([service?.stop(), dataCenter?.stop()]);
+  await Promise.allSettled([service?.stop(), keeper?.stop(), dataCenter?.stop()]);
 }
 
 function fail(message: string): void {
@@ -155,6 +160,8 @@ async function start(): Promise<void> {
     openWindows(config);
   });
 
+  // the embedded data center serves the keeper's replica images from there (docs/image-keeper.md)
+  const imagesDir = embedded && config.imageKeeper ? path.join(userData, 'images') : null;
   if (embedded) {
     try {
       dataCenter = await startEmbeddedDataCenter({
@@ -163,7 +170,7 @@ async function start(): Promise<void> {
           // at work (--demo-activity: past events on the first start, then the simulator; docs/simulator.md)
           utilityProcess.fork(
             DATACENTER_ENTRY,
-            ['--host', '127.0.0.1', '--port', String(port), '--data', path.join(userData, 'datacenter'), '--seed', 'demo', '--demo-activity'],
+            ['--host', '127.0.0.1', '--port', String(port), '--data', path.join(userData, 'datacenter'), '--seed', 'demo', '--demo-activity', ...(imagesDir ? ['--images', imagesDir] : [])],
             { serviceName: 'Huying data center', stdio: 'inherit' },
           ),
         onUnexpectedExit: (code) => log(`the embedded data center exited with code ${code}`),
@@ -181,7 +188,22 @@ async function start(): Promise<void> {
     if (dataCenter.url !== dataCenterUrl) log(`the embedded data center reports ${dataCenter.url}`);
     dataCenterUrl = dataCenter.url;
   }
-  if (!stopped) service.start();
+  if (stopped) return;
+  service.start();
+  if (imagesDir) {
+    const url = dataCenterUrl;
+    keeper = createKeeperSupervisor({
+      fork: () =>
+        utilityProcess.fork(KEEPER_ENTRY, [], {
+          serviceName: 'Huying image keeper',
+          stdio: 'inherit',
+          env: keeperEnv(process.env, { dataCenterUrl: url, imagesDir, dataDir: path.join(userData, 'image-keeper') }),
+        }),
+      log,
+    });
+    // after the data service's first snapshot: the two would otherwise share the cores at start-up
+    keeper.startWhenLive(service);
+  }
 }
 
 /** A TCP port free on 127.0.0.1 right now (the OS picks it). */

@@ -1,0 +1,191 @@
+/**
+ * Main's supervision of the image keeper utilityProcess (keeper-host.ts) with in-memory children and fake
+ * timers: started once the data service is first live; a keeper that exits, fails to start or is not ready in
+ * time is forked again with a growing backoff (reset after a stable run), and never throws; stop() sends
+ * shutdown and waits, or kills a keeper that does not exit; the child's environment.
+ */
+import { EventEmitter } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SyncStatus } from '../core/rpc/contract';
+import { createKeeperSupervisor, DEMO_KEEPER_ACCOUNT, keeperEnv } from './keeper-host';
+
+class ManualChild extends EventEmitter {
+  readonly sent: unknown[] = [];
+  killed = false;
+  postMessage(message: unknown) {
+    this.sent.push(message);
+  }
+  kill() {
+    this.killed = true;
+    return true;
+  }
+}
+
+const status = (state: SyncStatus['state']) => ({ state }) as SyncStatus;
+
+/** a data service port that only pushes sync/status */
+function statusSource() {
+  const listeners = new Set<(s: SyncStatus) => void>();
+  return {
+    listeners,
+    push: (s: SyncStatus) => {
+      for (const l of [...listeners]) l(s);
+    },
+    subscribe: ((_name: 'sync/status', listener: (s: SyncStatus) => void) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    }) as never,
+  };
+}
+
+let children: ManualChild[];
+let said: string[];
+const supervisor = (over: Partial<Parameters<typeof createKeeperSupervisor>[0]> = {}) =>
+  createKeeperSupervisor({
+    fork: () => {
+      const c = new ManualChild();
+      children.push(c);
+      return c;
+    },
+    log: (m) => said.push(m),
+    ...over,
+  });
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  children = [];
+  said = [];
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('image keeper supervisor', () => {
+  it('starts the keeper once the data service is first live, and only once', async () => {
+    const source = statusSource();
+    const k = supervisor();
+    k.startWhenLive(source);
+    expect(k.state).toBe('waiting');
+    source.push(status('connecting'));
+    source.push(status('snapshot'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(children).toHaveLength(0);
+    source.push(status('live'));
+    source.push(status('live'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(children).toHaveLength(1);
+    expect(k.state).toBe('starting');
+    // no longer listening
+    expect(source.listeners.size).toBe(0);
+    children[0]!.emit('message', { t: 'ready', scope: 'district', imagesDir: '/u/images', image: null });
+    expect(k.state).toBe('ready');
+    expect(said).toEqual(['image keeper ready (scope district, images in /u/images, no image yet)']);
+    children[0]!.emit('message', { t: 'image', file: 'district-7-0123456789ab.sqlite', bytes: 2_300_000, ms: 75 });
+    expect(said.at(-1)).toBe('image keeper published district-7-0123456789ab.sqlite (2300000 bytes, 75 ms)');
+  });
+
+  it('forks a keeper that exits or fails again after a growing backoff, reset after a stable run', async () => {
+    const k = supervisor({ initialBackoffMs: 1000, maxBackoffMs: 4000, stableAfterMs: 60_000 });
+    k.start();
+    // refused its folder: it says why, then exits 1
+    children[0]!.emit('message', { t: 'fatal', message: 'the images folder /u/images is kept for scope district by another keeper: pid 4242' });
+    children[0]!.emit('exit', 1);
+    expect(k.state).toBe('down');
+    expect(said.at(-1)).toBe('the image keeper exited with code 1: the images folder /u/images is kept for scope district by another keeper: pid 4242; starting it again in 1 s (desktops take the row snapshot meanwhile)');
+    await vi.advanceTimersByTimeAsync(999);
+    expect(children).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(children).toHaveLength(2);
+    children[1]!.emit('exit', 1);
+    await vi.advanceTimersByTimeAsync(2000);
+    children[2]!.emit('exit', 1);
+    await vi.advanceTimersByTimeAsync(4000);
+    children[3]!.emit('exit', 1);
+    // capped
+    await vi.advanceTimersByTimeAsync(3999);
+    expect(children).toHaveLength(4);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(children).toHaveLength(5);
+    expect(k.restarts).toBe(4);
+    // a keeper that ran for a minute and then crashed starts again after the first delay
+    children[4]!.emit('message', { t: 'ready', scope: 'district', imagesDir: '/u/images', image: 'district-7-0123456789ab.sqlite' });
+    await vi.advanceTimersByTimeAsync(60_000);
+    children[4]!.emit('exit', 134);
+    expect(said.at(-1)).toMatch(/exited with code 134; starting it again in 1 s/);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(children).toHaveLength(6);
+    await stopWith(k, children[5]!);
+  });
+
+  it('kills a keeper not ready in time, and survives a fork that throws', async () => {
+    let forks = 0;
+    const k = supervisor({
+      readyTimeoutMs: 5000,
+      initialBackoffMs: 1000,
+      fork: () => {
+        if (++forks === 1) throw new Error('no such file out/main/image-keeper.js');
+        const c = new ManualChild();
+        children.push(c);
+        return c;
+      },
+    });
+    k.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(said).toEqual(['could not fork the image keeper: no such file out/main/image-keeper.js', 'the image keeper exited with code -1; starting it again in 1 s (desktops take the row snapshot meanwhile)']);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(children).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(children[0]!.killed).toBe(true);
+    expect(said).toContain('the image keeper is not ready after 5 s; killing it');
+    children[0]!.emit('exit', 1);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(children).toHaveLength(2);
+    await stopWith(k, children[1]!);
+  });
+
+  it('stops: shutdown, then waits for the exit (or kills after the timeout); no restart after stop; not started while waiting', async () => {
+    const k = supervisor({ stopTimeoutMs: 3000 });
+    k.start();
+    const c = children[0]!;
+    c.emit('message', { t: 'ready', scope: 'district', imagesDir: '/u/images', image: null });
+    const stopped = k.stop();
+    expect(c.sent).toEqual([{ t: 'shutdown' }]);
+    await vi.advanceTimersByTimeAsync(2999);
+    expect(c.killed).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await stopped;
+    expect(c.killed).toBe(true);
+    c.emit('exit', 137);
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(children).toHaveLength(1);
+    expect(k.state).toBe('stopped');
+
+    const source = statusSource();
+    const waiting = supervisor();
+    waiting.startWhenLive(source);
+    await waiting.stop();
+    expect(source.listeners.size).toBe(0);
+    source.push(status('live'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(children).toHaveLength(1);
+  });
+
+  it('gives the child its settings in the environment, the password only there', () => {
+    expect(keeperEnv({ PATH: '/bin', HUYING_SQLITE_BINDING: '/x.node' }, { dataCenterUrl: 'http://127.0.0.1:4100', imagesDir: '/u/images', dataDir: '/u/image-keeper' })).toEqual({
+      PATH: '/bin',
+      HUYING_SQLITE_BINDING: '/x.node',
+      HUYING_KEEPER_DATACENTER_URL: 'http://127.0.0.1:4100',
+      HUYING_KEEPER_IMAGES_DIR: '/u/images',
+      HUYING_KEEPER_DATA_DIR: '/u/image-keeper',
+      HUYING_KEEPER_USER: 'wall',
+      HUYING_KEEPER_PASSWORD: DEMO_KEEPER_ACCOUNT.password,
+    });
+  });
+});
+
+async function stopWith(k: ReturnType<typeof createKeeperSupervisor>, c: ManualChild) {
+  const stopped = k.stop();
+  expect(c.sent).toContainEqual({ t: 'shutdown' });
+  c.emit('exit', 0);
+  await stopped;
+}

@@ -1,0 +1,202 @@
+/**
+ * Main's side of the image keeper utilityProcess (entry out/main/image-keeper.js, built from
+ * src/main/service/keeper/process.ts; protocol there): the keeper next to the embedded demo data center, which
+ * serves its replica images from `<userData>/images` so that a data service needing a snapshot downloads one
+ * SQLite file instead of the rows (docs/image-keeper.md).
+ *
+ * Images are an optimisation, so nothing here may stop the app or the data center: a keeper that fails to start,
+ * is not ready in time, or exits is logged and forked again after a backoff (1 s, 2 s, 4 s … capped at 5 min; back
+ * to 1 s once a keeper has stayed up a minute) — a keeper refused its folder (another keeper holds it) or its
+ * sign-in fails the same way, at that pace. Its first start waits for the app's own data service to be live once
+ * (`startWhenLive`), so that the two first snapshots do not share the cores (as the web host does).
+ *
+ * No electron import: the fork function is passed in, so tests drive it with in-memory children and fake timers.
+ */
+import type { DataServicePort } from '../core/rpc/wire';
+import { backoffDelay, type UtilityChildLike } from './service-host';
+import type { FromKeeperMessage } from './service/keeper/process';
+
+/**
+ * The account the keeper next to the embedded demo data center signs in with: the demo wall account
+ * (src/datacenter/auth/demo.ts, docs/auth.md), the least privileged that may replicate the district (wall_viewer,
+ * district scope; it may run no command). It exists only on a data center seeded with the demo, as the embedded one is.
+ */
+export const DEMO_KEEPER_ACCOUNT = { login: 'wall', password: 'huying-demo' } as const;
+
+/** The keeper child's environment (read by src/main/service/keeper/process.ts): its settings on top of main's own. */
+export function keeperEnv(
+  base: Record<string, string | undefined>,
+  o: { dataCenterUrl: string; imagesDir: string; dataDir: string; account?: { login: string; password: string } },
+): Record<string, string | undefined> {
+  const account = o.account ?? DEMO_KEEPER_ACCOUNT;
+  return {
+    ...base,
+    HUYING_KEEPER_DATACENTER_URL: o.dataCenterUrl,
+    HUYING_KEEPER_IMAGES_DIR: o.imagesDir,
+    HUYING_KEEPER_DATA_DIR: o.dataDir,
+    HUYING_KEEPER_USER: account.login,
+    // in the environment, never on a command line (visible to every user in `ps`)
+    HUYING_KEEPER_PASSWORD: account.password,
+  };
+}
+
+export type KeeperState = 'idle' | 'waiting' | 'starting' | 'ready' | 'down' | 'stopped';
+
+export interface KeeperSupervisorOptions {
+  /** forks a new keeper child (utilityProcess.fork in Electron) */
+  fork(): UtilityChildLike;
+  log(message: string): void;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** uptime after which a crash counts as a first failure again */
+  stableAfterMs?: number;
+  /** a keeper not ready by then (signed in, its folder locked and cleaned) is killed and forked again later */
+  readyTimeoutMs?: number;
+  /** how long stop() waits for a clean exit (a running export finishes first) before killing */
+  stopTimeoutMs?: number;
+}
+
+export interface KeeperSupervisor {
+  readonly state: KeeperState;
+  /** how many times the keeper has been forked again after a failure */
+  readonly restarts: number;
+  start(): void;
+  /**
+   * Starts the keeper once `subscribe`'s `sync/status` first says `live` (the app's data service has its
+   * snapshot); returns at once.
+   */
+  startWhenLive(service: Pick<DataServicePort, 'subscribe'>): void;
+  stop(): Promise<void>;
+}
+
+export function createKeeperSupervisor(opts: KeeperSupervisorOptions): KeeperSupervisor {
+  const initialBackoffMs = opts.initialBackoffMs ?? 1000;
+  const maxBackoffMs = opts.maxBackoffMs ?? 5 * 60_000;
+  const stableAfterMs = opts.stableAfterMs ?? 60_000;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
+  const stopTimeoutMs = opts.stopTimeoutMs ?? 15_000;
+  const log = (message: string) => {
+    try {
+      opts.log(message);
+    } catch {
+      // a log that throws must not take the keeper's supervision with it
+    }
+  };
+
+  let state: KeeperState = 'idle';
+  let child: UtilityChildLike | null = null;
+  let attempt = 0;
+  let restarts = 0;
+  let readyAt = 0;
+  let restartTimer: ReturnType<typeof setTimeout> | undefined;
+  let readyTimer: ReturnType<typeof setTimeout> | undefined;
+  let unsubscribe: (() => void) | null = null;
+  /** the last reason the child gave for not starting (its `fatal`), for the exit's log line */
+  let fatal: string | null = null;
+
+  const onMessage = (message: unknown) => {
+    const m = message as FromKeeperMessage | null;
+    if (!m || typeof m !== 'object') return;
+    if (m.t === 'ready' && state === 'starting') {
+      clearTimeout(readyTimer);
+      state = 'ready';
+      readyAt = Date.now();
+      log(`image keeper ready (scope ${m.scope}, images in ${m.imagesDir}${m.image ? `, serving ${m.image}` : ', no image yet'})`);
+    } else if (m.t === 'image') {
+      log(`image keeper published ${m.file} (${m.bytes} bytes, ${m.ms} ms)`);
+    } else if (m.t === 'fatal') {
+      fatal = m.message;
+    }
+  };
+
+  const onExit = (code: number) => {
+    clearTimeout(readyTimer);
+    child = null;
+    if (state === 'stopped') return;
+    if (state === 'ready' && Date.now() - readyAt >= stableAfterMs) attempt = 0;
+    const why = fatal ? `: ${fatal}` : '';
+    fatal = null;
+    state = 'down';
+    const delay = backoffDelay(attempt++, initialBackoffMs, maxBackoffMs);
+    log(`the image keeper exited with code ${code}${why}; starting it again in ${Math.round(delay / 1000)} s (desktops take the row snapshot meanwhile)`);
+    restartTimer = setTimeout(() => {
+      restarts++;
+      spawn();
+    }, delay);
+  };
+
+  const spawn = () => {
+    state = 'starting';
+    let forked: UtilityChildLike;
+    try {
+      forked = opts.fork();
+    } catch (err) {
+      log(`could not fork the image keeper: ${err instanceof Error ? err.message : String(err)}`);
+      queueMicrotask(() => onExit(-1));
+      return;
+    }
+    child = forked;
+    forked.on('message', (message) => {
+      if (child === forked) onMessage(message);
+    });
+    forked.on('exit', (code) => {
+      if (child === forked) onExit(code);
+    });
+    readyTimer = setTimeout(() => {
+      if (child !== forked || state !== 'starting') return;
+      log(`the image keeper is not ready after ${readyTimeoutMs / 1000} s; killing it`);
+      forked.kill();
+    }, readyTimeoutMs);
+  };
+
+  const start = () => {
+    if (state !== 'idle' && state !== 'waiting') return;
+    unsubscribe?.();
+    unsubscribe = null;
+    spawn();
+  };
+
+  return {
+    get state() {
+      return state;
+    },
+    get restarts() {
+      return restarts;
+    },
+    start,
+    startWhenLive(service) {
+      if (state !== 'idle') return;
+      state = 'waiting';
+      unsubscribe = service.subscribe('sync/status', (status) => {
+        // a microtask: a listener may be called before subscribe has returned its unsubscribe
+        if (status.state === 'live') queueMicrotask(start);
+      });
+    },
+    stop() {
+      if (state === 'stopped') return Promise.resolve();
+      state = 'stopped';
+      unsubscribe?.();
+      unsubscribe = null;
+      clearTimeout(restartTimer);
+      clearTimeout(readyTimer);
+      const c = child;
+      if (!c) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          log(`the image keeper did not stop within ${stopTimeoutMs / 1000} s; killing it`);
+          c.kill();
+          resolve();
+        }, stopTimeoutMs);
+        c.on('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        try {
+          c.postMessage({ t: 'shutdown' });
+        } catch {
+          c.kill();
+        }
+      });
+    },
+  };
+}

@@ -41,7 +41,7 @@
  *   --seconds set both pages' rounds alike).
  *
  *   npx tsx bench/wall/run.ts [--events 1000000] [--days 1785] [--rate 50] [--rounds 8|24] [--seconds 12]
- *     [--fps 24] [--keep DIR] [--trace-dir DIR] [--trace-categories a,b] [--browsers 1|2] [--renderer DIR] [--coalesce-ms MS] [--gl llvmpipe|swiftshader] [--lp-threads N]
+ *     [--fps 24] [--keep DIR] [--trace-dir DIR] [--trace-categories a,b] [--browsers 1|2 (default 1 on llvmpipe, 2 on SwiftShader)] [--renderer DIR] [--coalesce-ms MS] [--gl llvmpipe|swiftshader] [--lp-threads N]
  *     [--isolated 12] [--out wall | --out -]
  *
  * Results: bench/results/wall.json (`--out -`: printed only), written only when every round completed.
@@ -90,16 +90,19 @@ const { values } = parseArgs({
     fps: { type: 'string', default: '24' },
     renderer: { type: 'string' },
     src: { type: 'string' },
+    /**
+     * the data folder, kept: its replica is reused by the next run (built there when missing). The run
+     * writes into it — the data service opens the replica read-write and the 50 changes a second go
+     * into it through applyBatch —, so a replica shared with others is to be copied first, not given here
+     */
     keep: { type: 'string' },
     /** where the round traces go (trace-round-N.json) and the screenshot; default: the --keep dir, if any (none without --keep) */
     'trace-dir': { type: 'string' },
     /**
-     * `2`: the bare page in a browser of its own (its own GPU process); default 1, both pages in one
-     * browser. On SwiftShader the two pages' frames queue in one GPU process, and which page waits in
-     * its commits and which waits idle for its next frame depends on that queue (docs/wall.md, the
-     * eleventh session)
+     * `2`: the bare page in a browser of its own (its own GPU process); `1`: both pages in one browser.
+     * Default by GL: BROWSERS_BY_GL below
      */
-    browsers: { type: 'string', default: '1' },
+    browsers: { type: 'string' },
     /** trace categories added to the measure's own (comma-separated), e.g. `mojom,ipc,blink` */
     'trace-categories': { type: 'string' },
     out: { type: 'string', default: 'wall' },
@@ -127,6 +130,18 @@ const SECONDS = Number(values.seconds);
  */
 const ROUNDS_BY_GL: Record<string, number> = { llvmpipe: 8, swiftshader: 24 };
 const ROUNDS = Number(values.rounds ?? ROUNDS_BY_GL[values.gl ?? 'llvmpipe'] ?? 8);
+/**
+ * Browsers by GL. On SwiftShader a frame costs the GPU process seconds, and with one browser both
+ * pages' frames queue in its one GPU process: the page whose frame waits behind the other's sits idle
+ * (each socket message then wakes its thread, 3–5× the CPU of a message queued behind a commit),
+ * while the other waits inside its commit — which page is which follows from that queue, not from
+ * either page's script, and it was the wall in every run read (docs/wall.md, the eleventh session:
+ * pooled 1.45–1.76× with one GPU process, 1.13–1.32× with one per page, the same code an hour
+ * apart). A GPU process per page is the fair comparison there, and what a wall has: a GPU of its
+ * own. On llvmpipe neither page waits in commits (GPU compositing), and one browser stays.
+ */
+const BROWSERS_BY_GL: Record<string, '1' | '2'> = { llvmpipe: '1', swiftshader: '2' };
+const BROWSERS = values.browsers ?? BROWSERS_BY_GL[values.gl ?? 'llvmpipe'] ?? '1';
 const WARMUP = Number(values.warmup);
 const FPS = Number(values.fps);
 /**
@@ -421,10 +436,10 @@ const launchBrowser = () =>
     env: { ...process.env, ...GL_BACKENDS[GL].env } as Record<string, string>,
   });
 const browser: Browser = await launchBrowser();
-if (values.browsers !== '1' && values.browsers !== '2') throw new Error(`--browsers ${values.browsers}: 1 or 2`);
+if (BROWSERS !== '1' && BROWSERS !== '2') throw new Error(`--browsers ${BROWSERS}: 1 or 2`);
 /** the bare page's browser: the wall's, or with --browsers 2 one of its own */
-const bareBrowser: Browser = values.browsers === '2' ? await launchBrowser() : browser;
-const browsersNote = values.browsers === '2' ? 'each page in a browser of its own (its own GPU process)' : 'both pages in one browser (one GPU process)';
+const bareBrowser: Browser = BROWSERS === '2' ? await launchBrowser() : browser;
+const browsersNote = BROWSERS === '2' ? 'each page in a browser of its own (its own GPU process)' : 'both pages in one browser (one GPU process)';
 /**
  * CPU time (ms) of the GPU processes of the browsers this bench started, from /proc (Linux): where the
  * frames are drawn on a software GL, and, with GPU compositing, where the page is composited. Null

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SyncStatus } from '../core/rpc/contract';
-import { createKeeperSupervisor, DEMO_KEEPER_ACCOUNT, keeperEnv } from './keeper-host';
+import { createKeeperSupervisor, keeperEnv } from './keeper-host';
 
 class ManualChild extends EventEmitter {
   readonly sent: unknown[] = [];
@@ -178,7 +178,7 @@ describe('image keeper supervisor', () => {
       HUYING_KEEPER_IMAGES_DIR: '/u/images',
       HUYING_KEEPER_DATA_DIR: '/u/image-keeper',
       HUYING_KEEPER_USER: 'wall',
-      HUYING_KEEPER_PASSWORD: DEMO_KEEPER_ACCOUNT.password,
+      HUYING_KEEPER_PASSWORD: 'huying-demo',
     });
   });
 });

@@ -14,16 +14,13 @@
  */
 import type { DataServicePort } from '../core/rpc/wire';
 import { backoffDelay, type UtilityChildLike } from './service-host';
+import { DEMO_KEEPER_ACCOUNT } from './service/keeper/demo-account';
 import type { FromKeeperMessage } from './service/keeper/process';
 
 /**
- * The account the keeper next to the embedded demo data center signs in with: the demo wall account
- * (src/datacenter/auth/demo.ts, docs/auth.md), the least privileged that may replicate the district (wall_viewer,
- * district scope; it may run no command). It exists only on a data center seeded with the demo, as the embedded one is.
+ * The keeper child's environment (read by src/main/service/keeper/process.ts): its settings on top of main's own;
+ * signed in as the demo wall account unless told otherwise (the embedded data center is seeded with the demo).
  */
-export const DEMO_KEEPER_ACCOUNT = { login: 'wall', password: 'huying-demo' } as const;
-
-/** The keeper child's environment (read by src/main/service/keeper/process.ts): its settings on top of main's own. */
 export function keeperEnv(
   base: Record<string, string | undefined>,
   o: { dataCenterUrl: string; imagesDir: string; dataDir: string; account?: { login: string; password: string } },

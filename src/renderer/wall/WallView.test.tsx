@@ -155,6 +155,20 @@ describe('WallView', () => {
     expect(renders.link).toBeGreaterThan(before);
   });
 
+  it('shows the latency of a change drawn without re-rendering the link panel', async () => {
+    setup();
+    await waitFor(() => expect(screen.getByTestId('link-open-events').dataset.value).toBe('2'));
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(screen.getByTestId('link-latency').textContent).toBe('—');
+    const before = renders.link;
+    act(() => bridge.service.emit('events/changed', { ids: ['e1'], all: false, checkpoint: null }));
+    await waitFor(() => expect(screen.getByTestId('wall-map').dataset.storeVersion).toBe('2'));
+    // the map draws a frame with the patch: its latency shows, the panel around it is not rendered again
+    act(() => mapCalls.lastProps!.onAfterRender!());
+    await waitFor(() => expect(screen.getByTestId('link-latency').textContent).toMatch(/^\d+ ms$/), { timeout: 2_000 });
+    expect(renders.link).toBe(before);
+  });
+
   it('hands the map the layers of each patch without re-rendering it', async () => {
     setup();
     await waitFor(() => expect(screen.getByTestId('wall-map').dataset.storeVersion).toBe('1'));

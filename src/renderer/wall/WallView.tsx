@@ -33,6 +33,7 @@ import { createAlertSound } from './alert-sound';
 import { eventDetailCard, eventRowCard, gridCard, hexagonCard, moduleCard, workerCard, type CardContent } from './cards';
 import { CategoryChart, HourlyChart, SourceChart, TownChart } from './ChartPanels';
 import { KpiPanel } from './KpiPanel';
+import { formatLatency } from './format';
 import { LinkStatus } from './LinkStatus';
 import { MapCard } from './MapCard';
 import { measureValue, sameGridStats, type GridFigures } from './measures';
@@ -522,7 +523,8 @@ function WallScreen() {
 /**
  * The link panel, following the sync state, the store and the latency by itself (not through
  * WallScreen): the open count and the latency at most once a second — on a GPU wall a change is
- * drawn every frame, and a figure rewritten per frame is a restyle and a repaint per frame.
+ * drawn every frame, and a figure rewritten per frame is a restyle and a repaint per frame. The
+ * latency, which moves with nearly every frame drawn with a change, re-renders its own figure only.
  */
 function LiveLinkStatus(props: { feed: Parameters<typeof LinkStatus>[0]['feed']; live: ReturnType<typeof useLiveEvents>; latency: Signal<number | null> }) {
   const { live, latency, feed } = props;
@@ -530,16 +532,21 @@ function LiveLinkStatus(props: { feed: Parameters<typeof LinkStatus>[0]['feed'];
   // the open count, not the store's version: a change that opens or closes nothing (most of them)
   // re-renders nothing here
   const openEvents = useSignalEvery(live?.openCount ?? NO_TICK, 1000);
-  const latencyMs = useSignalEvery(latency, 1000);
+  const latencyFigure = useMemo(() => <LatencyFigure latency={latency} />, [latency]);
   return (
     <LinkStatus
       sync={sync.status === 'ok' ? sync.data : null}
       syncError={sync.status === 'error' ? sync.error : null}
       feed={feed}
       openEvents={live ? openEvents : 0}
-      latencyMs={latencyMs}
+      latency={latencyFigure}
     />
   );
+}
+
+/** The latency in the link panel, at most once a second. */
+function LatencyFigure({ latency }: { latency: Signal<number | null> }) {
+  return <>{formatLatency(useSignalEvery(latency, 1000))}</>;
 }
 
 /** Today's figures, re-rendered when an answer differs from the one shown (not with the wall). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DASH, elapsed, formatClock, formatCount, formatCountdown, formatDateTime, formatRate, nextElapsedChange, rateTooltip } from './format';
+import { DASH, elapsed, formatClock, formatCount, formatCountdown, formatDateTime, formatLatency, formatRate, nextElapsedChange, rateTooltip } from './format';
 
 const rate = (value: number | null, numerator: number, denominator: number, sufficient = true) => ({ value, numerator, denominator, formula: '结案率 = 已结案 / 应结案', sufficient });
 
@@ -20,6 +20,11 @@ describe('panel formatting', () => {
   it('groups counts per locale', () => {
     expect(formatCount(1401, 'en')).toBe('1,401');
     expect(formatCount(null, 'en')).toBe(DASH);
+  });
+
+  it('words the latency in whole milliseconds, a dash before the first', () => {
+    expect(formatLatency(null)).toBe(DASH);
+    expect(formatLatency(411.6)).toBe('412 ms');
   });
 
   it('counts down in mm:ss, h:mm:ss past an hour, and counts the delay with a plus', () => {

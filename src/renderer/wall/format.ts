@@ -28,6 +28,11 @@ export function formatCount(n: number | null | undefined, locale: string): strin
   return numberFormat(locale).format(n);
 }
 
+/** How long the last change took to reach the map: "412 ms", or a dash before the first. */
+export function formatLatency(ms: number | null): string {
+  return ms === null ? DASH : `${Math.round(ms)} ms`;
+}
+
 const two = (n: number) => String(n).padStart(2, '0');
 
 /**

@@ -56,7 +56,8 @@ test.describe('desktop app (Electron)', () => {
       executablePath: binary!,
       args: [ROOT],
       cwd: ROOT,
-      env: { ...process.env, HUYING_SQLITE_BINDING: bindingPath, HUYING_USER_DATA_DIR: userData },
+      // no image keeper: as the web suite passes --no-image-keeper, the wall and workstation are tested on the row snapshot
+      env: { ...process.env, HUYING_SQLITE_BINDING: bindingPath, HUYING_USER_DATA_DIR: userData, HUYING_IMAGE_KEEPER: "0" },
       timeout: 120_000,
     });
   });

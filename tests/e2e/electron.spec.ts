@@ -57,7 +57,7 @@ test.describe('desktop app (Electron)', () => {
       args: [ROOT],
       cwd: ROOT,
       // no image keeper: as the web suite passes --no-image-keeper, the wall and workstation are tested on the row snapshot
-      env: { ...process.env, HUYING_SQLITE_BINDING: bindingPath, HUYING_USER_DATA_DIR: userData, HUYING_IMAGE_KEEPER: "0" },
+      env: { ...process.env, HUYING_SQLITE_BINDING: bindingPath, HUYING_USER_DATA_DIR: userData, HUYING_IMAGE_KEEPER: '0' },
       timeout: 120_000,
     });
   });

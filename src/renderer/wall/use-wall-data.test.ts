@@ -2,7 +2,8 @@
 import { act, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FrameSync } from '../map/frame-sync';
-import { Signal, useSignalEvery, useStable } from './use-wall-data';
+import type { RpcClient } from '../../core/rpc/wire';
+import { Signal, usePolledSignal, useSignalEvery, useStable } from './use-wall-data';
 
 describe('useSignalEvery', () => {
   beforeEach(() => {
@@ -89,5 +90,45 @@ describe('useStable', () => {
     expect(result.current).toBe(moved);
     rerender({ v: { counts: [1, 3] } });
     expect(result.current).toBe(moved);
+  });
+});
+
+describe('usePolledSignal', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('asks at once, in the trigger’s own task, once the gap is over; within it, at its end', async () => {
+    const asked: number[] = [];
+    const client = {
+      invoke: () => {
+        asked.push(performance.now());
+        return Promise.resolve({ n: asked.length });
+      },
+      subscribe: () => () => undefined,
+    } as unknown as RpcClient;
+    const trigger = new Signal(0);
+    renderHook(() => usePolledSignal(client, 'stats/kpis', { period: 'today' }, { trigger, minGapMs: 2_000 }));
+    expect(asked).toHaveLength(1);
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(5_000);
+    });
+    // past the gap: the request goes out before the trigger returns, with no timer in between
+    trigger.set(1);
+    expect(asked).toHaveLength(2);
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(500);
+    });
+    // within the gap: at its end
+    trigger.set(2);
+    expect(asked).toHaveLength(2);
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(1_500);
+    });
+    expect(asked).toHaveLength(3);
+    expect(asked[2]! - asked[1]!).toBe(2_000);
   });
 });

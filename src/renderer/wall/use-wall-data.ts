@@ -121,7 +121,11 @@ export function usePolledSignal<N extends RequestName>(
     };
     fetchRef.current = () => {
       if (timer.current) return;
-      const wait = Math.max(0, lastAt.current + minGapMs - performance.now());
+      const wait = lastAt.current + minGapMs - performance.now();
+      // past the gap: ask in the task that triggered it (a 0 ms timer was a task of its own per
+      // request — the panels' tick fires in a timer or in the map's frame already); a trigger while
+      // the answer is out asks once more after it (`again`)
+      if (wait <= 0) return run();
       timer.current = setTimeout(() => {
         timer.current = null;
         run();

@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../service/index';
 import { DEMO_KEEPER_ACCOUNT, logLevel, logMessage, migrationStep, readyUrl, startEmbeddedDataCenter, startImageKeeperChild } from './embedded-datacenter';
+import { manualClock } from './test/manual-clock';
 
 describe('reading the data center child’s output', () => {
   it('finds the URL in the ready line only', () => {
@@ -104,52 +105,80 @@ describe('waiting for the data center child', () => {
   const until = async (check: () => boolean) => {
     while (!check()) await new Promise((r) => setTimeout(r, 20));
   };
+  /** long enough for a settled promise's handlers to have run */
+  const tick = () => new Promise((r) => setTimeout(r, 50));
 
+  /**
+   * The ready deadline runs on a manual clock here: it starts at the spawn, and on a loaded 2-core machine
+   * the child's start-up (node, tsx's loader) took longer than the 1.5 s the test once gave it, so it timed
+   * out before the child could announce its migration. Every step is still the real one (process, lines,
+   * pause); only the deadline's time moves when the test says, after the child has spoken.
+   */
   it('does not kill a child that is migrating its store past the ready timeout, and waits for its ready line', async () => {
     const { cliPath, dataDir } = fakeChild('migrate');
     const { log, entries } = recordingLog();
     const lines: string[] = [];
     const readyTimeoutMs = 1500;
-    const t0 = Date.now();
-    const starting = startEmbeddedDataCenter({ dataDir, cliPath, seed: null, log, readyTimeoutMs, stopTimeoutMs: 2000, onOutput: (l) => void lines.push(l) });
+    const clock = manualClock();
+    const starting = startEmbeddedDataCenter({ dataDir, cliPath, seed: null, log, readyTimeoutMs, stopTimeoutMs: 2000, clock, onOutput: (l) => void lines.push(l) });
     let settled = false;
     void starting.then(
       () => (settled = true),
       () => (settled = true),
     );
-    await until(() => settled || lines.some((l) => l.includes('"msg":"store migration started"')));
-    // well past the ready timeout, the child still migrating
-    await new Promise((r) => setTimeout(r, readyTimeoutMs + 500));
-    expect(Date.now() - t0).toBeGreaterThan(readyTimeoutMs + 500);
+    const migrating =
+      'the embedded data center is migrating its store (migration 8 sync-rows-text, 1 of 1); this can take minutes on a large store — waiting for it without a time limit';
+    await until(() => settled || entries.some((e) => e.msg === migrating));
     expect(settled).toBe(false);
-    expect(entries.map((e) => e.msg)).toContain(
-      'the embedded data center is migrating its store (migration 8 sync-rows-text, 1 of 1); this can take minutes on a large store — waiting for it without a time limit',
-    );
+    expect(lines.some((l) => l.includes('"msg":"store migration started"'))).toBe(true);
+    // well past the ready timeout (a hundred of them), the child still migrating
+    clock.advance(readyTimeoutMs * 100);
+    await tick();
+    expect(settled).toBe(false);
+    expect(alive(Number(readFileSync(path.join(dataDir, 'pid'), 'utf8')))).toBe(true);
     writeFileSync(path.join(dataDir, 'go'), '');
     const dc = await starting;
     expect(dc.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(dc.url)).status).toBe(200);
     expect(entries.map((e) => e.msg)).toContain('the embedded data center finished migrating its store (migration 8 sync-rows-text, 1 of 1, 2.5 s)');
     await dc.stop();
+    expect(alive(dc.pid)).toBe(false);
     expect(lines.some((l) => l.includes('"msg":"data center ready"'))).toBe(true);
   });
 
-  it('still gives up on a child that stays silent, and stops it', async () => {
+  it('still gives up on a child that stays silent, at its deadline, and stops it', async () => {
     const { cliPath, dataDir } = fakeChild('silent');
     const { log } = recordingLog();
-    const started = Date.now();
-    await expect(startEmbeddedDataCenter({ dataDir, cliPath, seed: null, log, readyTimeoutMs: 1000, stopTimeoutMs: 2000, onOutput: () => undefined })).rejects.toThrow(
-      /did not report ready within 1000 ms/,
+    const clock = manualClock();
+    const starting = startEmbeddedDataCenter({ dataDir, cliPath, seed: null, log, readyTimeoutMs: 1000, stopTimeoutMs: 2000, clock, onOutput: () => undefined });
+    let settled = false;
+    void starting.then(
+      () => (settled = true),
+      () => (settled = true),
     );
-    expect(Date.now() - started).toBeLessThan(5000);
+    // the child is up (its pid written), however long that took; then the deadline's time passes
+    const pidFile = path.join(dataDir, 'pid');
+    await until(() => settled || existsSync(pidFile));
+    clock.advance(999);
+    await tick();
+    expect(settled).toBe(false);
+    clock.advance(1);
+    await expect(starting).rejects.toThrow(/did not report ready within 1000 ms/);
     // and stopped
-    expect(alive(Number(readFileSync(path.join(dataDir, 'pid'), 'utf8')))).toBe(false);
+    expect(alive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
   });
 });
 
-/** A stand-in for the keeper's CLI: says it is ready with what it was given, and stops on SIGTERM with its last line. */
+/**
+ * A stand-in for the keeper's CLI: says it is ready with what it was given, and stops on SIGTERM with its last
+ * line; with FAKE_KEEPER=refused it fails to sign in as the real one does (a fatal line, exit code 1).
+ */
 const FAKE_KEEPER = `
 const line = (obj) => console.log(JSON.stringify({ level: 30, time: Date.now(), ...obj }));
+if (process.env.FAKE_KEEPER === 'refused') {
+  line({ level: 60, msg: 'the keeper failed to start: could not sign in as wall' });
+  process.exit(1);
+}
 const timer = setInterval(() => {}, 1000);
 // the handler before the ready line, as the real CLI: a SIGTERM right after it must not find the default action
 process.on('SIGTERM', () => {
@@ -184,6 +213,24 @@ describe('the image keeper child', () => {
       expect(alive(keeper.pid)).toBe(false);
       expect(lines.filter((l) => l.startsWith('{')).at(-1)).toContain('"keeper stopped"');
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('logs a keeper that fails to start once, with its last output, and goes on without it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'huying-keeper-child-'));
+    process.env.FAKE_KEEPER = 'refused';
+    try {
+      const cliPath = path.join(dir, 'fake-keeper.mjs');
+      writeFileSync(cliPath, FAKE_KEEPER);
+      const { log, entries } = recordingLog();
+      const keeper = startImageKeeperChild({ dataCenterUrl: 'http://127.0.0.1:1', imagesDir: path.join(dir, 'images'), dataDir: path.join(dir, 'keeper'), cliPath, log, onOutput: () => undefined });
+      await expect(keeper.ready).rejects.toThrow(/^the image keeper exited before it was ready \(code 1\); last output:\n.*could not sign in as wall/);
+      await expect.poll(() => entries.filter((e) => e.level === 'error').map((e) => e.msg)).toEqual(['the image keeper did not start; desktops take the row snapshot']);
+      expect(alive(keeper.pid)).toBe(false);
+      await keeper.stop();
+    } finally {
+      delete process.env.FAKE_KEEPER;
       rmSync(dir, { recursive: true, force: true });
     }
   });

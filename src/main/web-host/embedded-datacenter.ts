@@ -1,11 +1,13 @@
 /**
- * The embedded data center of the web host, run as a CHILD process (its own
- * PGlite, its own event loop, so a heavy seed or query never stalls the
- * renderer's WebSocket): `node --import tsx src/datacenter/cli.ts --port 0
- * --data DIR --seed demo`. We wait for its JSON "data center ready" line,
- * which carries the URL it bound to, and stop it on close (SIGTERM, then
- * SIGKILL after a grace period). If it dies on its own we say so through
- * `onExit`, and the host reports it in the log and the sync status.
+ * The web host's two children, both supervised by child-supervisor.ts (spawn, output tail, ready
+ * line, stop with SIGTERM then SIGKILL): the embedded data center and the image keeper.
+ *
+ * The embedded data center runs as a CHILD process (its own PGlite, its own event
+ * loop, so a heavy seed or query never stalls the renderer's WebSocket): `node
+ * --import tsx src/datacenter/cli.ts --port 0 --data DIR --seed demo`. We wait
+ * for its JSON "data center ready" line, which carries the URL it bound to, and
+ * stop it on close (SIGTERM, then SIGKILL after 5 s). If it dies on its own we
+ * say so through `onExit`, and the host reports it in the log and the sync status.
  *
  * The ready timeout counts only while the child is not migrating its store.
  * A schema migration may take minutes on a large store (0008: ~6 min on PGlite
@@ -15,13 +17,13 @@
  * prints a "store migration started" line before each migration and a
  * "store migration finished" line after it: in between the clock stops.
  */
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createInterface } from 'node:readline';
 import type { Logger } from '../service/index';
+import type { Clock } from '../service/clock';
 import { describeMigrationStep, migrationStepOf, type MigrationStep } from '../../core/store-migration';
-import { pausableTimeout } from '../service/clock';
+import { DEMO_KEEPER_ACCOUNT } from '../service/keeper/demo-account';
+import { superviseChild, type SupervisedChild } from './child-supervisor';
 export type { MigrationStep };
 
 export interface EmbeddedDataCenterOptions {
@@ -45,6 +47,8 @@ export interface EmbeddedDataCenterOptions {
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** the child exited without being asked to */
   onExit?: (description: string) => void;
+  /** the ready deadline's and the stop grace's time; default the system's (tests: a manual clock) */
+  clock?: Clock;
 }
 
 export interface EmbeddedDataCenter {
@@ -62,121 +66,58 @@ export const DEMO_ACTIVITY_ARGS: readonly string[] = ['--demo-activity'];
 
 export const DEFAULT_DATACENTER_CLI = fileURLToPath(new URL('../../datacenter/cli.ts', import.meta.url));
 
-const TAIL_LINES = 40;
-
 export async function startEmbeddedDataCenter(opts: EmbeddedDataCenterOptions): Promise<EmbeddedDataCenter> {
-  const cliPath = opts.cliPath ?? DEFAULT_DATACENTER_CLI;
-  // tsx's ESM loader, resolved from this package so the child works from any cwd.
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  const args = ['--import', tsx, cliPath, '--port', '0', '--data', opts.dataDir];
+  const args = [...tsxArgs(), opts.cliPath ?? DEFAULT_DATACENTER_CLI, '--port', '0', '--data', opts.dataDir];
   if (opts.seed !== null) args.push('--seed', opts.seed ?? 'demo');
   if (opts.extraArgs) args.push(...opts.extraArgs);
-
-  const child = spawn(process.execPath, args, {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0' },
-    // Its own process group: Ctrl-C in the terminal reaches the host, which then stops the
-    // child in order, instead of both racing to exit.
-    detached: process.platform !== 'win32',
-  });
-  const tail: string[] = [];
   const output = opts.onOutput ?? defaultOutput;
-  let stopping = false;
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  const exitPromise = new Promise<void>((resolve) =>
-    child.once('exit', (code, signal) => {
-      exited = { code, signal };
-      resolve();
-    }),
-  );
-  // If this process ends without close() (an uncaught error, process.exit), do not leave the child behind.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
   /** the store migration the child announced and has not finished yet */
   let migrating: MigrationStep | null = null;
-  let timedOut: (err: Error) => void = () => {};
-  const timeout = new Promise<never>((_, reject) => (timedOut = reject));
-  const deadline = pausableTimeout(readyTimeoutMs, () =>
-    timedOut(new Error(`the embedded data center did not report ready within ${readyTimeoutMs} ms${tailText(tail)}`)),
-  );
-  const onMigration = (step: MigrationStep) => {
+  let started = false;
+
+  const child: SupervisedChild<string> = superviseChild({
+    name: 'the embedded data center',
+    args,
+    readyFrom: (line) => readyUrl(line) ?? undefined,
+    readyTimeoutMs: opts.readyTimeoutMs ?? 120_000,
+    stopTimeoutMs: opts.stopTimeoutMs ?? 5_000,
+    log: opts.log,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    context: () => (migrating ? ` while migrating its store (${describeMigrationStep(migrating)})` : ''),
+    onLine: (line, stream) => {
+      output(line, stream);
+      const step = stream === 'stdout' && !started ? migrationStep(line) : null;
+      if (step) onMigration(step);
+    },
+    onUnexpectedExit: (description) => opts.onExit?.(description),
+  });
+  // the deadline stops while the child migrates its store (see the module comment)
+  function onMigration(step: MigrationStep): void {
     if (step.phase === 'start') {
       migrating = step;
-      deadline.pause();
+      child.readyDeadline.pause();
       opts.log.info(
         { pid: child.pid, migration: step.id, name: step.name, of: `${step.index}/${step.count}` },
         `the embedded data center is migrating its store (${describeMigrationStep(step)}); this can take minutes on a large store — waiting for it without a time limit`,
       );
     } else {
       migrating = null;
-      deadline.resume();
+      child.readyDeadline.resume();
       opts.log.info({ pid: child.pid, migration: step.id, name: step.name, ms: step.ms }, `the embedded data center finished migrating its store (${describeMigrationStep(step)})`);
     }
-  };
-
-  let announce: ((url: string) => void) | null = null;
-  const ready = new Promise<string>((resolve, reject) => {
-    announce = resolve;
-    child.once('error', reject);
-    void exitPromise.then(() => {
-      const during = migrating ? ` while migrating its store (${describeMigrationStep(migrating)})` : '';
-      reject(new Error(`the embedded data center exited before it was ready (${describe(exited!)})${during}${tailText(tail)}`));
-    });
-  });
-
-  const watch = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr') => {
-    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-      tail.push(line);
-      if (tail.length > TAIL_LINES) tail.shift();
-      output(line, name);
-      if (name === 'stdout' && announce) {
-        const url = readyUrl(line);
-        if (url) {
-          announce(url);
-          announce = null;
-        }
-        const step = migrationStep(line);
-        if (step) onMigration(step);
-      }
-    });
-  };
-  watch(child.stdout!, 'stdout');
-  watch(child.stderr!, 'stderr');
-
-  const stop = async (): Promise<void> => {
-    stopping = true;
-    process.off('exit', killOnExit);
-    if (exited) return;
-    child.kill('SIGTERM');
-    const timeout = opts.stopTimeoutMs ?? 5_000;
-    const graceful = await Promise.race([exitPromise.then(() => true), delay(timeout).then(() => false)]);
-    if (!graceful) {
-      opts.log.warn({ pid: child.pid, timeoutMs: timeout }, 'embedded data center did not stop in time; killing it');
-      child.kill('SIGKILL');
-      await exitPromise;
-    }
-  };
+  }
 
   let url: string;
   try {
-    url = await Promise.race([ready, timeout]);
+    url = await child.ready;
   } catch (err) {
-    await stop();
+    // it stays silent (or could not start): stop it, and say why with its last output
+    await child.stop();
     throw err;
-  } finally {
-    deadline.clear();
   }
-
-  void exitPromise.then(() => {
-    if (stopping) return;
-    const description = `the embedded data center exited unexpectedly (${describe(exited!)})`;
-    opts.log.error({ pid: child.pid, ...exited, tail: tail.slice(-10) }, description);
-    opts.onExit?.(description);
-  });
+  started = true;
   opts.log.info({ url, pid: child.pid, dataDir: opts.dataDir }, 'embedded data center ready');
-  return { url, pid: child.pid!, stop };
+  return { url, pid: child.pid!, stop: async () => void (await child.stop()) };
 }
 
 /** The embedded data center's `--images DIR`: it serves the replica images the keeper child writes there. */
@@ -186,12 +127,8 @@ export function imagesArgs(imagesDir: string): string[] {
 
 export const DEFAULT_KEEPER_CLI = fileURLToPath(new URL('../service/keeper/cli.ts', import.meta.url));
 
-/**
- * The demo account the embedded image keeper signs in with (src/datacenter/auth/demo.ts, docs/auth.md): the
- * wall's, the least privileged that may replicate the district (wall_viewer, district scope: the sync feed's
- * canReadScope admits it, and it may run no command). It exists only on a data center seeded with the demo.
- */
-export const DEMO_KEEPER_ACCOUNT = { login: 'wall', password: 'huying-demo' } as const;
+/** The demo account the embedded image keeper signs in with: the wall's (src/main/service/keeper/demo-account.ts). */
+export { DEMO_KEEPER_ACCOUNT };
 
 export interface ImageKeeperChildOptions {
   dataCenterUrl: string;
@@ -211,6 +148,8 @@ export interface ImageKeeperChildOptions {
   log: Logger;
   /** every line the child prints; default: its warnings, errors and non-JSON lines to our stderr */
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** the ready deadline's and the stop grace's time; default the system's (tests: a manual clock) */
+  clock?: Clock;
 }
 
 export interface ImageKeeperChild {
@@ -227,80 +166,37 @@ export interface ImageKeeperChild {
  * wall`. Not vital: a keeper that fails or exits is logged, and desktops take the row snapshot.
  */
 export function startImageKeeperChild(opts: ImageKeeperChildOptions): ImageKeeperChild {
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const account = opts.account ?? DEMO_KEEPER_ACCOUNT;
-  const args = ['--import', tsx, opts.cliPath ?? DEFAULT_KEEPER_CLI, '--datacenter', opts.dataCenterUrl, '--images', opts.imagesDir, '--data', opts.dataDir, '--user', account.login];
+  const args = [...tsxArgs(), opts.cliPath ?? DEFAULT_KEEPER_CLI, '--datacenter', opts.dataCenterUrl, '--images', opts.imagesDir, '--data', opts.dataDir, '--user', account.login];
   if (opts.renewMinutes !== undefined) args.push('--renew-minutes', String(opts.renewMinutes));
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0', HUYING_KEEPER_PASSWORD: account.password },
-    // its own process group: Ctrl-C reaches the host, which stops it in order
-    detached: process.platform !== 'win32',
-  });
   const output = opts.onOutput ?? defaultOutput;
-  const tail: string[] = [];
   let stopping = false;
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  // 'close', not 'exit': its last lines (the "keeper stopped" one) are read by then
-  const exitPromise = new Promise<void>((resolve) =>
-    child.once('close', (code, signal) => {
-      exited = { code, signal };
-      resolve();
-    }),
-  );
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  let announce: (() => void) | null = null;
-  const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
-  const ready = new Promise<void>((resolve, reject) => {
-    announce = resolve;
-    child.once('error', reject);
-    const timer = setTimeout(() => reject(new Error(`the image keeper did not report ready within ${readyTimeoutMs} ms${tailText(tail)}`)), readyTimeoutMs);
-    timer.unref();
-    void exitPromise.then(() => reject(new Error(`the image keeper exited before it was ready (${describe(exited!)})${tailText(tail)}`)));
+  const child = superviseChild<true>({
+    name: 'the image keeper',
+    args,
+    env: { HUYING_KEEPER_PASSWORD: account.password },
+    readyFrom: (line) => (logMessage(line) === 'keeper ready' ? true : undefined),
+    readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
+    stopTimeoutMs: opts.stopTimeoutMs ?? 10_000,
+    log: opts.log,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    onLine: output,
   });
-  // a keeper that never comes up is logged, not fatal
+  const ready = child.ready.then(() => undefined);
+  // a keeper that never comes up is logged, not fatal; one silent past the deadline is left running (its
+  // replica may be migrating), and said again if it exits
   ready.then(
     () => opts.log.info({ pid: child.pid, imagesDir: opts.imagesDir }, 'image keeper ready'),
     (err: unknown) => {
       if (!stopping) opts.log.error({ pid: child.pid, err }, 'the image keeper did not start; desktops take the row snapshot');
     },
   );
-  void exitPromise.then(() => {
-    if (!stopping) opts.log.error({ pid: child.pid, ...exited, tail: tail.slice(-10) }, `the image keeper exited unexpectedly (${describe(exited!)})`);
-  });
-
-  for (const [stream, name] of [
-    [child.stdout!, 'stdout'],
-    [child.stderr!, 'stderr'],
-  ] as const) {
-    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-      tail.push(line);
-      if (tail.length > TAIL_LINES) tail.shift();
-      output(line, name);
-      if (name === 'stdout' && announce && logMessage(line) === 'keeper ready') {
-        announce();
-        announce = null;
-      }
-    });
-  }
-
   return {
     pid: child.pid!,
     ready,
     stop: async () => {
       stopping = true;
-      process.off('exit', killOnExit);
-      if (exited) return;
-      child.kill('SIGTERM');
-      const timeout = opts.stopTimeoutMs ?? 10_000;
-      const graceful = await Promise.race([exitPromise.then(() => true), delay(timeout).then(() => false)]);
-      if (!graceful) {
-        opts.log.warn({ pid: child.pid, timeoutMs: timeout }, 'image keeper did not stop in time; killing it');
-        child.kill('SIGKILL');
-        await exitPromise;
-      }
+      await child.stop();
     },
   };
 }
@@ -362,15 +258,7 @@ export function migrationStep(line: string): MigrationStep | null {
   }
 }
 
-
-function describe(e: { code: number | null; signal: NodeJS.Signals | null }): string {
-  return e.signal ? `signal ${e.signal}` : `code ${e.code}`;
-}
-
-function tailText(tail: string[]): string {
-  return tail.length ? `; last output:\n${tail.slice(-15).join('\n')}` : '';
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Node's switches that run a TypeScript entry: tsx's ESM loader, resolved from this package so the child works from any cwd. */
+function tsxArgs(): string[] {
+  return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 }

@@ -102,6 +102,8 @@ export interface DataServiceOptions {
     images?: boolean;
     /** pages per step of a replica image's copy into the replica; default the switch's (4096) */
     imagePagesPerStep?: number;
+    /** a replica image renamed into place, the replica reopened (default), or copied into the live file (docs/sync-client.md, "Rename instead of copy") */
+    imageSwitch?: 'rename' | 'copy';
     /** live transports in order of preference; default WebSocket, then SSE */
     transports?: LiveTransport[];
     /** a sent command without an ack for this long is pushed again; default 60 s */
@@ -147,8 +149,9 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
   if (scope !== storedScope) writePreference(replica.sqlite, 'scope', scope);
 
   const hub = new EventHub(log);
-  const writer = new RowWriter(replica.sqlite);
-  const outbox = new OutboxStore(replica.sqlite, clientId);
+  // every holder gets the handle, not the connection: an image renamed into place reopens it (store/connection.ts)
+  const writer = new RowWriter(replica);
+  const outbox = new OutboxStore(replica, clientId);
   let view: ReferenceView | null = null;
   let pusher: OutboxPusher | null = null;
 
@@ -164,7 +167,7 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
   const fetchAfterSwitch = fetchAfterHeldWrites(fetchFn, () => sync.writesHeld());
   const session = new SessionManager({
     dataCenterUrl: opts.dataCenterUrl,
-    store: opts.sessionStore ?? preferencesSecretStore(replica.sqlite),
+    store: opts.sessionStore ?? preferencesSecretStore(replica),
     fetch: fetchAfterSwitch,
     clock,
     random,
@@ -197,7 +200,7 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
     random,
     log,
     auth,
-    ...pick(opts.sync ?? {}, ['pollIntervalMs', 'retryInitialMs', 'retryMaxMs', 'requestTimeoutMs', 'heartbeatTimeoutMs', 'snapshotIdleTimeoutMs', 'quietCaughtUpMs', 'stageChunkRows', 'ftsChunkRows', 'snapshotParser', 'transports', 'images', 'imagePagesPerStep']),
+    ...pick(opts.sync ?? {}, ['pollIntervalMs', 'retryInitialMs', 'retryMaxMs', 'requestTimeoutMs', 'heartbeatTimeoutMs', 'snapshotIdleTimeoutMs', 'quietCaughtUpMs', 'stageChunkRows', 'ftsChunkRows', 'snapshotParser', 'transports', 'images', 'imagePagesPerStep', 'imageSwitch']),
     ...(opts.sqliteBinding ? { sqliteBinding: opts.sqliteBinding } : {}),
     onStatus: (status) => hub.emit('sync/status', status),
     onEventsChanged: (ids, all, checkpoint) => hub.emit('events/changed', { ids, all, checkpoint }),
@@ -206,7 +209,7 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
     onFeedConnected: () => pusher?.feedConnected(),
   });
   pusher = new OutboxPusher({
-    sqlite: replica.sqlite,
+    sqlite: replica,
     outbox,
     base: baseUrl(opts.dataCenterUrl),
     fetch: fetchAfterSwitch,

@@ -11,11 +11,12 @@
  * invalidates the token; a command submitted during the copy is held and written once after it; the WAL the
  * switch committed into is checkpointed off the service's thread (the replica is ready before) and truncated.
  */
-import { createReadStream, existsSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyncStatus } from '../../../src/core/index';
+import { EventListArgs, KpiArgs } from '../../../src/core/rpc/queries';
 import { IMAGE_CONTENT_TYPE, IMAGE_HEADERS, formatImageCursor, replicaSchemaIdOf } from '../../../src/core/sync/image';
 import { migrations } from '../../../src/main/service/store/migrations';
 import { openReplica } from '../../../src/main/service/store/open';
@@ -144,11 +145,11 @@ const snapshotStatuses = (h: Harness) => h.statuses.filter((s) => s.state === 's
 const fileSize = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 
 describe('a replica image as the first snapshot', () => {
-  it('is downloaded with its progress in bytes, switched in, and tailed from its cursor; the row snapshot is not asked for', async () => {
+  it.each(['rename', 'copy'] as const)('is downloaded with its progress in bytes, switched in (%s), and tailed from its cursor; the row snapshot is not asked for', async (how) => {
     const { f, image } = await feedAndImage();
     const front = await frontOf(f, image, 'serve');
     const dir = tempDir(cleanups);
-    const h = await serviceOn(front, dir, cleanups);
+    const h = await serviceOn(front, dir, cleanups, { sync: { imageSwitch: how } });
     expect(await h.svc.syncNow()).toBe('live');
     await expect.poll(() => h.svc.syncStatus().cursor?.v, { timeout: 5_000 }).toBe(3);
 
@@ -172,10 +173,12 @@ describe('a replica image as the first snapshot', () => {
     expect(copy.every((bytes) => bytes <= image.bytes)).toBe(true);
     // what a row snapshot's end does: everything changed, at the image's cursor
     expect(h.events.find((e) => e.name === 'events/changed')?.payload).toEqual({ ids: [], all: true, checkpoint: image.cursor });
-    expect(h.log.entries.find((e) => e.msg === 'replica image switched in')?.obj).toMatchObject({ scope: 'district', cursor: image.cursor, bytes: image.bytes });
-    // the download is gone; the checkpoint worker ends and truncates the WAL
+    expect(h.log.entries.find((e) => e.msg === 'replica image switched in')?.obj).toMatchObject({ scope: 'district', cursor: image.cursor, bytes: image.bytes, how });
+    // the download is gone (renamed into place, or deleted after the copy)
     expect(existsSync(path.join(dir, IMAGE_DOWNLOAD_FILE))).toBe(false);
-    await expect.poll(() => h.log.entries.some((e) => e.msg === 'replica image checkpointed off the service thread'), { timeout: 10_000 }).toBe(true);
+    // renamed: a new connection, nothing to checkpoint; copied: the checkpoint worker ends and truncates the WAL
+    if (how === 'rename') expect(h.svc.replica.generation).toBe(1);
+    else await expect.poll(() => h.log.entries.some((e) => e.msg === 'replica image checkpointed off the service thread'), { timeout: 10_000 }).toBe(true);
   });
 
   it.each([
@@ -249,11 +252,11 @@ describe('a replica image as the first snapshot', () => {
     expect(h.statuses.some((s) => s.state === 'offline')).toBe(false);
   });
 
-  it('restores autocheckpoint, checkpoints and is ready when the download cannot be deleted after a committed switch', async () => {
+  it('restores autocheckpoint, checkpoints and is ready when the download cannot be deleted after a committed copy', async () => {
     const { f, image } = await feedAndImage();
     const front = await frontOf(f, image, 'serve');
     const dir = tempDir(cleanups);
-    const h = await serviceOn(front, dir, cleanups, { sync: { autoStart: false, imagePagesPerStep: 4 } });
+    const h = await serviceOn(front, dir, cleanups, { sync: { autoStart: false, imagePagesPerStep: 4, imageSwitch: 'copy' } });
     const download = path.join(dir, IMAGE_DOWNLOAD_FILE);
     // during the copy (the switch holds the file open), a folder takes the download's place: its delete after the
     // switch throws (EISDIR), as EBUSY/EPERM would on Windows
@@ -296,7 +299,7 @@ describe('a replica image as the first snapshot', () => {
     expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
   });
 
-  it('holds a command submitted during the copy and writes it once after the switch, behind the carried ones', async () => {
+  it('holds a command submitted during the copy and writes it once after the switch, behind the carried ones (copy)', async () => {
     const { f, image } = await feedAndImage();
     const front = await frontOf(f, image, 'serve');
     const dir = tempDir(cleanups);
@@ -306,7 +309,7 @@ describe('a replica image as the first snapshot', () => {
     new OutboxStore(before.sqlite, clientIdOf(before.sqlite)).submit({ name: 'wall/ack', alertId: 'before' }, new Date().toISOString());
     before.close();
 
-    const h = await serviceOn(front, dir, cleanups, { sync: { autoStart: false, imagePagesPerStep: 1 } });
+    const h = await serviceOn(front, dir, cleanups, { sync: { autoStart: false, imagePagesPerStep: 1, imageSwitch: 'copy' } });
     const db = h.svc.replica.sqlite;
     let attempt: { during: number; result?: unknown; error?: unknown } | null = null;
     h.svc.subscribe('sync/status', (s: SyncStatus) => {
@@ -345,7 +348,7 @@ describe('a replica image as the first snapshot', () => {
     await expect.poll(() => sorted(replicaRows(h.svc)), { timeout: 5_000 }).toEqual(sorted(f.rowsOf('district')));
   });
 
-  it('hands the pusher an answer that lands during the copy only after the switch: no SQLITE_BUSY, the entry marked once', async () => {
+  it('hands the pusher an answer that lands during the copy only after the switch: no SQLITE_BUSY, the entry marked once (copy)', async () => {
     const { f, image } = await feedAndImage();
     const front = await frontOf(f, image, 'serve');
     let releasePush: () => void = () => undefined;
@@ -370,7 +373,7 @@ describe('a replica image as the first snapshot', () => {
       if (new URL(input instanceof Request ? input.url : input).pathname === '/api/v1/commands') answeredAt.push(db!.pragma('busy_timeout', { simple: true }) as number);
       return res;
     };
-    const h = await serviceOn(front, dir, cleanups, { fetch: fetchFn, sync: { autoStart: false, imagePagesPerStep: 1 } });
+    const h = await serviceOn(front, dir, cleanups, { fetch: fetchFn, sync: { autoStart: false, imagePagesPerStep: 1, imageSwitch: 'copy' } });
     db = h.svc.replica.sqlite;
     void h.svc.pushNow();
     await expect.poll(() => front.commandsHeld, { timeout: 5_000 }).toBe(1);
@@ -392,11 +395,11 @@ describe('a replica image as the first snapshot', () => {
     expect(h.log.entries.filter((e) => e.level === 'error')).toEqual([]);
   });
 
-  it('is ready at the copy’s commit: the WAL is checkpointed off the service thread, then truncated, and autocheckpoint comes back', async () => {
+  it('copied, is ready at the copy’s commit: the WAL is checkpointed off the service thread, then truncated, and autocheckpoint comes back', async () => {
     const { f, image } = await feedAndImage();
     const front = await frontOf(f, image, 'serve');
     const dir = tempDir(cleanups);
-    const h = await serviceOn(front, dir, cleanups, { sync: { autoStart: false } });
+    const h = await serviceOn(front, dir, cleanups, { sync: { autoStart: false, imageSwitch: 'copy' } });
     const db = h.svc.replica.sqlite;
     const file = path.join(dir, 'replica.sqlite');
     // SQLite's autocheckpoint at a few pages: with it on during the switch, its snapshot_at stamp (a commit on this
@@ -431,7 +434,7 @@ describe('a replica image as the first snapshot', () => {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
-  it('a switch that commits and then fails is not fallen back from: re-snapshotted by rows, no image asked for again', async () => {
+  it('a copy that commits and then fails is not fallen back from: re-snapshotted by rows, no image asked for again', async () => {
     // a trigger that refuses the switch's snapshot_at stamp, on the keeper (so in the image) and on the desktop:
     // the schemas agree, the copy commits, the stamp after it fails (ReplicaImageCommitted)
     const trigger = "CREATE TRIGGER refuse_stamp BEFORE UPDATE OF snapshot_at ON sync_state BEGIN SELECT RAISE(ABORT, 'stamp refused'); END";
@@ -453,7 +456,7 @@ describe('a replica image as the first snapshot', () => {
     before.sqlite.exec(trigger);
     before.close();
     const front = await frontOf(f, image, 'serve');
-    const h = await serviceOn(front, dir, cleanups);
+    const h = await serviceOn(front, dir, cleanups, { sync: { imageSwitch: 'copy' } });
     await expect.poll(() => h.svc.syncStatus().cursor?.v, { timeout: 10_000 }).toBe(3);
     expect(await h.svc.syncNow()).toBe('live');
 
@@ -478,5 +481,101 @@ describe('a replica image as the first snapshot', () => {
     await expect.poll(() => h.svc.syncStatus().cursor?.epoch, { timeout: 10_000 }).toBe('epoch-2');
     expect(front.images).toHaveLength(1);
     expect(front.snapshots).toHaveLength(2);
+  });
+});
+
+describe('a replica image renamed into place (the default)', () => {
+  it('reopens the replica for every holder: queries, KPI facts, the row writer, the outbox and the pusher work on the new file; a submit during the switch lands once after it', async () => {
+    const { f, image } = await feedAndImage();
+    const front = await frontOf(f, image, 'serve');
+    const dir = tempDir(cleanups);
+    mkdirSync(dir, { recursive: true });
+    // a command queued before the service started (carried) and a download a killed process left (deleted at start)
+    const before = openReplica({ file: path.join(dir, 'replica.sqlite') });
+    new OutboxStore(before.sqlite, clientIdOf(before.sqlite)).submit({ name: 'wall/ack', alertId: 'before' }, new Date().toISOString());
+    before.close();
+    writeFileSync(path.join(dir, IMAGE_DOWNLOAD_FILE), 'half an image');
+
+    const h = await serviceOn(front, dir, cleanups, { sync: { autoStart: false } });
+    const old = h.svc.replica.sqlite;
+    // read and written on the old replica first: the query layer's statement cache and memo, the KPI facts, the row writer's statements
+    const kpisBefore = await h.svc.handlers['stats/kpis'](KpiArgs.parse({ period: '30d' }));
+    expect(kpisBefore.intake).toBe(0);
+    expect((await h.svc.handlers['events/list'](EventListArgs.parse({}))).rows).toEqual([]);
+
+    let during: { result?: unknown; error?: unknown; read?: unknown } | null = null;
+    h.svc.subscribe('sync/status', (s: SyncStatus) => {
+      if (during || s.progress?.kind !== 'image' || s.progress.phase !== 'copy') return;
+      during = {};
+      try {
+        during.result = h.svc.handlers['commands/submit']({ mutation: { name: 'wall/ack', alertId: 'during' } });
+        during.read = h.svc.replica.sqlite.prepare('SELECT count(*) FROM events').pluck().get();
+      } catch (err) {
+        during.error = err;
+      }
+    });
+    expect(await h.svc.syncNow()).toBe('live');
+    // the leftover was deleted (the download creates its file anew, 'wx') and the image renamed into place
+    expect(front.snapshots).toEqual([]);
+    expect(existsSync(path.join(dir, IMAGE_DOWNLOAD_FILE))).toBe(false);
+    expect(h.log.entries.find((e) => e.msg === 'replica image switched in')?.obj).toMatchObject({ how: 'rename' });
+    // a new connection; the old one closed
+    expect(old.open).toBe(false);
+    expect(h.svc.replica.sqlite).not.toBe(old);
+    expect(h.svc.replica.generation).toBe(1);
+    const db = h.svc.replica.sqlite;
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+
+    // the submit during the switch was held, and landed once, behind the carried command
+    expect(during).not.toBeNull();
+    const d = during! as { result?: unknown; error?: unknown; read?: unknown };
+    expect(d.error).toBeUndefined();
+    expect(d.read).toBe(0);
+    expect(d.result).toBeInstanceOf(Promise);
+    expect(((await d.result) as { mutationId: number }).mutationId).toBe(2);
+
+    // the row writer applies the tail's batches on the new file (v 3, then e32; the feed's acks of the pushed commands too)
+    await expect.poll(() => h.svc.syncStatus().cursor?.v ?? 0, { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
+    f.commit([eventChange(makeEvent('e32'))]);
+    await expect.poll(() => sorted(replicaRows(h.svc)), { timeout: 5_000 }).toEqual(sorted(f.rowsOf('district')));
+    // the query layer reads it (its statement cache and memo were the old connection's), the KPI facts refill on it
+    const list = await h.svc.handlers['events/list'](EventListArgs.parse({ limit: 100 }));
+    expect(list.rows.map((r) => r.id).sort()).toEqual(Array.from({ length: 32 }, (_, i) => `e${i + 1}`).sort());
+    const kpis = await h.svc.handlers['stats/kpis'](KpiArgs.parse({ period: '30d' }));
+    expect(kpis.intake).toBe(32);
+    expect(db.prepare('SELECT count(*) FROM kpi_facts').pluck().get()).toBe(32);
+    // the outbox: a submit after the switch takes the next id; the pusher sends the three, each once
+    const after = (await h.svc.handlers['commands/submit']({ mutation: { name: 'wall/ack', alertId: 'after' } })) as { mutationId: number };
+    expect(after.mutationId).toBe(3);
+    const rows = db.prepare('SELECT mutation_id, mutation FROM outbox ORDER BY mutation_id').raw().all() as [number, string][];
+    expect(rows.map(([id, m]) => [id, (JSON.parse(m) as { alertId: string }).alertId])).toEqual([
+      [1, 'before'],
+      [2, 'during'],
+      [3, 'after'],
+    ]);
+    await h.svc.pushNow();
+    await expect.poll(() => f.pushes.flatMap((p) => p.mutationIds).sort(), { timeout: 5_000 }).toEqual([1, 2, 3]);
+    await expect.poll(() => db.prepare("SELECT count(*) FROM outbox WHERE state = 'queued'").pluck().get(), { timeout: 5_000 }).toBe(0);
+    expect(h.log.entries.filter((e) => e.level === 'error')).toEqual([]);
+  });
+
+  it('copies the image in where it cannot be renamed (another connection has the replica open)', async () => {
+    const { f, image } = await feedAndImage();
+    const front = await frontOf(f, image, 'serve');
+    const dir = tempDir(cleanups);
+    const h = await serviceOn(front, dir, cleanups, { sync: { autoStart: false } });
+    const other = openReplica({ file: path.join(dir, 'replica.sqlite') });
+    cleanups.push(() => other.close());
+    other.sqlite.prepare('SELECT count(*) FROM events').get();
+    const old = h.svc.replica.sqlite;
+    expect(await h.svc.syncNow()).toBe('live');
+    expect(h.log.entries.find((e) => e.msg === 'could not rename the replica image into place; copying it in')?.level).toBe('warn');
+    expect(h.log.entries.find((e) => e.msg === 'replica image switched in')?.obj).toMatchObject({ how: 'copy' });
+    expect(h.svc.replica.sqlite).toBe(old);
+    expect(front.snapshots).toEqual([]);
+    await expect.poll(() => h.svc.syncStatus().cursor?.v, { timeout: 5_000 }).toBe(3);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+    expect(sorted(replicaRows({ replica: other } as never))).toEqual(sorted(f.rowsOf('district')));
   });
 });

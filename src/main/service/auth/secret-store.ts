@@ -9,18 +9,20 @@
  * through the utility-process channel; the data service itself never imports
  * electron.
  */
-import type Database from 'better-sqlite3';
+import { connectionOf, type ConnectionLike } from '../store/connection';
 import { readPreference, writePreference } from '../store/preferences';
 import type { SecretStore, StoredSession } from './session';
 
 const KEY = 'session';
 
-export function preferencesSecretStore(sqlite: Database.Database): SecretStore {
+/** `connection`: the replica's (read at each use: an image renamed into place reopens it, store/connection.ts) */
+export function preferencesSecretStore(connection: ConnectionLike): SecretStore {
+  const c = connectionOf(connection);
   return {
-    read: () => readPreference<StoredSession>(sqlite, KEY) ?? null,
+    read: () => readPreference<StoredSession>(c.sqlite, KEY) ?? null,
     write(value) {
-      if (value === null) sqlite.prepare('DELETE FROM preferences WHERE key = ?').run(KEY);
-      else writePreference(sqlite, KEY, value);
+      if (value === null) c.sqlite.prepare('DELETE FROM preferences WHERE key = ?').run(KEY);
+      else writePreference(c.sqlite, KEY, value);
     },
   };
 }

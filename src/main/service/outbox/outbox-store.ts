@@ -17,6 +17,7 @@
  */
 import type Database from 'better-sqlite3';
 import { HuyingError, type CommandAck, type EventStatus, type Mutation, type OutboxEntry, type OutboxState } from '../../../core/index';
+import { connectionOf, type ConnectionLike, type ReplicaConnection } from '../store/connection';
 import { overlayOf, type PendingOverlay } from './overlay';
 
 interface Raw {
@@ -41,10 +42,19 @@ export interface PushItem {
 }
 
 export class OutboxStore {
+  private readonly connection: ReplicaConnection;
+
+  /** `connection`: the replica's (read at each use: an image renamed into place reopens it, store/connection.ts) */
   constructor(
-    private readonly sqlite: Database.Database,
+    connection: ConnectionLike,
     readonly clientId: string,
-  ) {}
+  ) {
+    this.connection = connectionOf(connection);
+  }
+
+  private get sqlite(): Database.Database {
+    return this.connection.sqlite;
+  }
 
   /** Writes the entry and its overlay in one transaction; returns the entry. */
   submit(mutation: Mutation, at: string): { entry: OutboxEntry; overlay: PendingOverlay | null } {

@@ -19,10 +19,11 @@ import type { Logger } from '../log';
 import { retryDelay } from '../sync/backoff';
 import { authHeaders, describeFetchError, statusError, UnauthenticatedError } from '../sync/http';
 import type { OutboxStore } from './outbox-store';
-import type Database from 'better-sqlite3';
+import { connectionOf, type ConnectionLike } from '../store/connection';
 
 export interface PusherOptions {
-  sqlite: Database.Database;
+  /** the replica's connection (read at each use: an image renamed into place reopens it) */
+  sqlite: ConnectionLike;
   outbox: OutboxStore;
   base: URL;
   fetch: typeof fetch;
@@ -173,7 +174,7 @@ export class OutboxPusher {
     const final = answered.filter((r) => r.v === 0 || (cursor !== null && r.v <= cursor.v));
     if (final.length > 0) {
       // otherwise the ack went by already (or a re-snapshot skipped it): the effect is in the replica
-      this.o.sqlite.transaction(() => {
+      connectionOf(this.o.sqlite).sqlite.transaction(() => {
         for (const r of final) {
           const s = this.o.outbox.settle(r, at);
           if (s.changed) {

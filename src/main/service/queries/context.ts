@@ -65,15 +65,28 @@ function fallbackCalendar(): WorkingCalendar {
 type Bind = Record<string, unknown>;
 
 export class QueryContext {
-  readonly sqlite: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly memo = new Map<string, { changes: number; value: unknown }>();
-  private readonly changesStmt: Database.Statement;
+  private changesStmt: Database.Statement | null = null;
+  /** the replica's connection generation the caches above belong to (store/connection.ts) */
+  private generation = -1;
   private config: { key: string; calendar: WorkingCalendar; taxonomy: TaxonomyIndex | null } | null = null;
 
-  constructor(readonly deps: QueryDeps) {
-    this.sqlite = deps.replica.sqlite;
-    this.changesStmt = this.sqlite.prepare('SELECT total_changes()').pluck();
+  constructor(readonly deps: QueryDeps) {}
+
+  /**
+   * The replica's current connection. After a replica image was renamed into place the connection is a new one:
+   * the statement cache and the memo (whose `total_changes()` is per connection) are dropped with the old one.
+   */
+  get sqlite(): Database.Database {
+    const { replica } = this.deps;
+    if (this.generation !== replica.generation) {
+      this.statements.clear();
+      this.memo.clear();
+      this.changesStmt = null;
+      this.generation = replica.generation;
+    }
+    return replica.sqlite;
   }
 
   /** ms since the epoch, from the service's clock */
@@ -93,10 +106,11 @@ export class QueryContext {
 
   /** A prepared statement per distinct SQL text (filters make few shapes); the cache is bounded. */
   stmt(sql: string): Database.Statement {
+    const sqlite = this.sqlite;
     let s = this.statements.get(sql);
     if (!s) {
       if (this.statements.size > 500) this.statements.clear();
-      s = this.sqlite.prepare(sql);
+      s = sqlite.prepare(sql);
       this.statements.set(sql, s);
     }
     return s;
@@ -112,6 +126,8 @@ export class QueryContext {
 
   /** A number that changes whenever anything writes to the replica. */
   changes(): number {
+    const sqlite = this.sqlite;
+    this.changesStmt ??= sqlite.prepare('SELECT total_changes()').pluck();
     return this.changesStmt.get() as number;
   }
 

@@ -18,9 +18,11 @@
  * PAGE_SIZE_REBUILD_MAX_BYTES: a copy of the file, in one atomic step of
  * SQLite's rollback journal) and otherwise kept as it is.
  */
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { createLogger, type Logger } from '../log';
+import type { ReplicaConnection } from './connection';
 import { migrate, type MigrationResult } from './migrate';
 import { schema } from './schema';
 
@@ -30,11 +32,20 @@ export const REPLICA_PAGE_SIZE = 16_384;
 export const PAGE_SIZE_REBUILD_MAX_BYTES = 64 * 2 ** 20;
 
 export type ReplicaDb = BetterSQLite3Database<typeof schema>;
+export { connectionOf, perConnection, type ConnectionLike, type ReplicaConnection } from './connection';
 
-export interface Replica {
-  sqlite: Database.Database;
-  db: ReplicaDb;
+/**
+ * The open replica: its connection and drizzle handle (both getters: the current ones), the migrations its first
+ * open applied. `reopen` closes the connection, runs `swap` with no connection open (the rename of an image over
+ * the file) and opens the file again, whether `swap` succeeded or threw (its error is rethrown after).
+ */
+export interface Replica extends ReplicaConnection {
+  readonly db: ReplicaDb;
+  /** the database file ('' for ':memory:') */
+  readonly file: string;
   migration: MigrationResult;
+  /** see above; refused on an in-memory replica (it would come back empty) or a closed one */
+  reopen(swap?: () => void): void;
   close(): void;
 }
 
@@ -50,6 +61,45 @@ export interface OpenReplicaOptions {
 }
 
 export function openReplica(opts: OpenReplicaOptions): Replica {
+  let conn = openConnection(opts);
+  const migration = conn.migration;
+  let generation = 0;
+  let closed = false;
+  return {
+    get sqlite() {
+      return conn.sqlite;
+    },
+    get db() {
+      return conn.db;
+    },
+    get generation() {
+      return generation;
+    },
+    file: opts.file === ':memory:' ? '' : path.resolve(opts.file),
+    migration,
+    reopen(swap) {
+      if (opts.file === ':memory:') throw new Error('an in-memory replica cannot be reopened');
+      if (closed) throw new Error('the replica is closed');
+      conn.sqlite.close();
+      let swapError: unknown = null;
+      try {
+        swap?.();
+      } catch (err) {
+        swapError = err;
+      }
+      // the handle is unusable until this succeeds: `sqlite` answers the closed connection
+      conn = openConnection(opts);
+      generation += 1;
+      if (swapError !== null) throw swapError;
+    },
+    close() {
+      closed = true;
+      conn.sqlite.close();
+    },
+  };
+}
+
+function openConnection(opts: OpenReplicaOptions): { sqlite: Database.Database; db: ReplicaDb; migration: MigrationResult } {
   const sqlite = new Database(opts.file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
   try {
     if (opts.file !== ':memory:') {
@@ -61,7 +111,7 @@ export function openReplica(opts: OpenReplicaOptions): Replica {
     sqlite.pragma('busy_timeout = 5000');
     const migration = migrate(sqlite);
     const db = drizzle({ client: sqlite, schema });
-    return { sqlite, db, migration, close: () => sqlite.close() };
+    return { sqlite, db, migration };
   } catch (err) {
     sqlite.close();
     throw err;

@@ -14,18 +14,20 @@
  * one runs on is refused as busy.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Mutation } from '../../../core/index';
+import { preferencesSecretStore } from '../auth/secret-store';
+import type { StoredSession } from '../auth/session';
 import { OutboxStore } from '../outbox/outbox-store';
 import { eventDoc, iso, T0 } from './migrations/test-docs';
 import { openReplica, type Replica } from './open';
 import { clientIdOf, readPreference, writePreference } from './preferences';
 import { applyBatch, FTS_PREFERENCE, stageRows, swapInSnapshot } from './replica-writes';
-import { exportReplicaImage, ReplicaImageRefused, sha256Of, switchInReplicaImage, TABLE_CLASS } from './replica-image';
+import { exportReplicaImage, renameInReplicaImage, ReplicaImageNotRenamed, ReplicaImageRefused, sha256Of, switchInReplicaImage, TABLE_CLASS } from './replica-image';
 import { RowWriter } from './replicated-rows';
 import { readSyncState } from './sync-state';
 
@@ -504,6 +506,162 @@ describe('replica image', () => {
     expect(readSyncState(r.sqlite)?.cursor).toEqual({ epoch: 'k1', v: 42 });
     expect(r.sqlite.prepare('SELECT mutation_id FROM outbox ORDER BY 1').pluck().all()).toEqual([1, 2, 4]);
     expect(r.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  describe('renamed into place (renameInReplicaImage)', () => {
+    /** the image as a download next to the target (a copy: the rename takes it away) */
+    function download(dir: string, file: string): string {
+      const to = path.join(dir, 'replica-image.download');
+      copyFileSync(file, to);
+      return to;
+    }
+
+    it('renames the image over the replica with its local tables carried in, reopens the connection, and leaves no WAL of the old file', async () => {
+      const dir = tempDir();
+      const { keeper, info } = await exported(dir);
+      const { r } = target(dir);
+      const outbox = new OutboxStore(r, clientIdOf(r.sqlite));
+      const writer = new RowWriter(r);
+      const secrets = preferencesSecretStore(r);
+      const session = { user: { id: 'u1' }, refreshToken: 'rt-1', refreshTokenExpiresAt: AT } as unknown as StoredSession;
+      secrets.write(session);
+      // commits the checkpoint has not copied into the file yet: in the WAL only, carried all the same
+      r.sqlite.pragma('wal_autocheckpoint = 0');
+      r.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      const late = outbox.submit({ name: 'wall/ack', alertId: 'in-the-wal' }, AT).entry.mutationId;
+      expect(late).toBe(4);
+      expect(statSync(`${r.file}-wal`).size).toBeGreaterThan(0);
+      const before = contents(r.sqlite, ['outbox', 'pending_overlay', 'sqlite_sequence']);
+      const savedViews = readPreference(r.sqlite, 'ui.savedViews');
+      const old = r.sqlite;
+      const stages: string[] = [];
+      const file = download(dir, info.file);
+
+      const res = await renameInReplicaImage(r, file, { scope: 'district', sha256: info.sha256 }, { check: 'digest', receivedSha256: info.sha256, at: '2026-11-28T07:40:00.000Z', onStage: (s) => stages.push(s) });
+
+      expect(res).toMatchObject({ scope: 'district', cursor: { epoch: 'k1', v: 42 }, pages: info.pages, bytes: info.bytes });
+      expect(stages).toEqual(['carried', 'renamed']);
+      // a new connection on the renamed file; the old one is closed
+      expect(old.open).toBe(false);
+      expect(r.sqlite).not.toBe(old);
+      expect(r.generation).toBe(1);
+      expect(existsSync(file)).toBe(false);
+      const replicated = IMAGE_TABLES.filter((t) => t !== 'preferences' && t !== 'sync_state');
+      expect(contents(r.sqlite, replicated)).toEqual(contents(keeper.sqlite, replicated));
+      expect({ ...readSyncState(r.sqlite), snapshotAt: null }).toEqual({ ...readSyncState(keeper.sqlite), snapshotAt: null });
+      expect(readSyncState(r.sqlite)?.snapshotAt).toBe('2026-11-28T07:40:00.000Z');
+      expect(fts(r.sqlite, '已挂账')).toEqual(['e7']);
+      // the target's own, the WAL's last command included, once
+      expect(contents(r.sqlite, ['outbox', 'pending_overlay', 'sqlite_sequence'])).toEqual(before);
+      expect(r.sqlite.prepare('SELECT mutation_id FROM outbox ORDER BY 1').pluck().all()).toEqual([1, 2, 4]);
+      expect(readPreference(r.sqlite, 'ui.savedViews')).toEqual(savedViews);
+      expect(readPreference(r.sqlite, 'ui.keeper')).toBeUndefined();
+      expect(readPreference(r.sqlite, 'kpiFacts')).toBeUndefined();
+      expect(r.sqlite.prepare('SELECT count(*) FROM kpi_facts').pluck().get()).toBe(0);
+      // holders of the handle work on the new connection: the outbox (next id), the row writer (its statements prepared again)
+      expect(outbox.submit(unpark, AT).entry.mutationId).toBe(5);
+      r.sqlite.transaction(() => writer.upsert('events', 'e99', 43, withText(99, 'in_progress')))();
+      expect(fts(r.sqlite, '井盖缺失99')).toEqual(['e99']);
+      // the session store (auth/secret-store.ts): the session was carried, and is written on the new connection
+      expect(secrets.read()).toEqual(session);
+      secrets.write({ ...session, refreshToken: 'rt-2' });
+      expect(readPreference<StoredSession>(r.sqlite, 'session')?.refreshToken).toBe('rt-2');
+      expect(r.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(r.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+      expect(r.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+      const name = r.file;
+      r.close();
+      const reopened = replicaAt(name);
+      expect(readSyncState(reopened.sqlite)?.cursor).toEqual({ epoch: 'k1', v: 42 });
+      expect(reopened.sqlite.prepare('SELECT mutation_id FROM outbox ORDER BY 1').pluck().all()).toEqual([1, 2, 4, 5]);
+    });
+
+    it('is not renamed while another connection has the replica open: the replica as it was, open and writable', async () => {
+      const dir = tempDir();
+      const { info } = await exported(dir);
+      const { r } = target(dir);
+      const other = new Database(r.file);
+      other.prepare('SELECT count(*) FROM events').get();
+      const before = contents(r.sqlite, ALL_TABLES);
+      const old = r.sqlite;
+      const file = download(dir, info.file);
+      const err = await renameInReplicaImage(r, file, { scope: 'district', sha256: info.sha256 }, { check: 'digest', receivedSha256: info.sha256 }).catch((e: unknown) => e);
+      other.close();
+      expect(err).toBeInstanceOf(ReplicaImageNotRenamed);
+      expect(r.sqlite).toBe(old);
+      expect(r.generation).toBe(0);
+      expect(contents(r.sqlite, ALL_TABLES)).toEqual(before);
+      expect(r.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(new OutboxStore(r, clientIdOf(r.sqlite)).submit(unpark, AT).entry.mutationId).toBe(4);
+      // the copy takes it in instead, by the digest computed on receipt
+      const res = await switchInReplicaImage(r.sqlite, file, { scope: 'district', sha256: info.sha256 }, { check: 'digest', receivedSha256: info.sha256 });
+      expect(res.cursor).toEqual({ epoch: 'k1', v: 42 });
+      expect(r.sqlite.prepare('SELECT mutation_id FROM outbox ORDER BY 1').pluck().all()).toEqual([1, 2, 4]);
+    });
+
+    it('refuses by the digest computed on receipt, without reading the file again; the replica as it was', async () => {
+      const dir = tempDir();
+      const { info } = await exported(dir);
+      const { r } = target(dir);
+      const before = contents(r.sqlite, ALL_TABLES);
+      const file = download(dir, info.file);
+      const err = await renameInReplicaImage(r, file, { scope: 'district', sha256: info.sha256 }, { check: 'digest', receivedSha256: '1'.repeat(64) }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ReplicaImageRefused);
+      expect((err as ReplicaImageRefused).code).toBe('digest');
+      expect(r.generation).toBe(0);
+      expect(contents(r.sqlite, ALL_TABLES)).toEqual(before);
+      // the copy path takes the same: the file's own digest is not read when one was received
+      const copied = await switchInReplicaImage(r.sqlite, file, { scope: 'district', sha256: info.sha256 }, { check: 'digest', receivedSha256: '1'.repeat(64) }).catch((e: unknown) => e);
+      expect((copied as ReplicaImageRefused).code).toBe('digest');
+    });
+
+    /** renames `image` over `file` in a child process that SIGKILLs itself at `stage` */
+    function killedRename(file: string, image: string, stage: 'carried' | 'renamed') {
+      const code = `
+        import { openReplica } from ${JSON.stringify(path.join(import.meta.dirname, 'open.ts'))};
+        import { renameInReplicaImage } from ${JSON.stringify(path.join(import.meta.dirname, 'replica-image.ts'))};
+        const r = openReplica({ file: process.env.LIVE });
+        await renameInReplicaImage(r, process.env.IMAGE, { scope: 'district' }, {
+          onStage: (s) => { if (s === process.env.KILL_AT) process.kill(process.pid, 'SIGKILL'); },
+        });
+      `;
+      const res = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { env: { ...process.env, LIVE: file, IMAGE: image, KILL_AT: stage }, encoding: 'utf8', timeout: 60_000 });
+      expect(res.signal, res.stderr).toBe('SIGKILL');
+    }
+
+    it('SIGKILL once the local tables are carried leaves the old replica and the download; once renamed, the new one', async () => {
+      const dir = tempDir();
+      const { keeper, info } = await exported(dir);
+      const { r } = target(dir);
+      const file = r.file;
+      // a command in the WAL only
+      r.sqlite.pragma('wal_autocheckpoint = 0');
+      new OutboxStore(r, clientIdOf(r.sqlite)).submit({ name: 'wall/ack', alertId: 'in-the-wal' }, AT);
+      const before = contents(r.sqlite, ALL_TABLES);
+      r.close();
+
+      const image = download(dir, info.file);
+      killedRename(file, image, 'carried');
+      // the download is still there (the client deletes it at start, sync-client.ts), the replica the old one, whole
+      expect(existsSync(image)).toBe(true);
+      const survived = replicaAt(file);
+      expect(survived.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(contents(survived.sqlite, ALL_TABLES)).toEqual(before);
+      survived.close();
+
+      const again = download(dir, info.file);
+      killedRename(file, again, 'renamed');
+      expect(existsSync(again)).toBe(false);
+      // no WAL of the old file beside the new one
+      expect(existsSync(`${file}-wal`) && statSync(`${file}-wal`).size > 0).toBe(false);
+      const switched = replicaAt(file);
+      expect(switched.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(readSyncState(switched.sqlite)?.cursor).toEqual({ epoch: 'k1', v: 42 });
+      const replicated = IMAGE_TABLES.filter((t) => t !== 'preferences' && t !== 'sync_state');
+      expect(contents(switched.sqlite, replicated)).toEqual(contents(keeper.sqlite, replicated));
+      // the outbox once: the old replica's, the WAL's command included
+      expect(contents(switched.sqlite, ['outbox', 'pending_overlay', 'sqlite_sequence'])).toEqual({ outbox: before.outbox, pending_overlay: before.pending_overlay, sqlite_sequence: before.sqlite_sequence });
+    });
   });
 
   describe('SIGKILL', () => {

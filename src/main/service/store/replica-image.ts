@@ -33,11 +33,13 @@
  * the copy and the commit.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Cursor, SyncScope } from '../../../core/index';
 import { migrations as allMigrations, type Migration } from './migrations';
+import type { Replica } from './open';
 import { FTS_PREFERENCE } from './replica-writes';
 import { readSyncState } from './sync-state';
 
@@ -206,6 +208,11 @@ export interface SwitchOptions {
    * equals `expect.sha256`, i.e. the very file the keeper checked when it exported it); default 'quick'
    */
   check?: 'quick' | 'digest';
+  /**
+   * the file's SHA-256 as computed over its bytes while they were written (sync/image-http.ts receiveImageBody):
+   * compared with `expect.sha256` instead of reading the file again — same refusal (`digest`) when they differ
+   */
+  receivedSha256?: string;
   /** pages copied per step of the backup (the service's event loop runs between steps: reads see the old replica); default 4096 */
   pagesPerStep?: number;
   /** after each step of the copy but the last (the switch's promise says that one); a throw abandons the switch (the live replica keeps its content) */
@@ -232,7 +239,7 @@ export interface SwitchResult {
 }
 
 /** connections a switch is running on (one at a time: the switch saves and restores the connection's busy timeout) */
-const switching = new WeakSet<Database.Database>();
+const switching = new WeakSet<object>();
 
 /**
  * Switches the image `file` in as the live replica of `db` (the service's open connection, which stays open and
@@ -270,11 +277,7 @@ async function switchIn(db: Database.Database, file: string, expect: ImageExpect
   const t0 = performance.now();
   const header = readHeader(file);
   const check = opts.check ?? 'quick';
-  if (check === 'digest' && !expect.sha256) throw new Error("check 'digest' needs expect.sha256");
-  if (expect.sha256) {
-    const got = await sha256Of(file);
-    if (got !== expect.sha256.toLowerCase()) throw new ReplicaImageRefused('digest', `the image's SHA-256 is ${got}, expected ${expect.sha256}`);
-  }
+  await checkDigest(file, expect, check, opts.receivedSha256);
   const image = openImage(file);
   try {
     image.pragma('synchronous = OFF');
@@ -337,6 +340,191 @@ async function switchIn(db: Database.Database, file: string, expect: ImageExpect
   } finally {
     image.close();
   }
+}
+
+export interface RenameOptions {
+  /** as SwitchOptions' (default 'quick') */
+  check?: 'quick' | 'digest';
+  /** as SwitchOptions' */
+  receivedSha256?: string;
+  /** the switch's time, ISO, written to the image's `sync_state.snapshot_at` before it becomes the replica; default now */
+  at?: string;
+  /** this build's migrations (tests) */
+  migrations?: readonly Migration[];
+  /**
+   * called at the switch's two points that matter to a crash (tests SIGKILL the process there): 'carried' — the
+   * download holds the live replica's local tables and is on disk, the live replica is still in place; 'renamed' —
+   * the download is `replica.sqlite`, the folder is synced, the service's connection is not open yet
+   */
+  onStage?: (stage: 'carried' | 'renamed') => void;
+  /** right before the synchronous run (the image checked and on disk); a throw abandons the switch, the live replica as it was */
+  beforeSwap?: () => void;
+}
+
+export interface RenameResult {
+  scope: SyncScope;
+  cursor: Cursor;
+  /** the image as received (its header) */
+  pages: number;
+  /** the image file's size as received */
+  bytes: number;
+  /**
+   * ms: checking the image (header, schema, sync state; the digest when it was not computed on receipt), fsyncing
+   * the download (off the thread), the synchronous swap: carrying the local tables in and fsyncing them, leaving
+   * WAL mode, closing, renaming, syncing the folder (`carry`), opening the new file (`reopen`)
+   */
+  ms: { verify: number; fsync: number; carry: number; reopen: number };
+}
+
+/**
+ * The image could not be renamed into place, and nothing was switched: the live replica is as it was, open on a
+ * connection of its own (another connection holds the file, the rename failed — Windows' EBUSY/EPERM while a
+ * scanner holds a file —, an in-memory replica, an image outside the replica's folder). The caller copies it in
+ * instead (switchInReplicaImage); the file may have been written (emptied, local tables carried in): not by its
+ * digest again, the caller passes the digest it computed on receipt.
+ */
+export class ReplicaImageNotRenamed extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`replica image not renamed into place: ${message}`, options);
+    this.name = 'ReplicaImageNotRenamed';
+  }
+}
+
+/**
+ * Switches the image `file` in as the replica by RENAMING it over the replica's file (docs/sync-client.md,
+ * "Rename instead of copy"): the image is checked as switchInReplicaImage checks it, emptied of its local and
+ * emptied tables and fsynced (off the thread: the bulk of the download); then, in ONE synchronous run — no other
+ * code of this process runs in it, so no write of the service can fall between the carry and the rename, and no
+ * read meets a closed connection —
+ *   1. the live connection leaves WAL mode (`journal_mode = DELETE`): the WAL is checkpointed into the live file
+ *      and deleted, and this fails when another connection has the file open (ReplicaImageNotRenamed: the WAL
+ *      and its index are shared by name, so a connection left on the old file would write into the new one's);
+ *   2. the live store's local tables are carried into the image, `snapshot_at` stamped, the image fsynced;
+ *   3. `replica.reopen`: the connection closed, no `-wal`/`-shm`/`-journal` left beside the file (a WAL does not
+ *      name its database: one left there would be replayed into the renamed file), the image renamed over the
+ *      replica's file, the folder fsynced, the file opened again (WAL mode, the service's pragmas) — every holder
+ *      of the handle sees the new connection (store/connection.ts).
+ * Crash: before the rename the replica is the old one whole (its WAL checkpointed or not) and the download a
+ * leftover the client deletes at start; after it, the new one whole, with the local tables carried. The outbox
+ * is in exactly one of them.
+ *
+ * Refusals before the swap throw ReplicaImageRefused, the live replica untouched; a swap that cannot rename throws
+ * ReplicaImageNotRenamed with the live replica reopened as it was; after the rename, a file that does not open or
+ * does not show the image's sync state throws ReplicaImageCommitted.
+ */
+export async function renameInReplicaImage(replica: Replica, file: string, expect: ImageExpectation, opts: RenameOptions = {}): Promise<RenameResult> {
+  const db = replica.sqlite;
+  if (db.memory || !replica.file) throw new ReplicaImageNotRenamed(`the live replica is not a file (${db.name})`);
+  if (!db.open) throw new ReplicaImageRefused('not_a_file', 'the live replica is closed');
+  if (switching.has(db) || switching.has(replica)) throw new ReplicaImageRefused('busy', 'another switch is running on this replica');
+  switching.add(db).add(replica);
+  try {
+    return await renameIn(replica, db, file, expect, opts);
+  } finally {
+    switching.delete(db);
+    switching.delete(replica);
+  }
+}
+
+async function renameIn(replica: Replica, db: Database.Database, file: string, expect: ImageExpectation, opts: RenameOptions): Promise<RenameResult> {
+  const t0 = performance.now();
+  const live = path.resolve(replica.file);
+  const image = path.resolve(file);
+  if (path.dirname(image) !== path.dirname(live)) throw new ReplicaImageNotRenamed(`the image ${image} is not in the replica's folder`);
+  const header = readHeader(image);
+  const check = opts.check ?? 'quick';
+  await checkDigest(image, expect, check, opts.receivedSha256);
+  let idb: Database.Database | null = openImage(image);
+  try {
+    idb.pragma('synchronous = OFF');
+    idb.pragma('journal_mode = MEMORY');
+    const state = verifyImage(db, idb, header, expect, opts.migrations ?? allMigrations, check);
+    idb.transaction(() => emptyNonImageTables(idb!))();
+    const verified = performance.now();
+    // the download's pages on disk off the thread; the fsync in the synchronous run below has little left to write
+    await fsyncAsync(image);
+    const synced = performance.now();
+    opts.beforeSwap?.();
+    if (replica.sqlite !== db || !db.open) throw new ReplicaImageNotRenamed('the replica was reopened or closed meanwhile');
+
+    // ── one synchronous run from here to the reopen ──
+    let mode: unknown;
+    try {
+      mode = db.pragma('journal_mode = DELETE', { simple: true });
+    } catch (err) {
+      throw new ReplicaImageNotRenamed(`the live replica cannot leave WAL mode (another connection has it open?): ${(err as Error).message}`, { cause: err });
+    }
+    if (mode !== 'delete') throw new ReplicaImageNotRenamed(`the live replica cannot leave WAL mode (journal mode ${String(mode)})`);
+    try {
+      const image = idb;
+      image.transaction(() => {
+        carryLocalTables(db, image);
+        image.prepare('UPDATE sync_state SET snapshot_at = ?').run(opts.at ?? new Date().toISOString());
+      })();
+      image.close();
+      idb = null;
+      fsyncFile(file);
+    } catch (err) {
+      db.pragma('journal_mode = WAL');
+      throw err;
+    }
+    opts.onStage?.('carried');
+    const carried = performance.now();
+    let renamed = false;
+    try {
+      replica.reopen(() => {
+        for (const side of ['-wal', '-journal']) {
+          const f = `${live}${side}`;
+          if (existsSync(f) && statSync(f).size > 0) throw new ReplicaImageNotRenamed(`${f} is left beside the closed replica`);
+        }
+        rmSync(`${live}-wal`, { force: true });
+        rmSync(`${live}-shm`, { force: true });
+        rmSync(`${live}-journal`, { force: true });
+        try {
+          renameSync(image, live);
+        } catch (err) {
+          throw new ReplicaImageNotRenamed(`the rename failed: ${(err as Error).message}`, { cause: err });
+        }
+        renamed = true;
+        fsyncFolder(path.dirname(live));
+        opts.onStage?.('renamed');
+      });
+    } catch (err) {
+      if (!renamed) throw err instanceof ReplicaImageNotRenamed ? err : new ReplicaImageNotRenamed((err as Error).message, { cause: err });
+      throw new ReplicaImageCommitted(`the renamed replica could not be opened: ${(err as Error).message}`, { cause: err });
+    }
+    const reopened = performance.now();
+    const after = readSyncState(replica.sqlite);
+    if (!after || after.scope !== state.scope || after.cursor.epoch !== state.cursor.epoch || after.cursor.v !== state.cursor.v) {
+      throw new ReplicaImageCommitted(`the renamed replica does not show the image's sync state (${after ? `${after.scope} ${after.cursor.epoch}:${after.cursor.v}` : 'none'})`);
+    }
+    return {
+      scope: state.scope,
+      cursor: state.cursor,
+      pages: header.pages,
+      bytes: header.bytes,
+      ms: { verify: verified - t0, fsync: synced - verified, carry: carried - synced, reopen: reopened - carried },
+    };
+  } finally {
+    idb?.close();
+  }
+}
+
+async function fsyncAsync(file: string): Promise<void> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The digest check: the SHA-256 computed while the file was received when given, else the file's read again. */
+async function checkDigest(file: string, expect: ImageExpectation, check: 'quick' | 'digest', received: string | undefined): Promise<void> {
+  if (check === 'digest' && !expect.sha256) throw new Error("check 'digest' needs expect.sha256");
+  if (!expect.sha256) return;
+  const got = received?.toLowerCase() ?? (await sha256Of(file));
+  if (got !== expect.sha256.toLowerCase()) throw new ReplicaImageRefused('digest', `the image's SHA-256 is ${got}, expected ${expect.sha256}`);
 }
 
 /** the live database's file, absolute (the connection's name is the path it was opened with, maybe relative) */

@@ -11,6 +11,7 @@
  * it refuses is malformed and the whole batch or snapshot with it.
  */
 import type Database from 'better-sqlite3';
+import { perConnection, type ConnectionLike } from './connection';
 import { type ReplicatedTable } from '../../../core/index';
 import {
   documentApart,
@@ -81,66 +82,85 @@ export function extractValues(table: ReplicatedTable, key: string, row: unknown,
   return coreExtractValues(table, key, row, latin1 ? timeOfLatin1 : timeOf);
 }
 
-/** Prepared writes of one replica connection. */
-export class RowWriter {
-  private readonly live = new Map<ReplicatedTable, Database.Statement>();
-  private readonly stage = new Map<ReplicatedTable, Database.Statement>();
-  private readonly remove = new Map<ReplicatedTable, Database.Statement>();
-  private readonly eventDocUpsert: Database.Statement;
-  private readonly eventDocStage: Database.Statement;
-  private readonly eventDocDelete: Database.Statement;
-  private readonly ftsInsert: Database.Statement;
-  private readonly ftsDelete: Database.Statement;
-  private readonly eventRid: Database.Statement;
+/** The prepared writes of one connection. */
+interface Writes {
+  live: Map<ReplicatedTable, Database.Statement>;
+  stage: Map<ReplicatedTable, Database.Statement>;
+  remove: Map<ReplicatedTable, Database.Statement>;
+  eventDocUpsert: Database.Statement;
+  eventDocStage: Database.Statement;
+  eventDocDelete: Database.Statement;
+  ftsInsert: Database.Statement;
+  ftsDelete: Database.Statement;
+  eventRid: Database.Statement;
+}
 
-  constructor(sqlite: Database.Database) {
-    for (const table of REPLICATED_TABLES) {
-      const apart = documentApart(table);
-      const cols = ['key', 'v', ...(apart ? [] : ['doc']), ...extractedColumns(table)];
-      const marks = cols.map(() => '?').join(', ');
-      const updates = cols
-        .slice(1)
-        .map((c) => `${c} = excluded.${c}`)
-        .join(', ');
-      // a table whose document is apart returns the row's rid, new or kept, to key the document by
-      this.live.set(table, sqlite.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${marks}) ON CONFLICT (key) DO UPDATE SET ${updates}${apart ? ' RETURNING rid' : ''}`));
-      // the document as text whether it is bound as a string or as its UTF-8 bytes (stageFrame)
-      const stageMarks = cols.map((c) => (c === 'doc' ? 'CAST(? AS TEXT)' : '?')).join(', ');
-      this.stage.set(table, sqlite.prepare(`INSERT INTO stage_${table} (${cols.join(', ')}) VALUES (${stageMarks})`));
-      this.remove.set(table, sqlite.prepare(`DELETE FROM ${table} WHERE key = ?`));
-    }
-    this.eventDocUpsert = sqlite.prepare('INSERT INTO events_doc (rid, doc) VALUES (?, ?) ON CONFLICT (rid) DO UPDATE SET doc = excluded.doc');
-    this.eventDocStage = sqlite.prepare('INSERT INTO stage_events_doc (rid, doc) VALUES (?, CAST(? AS TEXT))');
-    this.eventDocDelete = sqlite.prepare('DELETE FROM events_doc WHERE rid = ?');
-    this.ftsInsert = sqlite.prepare('INSERT INTO events_fts (rowid, title, description, address) VALUES (?, ?, ?, ?)');
-    this.ftsDelete = sqlite.prepare('DELETE FROM events_fts WHERE rowid = ?');
-    this.eventRid = sqlite.prepare('SELECT rid FROM events WHERE key = ?').pluck();
+function prepareWrites(sqlite: Database.Database): Writes {
+  const live = new Map<ReplicatedTable, Database.Statement>();
+  const stage = new Map<ReplicatedTable, Database.Statement>();
+  const remove = new Map<ReplicatedTable, Database.Statement>();
+  for (const table of REPLICATED_TABLES) {
+    const apart = documentApart(table);
+    const cols = ['key', 'v', ...(apart ? [] : ['doc']), ...extractedColumns(table)];
+    const marks = cols.map(() => '?').join(', ');
+    const updates = cols
+      .slice(1)
+      .map((c) => `${c} = excluded.${c}`)
+      .join(', ');
+    // a table whose document is apart returns the row's rid, new or kept, to key the document by
+    live.set(table, sqlite.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${marks}) ON CONFLICT (key) DO UPDATE SET ${updates}${apart ? ' RETURNING rid' : ''}`));
+    // the document as text whether it is bound as a string or as its UTF-8 bytes (stageFrame)
+    const stageMarks = cols.map((c) => (c === 'doc' ? 'CAST(? AS TEXT)' : '?')).join(', ');
+    stage.set(table, sqlite.prepare(`INSERT INTO stage_${table} (${cols.join(', ')}) VALUES (${stageMarks})`));
+    remove.set(table, sqlite.prepare(`DELETE FROM ${table} WHERE key = ?`));
+  }
+  return {
+    live,
+    stage,
+    remove,
+    eventDocUpsert: sqlite.prepare('INSERT INTO events_doc (rid, doc) VALUES (?, ?) ON CONFLICT (rid) DO UPDATE SET doc = excluded.doc'),
+    eventDocStage: sqlite.prepare('INSERT INTO stage_events_doc (rid, doc) VALUES (?, CAST(? AS TEXT))'),
+    eventDocDelete: sqlite.prepare('DELETE FROM events_doc WHERE rid = ?'),
+    ftsInsert: sqlite.prepare('INSERT INTO events_fts (rowid, title, description, address) VALUES (?, ?, ?, ?)'),
+    ftsDelete: sqlite.prepare('DELETE FROM events_fts WHERE rowid = ?'),
+    eventRid: sqlite.prepare('SELECT rid FROM events WHERE key = ?').pluck(),
+  };
+}
+
+/** Prepared writes of the replica's connection (prepared again on the new one after a reopen: store/open.ts perConnection). */
+export class RowWriter {
+  private readonly writes: () => Writes;
+
+  constructor(connection: ConnectionLike) {
+    this.writes = perConnection(connection, prepareWrites);
   }
 
   /** Upserts a live row (inside the caller's transaction); an event's document and FTS row with it. */
   upsert(table: ReplicatedTable, key: string, v: number, row: unknown): void {
+    const w = this.writes();
     const { doc, values } = extractRow(table, key, row);
     if (table !== 'events') {
-      this.live.get(table)!.run(key, v, doc, ...values);
+      w.live.get(table)!.run(key, v, doc, ...values);
       return;
     }
-    const rid = (this.live.get(table)!.get(key, v, ...values) as { rid: number }).rid;
-    this.eventDocUpsert.run(rid, doc);
-    this.ftsDelete.run(rid);
+    const rid = (w.live.get(table)!.get(key, v, ...values) as { rid: number }).rid;
+    w.eventDocUpsert.run(rid, doc);
+    w.ftsDelete.run(rid);
     const d = row as Doc;
-    this.ftsInsert.run(rid, d.title, typeof d.description === 'string' ? d.description : null, typeof d.address === 'string' ? d.address : null);
+    w.ftsInsert.run(rid, d.title, typeof d.description === 'string' ? d.description : null, typeof d.address === 'string' ? d.address : null);
   }
 
   /** Deletes a live row (an event's document and FTS row with it); a key the replica does not hold is no error (deletes are idempotent). */
   delete(table: ReplicatedTable, key: string): void {
+    const w = this.writes();
     if (table === 'events') {
-      const rid = this.eventRid.get(key) as number | undefined;
+      const rid = w.eventRid.get(key) as number | undefined;
       if (rid !== undefined) {
-        this.ftsDelete.run(rid);
-        this.eventDocDelete.run(rid);
+        w.ftsDelete.run(rid);
+        w.eventDocDelete.run(rid);
       }
     }
-    this.remove.get(table)!.run(key);
+    w.remove.get(table)!.run(key);
   }
 
   /** Inserts a snapshot row into the table's staging twin (an event's document into stage_events_doc, under the rid it got). */
@@ -163,11 +183,12 @@ export class RowWriter {
 
   /** `stageRow` of a row already extracted (`extractRow`: its document text and column values). */
   stageExtracted(table: ReplicatedTable, key: string, v: number, doc: string | Uint8Array, values: readonly Value[]): void {
+    const w = this.writes();
     if (table !== 'events') {
-      this.stage.get(table)!.run(key, v, doc, ...values);
+      w.stage.get(table)!.run(key, v, doc, ...values);
       return;
     }
-    const rid = this.stage.get(table)!.run(key, v, ...values).lastInsertRowid;
-    this.eventDocStage.run(rid, doc);
+    const rid = w.stage.get(table)!.run(key, v, ...values).lastInsertRowid;
+    w.eventDocStage.run(rid, doc);
   }
 }

@@ -9,6 +9,7 @@
  * is MalformedError (the client stops asking for images), a body that breaks or ends short of its length is
  * UnavailableError (the client takes the row snapshot, and tries an image again next time).
  */
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -54,13 +55,16 @@ export function imageAnswerOf(headers: SnapshotResponse['headers'], asked: { sco
 
 /**
  * Streams an answer's body into `file` (created: a leftover must be deleted first), calling `onBytes` with the
- * running count after each chunk; resolves once the file holds exactly `expectedBytes`. A body that breaks (an
+ * running count after each chunk; resolves once the file holds exactly `expectedBytes`, with the hex SHA-256 of
+ * the bytes written — hashed as they pass, so that the switch need not read the file again for its digest (at
+ * 10^6 events a 2.6 GB file: ~5 s). A body that breaks (an
  * abort included: the caller tells its own reason from the signal), a file that cannot be written, or a body
  * that ends before or after `expectedBytes` is UnavailableError (a cut download). The file is left for the
  * caller, whole or not.
  */
-export async function receiveImageBody(body: NonNullable<SnapshotResponse['body']>, file: string, expectedBytes: number, onBytes: (bytes: number) => void): Promise<void> {
+export async function receiveImageBody(body: NonNullable<SnapshotResponse['body']>, file: string, expectedBytes: number, onBytes: (bytes: number) => void): Promise<string> {
   let bytes = 0;
+  const hash = createHash('sha256');
   const source = body instanceof Readable ? body : Readable.fromWeb(body as NodeWebReadableStream<Uint8Array>);
   try {
     await pipeline(
@@ -68,6 +72,7 @@ export async function receiveImageBody(body: NonNullable<SnapshotResponse['body'
       async function* count(chunks: AsyncIterable<Uint8Array>) {
         for await (const chunk of chunks) {
           bytes += chunk.byteLength;
+          hash.update(chunk);
           onBytes(bytes);
           yield chunk;
         }
@@ -78,4 +83,5 @@ export async function receiveImageBody(body: NonNullable<SnapshotResponse['body'
     throw new UnavailableError(`the image download broke after ${bytes} of ${expectedBytes} bytes: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (bytes !== expectedBytes) throw new UnavailableError(`the image download ended after ${bytes} bytes, its Content-Length says ${expectedBytes}`);
+  return hash.digest('hex');
 }

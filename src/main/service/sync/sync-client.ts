@@ -49,7 +49,7 @@ import type { Logger } from '../log';
 import type { OutboxStore } from '../outbox/outbox-store';
 import { migrations } from '../store/migrations';
 import type { Replica } from '../store/open';
-import { ReplicaImageCommitted, ReplicaImageRefused, switchInReplicaImage, type SwitchResult } from '../store/replica-image';
+import { renameInReplicaImage, ReplicaImageCommitted, ReplicaImageNotRenamed, ReplicaImageRefused, switchInReplicaImage, type SwitchResult } from '../store/replica-image';
 import {
   applyBatches,
   BatchShapeError,
@@ -147,6 +147,12 @@ export interface SyncClientOptions {
   images?: boolean;
   /** pages per step of an image's copy into the replica (store/replica-image.ts `pagesPerStep`); default the switch's */
   imagePagesPerStep?: number;
+  /**
+   * how a downloaded image becomes the replica: 'rename' (default) over the replica's file, the connection reopened
+   * (renameInReplicaImage; it copies where the file cannot be renamed), or 'copy' into the live file through
+   * SQLite's backup API, its WAL checkpointed by a worker (switchInReplicaImage)
+   */
+  imageSwitch?: 'rename' | 'copy';
   /** better-sqlite3's `nativeBinding` the replica was opened with: the checkpoint worker after an image switch opens it too */
   sqliteBinding?: string;
   /**
@@ -539,6 +545,7 @@ export class SyncClient {
     url.searchParams.set('pageSize', String(sqlite.pragma('page_size', { simple: true })));
 
     let answer: ImageAnswer;
+    let received: string;
     let get: OpenGet | null = null;
     try {
       get = await this.openGet(url, IMAGE_CONTENT_TYPE, 'image data');
@@ -562,7 +569,7 @@ export class SyncClient {
       };
       progress(0, true);
       const opened = get;
-      await receiveImageBody(res.body, file, total, (bytes) => {
+      received = await receiveImageBody(res.body, file, total, (bytes) => {
         opened.touch();
         progress(bytes, false);
       });
@@ -580,7 +587,7 @@ export class SyncClient {
       get?.end();
     }
     const downloaded = this.opts.clock.now();
-    return this.switchInImage(file, answer, started, downloaded);
+    return this.switchInImage(file, answer, received, started, downloaded);
   }
 
   /** Logs why an image was not taken (its GET or download failed) and whether images are asked for again. */
@@ -603,29 +610,103 @@ export class SyncClient {
   }
 
   /**
-   * Switches a downloaded image in (check by digest: the very file the keeper checked), the service's writes held
-   * meanwhile (writesHeld), its WAL checkpointed afterwards off this thread (checkpointAfterSwitch). The file is
-   * deleted whatever happens: after a late refusal it was written to and no longer has its digest.
+   * Switches a downloaded image in, checked by the digest computed while it was received (`received`: the very file
+   * the keeper checked), the service's writes held meanwhile (writesHeld): renamed into place over the replica's
+   * file and the connection reopened (store/replica-image.ts renameInReplicaImage; docs/sync-client.md "Rename
+   * instead of copy"), or — `imageSwitch: 'copy'`, or where it cannot be renamed — copied into the live file, its
+   * WAL checkpointed afterwards off this thread (copyInImage). The file is deleted whatever happens (after a late
+   * refusal it was written to and no longer has its digest; after a rename it is gone already).
    */
-  private async switchInImage(file: string, answer: ImageAnswer, started: number, downloaded: number): Promise<boolean> {
+  private async switchInImage(file: string, answer: ImageAnswer, received: string, started: number, downloaded: number): Promise<boolean> {
+    const scope = answer.scope;
+    let endSwitch: () => void = () => undefined;
+    this.switchEnded = new Promise<void>((resolve) => (endSwitch = resolve));
+    let result: { cursor: Cursor; bytes: number; how: 'rename' | 'copy'; ms: Record<string, number> };
+    try {
+      const renamed = this.opts.imageSwitch === 'copy' ? null : await this.renameInImage(file, answer, received);
+      result = renamed ? { ...renamed, how: 'rename' } : { ...(await this.copyInImage(file, answer, received)), how: 'copy' };
+    } catch (err) {
+      if (err instanceof ReplicaImageCommitted) this.imageCommittedThenFailed(err);
+      if (this.stopped) throw new ConnectionEnded('stopped');
+      if (err instanceof MustRefetchError || err instanceof ConnectionEnded) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof ReplicaImageRefused) {
+        this.imagesRefused = reason;
+        this.opts.log.warn({ dataCenterUrl: this.opts.dataCenterUrl, code: err.code, reason }, 'refused the replica image; taking the row snapshot, and no image until the data service restarts');
+      } else {
+        this.opts.log.warn({ err }, 'switching the replica image in failed; the replica is as it was; taking the row snapshot');
+      }
+      this.leaveImageProgress();
+      return false;
+    } finally {
+      this.switchEnded = null;
+      endSwitch();
+      this.removeDownload(file, 'after the switch');
+    }
+    // the scope changed during the copy's last step: the replica holds the scope asked for before
+    if (scope !== this.scope) throw new MustRefetchError(`scope changed to ${this.scope}`);
+    this.pendingChecksum = null;
+    this.opts.log.info(
+      { scope, cursor: result.cursor, bytes: result.bytes, how: result.how, ms: { total: this.opts.clock.now() - started, download: downloaded - started, ...roundMs(result.ms) } },
+      'replica image switched in',
+    );
+    this.afterSnapshot();
+    return true;
+  }
+
+  /**
+   * The image renamed into place (renameInReplicaImage); null when it cannot be (another connection holds the
+   * replica, the rename failed): nothing was switched, the replica is open as it was, and the caller copies it in.
+   */
+  private async renameInImage(file: string, answer: ImageAnswer, received: string) {
+    const scope = answer.scope;
+    // one status for the whole switch (it has no steps to count): the badge says "switching in", the bar at its start
+    this.setStatus({ state: 'snapshot', progress: { rows: 0, bytes: 0, totalRows: null, rowsPerSecond: 0, etaSeconds: null, kind: 'image', phase: 'copy', totalBytes: answer.bytes } });
+    try {
+      return await renameInReplicaImage(
+        this.opts.replica,
+        file,
+        { scope, sha256: answer.sha256 },
+        {
+          check: 'digest',
+          receivedSha256: received,
+          at: this.isoNow(),
+          beforeSwap: () => {
+            if (this.stopped) throw new ConnectionEnded('stopped');
+            if (scope !== this.scope) throw new MustRefetchError(`scope changed to ${this.scope}`);
+          },
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof ReplicaImageNotRenamed)) throw err;
+      this.opts.log.warn({ reason: err.message }, 'could not rename the replica image into place; copying it in');
+      return null;
+    }
+  }
+
+  /**
+   * The image copied into the live file (switchInReplicaImage, its digest the one computed on receipt), its WAL
+   * checkpointed afterwards off this thread (checkpointAfterSwitch).
+   */
+  private async copyInImage(file: string, answer: ImageAnswer, received: string): Promise<SwitchResult> {
     const { sqlite } = this.opts.replica;
     const scope = answer.scope;
+    // an earlier switch's checkpoint owns the connection's autocheckpoint setting until it ends
+    if (this.checkpointing) await this.checkpointing.settled;
     // with it on, the switch's own snapshot_at stamp — a commit on this connection — would checkpoint the whole
     // image on this thread (wal-checkpointer.ts); the checkpoint runs in a worker instead, and turns it back on
     const autocheckpoint = sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
     sqlite.pragma('wal_autocheckpoint = 0');
-    let endSwitch: () => void = () => undefined;
-    this.switchEnded = new Promise<void>((resolve) => (endSwitch = resolve));
     let copyStarted = 0;
     let committed = false;
-    let result: SwitchResult;
     try {
-      result = await switchInReplicaImage(
+      const result = await switchInReplicaImage(
         sqlite,
         file,
         { scope, sha256: answer.sha256 },
         {
           check: 'digest',
+          receivedSha256: received,
           checkpoint: false,
           at: this.isoNow(),
           ...(this.opts.imagePagesPerStep ? { pagesPerStep: this.opts.imagePagesPerStep } : {}),
@@ -647,39 +728,15 @@ export class SyncClient {
         },
       );
       committed = true;
+      return result;
     } catch (err) {
-      if (err instanceof ReplicaImageCommitted) {
-        committed = true;
-        this.imageCommittedThenFailed(err);
-      }
-      if (this.stopped) throw new ConnectionEnded('stopped');
-      if (err instanceof MustRefetchError || err instanceof ConnectionEnded) throw err;
-      const reason = err instanceof Error ? err.message : String(err);
-      if (err instanceof ReplicaImageRefused) {
-        this.imagesRefused = reason;
-        this.opts.log.warn({ dataCenterUrl: this.opts.dataCenterUrl, code: err.code, reason }, 'refused the replica image; taking the row snapshot, and no image until the data service restarts');
-      } else {
-        this.opts.log.warn({ err }, 'switching the replica image in failed; the replica is as it was; taking the row snapshot');
-      }
-      this.leaveImageProgress();
-      return false;
+      if (err instanceof ReplicaImageCommitted) committed = true;
+      throw err;
     } finally {
-      this.switchEnded = null;
-      endSwitch();
       // the checkpoint (or the setting) first: a delete that throws must not leave autocheckpoint at 0 with no worker
       if (committed) this.checkpointAfterSwitch(autocheckpoint);
       else sqlite.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
-      this.removeDownload(file, 'after the switch');
     }
-    // the scope changed during the copy's last step: the replica holds the scope asked for before
-    if (scope !== this.scope) throw new MustRefetchError(`scope changed to ${this.scope}`);
-    this.pendingChecksum = null;
-    this.opts.log.info(
-      { scope, cursor: result.cursor, bytes: result.bytes, ms: { total: this.opts.clock.now() - started, download: downloaded - started, verify: Math.round(result.ms.verify), copy: Math.round(result.ms.copy) } },
-      'replica image switched in',
-    );
-    this.afterSnapshot();
-    return true;
   }
 
   /**
@@ -1309,6 +1366,10 @@ function parseFrame(text: string): LiveFrame {
 
 /** a row snapshot's progress before its first row: nothing counted yet, no total, no rate */
 const ROW_SNAPSHOT_START = { rows: 0, bytes: 0, totalRows: null, rowsPerSecond: 0, etaSeconds: null } as const satisfies NonNullable<SyncStatus['progress']>;
+
+function roundMs(ms: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Math.round(v)]));
+}
 
 /** The file a replica image is downloaded to, in the replica's folder (a leftover is deleted at start). */
 export const IMAGE_DOWNLOAD_FILE = 'replica-image.download';

@@ -104,7 +104,9 @@ describe('web host with an image keeper', () => {
   }, 60_000);
 
   it('a keeper refuses to start with a wrong password, or an account that may not replicate its scope', async () => {
-    const base = { imagesDir: host.imagesDir!, dataCenterUrl: host.dataCenterUrl, logger: recordingLogger().logger };
+    // a folder of their own: the host's keeper holds the lock of the district's images in the host's (one keeper
+    // per scope and folder), which would refuse them before they try to sign in
+    const base = { imagesDir: path.join(dir, 'other-images'), dataCenterUrl: host.dataCenterUrl, logger: recordingLogger().logger };
     await expect(startKeeper({ ...base, dataDir: path.join(dir, 'k1'), credentials: { login: 'wall', password: 'wrong' } })).rejects.toThrow(/could not sign in as wall/);
     // the demo town officer may replicate its town only
     await expect(startKeeper({ ...base, dataDir: path.join(dir, 'k2'), scope: 'district', credentials: { login: 'town', password: 'huying-demo' } })).rejects.toThrow(/may replicate town \d{12} only, not district/);

@@ -587,7 +587,8 @@ function TourStatus({ view, stop, model }: { view: WallViewState; stop: TourStop
   const stopName = stop ? (stop.kind === 'district' ? t.wall.tour.district : model.townByCode.get(stop.code)?.name) : null;
   return (
     <div className="tour" data-testid="tour-status" data-enabled={view.tour.enabled} data-stop={stop?.kind === 'town' ? stop.code : (stop?.kind ?? '')}>
-      <span className="tour__dot" aria-hidden="true" />
+      {/* keyed on the stop: it blinks when the tour moves on (wall.css) */}
+      <span key={stop ? (stop.kind === 'town' ? stop.code : stop.kind) : ''} className="tour__dot" aria-hidden="true" />
       {text}
       {stopName && <strong>{stopName}</strong>}
     </div>

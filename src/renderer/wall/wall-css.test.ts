@@ -74,6 +74,15 @@ describe('the wall and shell CSS', () => {
     }
   });
 
+  it('wall.css: an animation runs for ever only while an alert takes the wall over', () => {
+    // a running animation, however cheap on the compositor, has it draw the whole page at every
+    // display frame: a wall with nothing to say should draw frames for its map only
+    const endless = rules(wallCss)
+      .filter((r) => /animation\s*:[^;]*\binfinite\b/.test(r.body))
+      .map((r) => r.selector);
+    expect(endless).toEqual(['.wall--alert .wall__center::after', '.alert__kind']);
+  });
+
   it("a new ticker row's flash is a layer whose opacity fades, not the row's background", () => {
     const css = wallCss;
     expect(keyframes(css).get('ticker-fresh')).toEqual(new Set(['opacity']));

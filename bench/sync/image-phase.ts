@@ -97,8 +97,13 @@ export async function startBenchKeeper(dataCenterUrl: string, imagesDir: string,
 export interface ImageSync {
   /** request → ready (status catching_up after snapshot), ms */
   ms: number;
-  /** the sync client's own account ('replica image switched in'): total, download, verify and copy ms, bytes */
-  parts: { total: number; download: number; verify: number; copy: number } | null;
+  /**
+   * the sync client's own account ('replica image switched in'), ms: total, download, verify, and then — renamed —
+   * fsync, carry (carry, close, rename, folder fsync) and reopen, or — copied — copy and checkpoint
+   */
+  parts: Record<string, number> | null;
+  /** how the image became the replica ('rename', or 'copy' where it could not be renamed or was asked for) */
+  how: string | null;
   bytes: number | null;
   /** the data service's CPU from the request to ready, ms (all its threads) */
   cpuMs: number;
@@ -107,8 +112,8 @@ export interface ImageSync {
   outcome: unknown;
 }
 
-/** A fresh data service (its own process, an empty data folder) syncs the district; it should take the image. */
-export async function syncByImage(dataCenterUrl: string, dataDir: string): Promise<ImageSync> {
+/** A fresh data service (its own process, an empty data folder) syncs the district; it should take the image (`imageSwitch`: how it switches it in). */
+export async function syncByImage(dataCenterUrl: string, dataDir: string, opts: { imageSwitch?: 'rename' | 'copy' } = {}): Promise<ImageSync> {
   const child = fork(path.join(import.meta.dirname, 'service-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const statuses: { at: number; state: string; progress: { rows: number; bytes: number } | null }[] = [];
   const waiters: { t: string; resolve: (m: Message) => void }[] = [];
@@ -132,7 +137,7 @@ export async function syncByImage(dataCenterUrl: string, dataDir: string): Promi
       child.send(m);
     });
   try {
-    await ask({ t: 'start', dataDir, url: dataCenterUrl }, 'started');
+    await ask({ t: 'start', dataDir, url: dataCenterUrl, ...(opts.imageSwitch ? { imageSwitch: opts.imageSwitch } : {}) }, 'started');
     await ask({ t: 'login', login: 'duty', password: DEMO_PASSWORD }, 'session');
     const s0 = nowMs();
     const cpu0 = cpuMsOf(child.pid!);
@@ -146,6 +151,7 @@ export async function syncByImage(dataCenterUrl: string, dataDir: string): Promi
     return {
       ms: ready.at - s0,
       parts: (image?.ms as ImageSync['parts']) ?? null,
+      how: (image?.how as string | undefined) ?? null,
       bytes: (image?.bytes as number | undefined) ?? null,
       cpuMs: (cpuAtReady ?? cpuMsOf(child.pid!)) - cpu0,
       peakRssMb: peak,

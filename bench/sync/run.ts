@@ -65,6 +65,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '10' },
     /** skip 3b, the keeper's image path */
     'no-image': { type: 'boolean', default: false },
+    /** 3b also with the image copied in (the pre-rename path), right after the renamed one, for an A/B in the notes */
+    'image-ab': { type: 'boolean', default: false },
   },
 });
 const N = Number(values.events);
@@ -72,6 +74,16 @@ const LIVE_SECONDS = Number(values['live-seconds']);
 const RATE = Number(values.rate);
 const ROUNDS = Number(values.rounds);
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** the image switch's parts as the sync client logged them ('replica image switched in' ms), in seconds */
+function imageParts(parts: Record<string, number> | null): string {
+  if (!parts) return 'parts not reported';
+  const names: Record<string, string> = { download: 'download', verify: 'check', fsync: 'fsync of the download', carry: 'carry + rename', reopen: 'reopen', copy: 'copy into the replica', checkpoint: 'checkpoint' };
+  return Object.entries(names)
+    .filter(([k]) => parts[k] !== undefined)
+    .map(([k, label]) => `${label} ${(parts[k]! / 1000).toFixed(2)} s`)
+    .join(', ');
+}
 /** user + system CPU ms of a process so far, all its threads (/proc/<pid>/stat, clock ticks of 10 ms) */
 const processCpuMs = (pid: number): number => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -220,8 +232,16 @@ try {
       log('  a data service with an empty data folder syncs the district');
       const byImage = await syncByImage(dc.url, path.join(work, 'service-image'));
       const rate = snapRows / (byImage.ms / 1000);
-      const parts = byImage.parts ? `download ${(byImage.parts.download / 1000).toFixed(1)} s, digest ${(byImage.parts.verify / 1000).toFixed(1)} s, copy into the replica ${(byImage.parts.copy / 1000).toFixed(1)} s` : 'parts not reported';
-      log(`  ${snapRows.toLocaleString('en')} rows in ${(byImage.ms / 1000).toFixed(1)} s: ${Math.round(rate)} rows/s (${parts}); CPU ${(byImage.cpuMs / 1000).toFixed(2)} s, peak RSS ${byImage.peakRssMb.toFixed(0)} MB`);
+      const parts = imageParts(byImage.parts);
+      log(`  ${snapRows.toLocaleString('en')} rows in ${(byImage.ms / 1000).toFixed(1)} s: ${Math.round(rate)} rows/s = ${(rate / rawRate).toFixed(2)}x (${byImage.how ?? '?'}: ${parts}); CPU ${(byImage.cpuMs / 1000).toFixed(2)} s, peak RSS ${byImage.peakRssMb.toFixed(0)} MB`);
+      let ab = '';
+      if (values['image-ab']) {
+        // the same image copied in (the path before the rename), right after: A/B back to back on the same machine state
+        const byCopy = await syncByImage(dc.url, path.join(work, 'service-image-copy'), { imageSwitch: 'copy' });
+        const copyRate = snapRows / (byCopy.ms / 1000);
+        log(`  copied instead (A/B): ${(byCopy.ms / 1000).toFixed(1)} s: ${Math.round(copyRate)} rows/s = ${(copyRate / rawRate).toFixed(2)}x (${imageParts(byCopy.parts)}); CPU ${(byCopy.cpuMs / 1000).toFixed(2)} s, peak RSS ${byCopy.peakRssMb.toFixed(0)} MB`);
+        ab = ` A/B right after, the same image copied into the replica instead (imageSwitch 'copy', the path before the rename): ${(byCopy.ms / 1000).toFixed(1)} s = ${Math.round(copyRate)} rows/s = ${(copyRate / rawRate).toFixed(2)}× (${imageParts(byCopy.parts)}), CPU ${(byCopy.cpuMs / 1000).toFixed(2)} s, peak RSS ${byCopy.peakRssMb.toFixed(0)} MB.`;
+      }
       figures.push(
         figure({
           name: `snapshot of ${N.toLocaleString('en')} events by the keeper's replica image, data center → replica, end to end`,
@@ -231,7 +251,7 @@ try {
           unit: 'rows/s',
           target: '≥ 0.5 × raw insert rate',
           met: rate >= 0.5 * rawRate,
-          notes: `the same ${snapRows} rows as the row snapshot above, as a desktop with an empty data folder takes them when the data center has a keeper: GET /api/v1/sync/image → file → digest → copied into the replica with SQLite's backup API → ready (status catching_up; the WAL checkpoint follows in a worker thread, the FTS index in background chunks) in ${(byImage.ms / 1000).toFixed(1)} s: ${parts}, ${byImage.bytes === null ? '?' : (byImage.bytes / 2 ** 20).toFixed(0)} MB; the data service's CPU ${(byImage.cpuMs / 1000).toFixed(2)} s = ${(byImage.cpuMs / rawCpuMs).toFixed(2)}× the raw insert's, its peak RSS ${byImage.peakRssMb.toFixed(0)} MB. Paid once per scope and renewal, not per desktop: the keeper (src/main/service/keeper, its own process) took ${(keeper.firstImageMs / 1000).toFixed(1)} s from its start to its first image (its own row snapshot, then the export ${(keeper.exportMs / 1000).toFixed(1)} s), CPU ${(keeper.cpuMs / 1000).toFixed(1)} s, peak RSS ${keeper.peakRssMb.toFixed(0)} MB; the data center ${(keeperDcCpuMs / 1000).toFixed(1)} s and PostgreSQL ${pgCpuK0 === null || pgCpuK1 === null ? '?' : ((pgCpuK1 - pgCpuK0) / 1000).toFixed(1)} s of CPU meanwhile; baseline: the raw insert above; ${machineNote()}`,
+          notes: `the same ${snapRows} rows as the row snapshot above, as a desktop with an empty data folder takes them when the data center has a keeper: GET /api/v1/sync/image → file (SHA-256 computed as the bytes are written) → ${byImage.how === 'copy' ? "copied into the replica with SQLite's backup API (the WAL checkpoint follows in a worker thread)" : 'local tables carried in, fsynced, renamed over the replica, the connection reopened (docs/sync-client.md "Rename instead of copy")'} → ready (status catching_up; the FTS index follows in background chunks) in ${(byImage.ms / 1000).toFixed(1)} s: ${byImage.how ?? '?'}, ${parts}, ${byImage.bytes === null ? '?' : (byImage.bytes / 2 ** 20).toFixed(0)} MB; the data service's CPU ${(byImage.cpuMs / 1000).toFixed(2)} s = ${(byImage.cpuMs / rawCpuMs).toFixed(2)}× the raw insert's, its peak RSS ${byImage.peakRssMb.toFixed(0)} MB.${ab} Paid once per scope and renewal, not per desktop: the keeper (src/main/service/keeper, its own process) took ${(keeper.firstImageMs / 1000).toFixed(1)} s from its start to its first image (its own row snapshot, then the export ${(keeper.exportMs / 1000).toFixed(1)} s), CPU ${(keeper.cpuMs / 1000).toFixed(1)} s, peak RSS ${keeper.peakRssMb.toFixed(0)} MB; the data center ${(keeperDcCpuMs / 1000).toFixed(1)} s and PostgreSQL ${pgCpuK0 === null || pgCpuK1 === null ? '?' : ((pgCpuK1 - pgCpuK0) / 1000).toFixed(1)} s of CPU meanwhile; baseline: the raw insert above; ${machineNote()}`,
         }),
       );
     } finally {

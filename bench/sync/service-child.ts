@@ -4,7 +4,7 @@
  * and the data center's event loop is not its event loop. Driven by the
  * parent over the fork IPC channel:
  *
- *   start { dataDir, url, images? } → started { rpcPort, barePort, rss }   (images: false = the row snapshot only)
+ *   start { dataDir, url, images?, imageSwitch? } → started { rpcPort, barePort, rss }   (images: false = the row snapshot only; imageSwitch: 'rename' (default) | 'copy')
  *   login { login, password } → session
  *   sync                      → synced { outcome }       (statuses stream as `status`)
  *   queries                   → queried                  (a few heavy reads, for the memory peak)
@@ -84,7 +84,7 @@ process.on('message', (raw: unknown) => {
     try {
       switch (m.t) {
         case 'start': {
-          svc = await createDataService({ shell: 'web', dataDir: String(m.dataDir), dataCenterUrl: String(m.url), logger: quiet, sync: { autoStart: false, quietCaughtUpMs: 500, transports: [timed(webSocketTransport), timed(sseTransport)], ...parserOption(), ...(m.images === false ? { images: false } : {}) } });
+          svc = await createDataService({ shell: 'web', dataDir: String(m.dataDir), dataCenterUrl: String(m.url), logger: quiet, sync: { autoStart: false, quietCaughtUpMs: 500, transports: [timed(webSocketTransport), timed(sseTransport)], ...parserOption(), ...(m.images === false ? { images: false } : {}), ...(m.imageSwitch === 'copy' || m.imageSwitch === 'rename' ? { imageSwitch: m.imageSwitch } : {}) } });
           svc.subscribe('events/changed', (p) => {
             const t = nowMs();
             for (const id of p.ids) applied.push([id, t]);

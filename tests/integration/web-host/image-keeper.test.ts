@@ -26,6 +26,7 @@ import { migrations } from '../../../src/main/service/store/migrations';
 import { writePreference } from '../../../src/main/service/store/preferences';
 import { sha256Of, switchInReplicaImage } from '../../../src/main/service/store/replica-image';
 import { readSyncState } from '../../../src/main/service/store/sync-state';
+import { imagesLockName } from '../../../src/main/service/keeper/images-lock';
 import { startKeeper, type Keeper } from '../../../src/main/service/keeper/keeper';
 
 const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
@@ -107,7 +108,8 @@ describe('image keeper', () => {
     expect(readFileSync(file).length).toBe(first.bytes);
     expect(first.cursor).toEqual(readSyncState(keeper.service.replica.sqlite)!.cursor);
     expect(first.cursor.epoch).toBe(dc.epoch);
-    expect(readdirSync(images).sort()).toEqual([imageManifestName('district'), first.file].sort());
+    // and the keeper's lock on the folder while it runs (one keeper per scope and folder, keeper/images-lock.ts)
+    expect(readdirSync(images).sort()).toEqual([imageManifestName('district'), first.file, imagesLockName('district')].sort());
 
     const image = new Database(file, { readonly: true });
     try {
@@ -193,9 +195,11 @@ describe('image keeper', () => {
     writeFileSync(path.join(images, 'district-1-0123456789ab.sqlite'), 'an image no manifest names');
     writeFileSync(path.join(images, '440114001000.json'), 'another scope’s');
     keeper = await start(60_000);
-    expect(readdirSync(images).sort()).toEqual(['440114001000.json', imageManifestName('district'), inPlace.file].sort());
+    expect(readdirSync(images).sort()).toEqual(['440114001000.json', imageManifestName('district'), inPlace.file, imagesLockName('district')].sort());
     expect(keeper.manifest()).toEqual(inPlace);
     await keeper.stop();
+    // released on stop
+    expect(existsSync(path.join(images, imagesLockName('district')))).toBe(false);
   });
 
   it('builds a new replica from the data center’s rows, not from the image in place', async () => {
@@ -246,6 +250,7 @@ describe('image keeper', () => {
     const inPlace = manifestOnDisk()!;
     const leftovers = ['.district.export.sqlite.partial', 'district-2-0123456789ab.sqlite'];
     for (const name of leftovers) writeFileSync(path.join(images, name), 'a working keeper\'s');
+    // (no keeper runs on it now: a running one's lock would refuse this one before it tries to sign in)
     const listing = readdirSync(images).sort();
     await expect(startKeeper({ dataDir: path.join(dir, 'keeper-wrong'), imagesDir: images, dataCenterUrl: dc.url, credentials: { login: 'wall', password: 'wrong' }, logger: quiet, sync })).rejects.toThrow(/could not sign in as wall/);
     expect(readdirSync(images).sort()).toEqual(listing);

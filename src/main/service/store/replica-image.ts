@@ -368,6 +368,8 @@ export interface RenameResult {
   pages: number;
   /** the image file's size as received */
   bytes: number;
+  /** the folder could not be fsynced after the rename (the switch stands; a power cut before it is on disk may undo it) */
+  folderSyncError?: Error;
   /**
    * ms: checking the image (header, schema, sync state; the digest when it was not computed on receipt), fsyncing
    * the download (off the thread), the synchronous swap: carrying the local tables in and fsyncing them, leaving
@@ -471,6 +473,7 @@ async function renameIn(replica: Replica, db: Database.Database, file: string, e
     opts.onStage?.('carried');
     const carried = performance.now();
     let renamed = false;
+    let folderSyncError: Error | undefined;
     try {
       replica.reopen(() => {
         for (const side of ['-wal', '-journal']) {
@@ -480,13 +483,21 @@ async function renameIn(replica: Replica, db: Database.Database, file: string, e
         rmSync(`${live}-wal`, { force: true });
         rmSync(`${live}-shm`, { force: true });
         rmSync(`${live}-journal`, { force: true });
+        // the WAL's deletion on disk before the rename: SQLite deletes it without syncing the folder, and a WAL of
+        // the old file that came back beside the new one after a power cut would be replayed into it
+        fsyncFolder(path.dirname(live));
         try {
           renameSync(image, live);
         } catch (err) {
           throw new ReplicaImageNotRenamed(`the rename failed: ${(err as Error).message}`, { cause: err });
         }
         renamed = true;
-        fsyncFolder(path.dirname(live));
+        try {
+          fsyncFolder(path.dirname(live));
+        } catch (err) {
+          // the rename stands (a power cut before the folder reaches the disk may undo it: the old replica, whole)
+          folderSyncError = err instanceof Error ? err : new Error(String(err));
+        }
         opts.onStage?.('renamed');
       });
     } catch (err) {
@@ -503,6 +514,7 @@ async function renameIn(replica: Replica, db: Database.Database, file: string, e
       cursor: state.cursor,
       pages: header.pages,
       bytes: header.bytes,
+      ...(folderSyncError ? { folderSyncError } : {}),
       ms: { verify: verified - t0, fsync: synced - verified, carry: carried - synced, reopen: reopened - carried },
     };
   } finally {

@@ -663,7 +663,7 @@ export class SyncClient {
     // one status for the whole switch (it has no steps to count): the badge says "switching in", the bar at its start
     this.setStatus({ state: 'snapshot', progress: { rows: 0, bytes: 0, totalRows: null, rowsPerSecond: 0, etaSeconds: null, kind: 'image', phase: 'copy', totalBytes: answer.bytes } });
     try {
-      return await renameInReplicaImage(
+      const result = await renameInReplicaImage(
         this.opts.replica,
         file,
         { scope, sha256: answer.sha256 },
@@ -677,6 +677,8 @@ export class SyncClient {
           },
         },
       );
+      if (result.folderSyncError) this.opts.log.warn({ err: result.folderSyncError }, 'the replica image was renamed into place, but its folder could not be synced: a power cut may bring the old replica back');
+      return result;
     } catch (err) {
       if (!(err instanceof ReplicaImageNotRenamed)) throw err;
       this.opts.log.warn({ reason: err.message }, 'could not rename the replica image into place; copying it in');

@@ -26,7 +26,7 @@
  *    replica image; a data service with an empty data folder takes it (GET → download → digest → copy →
  *    ready) — rows/s against the same raw baseline, the keeper's own costs in the notes (--no-image skips it);
  *
- *   npm run bench:sync -- [--events 1000000] [--live-seconds 30] [--rate 100] [--rounds 10] [--no-image]
+ *   npm run bench:sync -- [--events 1000000] [--live-seconds 30] [--rate 100] [--rounds 10] [--no-image] [--image-ab] [--results sync]
  *
  * For A/B runs: HUYING_BENCH_SNAPSHOT_PARSER=inline|worker|auto sets the sync client's snapshot parser
  * (bench/sync/service-child.ts; unset: the service's default), HUYING_BENCH_CPU_PROF=<dir> writes a V8 CPU
@@ -67,6 +67,8 @@ const { values } = parseArgs({
     'no-image': { type: 'boolean', default: false },
     /** 3b also with the image copied in (the pre-rename path), right after the renamed one, for an A/B in the notes */
     'image-ab': { type: 'boolean', default: false },
+    /** the results file's name under bench/results (a trial run at another size must not replace sync.json) */
+    results: { type: 'string', default: 'sync' },
   },
 });
 const N = Number(values.events);
@@ -466,7 +468,7 @@ try {
   } finally {
     replica.close();
   }
-  const file = writeResults('sync', figures);
+  const file = writeResults(values.results, figures);
   for (const f of figures) log(`${f.name}: ${f.value} ${f.unit} (baseline ${f.baseline}, ratio ${f.ratio})${f.target ? ` target ${f.target}: ${f.met ? 'met' : 'NOT met'}` : ''}`);
   log(`wrote ${file}`);
 } finally {

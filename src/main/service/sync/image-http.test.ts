@@ -3,6 +3,7 @@
  * is written; the body lands in the file with a running byte count, through node:http and through fetch; a body
  * cut short, one longer than its Content-Length, or one that breaks is a cut download (UnavailableError).
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -99,7 +100,7 @@ describe.each([
 ] as [string, SnapshotGet][])('receiveImageBody through %s', (_, get) => {
   const init = () => ({ headers: { accept: IMAGE_CONTENT_TYPE }, signal: new AbortController().signal });
 
-  it('writes the body to the file, counting the bytes as they come', async () => {
+  it('writes the body to the file, counting the bytes as they come, and returns the SHA-256 of what it wrote', async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': IMAGE_CONTENT_TYPE, 'content-length': String(body.length) });
       res.write(body.subarray(0, 70_000));
@@ -108,8 +109,10 @@ describe.each([
     const res = await get(url, init());
     const file = tempFile();
     const counts: number[] = [];
-    await receiveImageBody(res.body!, file, body.length, (n) => counts.push(n));
+    const sha256 = await receiveImageBody(res.body!, file, body.length, (n) => counts.push(n));
     expect(readFileSync(file).equals(body)).toBe(true);
+    // hashed as the chunks passed: the file's own digest, without reading it again
+    expect(sha256).toBe(createHash('sha256').update(readFileSync(file)).digest('hex'));
     expect(counts.length).toBeGreaterThanOrEqual(2);
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
     expect(counts.at(-1)).toBe(body.length);

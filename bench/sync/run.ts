@@ -23,7 +23,7 @@
  *    built: list and aggregate p95, baseline the same SQL without the service.
  *
  * 3b. the image path (bench/sync/image-phase.ts): a keeper next to the data center writes the district's
- *    replica image; a data service with an empty data folder takes it (GET → download, hashed as it comes → renamed into place, or copied → 
+ *    replica image; a data service with an empty data folder takes it (GET → download, hashed as it comes → renamed into place, or copied →
  *    ready) — rows/s against the same raw baseline, the keeper's own costs in the notes (--no-image skips it);
  *
  *   npm run bench:sync -- [--events 1000000] [--live-seconds 30] [--rate 100] [--rounds 10] [--no-image] [--image-ab] [--results sync]

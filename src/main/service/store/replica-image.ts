@@ -31,6 +31,12 @@
  * local tables are copied into the image right after the first step, i.e.
  * once the write lock is held, so no write of the service can fall between
  * the copy and the commit.
+ *
+ * `renameInReplicaImage` does without the copy (docs/sync-client.md, "Rename
+ * instead of copy, as built"): the checked image, the local tables carried
+ * into it, becomes the replica's file by rename and the service's connection
+ * is reopened (store/connection.ts); the copy stays for where the file cannot
+ * be renamed (another connection holds it, Windows refuses the rename).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, existsSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';

@@ -6,7 +6,8 @@
  *        │
  *        ▼
  *   SNAPSHOT ── the scope's replica image when the data center has one: downloaded
- *        │      (progress in bytes), switched in whole, its WAL checkpointed in a worker
+ *        │      (progress in bytes, hashed as it comes), renamed over the replica and the
+ *        │      connection reopened (or copied in, its WAL checkpointed in a worker)
  *        │      (imageSnapshot; docs/sync-client.md "The client, as wired"); otherwise
  *        │      NDJSON into the stage_ twins (progress pushed) ── one swap
  *        │

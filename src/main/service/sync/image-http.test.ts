@@ -118,6 +118,19 @@ describe.each([
     expect(counts.at(-1)).toBe(body.length);
   });
 
+  it('flushes the file as it grows (a small threshold here), the file and its digest the same', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': IMAGE_CONTENT_TYPE, 'content-length': String(body.length) });
+      res.write(body.subarray(0, 70_000));
+      setTimeout(() => res.end(body.subarray(70_000)), 20);
+    });
+    const res = await get(url, init());
+    const file = tempFile();
+    const sha256 = await receiveImageBody(res.body!, file, body.length, () => undefined, 16_384);
+    expect(readFileSync(file).equals(body)).toBe(true);
+    expect(sha256).toBe(createHash('sha256').update(body).digest('hex'));
+  });
+
   it('is a cut download when the connection drops before Content-Length', async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': IMAGE_CONTENT_TYPE, 'content-length': String(body.length) });

@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import fsp, { type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
@@ -54,18 +55,51 @@ export function imageAnswerOf(headers: SnapshotResponse['headers'], asked: { sco
 }
 
 /**
+ * While an image is received its file is flushed to the disk every this many bytes (`fdatasync`, off the thread,
+ * one at a time), so that the disk writes it while the rest arrives: the switch must have the whole file on disk
+ * before it renames it into place (store/replica-image.ts renameInReplicaImage), and a 2.6 GB download left to
+ * the kernel stays mostly dirty in the page cache (the background writeback starts at 10% of memory) — its
+ * fsync then wrote it all after the download, at the disk's pace.
+ */
+export const IMAGE_FLUSH_BYTES = 64 * 2 ** 20;
+
+/**
  * Streams an answer's body into `file` (created: a leftover must be deleted first), calling `onBytes` with the
  * running count after each chunk; resolves once the file holds exactly `expectedBytes`, with the hex SHA-256 of
  * the bytes written — hashed as they pass, so that the switch need not read the file again for its digest (at
- * 10^6 events a 2.6 GB file: ~5 s). A body that breaks (an
- * abort included: the caller tells its own reason from the signal), a file that cannot be written, or a body
- * that ends before or after `expectedBytes` is UnavailableError (a cut download). The file is left for the
- * caller, whole or not.
+ * 10^6 events a 2.6 GB file: ~5 s). The file is flushed to the disk as it grows (IMAGE_FLUSH_BYTES); the last
+ * part is left for the caller's fsync. A body that breaks (an abort included: the caller tells its own reason
+ * from the signal), a file that cannot be created, written or flushed, or a body that ends before or after
+ * `expectedBytes` is UnavailableError (a cut download). The file is left for the caller, whole or not.
  */
-export async function receiveImageBody(body: NonNullable<SnapshotResponse['body']>, file: string, expectedBytes: number, onBytes: (bytes: number) => void): Promise<string> {
+export async function receiveImageBody(
+  body: NonNullable<SnapshotResponse['body']>,
+  file: string,
+  expectedBytes: number,
+  onBytes: (bytes: number) => void,
+  flushBytes: number = IMAGE_FLUSH_BYTES,
+): Promise<string> {
   let bytes = 0;
   const hash = createHash('sha256');
   const source = body instanceof Readable ? body : Readable.fromWeb(body as NodeWebReadableStream<Uint8Array>);
+  // the flushes go through a descriptor of their own (fdatasync flushes the file, whichever descriptor names it)
+  let flusher: FileHandle | null = null;
+  let flushing: Promise<void> | null = null;
+  let flushError: unknown = null;
+  let flushedAt = 0;
+  const out = createWriteStream(file, { flags: 'wx' });
+  let created = false;
+  out.once('open', () => (created = true));
+  const flush = () => {
+    if (!created || flushing || flushError !== null || bytes - flushedAt < flushBytes) return;
+    flushedAt = bytes;
+    flushing = (async () => {
+      flusher ??= await fsp.open(file, 'r');
+      await flusher.datasync();
+    })()
+      .catch((err: unknown) => void (flushError = err))
+      .finally(() => (flushing = null));
+  };
   try {
     await pipeline(
       source,
@@ -74,13 +108,19 @@ export async function receiveImageBody(body: NonNullable<SnapshotResponse['body'
           bytes += chunk.byteLength;
           hash.update(chunk);
           onBytes(bytes);
+          flush();
           yield chunk;
         }
       },
-      createWriteStream(file, { flags: 'wx' }),
+      out,
     );
+    await flushing;
+    if (flushError !== null) throw flushError;
   } catch (err) {
     throw new UnavailableError(`the image download broke after ${bytes} of ${expectedBytes} bytes: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await flushing;
+    await (flusher as FileHandle | null)?.close().catch(() => undefined);
   }
   if (bytes !== expectedBytes) throw new UnavailableError(`the image download ended after ${bytes} bytes, its Content-Length says ${expectedBytes}`);
   return hash.digest('hex');

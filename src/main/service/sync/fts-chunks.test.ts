@@ -4,7 +4,7 @@
  * behind it) for long.
  */
 import { describe, expect, it } from 'vitest';
-import { FTS_CHUNK_BUDGET_MS, ftsChunkRowsAfter } from './sync-client';
+import { FTS_CHUNK_BUDGET_MS, ftsChunkRowsAfter } from './fts-builder';
 
 /** chunks of a build whose cost is `msPerRow` per event, from the first chunk size the client uses (100) */
 function build(msPerRow: number, chunks: number): { rows: number; ms: number }[] {

@@ -54,8 +54,6 @@ import { renameInReplicaImage, ReplicaImageCommitted, ReplicaImageNotRenamed, Re
 import {
   applyBatches,
   BatchShapeError,
-  buildFtsChunk,
-  ftsBuiltThrough,
   clearStaging,
   compareChecksum,
   stageFrames,
@@ -80,6 +78,7 @@ import { imageAnswerOf, receiveImageBody, type ImageAnswer } from './image-http'
 import { legacyReferenceRound } from './legacy-reference';
 import { sseTransport, webSocketTransport, type LiveConnection, type LiveTransport } from './live-transport';
 import { fetchSnapshotGet, nodeSnapshotGet, type SnapshotGet, type SnapshotResponse } from './snapshot-http';
+import { FtsBuilder } from './fts-builder';
 import { readSnapshotStream } from './snapshot-stream';
 import { checkpointOffThread } from './wal-checkpointer';
 
@@ -188,24 +187,6 @@ interface OpenGet {
   end(): void;
 }
 
-/**
- * The full-text index of a snapshot is built on the data service's one thread, a chunk per turn of
- * the event loop, while live batches and queries wait for the turn to end. A trigram chunk of
- * 1,000 events took 260–670 ms on a 10^6-event replica (measured), long enough to hold a live
- * batch past its 250 ms target, so the chunks are sized by time: each next chunk aims at
- * FTS_CHUNK_BUDGET_MS from the rate of the last one, between 20 and 2,000 events.
- */
-export const FTS_CHUNK_BUDGET_MS = 25;
-const FTS_CHUNK_FIRST_ROWS = 100;
-
-/** The events of the next FTS chunk, after one of `rows` events took `ms`. */
-export function ftsChunkRowsAfter(rows: number, ms: number): number {
-  const target = (rows * FTS_CHUNK_BUDGET_MS) / Math.max(ms, 0.5);
-  // move halfway (in ratio) toward the target, so one slow chunk (a checkpoint, GC) does not swing it
-  const next = Math.sqrt(rows * target);
-  return Math.round(Math.min(2_000, Math.max(20, next)));
-}
-
 export class SyncClient {
   private readonly base: URL;
   private readonly transports: LiveTransport[];
@@ -228,8 +209,10 @@ export class SyncClient {
   /** the epoch the connected feed accepted; null while not connected */
   private feedEpoch: string | null = null;
   private caughtUp = false;
-  /** the next chunk of the background FTS build, when one is scheduled */
-  private ftsBuild: NodeJS.Immediate | null = null;
+  /** the background build of the last snapshot's full-text index (./fts-builder.ts) */
+  private readonly fts: FtsBuilder;
+  /** the live frames received and not handled yet (the FTS build gives them its turn) */
+  private liveFrames: readonly string[] = [];
   /** why snapshots no longer ask for the data center's extracted columns (`?columns=`), or null while they do */
   private columnsRefused: string | null = null;
   /** the snapshot being read takes its rows' extracted columns: its begin frame named our EXTRACTION_VERSION */
@@ -260,6 +243,15 @@ export class SyncClient {
       scope: this.scope,
       cursor: stored?.cursor ?? null,
     };
+    this.fts = new FtsBuilder({
+      sqlite: opts.replica.sqlite,
+      ...(opts.ftsChunkRows !== undefined ? { chunkRows: opts.ftsChunkRows } : {}),
+      livePending: () => this.liveFrames.length > 0,
+      // paused while a snapshot streams: its swap starts the build over
+      mayRun: () => this.current.state !== 'snapshot',
+      onDone: (ms) => this.opts.log.info({ ms: Math.round(ms) }, 'full-text index built'),
+      onError: (err) => this.opts.log.error({ err }, 'building the full-text index failed; text search reads the rest of the events with LIKE'),
+    });
   }
 
   status(): SyncStatus {
@@ -338,8 +330,7 @@ export class SyncClient {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.ftsBuild) clearImmediate(this.ftsBuild);
-    this.ftsBuild = null;
+    this.fts.stop();
     this.interrupt(new ConnectionEnded('stopped'));
     this.wake?.();
     await this.loop?.catch(() => undefined);
@@ -977,34 +968,12 @@ export class SyncClient {
   }
 
   /**
-   * Builds the FTS index of the last snapshot in chunks of `ftsChunkRows`
-   * events, one chunk per turn of the event loop (live frames and queries run
-   * in between), until it is complete; nothing to do when it is. Paused while
-   * a snapshot streams (its swap starts the build over).
+   * Builds the FTS index of the last snapshot in the background until it is complete (./fts-builder.ts: live
+   * frames go before its chunks); nothing to do when it is, or when the build runs. Paused while a snapshot
+   * streams (its swap starts the build over).
    */
   private scheduleFtsBuild(): void {
-    if (this.stopped || this.ftsBuild) return;
-    const { sqlite } = this.opts.replica;
-    if (ftsBuiltThrough(sqlite) === null) return;
-    const started = this.opts.clock.now();
-    let rows = this.opts.ftsChunkRows ?? FTS_CHUNK_FIRST_ROWS;
-    const step = () => {
-      this.ftsBuild = null;
-      if (this.stopped) return;
-      if (this.current.state === 'snapshot') return;
-      let done: boolean;
-      try {
-        const t0 = performance.now();
-        done = buildFtsChunk(sqlite, rows);
-        if (this.opts.ftsChunkRows === undefined) rows = ftsChunkRowsAfter(rows, performance.now() - t0);
-      } catch (err) {
-        this.opts.log.error({ err }, 'building the full-text index failed; text search reads the rest of the events with LIKE');
-        return;
-      }
-      if (done) this.opts.log.info({ ms: this.opts.clock.now() - started }, 'full-text index built');
-      else this.ftsBuild = setImmediate(step);
-    };
-    this.ftsBuild = setImmediate(step);
+    this.fts.start();
   }
 
   private afterSnapshot(): void {
@@ -1089,6 +1058,7 @@ export class SyncClient {
     let lastError: Error | null = null;
     let conn: LiveConnection | null = null;
     const queue: string[] = [];
+    this.liveFrames = queue;
     for (const transport of this.transports) {
       try {
         conn = await transport(req, {
@@ -1165,6 +1135,8 @@ export class SyncClient {
       quiet.cancel?.();
       conn.close();
       this.connection = null;
+      // frames left unhandled by an ended connection are dropped (the next one resumes from the cursor)
+      this.liveFrames = [];
       this.endConnection = null;
       this.feedEpoch = null;
       this.caughtUp = false;

@@ -21,8 +21,8 @@ export const FTS_CHUNK_BUDGET_MS = 25;
 const FTS_CHUNK_FIRST_ROWS = 100;
 
 /** The events of the next FTS chunk, after one of `rows` events took `ms`. */
-export function ftsChunkRowsAfter(rows: number, ms: number): number {
-  const target = (rows * FTS_CHUNK_BUDGET_MS) / Math.max(ms, 0.5);
+export function ftsChunkRowsAfter(rows: number, ms: number, budgetMs = FTS_CHUNK_BUDGET_MS): number {
+  const target = (rows * budgetMs) / Math.max(ms, 0.5);
   // move halfway (in ratio) toward the target, so one slow chunk (a checkpoint, GC) does not swing it
   const next = Math.sqrt(rows * target);
   return Math.round(Math.min(2_000, Math.max(20, next)));
@@ -42,6 +42,8 @@ export interface FtsBuilderOptions {
   mayRun?(): boolean;
   /** events per chunk, fixed; default sized by time (ftsChunkRowsAfter) */
   chunkRows?: number;
+  /** the time a chunk aims at when sized by time; default FTS_CHUNK_BUDGET_MS */
+  budgetMs?: number;
   onChunk?(chunk: FtsChunkDone): void;
   /** the index is complete */
   onDone(ms: number): void;
@@ -83,7 +85,7 @@ export class FtsBuilder {
         return;
       }
       const ms = performance.now() - t0;
-      if (this.opts.chunkRows === undefined) rows = ftsChunkRowsAfter(rows, ms);
+      if (this.opts.chunkRows === undefined) rows = ftsChunkRowsAfter(rows, ms, this.opts.budgetMs);
       if (this.opts.onChunk) {
         const after = ftsBuiltThrough(this.opts.sqlite);
         // the last chunk indexed what was left, fewer than `rows` events

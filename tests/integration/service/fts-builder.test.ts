@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openReplica } from '../../../src/main/service/store/open';
-import { buildFtsChunk, ftsBuiltThrough, stageRows, swapInSnapshot } from '../../../src/main/service/store/replica-writes';
+import { ftsBuiltThrough, stageRows, swapInSnapshot } from '../../../src/main/service/store/replica-writes';
 import { RowWriter } from '../../../src/main/service/store/replicated-rows';
 import { FtsBuilder, type FtsBuilderOptions } from '../../../src/main/service/sync/fts-builder';
 import { makeEvent } from './feed-fixtures';
@@ -111,30 +111,5 @@ describe('background FTS build and live frames', () => {
     // 10 chunks of 10 events, then one that finds the end
     expect(chunks).toBe(11);
     expect(indexed(r)).toBe(100);
-  });
-});
-
-describe('an FTS chunk on a large index', () => {
-  /** the fastest of `n` chunks of 10 events, each on a replica whose index holds `built` events already */
-  function chunkMs(r: ReturnType<typeof replica>, n: number): number {
-    let best = Infinity;
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      buildFtsChunk(r.sqlite, 10);
-      best = Math.min(best, performance.now() - t0);
-    }
-    return best;
-  }
-
-  it('costs about what it costs on a small one (it does not scan the index)', () => {
-    const small = replica(300);
-    buildFtsChunk(small.sqlite, 100);
-    const large = replica(20_100);
-    buildFtsChunk(large.sqlite, 20_000);
-    expect(ftsBuiltThrough(large.sqlite)).toBe(20_000);
-    const a = chunkMs(small, 8);
-    const b = chunkMs(large, 8);
-    // a range DELETE on the FTS table (the chunk's emptying of its rid range before) took ~25× longer here
-    expect(b).toBeLessThan(Math.max(a * 4, 0.5));
   });
 });

@@ -142,11 +142,9 @@ export function ftsBuiltThrough(sqlite: Database.Database): number | null {
 
 /**
  * Indexes the next `rows` events above the high-water rid, in one transaction
- * with the new high-water mark; true once the index is complete. The rows of
- * the chunk's rid range that a live upsert indexed already are deleted first,
- * one by one (found in the index's `events_fts_docsize`, FTS5's table of the
- * indexed rows: a range DELETE on the FTS table costs a scan of the index).
- * Commits with `synchronous=NORMAL`, as staging does: a power cut
+ * with the new high-water mark; true once the index is complete. The chunk's
+ * rid range is emptied first (a live upsert may have indexed a row in it
+ * already). Commits with `synchronous=NORMAL`, as staging does: a power cut
  * can only lose index chunks, which the next start builds again (the mark
  * is in the same transaction).
  */
@@ -160,12 +158,12 @@ export function buildFtsChunk(sqlite: Database.Database, rows: number): boolean 
     return sqlite.transaction((): boolean => {
       const top = upper ?? ((sqlite.prepare('SELECT max(rid) FROM events').pluck().get() as number | null) ?? through);
       if (top > through) {
-        // only the rows a live upsert indexed already: found in the index's docsize table (a rowid b-tree), each
-        // deleted by its rowid (a range DELETE on the FTS table scanned the index: 22–30 ms a chunk at 3·10^5
-        // indexed events, whatever the chunk's size, and growing with the index)
-        const indexed = sqlite.prepare('SELECT id FROM events_fts_docsize WHERE id > ? AND id <= ?').pluck().all(through, top) as number[];
-        const remove = sqlite.prepare('DELETE FROM events_fts WHERE rowid = ?');
-        for (const rid of indexed) remove.run(rid);
+        // This range DELETE scans the whole FTS index, whatever the range holds: 22–44 ms a chunk at 3–4.6·10^5
+        // indexed events, so chunks sit at their 20-event floor and the build of 10^6 takes ~40 min. Deleting only
+        // the rows `events_fts_docsize` lists in the range made it ~100× faster (commit 6118463), but a build that
+        // fast with live batches between its chunks met a 0.6–1.4 s chunk near its end (FTS5 merging its
+        // segments, not separated yet): docs/sync-client.md, "Live batches while the FTS index builds".
+        sqlite.prepare('DELETE FROM events_fts WHERE rowid > ? AND rowid <= ?').run(through, top);
         sqlite
           .prepare(`${FTS_FILL} WHERE e.rid > ? AND e.rid <= ?`)
           .run(through, top);

@@ -89,7 +89,11 @@ export class FtsBuilder {
       if (this.opts.onChunk) {
         const after = ftsBuiltThrough(this.opts.sqlite);
         // the last chunk indexed what was left, fewer than `rows` events
-        const indexed = this.opts.sqlite.prepare('SELECT count(*) FROM events WHERE rid > ? AND (? IS NULL OR rid <= ?)').pluck().get(before, after, after) as number;
+        const indexed = (
+          after === null
+            ? this.opts.sqlite.prepare('SELECT count(*) FROM events WHERE rid > ?').pluck().get(before)
+            : this.opts.sqlite.prepare('SELECT count(*) FROM events WHERE rid > ? AND rid <= ?').pluck().get(before, after)
+        ) as number;
         this.opts.onChunk({ rows: indexed, ms });
       }
       if (done) this.opts.onDone(performance.now() - started);

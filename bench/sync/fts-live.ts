@@ -240,6 +240,9 @@ console.log(
       })(),
       chunks: chunks.length ? { count: chunks.length, ms: f(chunkMs), over50: chunkMs.filter((m) => m > 50).length, rowsPerChunk: quantile(chunks.map((c) => c.rows), 0.5) } : null,
       built: { rows: builtRows, from: fromThrough, rowsPerSecondCounted: Math.round(chunks.reduce((a, c) => a + c.rows, 0) / countedSeconds) },
+      slowChunks: chunks.flatMap((c, k) => (c.ms > 150 ? [`#${k + 1}/${chunks.length}: ${c.rows} events, ${c.ms.toFixed(0)} ms`] : [])),
+      slowBatchStatements: batches.filter((b) => b.stmts > 100).map((b) => `${b.stmts.toFixed(0)} ms at ${((b.start - t0) / 1000).toFixed(1)} s`),
+      buildEndS: chunks.length ? +((Math.max(...chunks.map((c) => c.start + c.ms)) - t0) / 1000).toFixed(1) : null,
       walResets: countedResets.length,
       chunksWithWalReset: (() => {
         const w = chunks.filter((c) => countedResets.some((r) => r >= c.start && r <= c.start + c.ms + 1)).map((c) => c.ms);

@@ -9,7 +9,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import fsp from 'node:fs/promises';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { IMAGE_CONTENT_TYPE, IMAGE_HEADERS } from '../../../core/sync/image';
 import { MalformedError, UnavailableError } from './http';
 import { imageAnswerOf, receiveImageBody } from './image-http';
@@ -18,6 +19,7 @@ import { fetchSnapshotGet, nodeSnapshotGet, type SnapshotGet } from './snapshot-
 const servers: http.Server[] = [];
 const dirs: string[] = [];
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const s of servers.splice(0)) {
     s.closeAllConnections();
     await new Promise((resolve) => s.close(resolve));
@@ -153,6 +155,51 @@ describe.each([
     );
     await expect(receiveImageBody((await get(url, init())).body!, tempFile(), body.length - 1, () => undefined)).rejects.toThrow(UnavailableError);
   });
+});
+
+it('flushes through a descriptor open for writing (Windows refuses FlushFileBuffers on a read-only one)', async () => {
+  // proves the flags asked for, not Windows' behaviour: POSIX fdatasync works with either
+  const url = await serve((_req, res) => {
+    res.writeHead(200, { 'content-type': IMAGE_CONTENT_TYPE, 'content-length': String(body.length) });
+    res.write(body.subarray(0, 70_000));
+    setTimeout(() => res.end(body.subarray(70_000)), 20);
+  });
+  const file = tempFile();
+  const opened = vi.spyOn(fsp, 'open');
+  const res = await nodeSnapshotGet(url, { headers: {}, signal: new AbortController().signal });
+  await receiveImageBody(res.body!, file, body.length, () => undefined, 16_384);
+  const flags = opened.mock.calls.filter(([f]) => f === file).map(([, flags]) => flags);
+  expect(flags.length).toBeGreaterThan(0);
+  expect(flags.every((f) => f === 'r+')).toBe(true);
+});
+
+it('stops the download as soon as a flush fails, not after the whole body', async () => {
+  const total = 4 * 2 ** 20;
+  const chunk = Buffer.alloc(32_768, 7);
+  let sent = 0;
+  const url = await serve((_req, res) => {
+    res.writeHead(200, { 'content-type': IMAGE_CONTENT_TYPE, 'content-length': String(total) });
+    // 32 KB every 5 ms: ~0.6 s for the whole body
+    const timer = setInterval(() => {
+      if (res.destroyed || sent >= total) {
+        clearInterval(timer);
+        if (!res.destroyed) res.end();
+        return;
+      }
+      sent += chunk.length;
+      res.write(chunk);
+    }, 5);
+    res.on('close', () => clearInterval(timer));
+  });
+  const file = tempFile();
+  vi.spyOn(fsp, 'open').mockRejectedValue(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+  let received = 0;
+  const res = await nodeSnapshotGet(url, { headers: {}, signal: new AbortController().signal });
+  const err = await receiveImageBody(res.body!, file, total, (n) => (received = n), 65_536).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(UnavailableError);
+  expect((err as Error).message).toMatch(/ENOSPC: no space left on device/);
+  // the first flush is due at 64 KB; a few chunks more may be in flight, not the rest of the 4 MB
+  expect(received).toBeLessThan(total / 4);
 });
 
 it('does not write over a file that is there (the caller deletes a leftover first)', async () => {

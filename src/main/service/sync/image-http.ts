@@ -90,14 +90,20 @@ export async function receiveImageBody(
   const out = createWriteStream(file, { flags: 'wx' });
   let created = false;
   out.once('open', () => (created = true));
+  // a flush that fails ends the download at once (its bytes could not be made durable: the switch would refuse it)
+  const stop = new AbortController();
   const flush = () => {
     if (!created || flushing || flushError !== null || bytes - flushedAt < flushBytes) return;
     flushedAt = bytes;
     flushing = (async () => {
-      flusher ??= await fsp.open(file, 'r');
+      // 'r+': Windows' FlushFileBuffers needs a handle with write access (EPERM on a read-only one)
+      flusher ??= await fsp.open(file, 'r+');
       await flusher.datasync();
     })()
-      .catch((err: unknown) => void (flushError = err))
+      .catch((err: unknown) => {
+        flushError = err;
+        stop.abort(err);
+      })
       .finally(() => (flushing = null));
   };
   try {
@@ -113,10 +119,12 @@ export async function receiveImageBody(
         }
       },
       out,
+      { signal: stop.signal },
     );
     await flushing;
     if (flushError !== null) throw flushError;
-  } catch (err) {
+  } catch (caught) {
+    const err: unknown = flushError ?? caught;
     throw new UnavailableError(`the image download broke after ${bytes} of ${expectedBytes} bytes: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     await flushing;

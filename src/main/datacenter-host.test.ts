@@ -1,18 +1,7 @@
-import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedDataCenter } from './datacenter-host';
+import { FakeUtilityChild } from './test/fake-utility-child';
 
-class ManualChild extends EventEmitter {
-  readonly sent: unknown[] = [];
-  killed = false;
-  postMessage(message: unknown) {
-    this.sent.push(message);
-  }
-  kill() {
-    this.killed = true;
-    return true;
-  }
-}
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -23,7 +12,7 @@ afterEach(() => {
 
 describe('embedded data center', () => {
   it('resolves with the URL the child reports, ignoring other messages, and stops it with shutdown', async () => {
-    const child = new ManualChild();
+    const child = new FakeUtilityChild();
     const started = startEmbeddedDataCenter({ fork: () => child });
     child.emit('message', { type: 'progress', seeded: 10 });
     child.emit('message', { type: 'ready', url: 'not a url' });
@@ -39,18 +28,18 @@ describe('embedded data center', () => {
   });
 
   it('fails with a clear error when the child exits before ready or never gets ready', async () => {
-    const early = new ManualChild();
+    const early = new FakeUtilityChild();
     const failing = startEmbeddedDataCenter({ fork: () => early });
     early.emit('exit', 3);
     await expect(failing).rejects.toThrow(/exited with code 3 before it was ready/);
 
-    const failed = new ManualChild();
+    const failed = new FakeUtilityChild();
     const refusing = startEmbeddedDataCenter({ fork: () => failed });
     failed.emit('message', { type: 'error', code: 'store_unavailable', message: 'cannot open PGlite in /x', exitCode: 1 });
     failed.emit('exit', 1);
     await expect(refusing).rejects.toThrow('cannot open PGlite in /x (store_unavailable)');
 
-    const slow = new ManualChild();
+    const slow = new FakeUtilityChild();
     const hanging = startEmbeddedDataCenter({ fork: () => slow, readyTimeoutMs: 1000 });
     const outcome = hanging.catch((e: Error) => e);
     await vi.advanceTimersByTimeAsync(1000);
@@ -61,7 +50,7 @@ describe('embedded data center', () => {
 
   it('stops counting the ready timeout while the child migrates its store, and not longer', async () => {
     const said: string[] = [];
-    const child = new ManualChild();
+    const child = new FakeUtilityChild();
     const started = startEmbeddedDataCenter({ fork: () => child, readyTimeoutMs: 1000, log: (m) => said.push(m) });
     let settled = false;
     void started.then(
@@ -92,7 +81,7 @@ describe('embedded data center', () => {
     expect(child.killed).toBe(false);
 
     // a child silent after its migration times out when the rest of its time is up
-    const quiet = new ManualChild();
+    const quiet = new FakeUtilityChild();
     const hanging = startEmbeddedDataCenter({ fork: () => quiet, readyTimeoutMs: 1000, log: () => {} });
     const outcome = hanging.catch((e: Error) => e);
     await vi.advanceTimersByTimeAsync(600);
@@ -108,7 +97,7 @@ describe('embedded data center', () => {
 
   it('tells onMigration of each migration start and done, in order, until the child is ready', async () => {
     const steps: unknown[] = [];
-    const child = new ManualChild();
+    const child = new FakeUtilityChild();
     const started = startEmbeddedDataCenter({ fork: () => child, log: () => {}, onMigration: (step) => steps.push(step) });
     const step = (phase: string, id: number, name: string, index: number) => ({ type: 'migration', phase, id, name, index, count: 2 });
     child.emit('message', step('start', 7, 'grid-cells', 1));
@@ -129,7 +118,7 @@ describe('embedded data center', () => {
   });
 
   it('says which migration a child died in', async () => {
-    const child = new ManualChild();
+    const child = new FakeUtilityChild();
     const started = startEmbeddedDataCenter({ fork: () => child, log: () => {} });
     child.emit('message', { type: 'migration', phase: 'start', id: 8, name: 'sync-rows-text', index: 1, count: 1 });
     child.emit('exit', 1);
@@ -138,7 +127,7 @@ describe('embedded data center', () => {
 
   it('kills a child that does not stop in time, and reports an unexpected exit', async () => {
     const exits: number[] = [];
-    const child = new ManualChild();
+    const child = new FakeUtilityChild();
     const started = startEmbeddedDataCenter({ fork: () => child, stopTimeoutMs: 500, onUnexpectedExit: (c) => exits.push(c) });
     child.emit('message', { type: 'ready', url: 'http://127.0.0.1:1' });
     const dc = await started;
@@ -148,7 +137,7 @@ describe('embedded data center', () => {
     expect(child.killed).toBe(true);
     expect(exits).toEqual([]);
 
-    const other = new ManualChild();
+    const other = new FakeUtilityChild();
     const second = startEmbeddedDataCenter({ fork: () => other, onUnexpectedExit: (c) => exits.push(c) });
     other.emit('message', { type: 'ready', url: 'http://127.0.0.1:2' });
     await second;

@@ -18,7 +18,7 @@
  * meanwhile, and killing it there would undo the migration, so that every
  * later start would be killed the same way.
  */
-import type { UtilityChildLike } from './service-host';
+import type { UtilityChildLike } from './utility-child';
 import { describeMigrationStep, migrationStepOf, type MigrationStep } from '../core/store-migration';
 import { pausableTimeout } from './service/clock';
 export type { MigrationStep };

@@ -4,22 +4,11 @@
  * time is forked again with a growing backoff (reset after a stable run), and never throws; stop() sends
  * shutdown and waits, or kills a keeper that does not exit; the child's environment.
  */
-import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SyncStatus } from '../core/rpc/contract';
 import { createKeeperSupervisor, keeperEnv } from './keeper-host';
+import { FakeUtilityChild } from './test/fake-utility-child';
 
-class ManualChild extends EventEmitter {
-  readonly sent: unknown[] = [];
-  killed = false;
-  postMessage(message: unknown) {
-    this.sent.push(message);
-  }
-  kill() {
-    this.killed = true;
-    return true;
-  }
-}
 
 const status = (state: SyncStatus['state']) => ({ state }) as SyncStatus;
 
@@ -38,12 +27,12 @@ function statusSource() {
   };
 }
 
-let children: ManualChild[];
+let children: FakeUtilityChild[];
 let said: string[];
 const supervisor = (over: Partial<Parameters<typeof createKeeperSupervisor>[0]> = {}) =>
   createKeeperSupervisor({
     fork: () => {
-      const c = new ManualChild();
+      const c = new FakeUtilityChild();
       children.push(c);
       return c;
     },
@@ -124,7 +113,7 @@ describe('image keeper supervisor', () => {
       initialBackoffMs: 1000,
       fork: () => {
         if (++forks === 1) throw new Error('no such file out/main/image-keeper.js');
-        const c = new ManualChild();
+        const c = new FakeUtilityChild();
         children.push(c);
         return c;
       },
@@ -183,7 +172,7 @@ describe('image keeper supervisor', () => {
   });
 });
 
-async function stopWith(k: ReturnType<typeof createKeeperSupervisor>, c: ManualChild) {
+async function stopWith(k: ReturnType<typeof createKeeperSupervisor>, c: FakeUtilityChild) {
   const stopped = k.stop();
   expect(c.sent).toContainEqual({ t: 'shutdown' });
   c.emit('exit', 0);

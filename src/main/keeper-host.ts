@@ -13,9 +13,9 @@
  * No electron import: the fork function is passed in, so tests drive it with in-memory children and fake timers.
  */
 import type { DataServicePort } from '../core/rpc/wire';
-import { backoffDelay, type UtilityChildLike } from './service-host';
 import { DEMO_KEEPER_ACCOUNT } from './service/keeper/demo-account';
 import type { FromKeeperMessage } from './service/keeper/process';
+import { superviseUtilityChild, type UtilityChildLike } from './utility-child';
 
 /**
  * The keeper child's environment (read by src/main/service/keeper/process.ts): its settings on top of main's own;
@@ -81,12 +81,6 @@ export function createKeeperSupervisor(opts: KeeperSupervisorOptions): KeeperSup
   };
 
   let state: KeeperState = 'idle';
-  let child: UtilityChildLike | null = null;
-  let attempt = 0;
-  let restarts = 0;
-  let readyAt = 0;
-  let restartTimer: ReturnType<typeof setTimeout> | undefined;
-  let readyTimer: ReturnType<typeof setTimeout> | undefined;
   let unsubscribe: (() => void) | null = null;
   /** the last reason the child gave for not starting (its `fatal`), for the exit's log line */
   let fatal: string | null = null;
@@ -95,9 +89,8 @@ export function createKeeperSupervisor(opts: KeeperSupervisorOptions): KeeperSup
     const m = message as FromKeeperMessage | null;
     if (!m || typeof m !== 'object') return;
     if (m.t === 'ready' && state === 'starting') {
-      clearTimeout(readyTimer);
+      supervision.ready();
       state = 'ready';
-      readyAt = Date.now();
       log(`image keeper ready (scope ${m.scope}, images in ${m.imagesDir}${m.image ? `, serving ${m.image}` : ', no image yet'})`);
     } else if (m.t === 'image') {
       log(`image keeper published ${m.file} (${m.bytes} bytes, ${m.ms} ms)`);
@@ -106,51 +99,35 @@ export function createKeeperSupervisor(opts: KeeperSupervisorOptions): KeeperSup
     }
   };
 
-  const onExit = (code: number) => {
-    clearTimeout(readyTimer);
-    child = null;
-    if (state === 'stopped') return;
-    if (state === 'ready' && Date.now() - readyAt >= stableAfterMs) attempt = 0;
-    const why = fatal ? `: ${fatal}` : '';
-    fatal = null;
-    state = 'down';
-    const delay = backoffDelay(attempt++, initialBackoffMs, maxBackoffMs);
-    log(`the image keeper exited with code ${code}${why}; starting it again in ${Math.round(delay / 1000)} s (desktops take the row snapshot meanwhile)`);
-    restartTimer = setTimeout(() => {
-      restarts++;
-      spawn();
-    }, delay);
-  };
-
-  const spawn = () => {
-    state = 'starting';
-    let forked: UtilityChildLike;
-    try {
-      forked = opts.fork();
-    } catch (err) {
-      log(`could not fork the image keeper: ${err instanceof Error ? err.message : String(err)}`);
-      queueMicrotask(() => onExit(-1));
-      return;
-    }
-    child = forked;
-    forked.on('message', (message) => {
-      if (child === forked) onMessage(message);
-    });
-    forked.on('exit', (code) => {
-      if (child === forked) onExit(code);
-    });
-    readyTimer = setTimeout(() => {
-      if (child !== forked || state !== 'starting') return;
+  const supervision = superviseUtilityChild({
+    fork: opts.fork,
+    initialBackoffMs,
+    maxBackoffMs,
+    stableAfterMs,
+    readyTimeoutMs,
+    onStarting: () => {
+      state = 'starting';
+    },
+    onMessage,
+    onForkFailed: (err) => log(`could not fork the image keeper: ${err instanceof Error ? err.message : String(err)}`),
+    onReadyTimeout: (child) => {
       log(`the image keeper is not ready after ${readyTimeoutMs / 1000} s; killing it`);
-      forked.kill();
-    }, readyTimeoutMs);
-  };
+      child.kill();
+    },
+    onExit: (code, restartInMs) => {
+      const why = fatal ? `: ${fatal}` : '';
+      fatal = null;
+      state = 'down';
+      log(`the image keeper exited with code ${code}${why}; starting it again in ${Math.round(restartInMs / 1000)} s (desktops take the row snapshot meanwhile)`);
+      return 'restart';
+    },
+  });
 
   const start = () => {
     if (state !== 'idle' && state !== 'waiting') return;
     unsubscribe?.();
     unsubscribe = null;
-    spawn();
+    supervision.start();
   };
 
   return {
@@ -158,7 +135,7 @@ export function createKeeperSupervisor(opts: KeeperSupervisorOptions): KeeperSup
       return state;
     },
     get restarts() {
-      return restarts;
+      return supervision.restarts;
     },
     start,
     startWhenLive(service) {
@@ -174,9 +151,7 @@ export function createKeeperSupervisor(opts: KeeperSupervisorOptions): KeeperSup
       state = 'stopped';
       unsubscribe?.();
       unsubscribe = null;
-      clearTimeout(restartTimer);
-      clearTimeout(readyTimer);
-      const c = child;
+      const c = supervision.stop();
       if (!c) return Promise.resolve();
       return new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

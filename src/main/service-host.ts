@@ -21,14 +21,9 @@ import { HuyingError } from '../core/errors';
 import { isEventName, requests, type EventName, type Handlers, type RequestName, type SyncStatus } from '../core/rpc/contract';
 import { ServerFrame, type DataServicePort, type Reply } from '../core/rpc/wire';
 import type { FromServiceMessage, ToServiceMessage } from './service/process';
+import { superviseUtilityChild, type UtilityChildLike } from './utility-child';
 
-/** The part of Electron's UtilityProcess we use. */
-export interface UtilityChildLike {
-  postMessage(message: unknown): void;
-  on(event: 'message', listener: (message: unknown) => void): unknown;
-  on(event: 'exit', listener: (code: number) => void): unknown;
-  kill(): boolean;
-}
+export { backoffDelay, type UtilityChildLike } from './utility-child';
 
 export type SupervisorState = 'idle' | 'starting' | 'ready' | 'down' | 'stopped';
 
@@ -73,11 +68,6 @@ interface Pending {
   settle(reply: Reply): void;
 }
 
-/** Delay before restart number `attempt` (0-based): initial · 2^attempt, capped. */
-export function backoffDelay(attempt: number, initialMs: number, maxMs: number): number {
-  return Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
-}
-
 export function createServiceSupervisor(opts: ServiceSupervisorOptions): ServiceSupervisor {
   const initialBackoffMs = opts.initialBackoffMs ?? 500;
   const maxBackoffMs = opts.maxBackoffMs ?? 30_000;
@@ -88,13 +78,7 @@ export function createServiceSupervisor(opts: ServiceSupervisorOptions): Service
   const log = opts.log ?? ((message, detail) => console.warn(`data service: ${message}`, detail ?? ''));
 
   let state: SupervisorState = 'idle';
-  let child: UtilityChildLike | null = null;
-  let attempt = 0;
-  let restarts = 0;
-  let readyAt = 0;
   let nextId = 1;
-  let restartTimer: ReturnType<typeof setTimeout> | undefined;
-  let readyTimer: ReturnType<typeof setTimeout> | undefined;
   let lastStatus: SyncStatus | null = null;
   let offlineSince: string | null = null;
   let startingMessage = opts.startingMessage ?? null;
@@ -103,7 +87,7 @@ export function createServiceSupervisor(opts: ServiceSupervisorOptions): Service
 
   const post = (message: ToServiceMessage) => {
     try {
-      child?.postMessage(message);
+      supervision.child?.postMessage(message);
     } catch (err) {
       log('could not post to the child', err);
     }
@@ -157,13 +141,12 @@ export function createServiceSupervisor(opts: ServiceSupervisorOptions): Service
   };
 
   const onReady = () => {
-    clearTimeout(readyTimer);
+    supervision.ready();
     state = 'ready';
-    readyAt = Date.now();
     offlineSince = null;
     for (const name of listeners.keys()) post({ t: 'sub', name });
     sendPending();
-    if (restarts > 0 && listeners.has('sync/status')) {
+    if (supervision.restarts > 0 && listeners.has('sync/status')) {
       // subscribers last saw our `offline`: tell them where the new child stands
       void request('sync/status', {}).then(
         (status) => deliver('sync/status', status),
@@ -189,47 +172,30 @@ export function createServiceSupervisor(opts: ServiceSupervisorOptions): Service
     }
   };
 
-  const onExit = (code: number) => {
-    clearTimeout(readyTimer);
-    child = null;
-    if (state === 'stopped') return;
-    if (state === 'ready' && Date.now() - readyAt >= stableAfterMs) attempt = 0;
-    state = 'down';
-    log(`child exited with code ${code}`);
-    failAll(`the data service stopped (exit code ${code}); restarting`);
-    offlineSince ??= new Date().toISOString();
-    deliver('sync/status', offlineStatus());
-    const delay = backoffDelay(attempt++, initialBackoffMs, maxBackoffMs);
-    restartTimer = setTimeout(() => {
-      restarts++;
-      spawn();
-    }, delay);
-  };
-
-  const spawn = () => {
-    state = 'starting';
-    let forked: UtilityChildLike;
-    try {
-      forked = opts.fork();
-    } catch (err) {
-      log('fork failed', err);
-      // treat like a crash so the backoff applies
-      queueMicrotask(() => onExit(-1));
-      return;
-    }
-    child = forked;
-    forked.on('message', (message) => {
-      if (child === forked) onMessage(message);
-    });
-    forked.on('exit', (code) => {
-      if (child === forked) onExit(code);
-    });
-    readyTimer = setTimeout(() => {
-      if (child !== forked || state !== 'starting') return;
+  const supervision = superviseUtilityChild({
+    fork: opts.fork,
+    initialBackoffMs,
+    maxBackoffMs,
+    stableAfterMs,
+    readyTimeoutMs,
+    onStarting: () => {
+      state = 'starting';
+    },
+    onMessage,
+    onForkFailed: (err) => log('fork failed', err),
+    onReadyTimeout: (child) => {
       log(`child not ready after ${readyTimeoutMs} ms; killing it`);
-      forked.kill();
-    }, readyTimeoutMs);
-  };
+      child.kill();
+    },
+    onExit: (code) => {
+      state = 'down';
+      log(`child exited with code ${code}`);
+      failAll(`the data service stopped (exit code ${code}); restarting`);
+      offlineSince ??= new Date().toISOString();
+      deliver('sync/status', offlineStatus());
+      return 'restart';
+    },
+  });
 
   function request(name: RequestName, args: unknown): Promise<unknown> {
     if (state === 'down' && name === 'sync/status') return Promise.resolve(offlineStatus());
@@ -264,7 +230,7 @@ export function createServiceSupervisor(opts: ServiceSupervisorOptions): Service
       return state;
     },
     get restarts() {
-      return restarts;
+      return supervision.restarts;
     },
     subscribe(name, listener) {
       let set = listeners.get(name);
@@ -282,7 +248,7 @@ export function createServiceSupervisor(opts: ServiceSupervisorOptions): Service
     },
     start() {
       if (state !== 'idle') return;
-      spawn();
+      supervision.start();
     },
     setStartingMessage(message) {
       startingMessage = message ?? opts.startingMessage ?? null;
@@ -291,10 +257,8 @@ export function createServiceSupervisor(opts: ServiceSupervisorOptions): Service
     stop() {
       if (state === 'stopped') return Promise.resolve();
       state = 'stopped';
-      clearTimeout(restartTimer);
-      clearTimeout(readyTimer);
+      const c = supervision.stop();
       failAll('the data service is shutting down');
-      const c = child;
       if (!c) return Promise.resolve();
       return new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

@@ -72,6 +72,14 @@ export interface DataServiceOptions {
   /** 0 ≤ x < 1, for backoff jitter */
   random?: () => number;
   logger?: Logger;
+  /**
+   * The service cannot go on: its replica's file did not open again after an image was renamed over it, or after
+   * the rename failed (store/open.ts ReplicaFailed; a full disk, no descriptors left). Logged first. Default: the
+   * process exits with code 1, and its host starts the service again on the same folder (a fresh open) — rather
+   * than every request and sync attempt failing on a closed connection. The Electron entry (./process.ts) tells
+   * main before it exits.
+   */
+  onFatal?: (err: Error) => void;
   /** reported by `app/info`; defaults 'Huying', '0.0.0', 'zh-CN' */
   appName?: string;
   appVersion?: string;
@@ -140,7 +148,15 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
   const fetchFn = opts.fetch ?? globalThis.fetch;
   mkdirSync(opts.dataDir, { recursive: true });
   const file = path.join(opts.dataDir, REPLICA_FILE);
-  const replica = openReplica({ file, log, ...(opts.sqliteBinding ? { nativeBinding: opts.sqliteBinding } : {}) });
+  const replica = openReplica({
+    file,
+    log,
+    ...(opts.sqliteBinding ? { nativeBinding: opts.sqliteBinding } : {}),
+    onFailed: (err) => {
+      log.error({ err, file: replica.file }, 'the replica cannot be opened again; the data service stops (its host starts it again)');
+      (opts.onFatal ?? exitFatally)(err);
+    },
+  });
   if (replica.migration.applied.length > 0) log.info({ file, applied: replica.migration.applied }, 'replica migrated');
 
   const clientId = clientIdOf(replica.sqlite);
@@ -327,6 +343,11 @@ export async function createDataService(opts: DataServiceOptions): Promise<DataS
       return closed;
     },
   };
+}
+
+/** the default of DataServiceOptions.onFatal: exit 1 once the log line is out (its logger writes synchronously) */
+function exitFatally(): void {
+  setTimeout(() => process.exit(1), 100);
 }
 
 function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Partial<Pick<T, K>> {

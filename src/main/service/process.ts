@@ -13,7 +13,8 @@
  *   service → main   { t: 'ready' }                  the service is open; send requests
  *                    { t: 'res', id, reply }         reply = { ok, result } | { ok: false, error }
  *                    { t: 'evt', name, payload }     a pushed event main subscribed to
- *                    { t: 'fatal', message }         could not start; the process exits 1
+ *                    { t: 'fatal', message }         could not start, or cannot go on (its replica did
+ *                                                    not open again: store/open.ts ReplicaFailed); exits 1
  *
  * Configuration comes in the environment (set by main when it forks):
  * HUYING_DATA_DIR, HUYING_DATACENTER_URL, optionally HUYING_SQLITE_BINDING
@@ -137,19 +138,24 @@ async function boot(parentPort: ParentPortLike): Promise<void> {
     const opts = serviceOptionsFromEnv(process.env);
     // loaded here, not at the top: tests of serveParentPort need not open a database
     const { createDataService } = await import('./index');
-    service = await createDataService({ ...opts, appName: 'Huying', shell: 'electron' });
+    service = await createDataService({ ...opts, appName: 'Huying', shell: 'electron', onFatal: (err) => exitFatally(parentPort, err) });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
     console.error('data service: could not start', err);
-    parentPort.postMessage({ t: 'fatal', message });
-    // give the message a moment to leave before the process goes
-    setTimeout(() => process.exit(1), 200);
+    exitFatally(parentPort, err);
     return;
   }
   const closed = serveParentPort(parentPort, service);
   parentPort.postMessage({ t: 'ready' });
   await closed;
   process.exit(0);
+}
+
+/** tells main why, then exits 1: main's supervisor (src/main/service-host.ts) starts the service again */
+function exitFatally(parentPort: ParentPortLike, err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  parentPort.postMessage({ t: 'fatal', message });
+  // give the message a moment to leave before the process goes
+  setTimeout(() => process.exit(1), 200);
 }
 
 const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;

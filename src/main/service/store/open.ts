@@ -18,6 +18,7 @@
  * PAGE_SIZE_REBUILD_MAX_BYTES: a copy of the file, in one atomic step of
  * SQLite's rollback journal) and otherwise kept as it is.
  */
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -37,7 +38,11 @@ export { connectionOf, perConnection, type ConnectionLike, type ReplicaConnectio
 /**
  * The open replica: its connection and drizzle handle (both getters: the current ones), the migrations its first
  * open applied. `reopen` closes the connection, runs `swap` with no connection open (the rename of an image over
- * the file) and opens the file again, whether `swap` succeeded or threw (its error is rethrown after).
+ * the file) and opens the file again, whether `swap` succeeded or threw (its error is rethrown after). When the
+ * file cannot be opened again (a full disk, too many open files) after a few tries (REOPEN_RETRY_MS), the handle
+ * is failed: `reopen` throws ReplicaFailed (`swap`'s error, if any, as its cause, else the open's), every later use
+ * of `sqlite`/`db` throws it too, and `onFailed` is told once — the data service exits on it, and its host starts
+ * it again on the same folder (a fresh open), rather than every holder failing on a closed connection in a loop.
  */
 export interface Replica extends ReplicaConnection {
   readonly db: ReplicaDb;
@@ -58,27 +63,56 @@ export interface OpenReplicaOptions {
   pageSizeRebuildMaxBytes?: number;
   /** for what opening the file met and survived (a failed page-size rebuild); default the data service's logger */
   log?: Logger;
+  /** the pauses before each new try to open the file again after `reopen`'s swap; default REOPEN_RETRY_MS */
+  reopenRetryMs?: readonly number[];
+  /** the handle failed (see Replica): told once, with the error its uses throw from now on */
+  onFailed?: (err: ReplicaFailed) => void;
 }
 
-export function openReplica(opts: OpenReplicaOptions): Replica {
+/** the pauses (ms) before the 2nd, 3rd … try to open the replica again after a swap: a transient EMFILE or a full disk freed meanwhile */
+export const REOPEN_RETRY_MS: readonly number[] = [50, 250, 1000];
+
+/**
+ * The replica's file could not be opened again after `reopen` closed it: the handle has no connection, and the
+ * data service cannot go on without one (store/open.ts Replica). `cause`: the swap's error when it threw (what the
+ * reopen was for), else the open's error; `openError`: the last open's error.
+ */
+export class ReplicaFailed extends Error {
+  readonly openError: unknown;
+  constructor(message: string, options: { cause: unknown; openError: unknown }) {
+    super(`the replica cannot be opened again: ${message}`, { cause: options.cause });
+    this.name = 'ReplicaFailed';
+    this.openError = options.openError;
+  }
+}
+
+export function openReplica(options: OpenReplicaOptions): Replica {
+  // one path for the file, resolved once: the reopen must not depend on the working folder, and a replica image is
+  // renamed onto this very path — through a symlinked data folder SQLite names the file by its real path
+  // (PRAGMA database_list), which the rename compares with it (store/replica-image.ts renameInReplicaImage)
+  const opts = options.file === ':memory:' ? options : { ...options, file: realFile(options.file) };
   let conn = openConnection(opts);
   const migration = conn.migration;
   let generation = 0;
   let closed = false;
+  let failed: ReplicaFailed | null = null;
   return {
     get sqlite() {
+      if (failed) throw failed;
       return conn.sqlite;
     },
     get db() {
+      if (failed) throw failed;
       return conn.db;
     },
     get generation() {
       return generation;
     },
-    file: opts.file === ':memory:' ? '' : path.resolve(opts.file),
+    file: opts.file === ':memory:' ? '' : opts.file,
     migration,
     reopen(swap) {
       if (opts.file === ':memory:') throw new Error('an in-memory replica cannot be reopened');
+      if (failed) throw failed;
       if (closed) throw new Error('the replica is closed');
       conn.sqlite.close();
       let swapError: unknown = null;
@@ -88,15 +122,47 @@ export function openReplica(opts: OpenReplicaOptions): Replica {
         swapError = err;
       }
       // the handle is unusable until this succeeds: `sqlite` answers the closed connection
-      conn = openConnection(opts);
+      const retries = opts.reopenRetryMs ?? REOPEN_RETRY_MS;
+      let openError: unknown = null;
+      for (let attempt = 0; attempt <= retries.length; attempt++) {
+        // synchronous on purpose: no other code of the service may run while the handle has no connection
+        if (attempt > 0) sleepSync(retries[attempt - 1]!);
+        try {
+          conn = openConnection(opts);
+          openError = null;
+          break;
+        } catch (err) {
+          openError = err;
+        }
+      }
       generation += 1;
+      if (openError !== null) {
+        const tries = retries.length + 1;
+        const why = `${(openError as Error)?.message ?? String(openError)} (${tries} tries)`;
+        failed = new ReplicaFailed(swapError !== null ? `${why}, after the swap failed: ${(swapError as Error)?.message ?? String(swapError)}` : why, {
+          cause: swapError ?? openError,
+          openError,
+        });
+        opts.onFailed?.(failed);
+        throw failed;
+      }
       if (swapError !== null) throw swapError;
     },
     close() {
       closed = true;
-      conn.sqlite.close();
+      if (!failed) conn.sqlite.close();
     },
   };
+}
+
+/** `file` absolute, its folder's symlinks resolved (the folder must exist; the file need not) */
+function realFile(file: string): string {
+  const abs = path.resolve(file);
+  return path.join(realpathSync(path.dirname(abs)), path.basename(abs));
+}
+
+function sleepSync(ms: number): void {
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function openConnection(opts: OpenReplicaOptions): { sqlite: Database.Database; db: ReplicaDb; migration: MigrationResult } {

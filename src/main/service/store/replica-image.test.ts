@@ -14,27 +14,40 @@
  * one runs on is refused as busy.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Mutation } from '../../../core/index';
 import { preferencesSecretStore } from '../auth/secret-store';
 import type { StoredSession } from '../auth/session';
 import { OutboxStore } from '../outbox/outbox-store';
 import { eventDoc, iso, T0 } from './migrations/test-docs';
-import { openReplica, type Replica } from './open';
+import { openReplica, ReplicaFailed, type OpenReplicaOptions, type Replica } from './open';
 import { clientIdOf, readPreference, writePreference } from './preferences';
 import { applyBatch, FTS_PREFERENCE, stageRows, swapInSnapshot } from './replica-writes';
-import { exportReplicaImage, renameInReplicaImage, ReplicaImageNotRenamed, ReplicaImageRefused, sha256Of, switchInReplicaImage, TABLE_CLASS } from './replica-image';
+import {
+  exportReplicaImage,
+  fsyncFile,
+  fsyncFolder,
+  renameInReplicaImage,
+  ReplicaImageCommitted,
+  ReplicaImageNotRenamed,
+  ReplicaImageRefused,
+  sha256Of,
+  switchInReplicaImage,
+  TABLE_CLASS,
+} from './replica-image';
 import { RowWriter } from './replicated-rows';
 import { readSyncState } from './sync-state';
 
 const dirs: string[] = [];
 const open: Replica[] = [];
 afterEach(() => {
-  for (const r of open.splice(0)) if (r.sqlite.open) r.close();
+  // close() on a closed or failed handle does nothing
+  for (const r of open.splice(0)) r.close();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 function tempDir(): string {
@@ -42,8 +55,8 @@ function tempDir(): string {
   dirs.push(d);
   return d;
 }
-function replicaAt(file: string): Replica {
-  const r = openReplica({ file });
+function replicaAt(file: string, opts: Partial<OpenReplicaOptions> = {}): Replica {
+  const r = openReplica({ file, ...opts });
   open.push(r);
   return r;
 }
@@ -96,8 +109,8 @@ function source(dir: string): Replica {
 const unpark: Mutation = { name: 'event/command', eventId: 'e1', command: { type: 'unpark', attachments: [] } };
 
 /** the desktop: an older snapshot (3 events, FTS half built), two queued commands (one with an overlay), a dismissed one, preferences, KPI facts */
-function target(dir: string): { r: Replica; outbox: OutboxStore } {
-  const r = replicaAt(path.join(dir, 'desktop.sqlite'));
+function target(dir: string, opts: Partial<OpenReplicaOptions> = {}): { r: Replica; outbox: OutboxStore } {
+  const r = replicaAt(path.join(dir, 'desktop.sqlite'), opts);
   snapshot(r, 'old', 3, [withText(1, 'parked'), withText(2, 'in_progress'), withText(3, 'closed')], { deferFts: true });
   const outbox = new OutboxStore(r.sqlite, clientIdOf(r.sqlite));
   writePreference(r.sqlite, 'scope', 'district');
@@ -574,6 +587,48 @@ describe('replica image', () => {
       const reopened = replicaAt(name);
       expect(readSyncState(reopened.sqlite)?.cursor).toEqual({ epoch: 'k1', v: 42 });
       expect(reopened.sqlite.prepare('SELECT mutation_id FROM outbox ORDER BY 1').pluck().all()).toEqual([1, 2, 4, 5]);
+    });
+
+    it('fsyncs the download through a descriptor open for writing (Windows refuses FlushFileBuffers on a read-only one)', async () => {
+      // proves the flags asked for, not Windows' behaviour: POSIX fsync works with either
+      const dir = tempDir();
+      const { info } = await exported(dir);
+      const { r } = target(dir);
+      const file = download(dir, info.file);
+      const opened = vi.spyOn(fsp, 'open');
+      try {
+        await renameInReplicaImage(r, file, { scope: 'district', sha256: info.sha256 }, { check: 'digest', receivedSha256: info.sha256 });
+        const flags = opened.mock.calls.filter(([f]) => f === file).map(([, flags]) => flags);
+        expect(flags).toEqual(['r+']);
+      } finally {
+        opened.mockRestore();
+      }
+      // the synchronous fsync of a file opens it for writing too: a folder cannot be (EISDIR), fsyncFolder's way can
+      expect(() => fsyncFile(r.file)).not.toThrow();
+      expect(() => fsyncFile(dir)).toThrow(/EISDIR/);
+      expect(() => fsyncFolder(dir)).not.toThrow();
+    });
+
+    it('fails the handle when the renamed file does not open again: ReplicaFailed (no re-snapshot, no copy), onFailed told, every use throws it', async () => {
+      const dir = tempDir();
+      const { info } = await exported(dir);
+      const failures: ReplicaFailed[] = [];
+      const { r } = target(dir, { reopenRetryMs: [0, 0], onFailed: (err) => failures.push(err) });
+      const file = download(dir, info.file);
+      const err = await renameInReplicaImage(r, file, { scope: 'district', sha256: info.sha256 }, {
+        check: 'digest',
+        receivedSha256: info.sha256,
+        onStage: (s) => {
+          // a folder in the renamed file's place: its open fails every try, as on a full disk or out of descriptors
+          if (s !== 'renamed') return;
+          rmSync(r.file);
+          mkdirSync(r.file);
+        },
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ReplicaFailed);
+      expect(err).not.toBeInstanceOf(ReplicaImageCommitted);
+      expect(failures).toEqual([err]);
+      expect(() => r.sqlite).toThrow(err as Error);
     });
 
     it('is not renamed while another connection has the replica open: the replica as it was, open and writable', async () => {

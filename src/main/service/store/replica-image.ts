@@ -45,7 +45,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Cursor, SyncScope } from '../../../core/index';
 import { migrations as allMigrations, type Migration } from './migrations';
-import type { Replica } from './open';
+import { ReplicaFailed, type Replica } from './open';
 import { FTS_PREFERENCE } from './replica-writes';
 import { readSyncState } from './sync-state';
 
@@ -507,6 +507,8 @@ async function renameIn(replica: Replica, db: Database.Database, file: string, e
         opts.onStage?.('renamed');
       });
     } catch (err) {
+      // the file did not open again: the handle is failed and the service exits (store/open.ts) — no copy, no re-snapshot
+      if (err instanceof ReplicaFailed) throw err;
       if (!renamed) throw err instanceof ReplicaImageNotRenamed ? err : new ReplicaImageNotRenamed((err as Error).message, { cause: err });
       throw new ReplicaImageCommitted(`the renamed replica could not be opened: ${(err as Error).message}`, { cause: err });
     }
@@ -529,7 +531,8 @@ async function renameIn(replica: Replica, db: Database.Database, file: string, e
 }
 
 async function fsyncAsync(file: string): Promise<void> {
-  const handle = await fsp.open(file, 'r');
+  // 'r+': Windows' FlushFileBuffers needs a handle with write access (EPERM on a read-only one)
+  const handle = await fsp.open(file, 'r+');
   try {
     await handle.sync();
   } finally {
@@ -680,20 +683,30 @@ function carryLocalTables(db: Database.Database, image: Database.Database): void
   }
 }
 
-/** fsyncs a file (or, on POSIX, a folder) by path */
+/**
+ * fsyncs a file by path, through a descriptor open for writing ('r+'): Windows' FlushFileBuffers refuses a
+ * read-only handle (EPERM), POSIX does not care
+ */
 export function fsyncFile(file: string): void {
-  const fd = openSync(file, 'r');
+  fsyncPath(file, 'r+');
+}
+
+/**
+ * makes a rename in `dir` durable: on POSIX through a read-only descriptor (a folder cannot be opened for
+ * writing, EISDIR); not on Windows, where a folder cannot be opened for fsync and the rename is journaled by NTFS
+ */
+export function fsyncFolder(dir: string): void {
+  if (process.platform === 'win32') return;
+  fsyncPath(dir, 'r');
+}
+
+function fsyncPath(p: string, flags: 'r' | 'r+'): void {
+  const fd = openSync(p, flags);
   try {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-}
-
-/** makes a rename in `dir` durable (a folder cannot be opened for fsync on Windows, where the rename is journaled by NTFS) */
-export function fsyncFolder(dir: string): void {
-  if (process.platform === 'win32') return;
-  fsyncFile(dir);
 }
 
 /** hex SHA-256 of a file */

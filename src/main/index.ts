@@ -200,6 +200,7 @@ async function start(): Promise<void> {
           env: keeperEnv(process.env, { dataCenterUrl: url, imagesDir, dataDir: path.join(userData, 'image-keeper') }),
         }),
       log,
+      error: (message) => console.error(`[main] ${message}`),
     });
     // after the data service's first snapshot: the two would otherwise share the cores at start-up
     keeper.startWhenLive(service);

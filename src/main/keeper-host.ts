@@ -4,16 +4,26 @@
  * serves its replica images from `<userData>/images` so that a data service needing a snapshot downloads one
  * SQLite file instead of the rows (docs/image-keeper.md).
  *
- * Images are an optimisation, so nothing here may stop the app or the data center: a keeper that fails to start,
- * is not ready in time, or exits is logged and forked again after a backoff (1 s, 2 s, 4 s … capped at 5 min; back
- * to 1 s once a keeper has stayed up a minute) — a keeper refused its folder (another keeper holds it) or its
- * sign-in fails the same way, at that pace. Its first start waits for the app's own data service to be live once
+ * Images are an optimisation, so nothing here may stop the app or the data center: a keeper that fails to start
+ * (its sign-in refused, say) or exits is logged and forked again after a backoff (1 s, 2 s, 4 s … capped at 5 min;
+ * back to 1 s once a keeper has stayed up a minute) through the restart loop of ./utility-child.ts. Two exits are
+ * not retried, as a restart would fail the same way (./service/keeper/exit-codes.ts): incomplete settings, and an
+ * images folder kept by another keeper that runs; they are logged once, as errors, and the keeper stays down.
+ *
+ * A keeper not ready after `readyTimeoutMs` is logged once and left running, as the web host's is
+ * (web-host/embedded-datacenter.ts): it says ready only once its replica is open, migrations included, and a
+ * migration of a large replica may take longer than any deadline; killing it would roll the migration back and
+ * start it over, forever. (A 'migrating' message re-arming the timer would need the data service's migration
+ * progress reported through startKeeper; a keeper hung before ready is rare enough to leave to the user's quit.)
+ *
+ * Its first start waits for the app's own data service to be live once
  * (`startWhenLive`), so that the two first snapshots do not share the cores (as the web host does).
  *
  * No electron import: the fork function is passed in, so tests drive it with in-memory children and fake timers.
  */
 import type { DataServicePort } from '../core/rpc/wire';
 import { DEMO_KEEPER_ACCOUNT } from './service/keeper/demo-account';
+import { KEEPER_EXIT } from './service/keeper/exit-codes';
 import type { FromKeeperMessage } from './service/keeper/process';
 import { superviseUtilityChild, type UtilityChildLike } from './utility-child';
 
@@ -37,17 +47,20 @@ export function keeperEnv(
   };
 }
 
-export type KeeperState = 'idle' | 'waiting' | 'starting' | 'ready' | 'down' | 'stopped';
+/** down: to be forked again after its backoff; failed: not retried (bad settings, folder locked by another keeper) */
+export type KeeperState = 'idle' | 'waiting' | 'starting' | 'ready' | 'down' | 'failed' | 'stopped';
 
 export interface KeeperSupervisorOptions {
   /** forks a new keeper child (utilityProcess.fork in Electron) */
   fork(): UtilityChildLike;
   log(message: string): void;
+  /** a failure that is not retried; default `log` */
+  error?(message: string): void;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   /** uptime after which a crash counts as a first failure again */
   stableAfterMs?: number;
-  /** a keeper not ready by then (signed in, its folder locked and cleaned) is killed and forked again later */
+  /** a keeper not ready by then (signed in, its replica open and migrated, its folder locked and cleaned) is logged, once, and left running */
   readyTimeoutMs?: number;
   /** how long stop() waits for a clean exit (a running export finishes first) before killing */
   stopTimeoutMs?: number;
@@ -72,13 +85,15 @@ export function createKeeperSupervisor(opts: KeeperSupervisorOptions): KeeperSup
   const stableAfterMs = opts.stableAfterMs ?? 60_000;
   const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
   const stopTimeoutMs = opts.stopTimeoutMs ?? 15_000;
-  const log = (message: string) => {
+  const logWith = (write: (message: string) => void, message: string) => {
     try {
-      opts.log(message);
+      write(message);
     } catch {
       // a log that throws must not take the keeper's supervision with it
     }
   };
+  const log = (message: string) => logWith(opts.log, message);
+  const logError = (message: string) => logWith(opts.error ?? opts.log, message);
 
   let state: KeeperState = 'idle';
   let unsubscribe: (() => void) | null = null;
@@ -110,13 +125,15 @@ export function createKeeperSupervisor(opts: KeeperSupervisorOptions): KeeperSup
     },
     onMessage,
     onForkFailed: (err) => log(`could not fork the image keeper: ${err instanceof Error ? err.message : String(err)}`),
-    onReadyTimeout: (child) => {
-      log(`the image keeper is not ready after ${readyTimeoutMs / 1000} s; killing it`);
-      child.kill();
-    },
+    onReadyTimeout: () => log(`the image keeper is not ready after ${readyTimeoutMs / 1000} s (migrating a large replica?); leaving it running`),
     onExit: (code, restartInMs) => {
       const why = fatal ? `: ${fatal}` : '';
       fatal = null;
+      if (code === KEEPER_EXIT.settings || code === KEEPER_EXIT.locked) {
+        state = 'failed';
+        logError(`the image keeper exited with code ${code}${why}; not starting it again, as it would fail the same way (desktops take the row snapshot)`);
+        return 'give-up';
+      }
       state = 'down';
       log(`the image keeper exited with code ${code}${why}; starting it again in ${Math.round(restartInMs / 1000)} s (desktops take the row snapshot meanwhile)`);
       return 'restart';

@@ -2,7 +2,9 @@
  * The keeper's utilityProcess side (./process.ts) with an in-memory parent port and real keepers whose data
  * center does not answer: the settings from the environment (named by variable when missing), `ready` once the
  * keeper runs, `shutdown` stops it (its lock released) and exits 0 — also while it is still starting; a keeper
- * that cannot start (its sign-in fails, its folder is another keeper's) says `fatal` and exits 1.
+ * that cannot start says `fatal` and exits 1 (its sign-in fails), or with a code main does not retry (its folder is
+ * another keeper's, its settings are bad); SIGTERM stops it as shutdown does, or exits after a grace; the password
+ * leaves the environment once read.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../log';
 import { acquireImagesLock, imagesLockName } from './images-lock';
 import { startKeeper, type KeeperOptions } from './keeper';
+import { KEEPER_EXIT } from './exit-codes';
 import { keeperOptionsFromEnv, runKeeperProcess, type FromKeeperMessage, type KeeperParentPort } from './process';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'huying-keeper-process-'));
@@ -40,19 +43,22 @@ class Port implements KeeperParentPort {
   }
 }
 
-function run(port: Port, e: Record<string, string | undefined>, start: (o: KeeperOptions) => ReturnType<typeof startKeeper>) {
-  let exitCode: number | null = null;
+function run(port: Port, e: Record<string, string | undefined>, start: (o: KeeperOptions) => ReturnType<typeof startKeeper>, terminateGraceMs?: number) {
+  const codes: number[] = [];
   let exited!: () => void;
   const exitedP = new Promise<void>((r) => (exited = r));
+  let terminate: (() => void) | null = null;
   const running = runKeeperProcess(port, e, {
     startKeeper: start,
     logger: quiet,
     exit: (code) => {
-      exitCode = code;
+      codes.push(code);
       exited();
     },
+    onTerminate: (listener) => (terminate = listener),
+    ...(terminateGraceMs !== undefined ? { terminateGraceMs } : {}),
   });
-  return { running, exited: exitedP, code: () => exitCode };
+  return { running, exited: exitedP, code: () => codes.at(-1) ?? null, codes, sigterm: () => terminate?.() };
 }
 
 /** the real keeper, with a fixed token instead of the password: it starts without a data center */
@@ -109,7 +115,7 @@ describe('image keeper process', () => {
       const refused = new Port();
       const q = run(refused, e, withToken);
       await q.exited;
-      expect(q.code()).toBe(1);
+      expect(q.code()).toBe(KEEPER_EXIT.locked);
       expect(refused.posted).toEqual([{ t: 'fatal', message: expect.stringContaining(`is kept for scope district by another keeper: pid ${process.pid}`) }]);
     } finally {
       other.release();
@@ -118,7 +124,39 @@ describe('image keeper process', () => {
     const bad = new Port();
     const r = run(bad, { ...e, HUYING_KEEPER_DATACENTER_URL: undefined }, withToken);
     await r.exited;
-    expect(r.code()).toBe(2);
+    expect(r.code()).toBe(KEEPER_EXIT.settings);
     expect(bad.posted).toEqual([{ t: 'fatal', message: "the image keeper's settings are incomplete: HUYING_KEEPER_DATACENTER_URL URL is required" }]);
+  });
+
+  it('stops on SIGTERM as on shutdown: lock released, exit 0; exits 1 after the grace if the keeper does not stop', async () => {
+    const e = env('sigterm');
+    const port = new Port();
+    const p = run(port, e, withToken);
+    await p.running;
+    const lock = path.join(e.HUYING_KEEPER_IMAGES_DIR, imagesLockName('district'));
+    expect(existsSync(lock)).toBe(true);
+    p.sigterm();
+    await p.exited;
+    expect(p.codes).toEqual([0]);
+    expect(existsSync(lock)).toBe(false);
+    // the grace's timer is cleared by the exit
+    await new Promise((r) => setTimeout(r, 80));
+    expect(p.codes).toEqual([0]);
+
+    // still starting (a long migration): the kill ends it anyway
+    const stuck = run(new Port(), env('stuck'), () => new Promise(() => {}), 50);
+    stuck.sigterm();
+    await stuck.exited;
+    expect(stuck.codes).toEqual([1]);
+  });
+
+  it('deletes the password from the environment once read', async () => {
+    const e: Record<string, string | undefined> = env('password');
+    const p = run(new Port(), e, withToken);
+    await p.running;
+    expect('HUYING_KEEPER_PASSWORD' in e).toBe(false);
+    expect(e.HUYING_KEEPER_USER).toBe('wall');
+    p.sigterm();
+    await p.exited;
   });
 });

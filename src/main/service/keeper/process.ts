@@ -8,12 +8,18 @@
  *   keeper → main   { t: 'ready', scope, imagesDir, image }   running (signed in, its folder locked and cleaned);
  *                                                             image: the file in place, or null
  *                   { t: 'image', file, bytes, ms }           an image was published
- *                   { t: 'fatal', message }                   could not start; the process exits 1 (2: bad settings)
+ *                   { t: 'fatal', message }                   could not start; the process exits 1, or one of
+ *                                                             ./exit-codes.ts (bad settings, folder locked) that
+ *                                                             main does not retry
  *   main → keeper   { t: 'shutdown' }                         stop (a running export finishes), then exit 0
+ *
+ * SIGTERM (Electron's `kill()`, after main's stop timeout) stops it the same way, so that its lock file is not
+ * left behind, but exits after `terminateGraceMs` whatever the stop is waiting for (a long export, a migration at
+ * start): a kill must still end the process.
  *
  * Settings come in the environment (as the data service's), checked by the keeper CLI's own parser:
  * HUYING_KEEPER_DATACENTER_URL, HUYING_KEEPER_IMAGES_DIR, HUYING_KEEPER_DATA_DIR, HUYING_KEEPER_USER with
- * HUYING_KEEPER_PASSWORD (never on a command line), optionally HUYING_KEEPER_SCOPE and
+ * HUYING_KEEPER_PASSWORD (never on a command line, and deleted from the environment once read), optionally HUYING_KEEPER_SCOPE and
  * HUYING_KEEPER_RENEW_MINUTES; HUYING_SQLITE_BINDING (better-sqlite3 built for Electron, from `npm start`) and
  * HUYING_LOG_LEVEL. Logs are the CLI's JSON lines, on stdout (main's, with `stdio: 'inherit'`).
  */
@@ -21,6 +27,8 @@ import { pino } from 'pino';
 import type { ImageManifest } from '../../../core/sync/image';
 import type { Logger } from '../log';
 import { parseKeeperArgs, type KeeperCliOptions } from './cli';
+import { KEEPER_EXIT } from './exit-codes';
+import { ImagesLockedError } from './images-lock';
 import type { Keeper, KeeperOptions } from './keeper';
 
 export type ToKeeperMessage = { t: 'shutdown' };
@@ -63,12 +71,16 @@ export interface KeeperProcessDeps {
   startKeeper(opts: KeeperOptions): Promise<Keeper>;
   logger: Logger;
   exit(code: number): void;
+  /** registers the SIGTERM listener (process.once('SIGTERM', …) in the utilityProcess) */
+  onTerminate?(listener: () => void): void;
+  /** how long a SIGTERM waits for the keeper to stop before exiting anyway; default 5 s */
+  terminateGraceMs?: number;
 }
 
 /**
  * Runs the keeper for main: starts it with the settings of `env`, says `ready` (or `fatal`, then exits), answers
  * `shutdown` by stopping it and exiting 0 — also while it is still starting (then once it has started: its lock and
- * replica are closed properly).
+ * replica are closed properly). SIGTERM does the same, with a deadline. The password is deleted from `env` once read.
  */
 export async function runKeeperProcess(parentPort: KeeperParentPort, env: Record<string, string | undefined>, deps: KeeperProcessDeps): Promise<void> {
   const post = (message: FromKeeperMessage) => {
@@ -78,31 +90,54 @@ export async function runKeeperProcess(parentPort: KeeperParentPort, env: Record
       deps.logger.error({ err }, 'could not post to main');
     }
   };
+  let exited = false;
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  // once: a stop that ends after SIGTERM's deadline exits no more
+  const exit = (code: number) => {
+    if (exited) return;
+    exited = true;
+    clearTimeout(graceTimer);
+    deps.exit(code);
+  };
   let keeper: Keeper | null = null;
   let shutdown = false;
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (keeper ? keeper.stop() : Promise.resolve()).then(
-      () => deps.exit(0),
+      () => exit(0),
       (err: unknown) => {
         deps.logger.error({ err }, 'the image keeper did not stop cleanly');
-        deps.exit(1);
+        exit(1);
       },
     );
   };
-  parentPort.on('message', ({ data }) => {
-    if ((data as { t?: unknown } | null)?.t !== 'shutdown' || shutdown) return;
+  const shutDown = (why: string) => {
+    if (shutdown) return;
     shutdown = true;
-    deps.logger.info({}, 'shutting down');
+    deps.logger.info({}, why);
     // still starting: stopped as soon as it runs (below)
     if (keeper) stop();
+  };
+  parentPort.on('message', ({ data }) => {
+    if ((data as { t?: unknown } | null)?.t === 'shutdown') shutDown('shutting down');
+  });
+  deps.onTerminate?.(() => {
+    const graceMs = deps.terminateGraceMs ?? 5000;
+    shutDown('SIGTERM: shutting down');
+    graceTimer ??= setTimeout(() => {
+      deps.logger.error({}, `the image keeper did not stop within ${graceMs / 1000} s of SIGTERM; exiting anyway`);
+      exit(1);
+    }, graceMs);
+    graceTimer.unref?.();
   });
 
   const settings = keeperOptionsFromEnv(env);
+  // read: no longer in the environment (of this process, its dumps, anything it might start)
+  delete env.HUYING_KEEPER_PASSWORD;
   if (!settings.ok) {
     deps.logger.error({}, settings.message);
     post({ t: 'fatal', message: settings.message });
-    deps.exit(2);
+    exit(KEEPER_EXIT.settings);
     return;
   }
   try {
@@ -116,7 +151,7 @@ export async function runKeeperProcess(parentPort: KeeperParentPort, env: Record
     const message = err instanceof Error ? err.message : String(err);
     deps.logger.error({ err }, `the image keeper failed to start: ${message}`);
     post({ t: 'fatal', message });
-    deps.exit(1);
+    exit(err instanceof ImagesLockedError ? KEEPER_EXIT.locked : 1);
     return;
   }
   if (shutdown) return stop();
@@ -131,6 +166,7 @@ async function boot(parentPort: KeeperParentPort): Promise<void> {
   await runKeeperProcess(parentPort, process.env, {
     startKeeper,
     logger,
+    onTerminate: (listener) => void process.once('SIGTERM', listener),
     // a moment for the last message to leave
     exit: (code) => void setTimeout(() => process.exit(code), code === 0 ? 0 : 200),
   });

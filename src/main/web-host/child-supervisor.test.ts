@@ -253,6 +253,23 @@ describe('superviseChild', () => {
     expect(Date.now() - t0).toBeLessThan(DRAIN_MS + 5_000);
   });
 
+  it('keeps its exit handler while a grandchild holds the pipes after the child exited: the host exiting then kills the group', async () => {
+    const exitListeners = process.listenerCount('exit');
+    const { child } = start(['grandchild', 'stays', 'then-exit']);
+    const { grandchild } = (await child.ready) as { grandchild: number };
+    strays.push(grandchild);
+    // the child has exited (reaped), its output is not read yet: the drain runs
+    await expect.poll(() => alive(child.pid!)).toBe(false);
+    expect(alive(grandchild)).toBe(true);
+    expect(process.listenerCount('exit')).toBe(exitListeners + 1);
+    // what the host's exit would run
+    const killOnExit = process.listeners('exit').at(-1) as () => void;
+    killOnExit();
+    await expect.poll(() => alive(grandchild)).toBe(false);
+    await child.exited;
+    expect(process.listenerCount('exit')).toBe(exitListeners);
+  });
+
   it('stops the whole process group: what the child started gets SIGTERM too', async () => {
     const { child } = start(['grandchild', 'stays']);
     const { grandchild } = (await child.ready) as { grandchild: number };

@@ -16,7 +16,8 @@
  *   as long as it lives, so 'close' is waited for at most DRAIN_MS after 'exit', then the pipes are cut.
  * - **Stop**: SIGTERM to the child's process group (the child and whatever it started, as Ctrl-C in a
  *   terminal would), then SIGKILL to the group after `stopTimeoutMs`; resolves when it is gone. Idempotent. If this process exits first (an uncaught error, process.exit), the group
- *   is SIGKILLed from its 'exit' handler, which is removed again as soon as the child is gone.
+ *   is SIGKILLed from its 'exit' handler, which is removed again once the child is gone — its output read or cut,
+ *   not at its own exit: a grandchild still holding the pipes during the drain is in the group and goes too.
  * - **Died on its own** after `ready` settled (or while starting up past a missed deadline): logged
  *   (error, with the tail) and `onUnexpectedExit` called, once. An exit that rejects `ready` is said
  *   there instead, not twice.
@@ -105,7 +106,7 @@ export function superviseChild<R>(opts: ChildSupervisorOptions<R>): SupervisedCh
   let exitSeen: ChildExit | null = null;
   child.once('exit', (code, signal) => {
     exitSeen = { code, signal };
-    process.off('exit', killOnExit);
+    // killOnExit stays until finish(): what holds the pipes now is a grandchild in the group
     drain = setTimeout(() => {
       child.stdout?.destroy();
       child.stderr?.destroy();

@@ -11,7 +11,7 @@
  * invalidates the token; a command submitted during the copy is held and written once after it; the WAL the
  * switch committed into is checkpointed off the service's thread (the replica is ready before) and truncated.
  */
-import { createReadStream, existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -558,6 +558,22 @@ describe('a replica image renamed into place (the default)', () => {
     await expect.poll(() => f.pushes.flatMap((p) => p.mutationIds).sort(), { timeout: 5_000 }).toEqual([1, 2, 3]);
     await expect.poll(() => db.prepare("SELECT count(*) FROM outbox WHERE state = 'queued'").pluck().get(), { timeout: 5_000 }).toBe(0);
     expect(h.log.entries.filter((e) => e.level === 'error')).toEqual([]);
+  });
+
+  it('renames the image into place through a symlinked data folder (not copied: the download and the replica named by the same real folder)', async () => {
+    const { f, image } = await feedAndImage();
+    const front = await frontOf(f, image, 'serve');
+    const real = tempDir(cleanups);
+    const link = path.join(tempDir(cleanups), 'data');
+    symlinkSync(real, link);
+    const h = await serviceOn(front, link, cleanups, { sync: { autoStart: false } });
+    expect(await h.svc.syncNow()).toBe('live');
+    expect(h.log.entries.find((e) => e.msg === 'could not rename the replica image into place; copying it in')).toBeUndefined();
+    expect(h.log.entries.find((e) => e.msg === 'replica image switched in')?.obj).toMatchObject({ how: 'rename' });
+    expect(h.svc.replica.generation).toBe(1);
+    await expect.poll(() => h.svc.syncStatus().cursor?.v, { timeout: 5_000 }).toBe(3);
+    expect(sorted(replicaRows(h.svc))).toEqual(sorted(f.rowsOf('district')));
+    expect(existsSync(path.join(link, IMAGE_DOWNLOAD_FILE))).toBe(false);
   });
 
   it('copies the image in where it cannot be renamed (another connection has the replica open)', async () => {

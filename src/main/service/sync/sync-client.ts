@@ -49,7 +49,7 @@ import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import type { OutboxStore } from '../outbox/outbox-store';
 import { migrations } from '../store/migrations';
-import type { Replica } from '../store/open';
+import { ReplicaFailed, type Replica } from '../store/open';
 import { renameInReplicaImage, ReplicaImageCommitted, ReplicaImageNotRenamed, ReplicaImageRefused, switchInReplicaImage, type SwitchResult } from '../store/replica-image';
 import {
   applyBatches,
@@ -623,6 +623,8 @@ export class SyncClient {
       result = renamed ? { ...renamed, how: 'rename' } : { ...(await this.copyInImage(file, answer, received)), how: 'copy' };
     } catch (err) {
       if (err instanceof ReplicaImageCommitted) this.imageCommittedThenFailed(err);
+      // the replica's file did not open again: nothing to snapshot into, the service exits (store/open.ts)
+      if (err instanceof ReplicaFailed) throw err;
       if (this.stopped) throw new ConnectionEnded('stopped');
       if (err instanceof MustRefetchError || err instanceof ConnectionEnded) throw err;
       const reason = err instanceof Error ? err.message : String(err);
@@ -1061,8 +1063,10 @@ export class SyncClient {
 
     let lastError: Error | null = null;
     let conn: LiveConnection | null = null;
+    // what livePending sees, from the connection's open on (set just before the try below, whose finally empties it):
+    // frames a transport queued before it threw must not stay pending — the FTS builder would yield to them in a
+    // loop until the next tail
     const queue: string[] = [];
-    this.liveFrames = queue;
     for (const transport of this.transports) {
       try {
         conn = await transport(req, {
@@ -1122,6 +1126,7 @@ export class SyncClient {
     this.opts.log.info({ transport: conn.kind, cursor: state.cursor }, 'live feed connected');
     this.scheduleFtsBuild();
     this.opts.onFeedConnected();
+    this.liveFrames = queue;
     try {
       await done;
       throw new Error('unreachable');

@@ -1,27 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pausableTimeout, type Clock } from './clock';
-
-/** A clock whose time moves only by `advance`. */
-function manualClock(): Clock & { advance(ms: number): void } {
-  let now = 0;
-  const timers = new Set<{ at: number; fn: () => void }>();
-  return {
-    now: () => now,
-    setTimeout(fn, ms) {
-      const t = { at: now + ms, fn };
-      timers.add(t);
-      return () => void timers.delete(t);
-    },
-    advance(ms) {
-      now += ms;
-      for (const t of [...timers].sort((a, b) => a.at - b.at)) {
-        if (t.at > now) break;
-        timers.delete(t);
-        t.fn();
-      }
-    },
-  };
-}
+import { pausableTimeout } from './clock';
+import { manualClock } from './test-clock';
 
 describe('pausableTimeout', () => {
   it('does not count while paused and goes on with the time it had left', () => {

@@ -11,7 +11,7 @@
  * invalidates the token; a command submitted during the copy is held and written once after it; the WAL the
  * switch committed into is checkpointed off the service's thread (the replica is ready before) and truncated.
  */
-import { createReadStream, existsSync, mkdirSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ import type { SyncStatus } from '../../../src/core/index';
 import { EventListArgs, KpiArgs } from '../../../src/core/rpc/queries';
 import { IMAGE_CONTENT_TYPE, IMAGE_HEADERS, formatImageCursor, replicaSchemaIdOf } from '../../../src/core/sync/image';
 import { migrations } from '../../../src/main/service/store/migrations';
-import { openReplica } from '../../../src/main/service/store/open';
+import { openReplica, ReplicaFailed } from '../../../src/main/service/store/open';
 import { exportReplicaImage, type ImageInfo } from '../../../src/main/service/store/replica-image';
 import { OutboxStore } from '../../../src/main/service/outbox/outbox-store';
 import { clientIdOf } from '../../../src/main/service/store/preferences';
@@ -558,6 +558,24 @@ describe('a replica image renamed into place (the default)', () => {
     await expect.poll(() => f.pushes.flatMap((p) => p.mutationIds).sort(), { timeout: 5_000 }).toEqual([1, 2, 3]);
     await expect.poll(() => db.prepare("SELECT count(*) FROM outbox WHERE state = 'queued'").pluck().get(), { timeout: 5_000 }).toBe(0);
     expect(h.log.entries.filter((e) => e.level === 'error')).toEqual([]);
+  });
+
+  it('is fatal when the replica does not open again after a swap: logged, onFatal told once with ReplicaFailed (the host restarts the service)', async () => {
+    const dir = tempDir(cleanups);
+    const fatal: Error[] = [];
+    const h = await serviceOn({ url: 'http://127.0.0.1:9' }, dir, cleanups, { onFatal: (err) => fatal.push(err), sync: { autoStart: false } });
+    const file = h.svc.replica.file;
+    // a folder in the file's place: every try to open it fails (50, 250, 1000 ms apart), as on a full disk
+    expect(() =>
+      h.svc.replica.reopen(() => {
+        rmSync(file);
+        mkdirSync(file);
+      }),
+    ).toThrow(ReplicaFailed);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]).toBeInstanceOf(ReplicaFailed);
+    expect(h.log.entries.find((e) => e.msg.startsWith('the replica cannot be opened again'))?.level).toBe('error');
+    expect(() => h.svc.replica.sqlite).toThrow(ReplicaFailed);
   });
 
   it('renames the image into place through a symlinked data folder (not copied: the download and the replica named by the same real folder)', async () => {

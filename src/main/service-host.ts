@@ -158,7 +158,7 @@ export function createServiceSupervisor(opts: ServiceSupervisorOptions): Service
   const onMessage = (message: unknown) => {
     const m = message as FromServiceMessage | null;
     if (m && typeof m === 'object' && m.t === 'ready') return onReady();
-    if (m && typeof m === 'object' && m.t === 'fatal') return log(`child could not start: ${m.message}`);
+    if (m && typeof m === 'object' && m.t === 'fatal') return log(`data service fatal (it exits; restarted with backoff): ${m.message}`);
     const frame = ServerFrame.safeParse(message);
     if (!frame.success) return log('malformed message from the child', message);
     if (frame.data.t === 'res') {

@@ -37,7 +37,7 @@ const { values } = parseArgs({
     'batch-sync': { type: 'string', default: 'full' },
     'no-autocheckpoint': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
-    /** empty the FTS index and set its mark to 0 first (a replica whose index is complete) */
+    /** empty the FTS index, FTS5's automerge back to its default, and set its mark to 0 first */
     reset: { type: 'boolean', default: false },
     /** seconds at the start whose batches and chunks are not counted (a cold page cache) */
     skip: { type: 'string', default: '5' },
@@ -53,6 +53,8 @@ const replica = openReplica({ file: values.replica });
 const { sqlite } = replica;
 if (values.reset) {
   sqlite.exec("INSERT INTO events_fts (events_fts) VALUES ('delete-all')");
+  // FTS5's default merging (a build of sync/fts-builder.ts turns it off until its end: a run cut before that left it off)
+  sqlite.prepare("INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', ?)").run(4n);
   writePreference(sqlite, FTS_PREFERENCE, { through: 0 });
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
 }
@@ -71,6 +73,54 @@ const walSeq = (): number => {
   } finally {
     closeSync(fd);
   }
+};
+
+// FTS5's structure record (events_fts_data id 10, sqlite3.c fts5StructureDecode): its levels and their segments'
+// leaf pages, to see what a slow commit merged. Varints are SQLite's (7 bits a byte, the 9th byte 8 bits).
+const structureRecord = sqlite.prepare('SELECT block FROM events_fts_data WHERE id = 10').pluck();
+const ftsStructure = (): string => {
+  const b = structureRecord.get() as Buffer | undefined;
+  if (!b) return '-';
+  let i = 4;
+  const v2 = b[4] === 0xff && b[5] === 0 && b[6] === 0 && b[7] === 1;
+  if (v2) i += 4;
+  const rd = (): number => {
+    let v = 0;
+    for (let k = 0; k < 8; k++) {
+      const c = b[i++]!;
+      v = v * 128 + (c & 0x7f);
+      if (!(c & 0x80)) return v;
+    }
+    return v * 256 + b[i++]!;
+  };
+  const nLevel = rd();
+  rd(); // segments
+  rd(); // write counter
+  const levels: string[] = [];
+  for (let l = 0; l < nLevel; l++) {
+    const nMerge = rd();
+    const nSeg = rd();
+    const pages: number[] = [];
+    for (let k = 0; k < nSeg; k++) {
+      rd(); // segment id
+      const first = rd();
+      const last = rd();
+      if (v2) for (let x = 0; x < 5; x++) rd(); // origins, tombstone pages and entries, entries
+      pages.push(last - first + 1);
+    }
+    if (nSeg) levels.push(`L${l}:${nSeg}${nMerge ? ` merging ${nMerge}` : ''} [${pages.join(',')}]`);
+  }
+  return levels.join(' ');
+};
+// t0 (the run's start) is set before the first commit
+const sinceStart = (at: number) => `${((at - t0) / 1000).toFixed(1)} s`;
+const slowCommits: string[] = [];
+let structureBefore = '';
+/** after each commit: a commit over 100 ms is listed with the index's structure before and after it */
+const noteCommit = (kind: string, start: number, ms: number) => {
+  const after = ftsStructure();
+  if (ms > 100) slowCommits.push(`${kind} at ${sinceStart(start)}: ${ms.toFixed(0)} ms; before ${structureBefore}; after ${after}`);
+  structureBefore = after;
 };
 
 const gcs: { at: number; ms: number }[] = [];
@@ -95,6 +145,8 @@ interface ChunkSample {
   start: number;
   ms: number;
   rows: number;
+  /** a merge step of the yielding builder */
+  merge?: boolean;
 }
 const batches: BatchSample[] = [];
 const chunks: ChunkSample[] = [];
@@ -129,6 +181,7 @@ const applyQueued = () => {
   sqlite.pragma('synchronous = FULL');
   if (r.applied !== group.length) throw new Error(`batch not applied: ${JSON.stringify(r.failed ?? r.notAtCursor)}`);
   noteWal();
+  noteCommit(`live group of ${dues.length}`, start, end - start);
   pendingLive -= dues.length;
   for (const due of dues) batches.push({ due, start, stmts: stmts - start, commit: end - stmts, end, group: dues.length });
 };
@@ -149,6 +202,7 @@ if (!values['no-build'] && values.builder === 'current') {
     const done = buildFtsChunk(sqlite, rows);
     const ms = performance.now() - c0;
     noteWal();
+    noteCommit(`chunk`, c0, ms);
     const after = ftsBuiltThrough(sqlite) ?? before;
     chunks.push({ start: c0, ms, rows: after - before });
     builtRows += after - before;
@@ -160,15 +214,26 @@ if (!values['no-build'] && values.builder === 'current') {
 let builder: { start(): void; stop(): void } | null = null;
 if (!values['no-build'] && values.builder === 'yielding') {
   const { FtsBuilder } = await import('../../src/main/service/sync/fts-builder');
+  // not an option of every tree's builder: passed by spread, outside the literal's property check
+  const mergeHook = {
+    onMerge: (m: { pages: number; ms: number }) => {
+      noteWal();
+      noteCommit(`merge step of ${m.pages} pages`, performance.now() - m.ms, m.ms);
+      chunks.push({ start: performance.now() - m.ms, ms: m.ms, rows: 0, merge: true });
+    },
+  };
   builder = new FtsBuilder({
     sqlite,
     livePending: () => pendingLive > 0,
     ...(values.budget ? { budgetMs: Number(values.budget) } : {}),
     onChunk: (c) => {
       noteWal();
+      noteCommit(`chunk of ${c.rows}`, performance.now() - c.ms, c.ms);
       chunks.push({ start: performance.now() - c.ms, ms: c.ms, rows: c.rows });
       builtRows += c.rows;
     },
+    // the merge steps of a builder that runs its own (the h-fts2-merge-steps branch); others never call it
+    ...mergeHook,
     onDone: () => undefined,
     onError: (err) => {
       throw err;
@@ -213,7 +278,8 @@ const countedSeconds = (performance.now() - from) / 1_000;
 const lat = batches.map((b) => b.end - b.due);
 const wait = batches.map((b) => b.start - b.due);
 const f = (xs: number[]) => `p50 ${quantile(xs, 0.5).toFixed(1)} p99 ${quantile(xs, 0.99).toFixed(1)} max ${Math.max(...xs).toFixed(1)}`;
-const chunkMs = chunks.map((c) => c.ms);
+const chunkMs = chunks.filter((c) => !c.merge).map((c) => c.ms);
+const mergeMs = chunks.filter((c) => c.merge).map((c) => c.ms);
 const slow = batches.filter((b) => b.end - b.due > quantile(lat, 0.99));
 const inWindow = (at: number, b: BatchSample) => at >= b.due - 1 && at <= b.end;
 const gcMs = countedGcs.reduce((a, g) => a + g.ms, 0);
@@ -238,9 +304,14 @@ console.log(
         const d = batches.filter((b) => b.due <= end);
         return d.length ? { batches: d.length, latency: f(d.map((b) => b.end - b.due)), wait: f(d.map((b) => b.start - b.due)) } : null;
       })(),
-      chunks: chunks.length ? { count: chunks.length, ms: f(chunkMs), over50: chunkMs.filter((m) => m > 50).length, rowsPerChunk: quantile(chunks.map((c) => c.rows), 0.5) } : null,
+      chunks: chunkMs.length ? { count: chunkMs.length, ms: f(chunkMs), over50: chunkMs.filter((m) => m > 50).length, over100: chunkMs.filter((m) => m > 100).length, rowsPerChunk: quantile(chunks.filter((c) => !c.merge).map((c) => c.rows), 0.5) } : null,
+      mergeSteps: mergeMs.length ? { count: mergeMs.length, ms: f(mergeMs), over50: mergeMs.filter((m) => m > 50).length, over100: mergeMs.filter((m) => m > 100).length, totalMs: Math.round(mergeMs.reduce((a, m) => a + m, 0)) } : null,
       built: { rows: builtRows, from: fromThrough, rowsPerSecondCounted: Math.round(chunks.reduce((a, c) => a + c.rows, 0) / countedSeconds) },
-      slowChunks: chunks.flatMap((c, k) => (c.ms > 150 ? [`#${k + 1}/${chunks.length}: ${c.rows} events, ${c.ms.toFixed(0)} ms`] : [])),
+      slowChunks: chunks.flatMap((c, k) => (c.ms > 150 ? [`#${k + 1}/${chunks.length}: ${c.merge ? 'merge step' : `${c.rows} events`}, ${c.ms.toFixed(0)} ms`] : [])),
+      // every commit over 100 ms (counted or not), with FTS5's levels before and after: segments [leaf pages each]
+      slowCommits,
+      ftsStructureAtEnd: ftsStructure(),
+      ftsAutomerge: sqlite.prepare("SELECT v FROM events_fts_config WHERE k = 'automerge'").pluck().get() ?? 'default',
       slowBatchStatements: batches.filter((b) => b.stmts > 100).map((b) => `${b.stmts.toFixed(0)} ms at ${((b.start - t0) / 1000).toFixed(1)} s`),
       buildEndS: chunks.length ? +((Math.max(...chunks.map((c) => c.start + c.ms)) - t0) / 1000).toFixed(1) : null,
       walResets: countedResets.length,

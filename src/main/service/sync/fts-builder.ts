@@ -10,6 +10,7 @@
  * applied first, and a frame waits for at most the chunk that was running when it arrived.
  */
 import type Database from 'better-sqlite3';
+import { connectionOf, type ConnectionLike, type ReplicaConnection } from '../store/connection';
 import { buildFtsChunk, ftsBuiltThrough } from '../store/replica-writes';
 
 /**
@@ -35,7 +36,8 @@ export interface FtsChunkDone {
 }
 
 export interface FtsBuilderOptions {
-  sqlite: Database.Database;
+  /** the replica: a handle is read at every step (an image renamed into place replaces its connection) */
+  sqlite: ConnectionLike;
   /** live frames are queued and not applied yet: they go before the next chunk */
   livePending(): boolean;
   /** the build may go on (false while a snapshot streams: the build stops, and its swap starts it over); default always */
@@ -55,7 +57,15 @@ export class FtsBuilder {
   private next: NodeJS.Immediate | null = null;
   private stopped = false;
 
-  constructor(private readonly opts: FtsBuilderOptions) {}
+  private readonly replica: ReplicaConnection;
+
+  constructor(private readonly opts: FtsBuilderOptions) {
+    this.replica = connectionOf(opts.sqlite);
+  }
+
+  private db(): Database.Database {
+    return this.replica.sqlite;
+  }
 
   /** true while a chunk is scheduled */
   running(): boolean {
@@ -64,7 +74,7 @@ export class FtsBuilder {
 
   /** Builds the index until it is complete; nothing to do when it is, or when a build runs. */
   start(): void {
-    if (this.stopped || this.next || ftsBuiltThrough(this.opts.sqlite) === null) return;
+    if (this.stopped || this.next || ftsBuiltThrough(this.db()) === null) return;
     const started = performance.now();
     let rows = this.opts.chunkRows ?? FTS_CHUNK_FIRST_ROWS;
     const step = () => {
@@ -77,9 +87,9 @@ export class FtsBuilder {
       }
       let done: boolean;
       const t0 = performance.now();
-      const before = ftsBuiltThrough(this.opts.sqlite) ?? 0;
+      const before = ftsBuiltThrough(this.db()) ?? 0;
       try {
-        done = buildFtsChunk(this.opts.sqlite, rows);
+        done = buildFtsChunk(this.db(), rows);
       } catch (err) {
         this.opts.onError(err);
         return;
@@ -87,12 +97,12 @@ export class FtsBuilder {
       const ms = performance.now() - t0;
       if (this.opts.chunkRows === undefined) rows = ftsChunkRowsAfter(rows, ms, this.opts.budgetMs);
       if (this.opts.onChunk) {
-        const after = ftsBuiltThrough(this.opts.sqlite);
+        const after = ftsBuiltThrough(this.db());
         // the last chunk indexed what was left, fewer than `rows` events
         const indexed = (
           after === null
-            ? this.opts.sqlite.prepare('SELECT count(*) FROM events WHERE rid > ?').pluck().get(before)
-            : this.opts.sqlite.prepare('SELECT count(*) FROM events WHERE rid > ? AND rid <= ?').pluck().get(before, after)
+            ? this.db().prepare('SELECT count(*) FROM events WHERE rid > ?').pluck().get(before)
+            : this.db().prepare('SELECT count(*) FROM events WHERE rid > ? AND rid <= ?').pluck().get(before, after)
         ) as number;
         this.opts.onChunk({ rows: indexed, ms });
       }

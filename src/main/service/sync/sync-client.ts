@@ -243,12 +243,8 @@ export class SyncClient {
       scope: this.scope,
       cursor: stored?.cursor ?? null,
     };
-    const { replica } = opts;
     this.fts = new FtsBuilder({
-      // read at every step: an image renamed into place replaces the replica's connection (store/connection.ts)
-      get sqlite() {
-        return replica.sqlite;
-      },
+      sqlite: opts.replica,
       ...(opts.ftsChunkRows !== undefined ? { chunkRows: opts.ftsChunkRows } : {}),
       livePending: () => this.liveFrames.length > 0,
       // paused while a snapshot streams: its swap starts the build over

@@ -140,27 +140,59 @@ describe('image keeper supervisor', () => {
     await stopWith(k, children[1]!);
   });
 
-  it('does not start again a keeper whose settings are bad or whose folder another keeper holds: one error each', async () => {
-    for (const [code, fatal] of [
-      [KEEPER_EXIT.settings, "the image keeper's settings are incomplete: HUYING_KEEPER_DATACENTER_URL URL is required"],
-      [KEEPER_EXIT.locked, 'the images folder /u/images is kept for scope district by another keeper: pid 4242'],
-    ] as const) {
-      children = [];
-      said = [];
-      const errors: string[] = [];
-      const k = supervisor({ error: (m) => errors.push(m) });
-      k.start();
-      children[0]!.emit('message', { t: 'fatal', message: fatal });
-      children[0]!.emit('exit', code);
-      expect(k.state).toBe('failed');
-      await vi.advanceTimersByTimeAsync(3_600_000);
-      expect(children).toHaveLength(1);
-      expect(k.restarts).toBe(0);
-      expect(errors).toEqual([`the image keeper exited with code ${code}: ${fatal}; not starting it again, as it would fail the same way (desktops take the row snapshot)`]);
-      expect(said).toEqual([]);
-      await k.stop();
-      expect(k.state).toBe('stopped');
+  it('does not start again a keeper whose settings are bad: one error', async () => {
+    const fatal = "the image keeper's settings are incomplete: HUYING_KEEPER_DATACENTER_URL URL is required";
+    const errors: string[] = [];
+    const k = supervisor({ error: (m) => errors.push(m) });
+    k.start();
+    children[0]!.emit('message', { t: 'fatal', message: fatal });
+    children[0]!.emit('exit', KEEPER_EXIT.settings);
+    expect(k.state).toBe('failed');
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(children).toHaveLength(1);
+    expect(k.restarts).toBe(0);
+    expect(errors).toEqual([`the image keeper exited with code ${KEEPER_EXIT.settings}: ${fatal}; not starting it again, as it would fail the same way (desktops take the row snapshot)`]);
+    expect(said).toEqual([]);
+    await k.stop();
+    expect(k.state).toBe('stopped');
+  });
+
+  it('tries a folder another keeper holds again every maxBackoffMs, one error in all, and says so when it takes it over', async () => {
+    const fatal = 'the images folder /u/images is kept for scope district by another keeper: pid 4242';
+    const errors: string[] = [];
+    const k = supervisor({ error: (m) => errors.push(m), maxBackoffMs: 300_000 });
+    k.start();
+    for (let i = 0; i < 3; i++) {
+      children[i]!.emit('message', { t: 'fatal', message: fatal });
+      children[i]!.emit('exit', KEEPER_EXIT.locked);
+      expect(k.state).toBe('locked');
+      // not before the interval, whatever the backoff count: the other keeper is doing the work
+      await vi.advanceTimersByTimeAsync(299_999);
+      expect(children).toHaveLength(i + 1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(children).toHaveLength(i + 2);
+      expect(k.state).toBe('starting');
     }
+    expect(errors).toEqual([
+      `the image keeper exited with code ${KEEPER_EXIT.locked}: ${fatal}; trying again every 300 s, quietly, to take the folder over once that keeper stops (desktops take its images meanwhile)`,
+    ]);
+    expect(said).toEqual([]);
+    // the other keeper stopped: this one gets the folder
+    children[3]!.emit('message', { t: 'ready', scope: 'district', imagesDir: '/u/images', image: 'district-9-abc.sqlite' });
+    expect(k.state).toBe('ready');
+    expect(said[0]).toBe('the images folder is no longer kept by another keeper: this image keeper keeps it now');
+    // a crash afterwards is an ordinary one: the short backoff, not the lock's interval
+    children[3]!.emit('exit', 1);
+    expect(k.state).toBe('down');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(children).toHaveLength(5);
+    // stop() while waiting out the lock's interval forks nothing more
+    children[4]!.emit('exit', KEEPER_EXIT.locked);
+    expect(errors).toHaveLength(2);
+    await k.stop();
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(children).toHaveLength(5);
+    expect(k.state).toBe('stopped');
   });
 
   it('stops: shutdown, then waits for the exit (or kills after the timeout); no restart after stop; not started while waiting', async () => {

@@ -6,9 +6,11 @@
  *
  * Images are an optimisation, so nothing here may stop the app or the data center: a keeper that fails to start
  * (its sign-in refused, say) or exits is logged and forked again after a backoff (1 s, 2 s, 4 s … capped at 5 min;
- * back to 1 s once a keeper has stayed up a minute) through the restart loop of ./utility-child.ts. Two exits are
- * not retried, as a restart would fail the same way (./service/keeper/exit-codes.ts): incomplete settings, and an
- * images folder kept by another keeper that runs; they are logged once, as errors, and the keeper stays down.
+ * back to 1 s once a keeper has stayed up a minute) through the restart loop of ./utility-child.ts. Incomplete
+ * settings are not retried, as a restart would fail the same way (./service/keeper/exit-codes.ts): logged once, as an
+ * error, and the keeper stays down. An images folder kept by another keeper that runs (an operator's keeper CLI on
+ * the same folder, say) is logged once, as an error, and tried again every `maxBackoffMs` (5 min), quietly: the other
+ * keeper does the work meanwhile, and once it stops this one takes the folder over (logged when it is ready).
  *
  * A keeper not ready after `readyTimeoutMs` is logged once and left running, as the web host's is
  * (web-host/embedded-datacenter.ts): it says ready only once its replica is open, migrations included, and a
@@ -47,8 +49,11 @@ export function keeperEnv(
   };
 }
 
-/** down: to be forked again after its backoff; failed: not retried (bad settings, folder locked by another keeper) */
-export type KeeperState = 'idle' | 'waiting' | 'starting' | 'ready' | 'down' | 'failed' | 'stopped';
+/**
+ * down: to be forked again after its backoff; locked: the folder is kept by another keeper, tried again every
+ * `maxBackoffMs`; failed: not retried (bad settings)
+ */
+export type KeeperState = 'idle' | 'waiting' | 'starting' | 'ready' | 'down' | 'locked' | 'failed' | 'stopped';
 
 export interface KeeperSupervisorOptions {
   /** forks a new keeper child (utilityProcess.fork in Electron) */
@@ -99,6 +104,8 @@ export function createKeeperSupervisor(opts: KeeperSupervisorOptions): KeeperSup
   let unsubscribe: (() => void) | null = null;
   /** the last reason the child gave for not starting (its `fatal`), for the exit's log line */
   let fatal: string | null = null;
+  /** the folder was found kept by another keeper (logged once until this keeper is ready) */
+  let lockedLogged = false;
 
   const onMessage = (message: unknown) => {
     const m = message as FromKeeperMessage | null;
@@ -106,6 +113,8 @@ export function createKeeperSupervisor(opts: KeeperSupervisorOptions): KeeperSup
     if (m.t === 'ready' && state === 'starting') {
       supervision.ready();
       state = 'ready';
+      if (lockedLogged) log('the images folder is no longer kept by another keeper: this image keeper keeps it now');
+      lockedLogged = false;
       log(`image keeper ready (scope ${m.scope}, images in ${m.imagesDir}${m.image ? `, serving ${m.image}` : ', no image yet'})`);
     } else if (m.t === 'image') {
       log(`image keeper published ${m.file} (${m.bytes} bytes, ${m.ms} ms)`);
@@ -129,7 +138,15 @@ export function createKeeperSupervisor(opts: KeeperSupervisorOptions): KeeperSup
     onExit: (code, restartInMs) => {
       const why = fatal ? `: ${fatal}` : '';
       fatal = null;
-      if (code === KEEPER_EXIT.settings || code === KEEPER_EXIT.locked) {
+      if (code === KEEPER_EXIT.locked) {
+        state = 'locked';
+        if (!lockedLogged) {
+          logError(`the image keeper exited with code ${code}${why}; trying again every ${Math.round(maxBackoffMs / 1000)} s, quietly, to take the folder over once that keeper stops (desktops take its images meanwhile)`);
+        }
+        lockedLogged = true;
+        return { restartInMs: maxBackoffMs };
+      }
+      if (code === KEEPER_EXIT.settings) {
         state = 'failed';
         logError(`the image keeper exited with code ${code}${why}; not starting it again, as it would fail the same way (desktops take the row snapshot)`);
         return 'give-up';

@@ -41,6 +41,32 @@ afterEach(() => {
 });
 
 describe('superviseUtilityChild', () => {
+  it("forks again after the caller's own delay when it says so, leaving the backoff's count as it was", async () => {
+    const decisions: ('restart' | { restartInMs: number })[] = [{ restartInMs: 30_000 }, { restartInMs: 30_000 }, 'restart'];
+    const s = supervise({
+      onExit: (code, ms) => {
+        events.push(`exit ${code} restart in ${ms}`);
+        return decisions.shift() ?? 'restart';
+      },
+    });
+    s.start();
+    children[0]!.emit('exit', 3);
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(children).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(children).toHaveLength(2);
+    children[1]!.emit('exit', 3);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(children).toHaveLength(3);
+    // the first ordinary exit still waits the first backoff: the caller's delays did not count as attempts
+    children[2]!.emit('exit', 1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(children).toHaveLength(4);
+    expect(events.filter((e) => e.startsWith('exit'))).toEqual(['exit 3 restart in 1000', 'exit 3 restart in 1000', 'exit 1 restart in 1000']);
+    expect(s.restarts).toBe(3);
+    s.stop();
+  });
+
   it('forks again after a growing, capped backoff, back to the first delay after a stable run; an old child is not heard', async () => {
     const s = supervise();
     s.start();

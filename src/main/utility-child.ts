@@ -38,9 +38,10 @@ export interface UtilityChildSupervisionOptions {
   onReadyTimeout(child: UtilityChildLike): void;
   /**
    * The current child exited (not after stop()); `restartInMs` is the backoff a restart would wait.
-   * 'restart' forks again then, 'give-up' leaves the child down for good.
+   * 'restart' forks again then, `{ restartInMs }` forks again after that delay instead (the backoff's count
+   * unchanged), 'give-up' leaves the child down for good.
    */
-  onExit(code: number, restartInMs: number): 'restart' | 'give-up';
+  onExit(code: number, restartInMs: number): 'restart' | 'give-up' | { restartInMs: number };
 }
 
 export interface UtilityChildSupervision {
@@ -72,9 +73,12 @@ export function superviseUtilityChild(opts: UtilityChildSupervisionOptions): Uti
     if (stopped) return;
     if (readyAt !== null && Date.now() - readyAt >= opts.stableAfterMs) attempt = 0;
     readyAt = null;
-    const delay = backoffDelay(attempt, opts.initialBackoffMs, opts.maxBackoffMs);
-    if (opts.onExit(code, delay) !== 'restart' || stopped) return;
-    attempt++;
+    const backoff = backoffDelay(attempt, opts.initialBackoffMs, opts.maxBackoffMs);
+    const decision = opts.onExit(code, backoff);
+    if (decision === 'give-up' || stopped) return;
+    let delay = backoff;
+    if (decision === 'restart') attempt++;
+    else delay = decision.restartInMs;
     restartTimer = setTimeout(() => {
       restarts++;
       spawn();

@@ -30,13 +30,21 @@
  *
  * When: the first image as soon as the replica holds a snapshot and is live; then again when the
  * replica's cursor has moved and the image is older than `renewMs` (default 5 min), or at once when the
- * epoch changed (the data center does not serve an image of another epoch). One export at a time; an
+ * epoch changed (the data center does not serve an image of another epoch); and once more, at once, when the
+ * replica's full-text index becomes complete while the image in place was exported with a partial one. After
+ * its own row snapshot the keeper builds that index in background chunks (sync/fts-builder.ts, minutes of a
+ * core at 10^6 events), so its first image carries part of it, and every desktop that switched that image in
+ * would build the rest itself: the image with the whole index replaces it as soon as the build ends, without
+ * waiting `renewMs`. Whether an image's index is complete is read from the image file itself (its `ftsIndex`
+ * mark, store/replica-writes.ts `ftsBuiltThrough`), after the export and, for the image in place, at start; it
+ * is logged with `image written` (`ftsComplete`). One export at a time; an
  * export holds this process's thread for its copy and check (seconds at 10^5 events), which is why the
  * keeper is a process of its own and not part of the data center's event loop. Stopping waits for a
  * running export to finish and publish.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { SyncScope } from '../../../core/index';
 import type { Session } from '../../../core/rpc/session';
 import { ImageManifest, imageManifestName, replicaSchemaIdOf } from '../../../core/sync/image';
@@ -45,6 +53,7 @@ import { memorySecretStore, preferencesSecretStore } from '../auth/secret-store'
 import { createDataService, type DataService, type DataServiceOptions, type Logger } from '../index';
 import { migrations } from '../store/migrations';
 import { exportReplicaImage, fsyncFile, fsyncFolder } from '../store/replica-image';
+import { ftsBuiltThrough } from '../store/replica-writes';
 import { acquireImagesLock, type ProcessProbe } from './images-lock';
 import { readSyncState, type SyncStateRow } from '../store/sync-state';
 import { LEGACY_EPOCH } from '../sync/sync-client';
@@ -76,8 +85,8 @@ export interface KeeperOptions {
   /** passed to the data service */
   sync?: DataServiceOptions['sync'];
   fetch?: typeof fetch;
-  /** told after each image is published */
-  onImage?: (manifest: ImageManifest, ms: number) => void;
+  /** told after each image is published (`ftsComplete`: the image holds the whole full-text index) */
+  onImage?: (manifest: ImageManifest, ms: number, image: { ftsComplete: boolean }) => void;
   /** better-sqlite3's `nativeBinding` for the replica (the Electron build, in the app's keeper utilityProcess) */
   sqliteBinding?: string;
   /** how the images folder lock tells whether its holder still runs (tests); default this machine's */
@@ -89,6 +98,8 @@ export interface Keeper {
   readonly service: DataService;
   /** the manifest of the image in place, null before the first */
   manifest(): ImageManifest | null;
+  /** whether the image in place holds the whole full-text index: null before the first (or when it could not be read) */
+  imageFtsComplete(): boolean | null;
   /** exports and publishes an image now if the replica holds a live snapshot (waits for a running export); null if it does not */
   exportNow(): Promise<ImageManifest | null>;
   /** stops: a running export finishes and is published, older images are deleted, the service closes */
@@ -120,6 +131,8 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
   let current: ImageManifest | null;
   /** the image the manifest on disk names, whichever schema: never deleted while it is named */
   let named: string | null;
+  /** whether `current`'s file holds the whole full-text index (null: no current image, or its file could not be read) */
+  let currentFtsComplete: boolean | null = null;
   try {
     // a session an earlier build kept in the replica's preferences goes (and is no longer exported: see exportReplicaImage)
     preferencesSecretStore(service.replica.sqlite).write(null);
@@ -135,6 +148,7 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
       log.info({ file: current.file, schema: current.schema, ours: schema }, 'the image in place is of another replica schema: it will be replaced');
       current = null;
     }
+    if (current) currentFtsComplete = imageFtsComplete(path.join(dir, current.file), opts.sqliteBinding, log);
     removeImagesBut(dir, scope, named, log);
   } catch (err) {
     await service.close().finally(() => lock.release());
@@ -159,6 +173,9 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
       rmSync(tempImage, { force: true });
       throw new Error(`the keeper's replica holds scope ${info.scope}, not ${scope}: not published`);
     }
+    // what the copy holds, not what the replica held when the export began: FTS chunks may run while it is made
+    // (a copy whose mark cannot be read is taken to hold what the replica holds now: never an export per check)
+    const ftsComplete = imageFtsComplete(tempImage, opts.sqliteBinding, log) ?? ftsBuiltThrough(service.replica.sqlite) === null;
     const file = `${scope}-${info.cursor.v}-${info.sha256.slice(0, 12)}.sqlite`;
     renameSync(tempImage, path.join(dir, file));
     fsyncFolder(dir);
@@ -179,9 +196,10 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
     fsyncFolder(dir);
     current = manifest;
     named = manifest.file;
+    currentFtsComplete = ftsComplete;
     const ms = Math.round(performance.now() - t0);
-    log.info({ scope, file, bytes: manifest.bytes, cursor: manifest.cursor, sha256: manifest.sha256, ms }, 'image written');
-    opts.onImage?.(manifest, ms);
+    log.info({ scope, file, bytes: manifest.bytes, cursor: manifest.cursor, sha256: manifest.sha256, ms, ftsComplete }, 'image written');
+    opts.onImage?.(manifest, ms, { ftsComplete });
     const later = setTimeout(() => {
       deletions.delete(later);
       removeImagesBut(dir, scope, named, log);
@@ -208,7 +226,10 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
     const due =
       !current ||
       current.cursor.epoch !== state.cursor.epoch ||
-      (current.cursor.v !== state.cursor.v && Date.now() - Date.parse(current.builtAt) >= renewMs);
+      (current.cursor.v !== state.cursor.v && Date.now() - Date.parse(current.builtAt) >= renewMs) ||
+      // the image in place has part of the full-text index and the replica now has all of it: at once, once (the
+      // next image holds the whole index, unless a new snapshot began meanwhile: then its own completion does)
+      (currentFtsComplete !== true && ftsBuiltThrough(service.replica.sqlite) === null);
     if (!due) return;
     exportNow().catch((err: unknown) => {
       failedAt = Date.now();
@@ -222,13 +243,17 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
     if (s.state === 'live') setImmediate(check);
   });
 
-  log.info({ scope, imagesDir: dir, dataDir: opts.dataDir, dataCenterUrl: opts.dataCenterUrl, schema, renewMs, image: current?.file ?? null }, 'keeper ready');
+  log.info(
+    { scope, imagesDir: dir, dataDir: opts.dataDir, dataCenterUrl: opts.dataCenterUrl, schema, renewMs, image: current?.file ?? null, imageFtsComplete: currentFtsComplete },
+    'keeper ready',
+  );
 
   let stopping: Promise<void> | null = null;
   return {
     scope,
     service,
     manifest: () => current,
+    imageFtsComplete: () => currentFtsComplete,
     exportNow,
     stop: () =>
       (stopping ??= (async () => {
@@ -295,6 +320,23 @@ async function signIn(service: DataService, credentials: { login: string; passwo
   if (!user) throw new Error(`the keeper could not sign in as ${credentials.login}`);
   const own = user.scope.level === 'district' ? null : `${user.scope.code.slice(0, 9)}000`;
   if (own !== null && own !== scope) throw new Error(`the account ${user.login} may replicate town ${own} only, not ${scope}`);
+}
+
+/**
+ * Whether the image `file` holds the whole full-text index: its `ftsIndex` mark (store/replica-writes.ts
+ * `ftsBuiltThrough`), which the export keeps; null when the file cannot be read (logged).
+ */
+function imageFtsComplete(file: string, sqliteBinding: string | undefined, log: Logger): boolean | null {
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true, ...(sqliteBinding ? { nativeBinding: sqliteBinding } : {}) });
+    return ftsBuiltThrough(db) === null;
+  } catch (err) {
+    log.warn({ file, err }, "could not read an image's full-text index mark");
+    return null;
+  } finally {
+    db?.close();
+  }
 }
 
 /** The scope's manifest in the folder, or null (none, or one that does not parse: logged). */

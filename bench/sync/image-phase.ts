@@ -7,6 +7,10 @@
  * `catching_up` after `snapshot`, as the row snapshot's figure counts). The keeper's own costs (its row
  * snapshot, the export, its CPU and peak RSS, the image's bytes) are measured and reported beside the figure:
  * they are paid once per scope and renewal, not per desktop.
+ *
+ * The keeper's first image carries the part of the full-text index its background build (sync/fts-builder.ts) had
+ * done; it publishes another as soon as the index is complete (`image written` with `ftsComplete: true`), and that
+ * is the image a desktop meets once the keeper has settled: `completeImage()` waits for it.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -31,27 +35,65 @@ function peakRssMbOf(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** an image the keeper wrote (its `image written` line) */
+export interface KeeperImage {
+  /** keeper started → this image written, ms */
+  atMs: number;
+  /** the export's own ms */
+  exportMs: number;
+  bytes: number;
+  sha256: string;
+  /** the image holds the whole full-text index */
+  ftsComplete: boolean;
+  /** the keeper's CPU (all its threads) from its start to this image, ms */
+  cpuMs: number;
+  /** its peak RSS so far, MB */
+  peakRssMb: number;
+}
+
+const orNaN = (f: () => number): number => {
+  try {
+    return f();
+  } catch {
+    return NaN;
+  }
+};
+
 export interface KeeperRun {
   /** keeper started → first image written, ms */
   firstImageMs: number;
-  /** the export's own ms (the keeper's `image written` line) */
+  /** the first image's export, ms (the keeper's `image written` line) */
   exportMs: number;
   bytes: number;
   cpuMs: number;
   peakRssMb: number;
+  first: KeeperImage;
+  /**
+   * the first image that holds the whole full-text index (the first itself when it does), waited for up to `timeoutMs`
+   * (default 2 h: at 10^6 events the keeper's background build ran at ~400 events/s once its index passed 3·10^5,
+   * docs/sync-client.md "Live batches while the FTS index builds")
+   */
+  completeImage(timeoutMs?: number): Promise<KeeperImage>;
+  /** keeper started → its FTS build ended (its data service's `full-text index built`), ms, and the build's own ms; null before (or without one) */
+  ftsBuilt(): { atMs: number; ms: number } | null;
+  /** the keeper's CPU so far, ms */
+  cpuNowMs(): number;
   stop(): Promise<void>;
 }
 
 /** Starts a keeper of the district against `dataCenterUrl` and resolves once its first image is written. */
 export async function startBenchKeeper(dataCenterUrl: string, imagesDir: string, dataDir: string, timeoutMs = 30 * 60_000): Promise<KeeperRun> {
   const t0 = nowMs();
+  const images: KeeperImage[] = [];
+  const imageWaiters: ((image: KeeperImage) => void)[] = [];
+  let ftsBuilt: { atMs: number; ms: number } | null = null;
   const keeper: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(root, 'src/main/service/keeper/cli.ts'), '--datacenter', dataCenterUrl, '--images', imagesDir, '--data', dataDir, '--user', 'duty', '--renew-minutes', '600'],
     { cwd: root, env: { ...process.env, HUYING_KEEPER_PASSWORD: DEMO_PASSWORD }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = new Promise<number | null>((r) => keeper.once('exit', (code) => r(code)));
-  const written = await new Promise<{ ms: number; bytes: number }>((resolve, reject) => {
+  const first = await new Promise<KeeperImage>((resolve, reject) => {
     // either way out kills what the other leaves: a keeper that wrote nothing in time is killed (it would outlive
     // the bench), and a keeper that exited early clears the timer (it would hold the bench's event loop for 30 min)
     const timer = setTimeout(() => {
@@ -62,29 +104,65 @@ export async function startBenchKeeper(dataCenterUrl: string, imagesDir: string,
       clearTimeout(timer);
       reject(new Error(`the keeper exited (${code}) before its first image`));
     });
+    imageWaiters.push((image) => {
+      clearTimeout(timer);
+      resolve(image);
+    });
+    // for the keeper's whole life: every image it writes, and the end of its FTS build
     createInterface({ input: keeper.stdout! }).on('line', (line) => {
-      let entry: { msg?: string; ms?: number; bytes?: number; level?: number };
+      let entry: { msg?: string; ms?: number; bytes?: number; sha256?: string; ftsComplete?: boolean; level?: number };
       try {
         entry = JSON.parse(line) as typeof entry;
       } catch {
         return log(`keeper: ${line}`);
       }
       if ((entry.level ?? 0) >= 40) log(`keeper: ${line.slice(0, 400)}`);
+      if (entry.msg === 'full-text index built') ftsBuilt = { atMs: nowMs() - t0, ms: entry.ms ?? NaN };
       if (entry.msg === 'image written') {
-        clearTimeout(timer);
-        resolve({ ms: entry.ms ?? NaN, bytes: entry.bytes ?? NaN });
+        const image: KeeperImage = {
+          atMs: nowMs() - t0,
+          exportMs: entry.ms ?? NaN,
+          bytes: entry.bytes ?? NaN,
+          sha256: entry.sha256 ?? '',
+          ftsComplete: entry.ftsComplete === true,
+          // NaN when the line is read after the keeper exited (an export published while it stopped)
+          cpuMs: orNaN(() => cpuMsOf(keeper.pid!)),
+          peakRssMb: orNaN(() => peakRssMbOf(keeper.pid!)),
+        };
+        images.push(image);
+        for (const w of imageWaiters.splice(0)) w(image);
       }
     });
   });
-  const firstImageMs = nowMs() - t0;
-  const cpuMs = cpuMsOf(keeper.pid!);
-  const peakRssMb = peakRssMbOf(keeper.pid!);
   return {
-    firstImageMs,
-    exportMs: written.ms,
-    bytes: written.bytes,
-    cpuMs,
-    peakRssMb,
+    firstImageMs: first.atMs,
+    exportMs: first.exportMs,
+    bytes: first.bytes,
+    cpuMs: first.cpuMs,
+    peakRssMb: first.peakRssMb,
+    first,
+    completeImage(completeTimeoutMs = 2 * 3_600_000) {
+      const done = images.find((i) => i.ftsComplete);
+      if (done) return Promise.resolve(done);
+      return new Promise<KeeperImage>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          imageWaiters.splice(imageWaiters.indexOf(waiter), 1);
+          reject(new Error(`the keeper wrote no image with the whole full-text index in ${completeTimeoutMs / 1000} s`));
+        }, completeTimeoutMs);
+        const waiter = (image: KeeperImage) => {
+          if (!image.ftsComplete) return void imageWaiters.push(waiter);
+          clearTimeout(timer);
+          resolve(image);
+        };
+        imageWaiters.push(waiter);
+        void exited.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`the keeper exited (${code}) before an image with the whole full-text index`));
+        });
+      });
+    },
+    ftsBuilt: () => ftsBuilt,
+    cpuNowMs: () => cpuMsOf(keeper.pid!),
     async stop() {
       keeper.kill('SIGTERM');
       const timer = setTimeout(() => keeper.kill('SIGKILL'), 30_000);
@@ -110,6 +188,13 @@ export interface ImageSync {
   peakRssMb: number;
   /** what the data service's replica holds afterwards: rows of the replicated tables, and its cursor */
   outcome: unknown;
+  /**
+   * how far the replica's full-text index is built at ready (store/replica-writes.ts ftsBuiltThrough): null when it is
+   * complete — the image held the whole index and the data service has no FTS build to run
+   */
+  ftsBuiltThrough: number | null;
+  /** the ms of an FTS build the data service ran and finished (its 'full-text index built') before it stopped; null: none */
+  ftsBuildMs: number | null;
 }
 
 /** A fresh data service (its own process, an empty data folder) syncs the district; it should take the image (`imageSwitch`: how it switches it in). */
@@ -119,12 +204,14 @@ export async function syncByImage(dataCenterUrl: string, dataDir: string, opts: 
   const waiters: { t: string; resolve: (m: Message) => void }[] = [];
   let cpuAtReady: number | null = null;
   let image = null as Message | null;
+  let ftsBuilt = null as Message | null;
   child.on('message', (raw) => {
     const m = raw as Message;
     if (m.t === 'status') {
       statuses.push(m as never);
       if (cpuAtReady === null && m.state === 'catching_up' && statuses.some((s) => s.state === 'snapshot')) cpuAtReady = cpuMsOf(child.pid!);
     } else if (m.t === 'image') image = m;
+    else if (m.t === 'ftsBuilt') ftsBuilt = m;
     else if (m.t === 'error') log(`image service error: ${String(m.message)}`);
     for (const w of waiters.filter((x) => x.t === m.t)) {
       waiters.splice(waiters.indexOf(w), 1);
@@ -147,6 +234,7 @@ export async function syncByImage(dataCenterUrl: string, dataDir: string, opts: 
     const snapshots = statuses.filter((s) => s.state === 'snapshot' && s.at <= ready.at);
     // an image's progress counts bytes and no rows; a row snapshot's counts rows
     if (snapshots.some((s) => (s.progress?.rows ?? 0) > 0)) throw new Error('the data service took the row snapshot, not the image');
+    const fts = await ask({ t: 'fts' }, 'fts');
     const peak = ((await ask({ t: 'memory' }, 'memory')).peak as number) / 2 ** 20;
     return {
       ms: ready.at - s0,
@@ -156,6 +244,8 @@ export async function syncByImage(dataCenterUrl: string, dataDir: string, opts: 
       cpuMs: (cpuAtReady ?? cpuMsOf(child.pid!)) - cpu0,
       peakRssMb: peak,
       outcome: synced.outcome,
+      ftsBuiltThrough: fts.through as number | null,
+      ftsBuildMs: (ftsBuilt?.ms as number | undefined) ?? null,
     };
   } finally {
     const exited = new Promise((r) => child.once('exit', r));

@@ -8,7 +8,9 @@
  *   login { login, password } → session
  *   sync                      → synced { outcome }       (statuses stream as `status`)
  *   queries                   → queried                  (a few heavy reads, for the memory peak)
+ *   fts                       → fts { through }          (store/replica-writes.ts ftsBuiltThrough: null when the FTS index is complete)
  *   memory                    → memory { peak, rss }
+ * and, unasked: `image` (the sync client's 'replica image switched in'), `ftsBuilt` (its 'full-text index built')
  *   stop                      → exits 0
  *
  * Timestamps are `process.hrtime` (CLOCK_MONOTONIC, the same clock in every
@@ -22,13 +24,22 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { EventListArgs, KpiArgs, MapEventsArgs } from '../../src/core/rpc/queries';
 import { createDataService, type DataService } from '../../src/main/service/index';
+import { ftsBuiltThrough } from '../../src/main/service/store/replica-writes';
 import { sseTransport, webSocketTransport, type LiveTransport } from '../../src/main/service/sync/live-transport';
 import { attachRpcSocket } from '../../src/main/web-host/rpc-socket';
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 const send = (m: unknown) => process.send!(m);
-// quiet, but for the image path's own account of its parts (bench/sync/image-phase.ts)
-const quiet = { debug: () => {}, info: (o: object, m?: string) => void (m === 'replica image switched in' && send({ t: 'image', ...o })), warn: () => {}, error: (o: object, m?: string) => process.stderr.write(`service error: ${m ?? ''} ${JSON.stringify(o).slice(0, 500)}\n`) };
+// quiet, but for the image path's own account of its parts and of an FTS build after it (bench/sync/image-phase.ts)
+const quiet = {
+  debug: () => {},
+  info: (o: object, m?: string) => {
+    if (m === 'replica image switched in') send({ t: 'image', ...o });
+    else if (m === 'full-text index built') send({ t: 'ftsBuilt', ...o });
+  },
+  warn: () => {},
+  error: (o: object, m?: string) => process.stderr.write(`service error: ${m ?? ''} ${JSON.stringify(o).slice(0, 500)}\n`),
+};
 
 let peak = 0;
 const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
@@ -123,6 +134,9 @@ process.on('message', (raw: unknown) => {
           send({ t: 'queried' });
           return;
         }
+        case 'fts':
+          send({ t: 'fts', through: ftsBuiltThrough(svc!.replica.sqlite) });
+          return;
         case 'memory':
           sample();
           send({ t: 'memory', peak, rss: process.memoryUsage().rss });

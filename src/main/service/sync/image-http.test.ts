@@ -4,7 +4,7 @@
  * cut short, one longer than its Content-Length, or one that breaks is a cut download (UnavailableError).
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -13,7 +13,7 @@ import fsp from 'node:fs/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { IMAGE_CONTENT_TYPE, IMAGE_HEADERS } from '../../../core/sync/image';
 import { MalformedError, UnavailableError } from './http';
-import { imageAnswerOf, receiveImageBody } from './image-http';
+import { IMAGE_FLUSH_BYTES, IMAGE_WRITE_BYTES, imageAnswerOf, receiveImageBody } from './image-http';
 import { fetchSnapshotGet, nodeSnapshotGet, type SnapshotGet } from './snapshot-http';
 
 const servers: http.Server[] = [];
@@ -212,4 +212,143 @@ it('does not write over a file that is there (the caller deletes a leftover firs
   const res = await nodeSnapshotGet(url, { headers: {}, signal: new AbortController().signal });
   await expect(receiveImageBody(res.body!, file, body.length, () => undefined)).rejects.toThrow(/EEXIST/);
   expect(readFileSync(file, 'utf8')).toBe('leftover');
+});
+
+/** A server that sends `total` bytes (byte i is i % 251) in `chunk`-byte writes, one every `everyMs`. */
+async function serveSlowly(total: number, chunk: number, everyMs: number): Promise<{ url: URL; closed: Promise<void> }> {
+  let sent = 0;
+  let onClose!: () => void;
+  const closed = new Promise<void>((resolve) => (onClose = resolve));
+  const url = await serve((_req, res) => {
+    res.writeHead(200, { 'content-type': IMAGE_CONTENT_TYPE, 'content-length': String(total) });
+    res.on('close', onClose);
+    const timer = setInterval(() => {
+      if (res.destroyed || sent >= total) {
+        clearInterval(timer);
+        if (!res.destroyed) res.end();
+        return;
+      }
+      const n = Math.min(chunk, total - sent);
+      res.write(Buffer.from(Array.from({ length: n }, (_, i) => (sent + i) % 251)));
+      sent += n;
+    }, everyMs);
+    res.on('close', () => clearInterval(timer));
+  });
+  return { url, closed };
+}
+
+const patterned = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => i % 251));
+
+describe('receiveImageBody’s writes', () => {
+  it('gathers the chunks and writes each batch once it holds writeBytes (the rest at the end)', async () => {
+    const total = 300_000;
+    const { url } = await serveSlowly(total, 10_000, 1);
+    const writes: number[] = [];
+    const writev = fs.writev.bind(fs);
+    vi.spyOn(fs, 'writev').mockImplementation(((fd: number, bufs: NodeJS.ArrayBufferView[], cb: never) => {
+      writes.push(bufs.reduce((n, b) => n + b.byteLength, 0));
+      return writev(fd, bufs, cb);
+    }) as typeof fs.writev);
+    const file = tempFile();
+    const res = await nodeSnapshotGet(url, { headers: {}, signal: new AbortController().signal });
+    const sha256 = await receiveImageBody(res.body!, file, total, () => undefined, IMAGE_FLUSH_BYTES, 64_000);
+    expect(readFileSync(file).equals(patterned(total))).toBe(true);
+    expect(sha256).toBe(createHash('sha256').update(patterned(total)).digest('hex'));
+    expect(writes.reduce((a, b) => a + b, 0)).toBe(total);
+    // every batch but the last reached 64,000 bytes, and went no further than the chunk that reached it
+    for (const n of writes.slice(0, -1)) expect(n).toBeGreaterThanOrEqual(64_000);
+    for (const n of writes.slice(0, -1)) expect(n).toBeLessThan(64_000 + 65_536);
+    expect(writes.length).toBeLessThanOrEqual(Math.ceil(total / 64_000));
+    expect(writes.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('writes no more than a flush’s worth at once, and the default batch is smaller than the default flush', async () => {
+    expect(IMAGE_WRITE_BYTES).toBeLessThan(IMAGE_FLUSH_BYTES);
+    const total = 200_000;
+    const { url } = await serveSlowly(total, 8_192, 1);
+    const writes: number[] = [];
+    const writev = fs.writev.bind(fs);
+    vi.spyOn(fs, 'writev').mockImplementation(((fd: number, bufs: NodeJS.ArrayBufferView[], cb: never) => {
+      writes.push(bufs.reduce((n, b) => n + b.byteLength, 0));
+      return writev(fd, bufs, cb);
+    }) as typeof fs.writev);
+    const res = await nodeSnapshotGet(url, { headers: {}, signal: new AbortController().signal });
+    const file = tempFile();
+    await receiveImageBody(res.body!, file, total, () => undefined, 32_768);
+    expect(readFileSync(file).equals(patterned(total))).toBe(true);
+    for (const n of writes.slice(0, -1)) expect(n).toBeLessThan(32_768 + 65_536);
+    expect(writes.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('reads no further while a write is in flight and the next batch is full (memory stays bounded on a slow disk)', async () => {
+    const total = 8 * 2 ** 20;
+    const { url, closed } = await serveSlowly(total, 65_536, 0);
+    const held: (() => void)[] = [];
+    const writev = fs.writev.bind(fs);
+    // the disk "hangs": each write's completion waits until released
+    vi.spyOn(fs, 'writev').mockImplementation(((fd: number, bufs: NodeJS.ArrayBufferView[], cb: (...args: unknown[]) => void) =>
+      writev(fd, bufs, (...args: unknown[]) => held.push(() => cb(...args)))) as typeof fs.writev);
+    let received = 0;
+    const res = await nodeSnapshotGet(url, { headers: {}, signal: new AbortController().signal });
+    const file = tempFile();
+    const done = receiveImageBody(res.body!, file, total, (n) => (received = n), IMAGE_FLUSH_BYTES, 256 * 1024);
+    await vi.waitFor(() => expect(held.length).toBe(1));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const whileHeld = received;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // nothing more read while the write hangs: one batch in the write, one gathered (each < 256 KB + a chunk) —
+    // the rest waits in the socket's buffers and the server's, not in this process's memory
+    expect(received).toBe(whileHeld);
+    expect(received).toBeLessThanOrEqual(2 * (256 * 1024 + 65_536));
+    expect(held.length).toBe(1);
+    // the disk comes back: the rest flows
+    const release = setInterval(() => held.splice(0).forEach((f) => f()), 1);
+    try {
+      await done;
+    } finally {
+      clearInterval(release);
+    }
+    expect(received).toBe(total);
+    expect(readFileSync(file).equals(patterned(total))).toBe(true);
+    await closed;
+  });
+
+  it('stops the download as soon as a write fails, and closes the body', async () => {
+    const total = 4 * 2 ** 20;
+    const { url, closed } = await serveSlowly(total, 32_768, 5);
+    let writes = 0;
+    const writev = fs.writev.bind(fs);
+    vi.spyOn(fs, 'writev').mockImplementation(((fd: number, bufs: NodeJS.ArrayBufferView[], cb: (...args: unknown[]) => void) => {
+      if (++writes < 3) return writev(fd, bufs, cb);
+      setImmediate(() => cb(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' })));
+    }) as typeof fs.writev);
+    let received = 0;
+    const res = await nodeSnapshotGet(url, { headers: {}, signal: new AbortController().signal });
+    const err = await receiveImageBody(res.body!, tempFile(), total, (n) => (received = n), IMAGE_FLUSH_BYTES, 65_536).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect((err as Error).message).toMatch(/EIO: i\/o error/);
+    expect(received).toBeLessThan(total / 4);
+    // the server sees its client go away
+    await closed;
+  });
+
+  it.each([
+    ['node:http', nodeSnapshotGet],
+    ['fetch', fetchSnapshotGet(globalThis.fetch)],
+  ] as [string, SnapshotGet][])('rejects promptly when the request is aborted mid-body (%s)', async (_, get) => {
+    const total = 16 * 2 ** 20;
+    const { url, closed } = await serveSlowly(total, 32_768, 5);
+    const abort = new AbortController();
+    const res = await get(url, { headers: {}, signal: abort.signal });
+    let received = 0;
+    const done = receiveImageBody(res.body!, tempFile(), total, (n) => (received = n), IMAGE_FLUSH_BYTES, 65_536).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(received).toBeGreaterThan(200_000));
+    const t0 = performance.now();
+    abort.abort(new Error('the sync client stopped'));
+    const err = await done;
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect(received).toBeLessThan(total / 2);
+    await closed;
+  });
 });

@@ -17,6 +17,7 @@ import { RpcErrorSchema, type Actor, type Cursor } from '../../core';
 import { IMAGE_CONTENT_TYPE, IMAGE_HEADERS, imageManifestName, type ImageManifest } from '../../core/sync/image';
 import { startDataCenter, type DataCenter } from '../server';
 import { openDatabase, type DataCenterDb } from '../store/database';
+import { IMAGE_READ_BYTES } from './image-route';
 import { pruneChangeLog, readSyncHead } from './state';
 import { writeReplicated } from './write';
 
@@ -111,6 +112,18 @@ describe('GET /api/v1/sync/image', () => {
     await own.arrayBuffer();
   });
 
+  it('serves a file of several reads and a part byte for byte', async () => {
+    const head = await readSyncHead(store.db);
+    const bytes = randomBytes(2 * IMAGE_READ_BYTES + 12_345);
+    const m = publish('district', bytes, { epoch: head.epoch, v: head.v });
+    const res = await get(dc.url, query());
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBe(String(bytes.length));
+    const got = Buffer.from(await res.arrayBuffer());
+    expect(got.length).toBe(bytes.length);
+    expect(createHash('sha256').update(got).digest('hex')).toBe(m.sha256);
+  });
+
   it('refuses without an actor (401), a town account asking for the district (403), a bad query (400)', async () => {
     const unauthenticated = await get(dc.url, query(), null);
     expect(unauthenticated.status).toBe(401);
@@ -194,7 +207,7 @@ describe('GET /api/v1/sync/image', () => {
 
   it('cuts a download whose client stops reading after the stall timeout, and closes the file; a shorter pause is not cut', async () => {
     const head = await readSyncHead(store.db);
-    // more than the file stream's 1 MB and the loopback socket's buffers hold
+    // more than the file stream's read (IMAGE_READ_BYTES) and the loopback socket's buffers hold
     const bytes = randomBytes(48 * 1024 * 1024);
     const m = publish('district', bytes, { epoch: head.epoch, v: head.v });
     const file = path.join(dir, m.file);

@@ -10,7 +10,8 @@
  * garbage collections during it; `duringBuild` counts only the batches that arrived before the build ended.
  * `--builder current` is the chunk loop the client had before sync/fts-builder.ts (a chunk per turn of the
  * event loop, whatever is queued) with the tree's own `buildFtsChunk`; `--builder yielding` is
- * sync/fts-builder.ts (`--budget` its chunks' time). Diagnostic switches: `--no-autocheckpoint` (no WAL
+ * sync/fts-builder.ts (`--budget` the time its chunks and merge steps aim at, `--merge-pages` the cap of a merge
+ * step). Diagnostic switches: `--no-autocheckpoint` (no WAL
  * checkpoint on the thread during the run), `--batch-sync normal` (the batch's commit without its fsync),
  * `--no-build` (the live batches alone). An A/B against an older tree runs this file from a copy of that tree
  * (its `--builder current`), on a fresh copy of the same replica each time.
@@ -41,8 +42,10 @@ const { values } = parseArgs({
     reset: { type: 'boolean', default: false },
     /** seconds at the start whose batches and chunks are not counted (a cold page cache) */
     skip: { type: 'string', default: '5' },
-    /** the chunks' time budget (ms) of the yielding builder; default its own */
+    /** the chunks' and merge steps' time budget (ms) of the yielding builder; default its own */
     budget: { type: 'string' },
+    /** the most leaf pages a merge step of the yielding builder aims at (a tree with merge steps); default its own */
+    'merge-pages': { type: 'string' },
   },
 });
 if (!values.replica || !existsSync(values.replica)) throw new Error('--replica <a copy of a replica file> is required');
@@ -226,13 +229,14 @@ if (!values['no-build'] && values.builder === 'yielding') {
     sqlite,
     livePending: () => pendingLive > 0,
     ...(values.budget ? { budgetMs: Number(values.budget) } : {}),
+    ...(values['merge-pages'] ? { mergeMaxPages: Number(values['merge-pages']) } : {}),
     onChunk: (c) => {
       noteWal();
       noteCommit(`chunk of ${c.rows}`, performance.now() - c.ms, c.ms);
       chunks.push({ start: performance.now() - c.ms, ms: c.ms, rows: c.rows });
       builtRows += c.rows;
     },
-    // the merge steps of a builder that runs its own (the h-fts2-merge-steps branch); others never call it
+    // the merge steps of a builder that runs its own (since h-fts3); a tree before them never calls it
     ...mergeHook,
     onDone: () => undefined,
     onError: (err) => {
@@ -288,6 +292,7 @@ console.log(
     {
       builder: values['no-build'] ? 'none' : values.builder,
       budget: values.budget ?? 'default',
+      mergePages: values['merge-pages'] ?? 'default',
       batchSync: values['batch-sync'],
       autocheckpoint: !values['no-autocheckpoint'],
       seconds: SECONDS,

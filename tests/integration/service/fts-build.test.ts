@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncOp } from '../../../src/core/index';
 import { openReplica } from '../../../src/main/service/store/open';
-import { applyBatch, buildFtsChunk, ftsBuiltThrough, stageRows, swapInSnapshot } from '../../../src/main/service/store/replica-writes';
+import { applyBatch, buildFtsChunk, FTS_AUTOMERGE_DEFAULT, ftsAutomerge, ftsBuiltThrough, stageRows, swapInSnapshot } from '../../../src/main/service/store/replica-writes';
 import { RowWriter } from '../../../src/main/service/store/replicated-rows';
 import { readSyncState } from '../../../src/main/service/store/sync-state';
 import { makeEvent } from './feed-fixtures';
@@ -89,6 +89,9 @@ describe('FTS index built after the swap', () => {
     }
     expect(chunks).toBeGreaterThan(5);
     expect(ftsBuiltThrough(r.sqlite)).toBeNull();
+    // FTS5's own merging, off while the chunks ran (the builder merges between them), is back on
+    expect(ftsAutomerge(r.sqlite)).toBe(FTS_AUTOMERGE_DEFAULT);
+    r.sqlite.exec("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')");
     expect(index(r)).toEqual(rebuilt(r));
     expect(r.sqlite.prepare("SELECT count(*) FROM events_fts WHERE events_fts MATCH '\"改过的标题\"'").pluck().get()).toBeGreaterThan(0);
   });
@@ -97,11 +100,13 @@ describe('FTS index built after the swap', () => {
     const r = replica(300, true);
     buildFtsChunk(r.sqlite, 100);
     expect(ftsBuiltThrough(r.sqlite)).toBe(100);
+    expect(ftsAutomerge(r.sqlite)).toBe(0);
     stageRows(r.sqlite, r.writer, 'events', [{ key: 'only', v: 2, row: makeEvent('only', { title: '唯一的事件' }) }]);
     swapInSnapshot(r.sqlite, { scope: 'district', checkpoint: { epoch: 'ep', v: 2 }, referenceVersion: 'ep:2', checksum: null, at: AT }, { deferFts: true });
     expect(ftsBuiltThrough(r.sqlite)).toBe(0);
     expect(r.sqlite.prepare('SELECT count(*) FROM events_fts').pluck().get()).toBe(0);
     expect(buildFtsChunk(r.sqlite, 100)).toBe(true);
+    expect(ftsAutomerge(r.sqlite)).toBe(FTS_AUTOMERGE_DEFAULT);
     expect(index(r)).toEqual(rebuilt(r));
   });
 });

@@ -142,11 +142,23 @@ export function ftsBuiltThrough(sqlite: Database.Database): number | null {
 
 /**
  * Indexes the next `rows` events above the high-water rid, in one transaction
- * with the new high-water mark; true once the index is complete. The chunk's
- * rid range is emptied first (a live upsert may have indexed a row in it
- * already). Commits with `synchronous=NORMAL`, as staging does: a power cut
+ * with the new high-water mark; true once the index is complete. The rows of
+ * the chunk's rid range that a live upsert indexed already are deleted first,
+ * one by one (found in the index's `events_fts_docsize`, FTS5's rowid table of
+ * the indexed rows: a range DELETE on the FTS table scans the whole index,
+ * 22–44 ms a chunk at 3–4.6·10^5 indexed events whatever the chunk's size).
+ * Commits with `synchronous=NORMAL`, as staging does: a power cut
  * can only lose index chunks, which the next start builds again (the mark
  * is in the same transaction).
+ *
+ * While the build runs, FTS5's automerge is off (`automerge=0`, stored in the
+ * index's config, so it stays off across a restart until the build ends): the
+ * builder merges in time-bounded steps of its own (`ftsMergeStep`) after each
+ * chunk. With automerge on, the commit that flushed a segment also did merge
+ * work in proportion to it and to the number of levels, and with live one-event
+ * segments between the chunks one chunk near the end of a 10^6 build took
+ * 0.6–1.4 s (docs/sync-client.md, "Live batches while the FTS index builds").
+ * The last chunk turns it back on (FTS5's default, 4), in its transaction.
  */
 export function buildFtsChunk(sqlite: Database.Database, rows: number): boolean {
   const through = ftsBuiltThrough(sqlite);
@@ -158,19 +170,50 @@ export function buildFtsChunk(sqlite: Database.Database, rows: number): boolean 
     return sqlite.transaction((): boolean => {
       const top = upper ?? ((sqlite.prepare('SELECT max(rid) FROM events').pluck().get() as number | null) ?? through);
       if (top > through) {
-        // This range DELETE scans the whole FTS index, whatever the range holds: 22–44 ms a chunk at 3–4.6·10^5
-        // indexed events, so chunks sit at their 20-event floor and the build of 10^6 takes ~40 min. Deleting only
-        // the rows `events_fts_docsize` lists in the range made it ~100× faster (commit 6118463), but a build that
-        // fast with live batches between its chunks met a 0.6–1.4 s chunk near its end (FTS5 merging its
-        // segments, not separated yet): docs/sync-client.md, "Live batches while the FTS index builds".
-        sqlite.prepare('DELETE FROM events_fts WHERE rowid > ? AND rowid <= ?').run(through, top);
+        const live = sqlite.prepare('SELECT id FROM events_fts_docsize WHERE id > ? AND id <= ?').pluck().all(through, top) as number[];
+        const remove = sqlite.prepare('DELETE FROM events_fts WHERE rowid = ?');
+        for (const rid of live) remove.run(rid);
         sqlite
           .prepare(`${FTS_FILL} WHERE e.rid > ? AND e.rid <= ?`)
           .run(through, top);
       }
       const done = upper === null;
+      setFtsAutomerge(sqlite, done ? FTS_AUTOMERGE_DEFAULT : 0);
       writePreference(sqlite, FTS_PREFERENCE, { through: done ? null : top } satisfies FtsProgress);
       return done;
+    })();
+  } finally {
+    sqlite.pragma('synchronous = FULL');
+  }
+}
+
+/** FTS5's automerge when the index's config does not say (sqlite3.c FTS5_DEFAULT_AUTOMERGE). */
+export const FTS_AUTOMERGE_DEFAULT = 4;
+
+/** The FTS index's automerge setting (FTS5 keeps it in `events_fts_config`). */
+export function ftsAutomerge(sqlite: Database.Database): number {
+  const v = sqlite.prepare("SELECT v FROM events_fts_config WHERE k = 'automerge'").pluck().get() as number | undefined;
+  return v ?? FTS_AUTOMERGE_DEFAULT;
+}
+
+function setFtsAutomerge(sqlite: Database.Database, value: number): void {
+  // a config write rewrites the index's structure record: only when it changes (FTS5 wants an integer, not a real)
+  if (ftsAutomerge(sqlite) !== value) sqlite.prepare("INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', ?)").run(BigInt(value));
+}
+
+/**
+ * One step of FTS5's incremental merge (`'merge'` with a page count: about `pages` leaf pages written, on a level
+ * of at least 4 segments, or one a merge has begun on), in its own transaction at `synchronous=NORMAL` (a lost
+ * step is merged again). False when there was nothing to merge: the index has no level of 4 segments or more.
+ */
+export function ftsMergeStep(sqlite: Database.Database, pages: number): boolean {
+  sqlite.pragma('synchronous = NORMAL');
+  try {
+    return sqlite.transaction((): boolean => {
+      const before = sqlite.prepare('SELECT total_changes()').pluck().get() as number;
+      sqlite.prepare("INSERT INTO events_fts (events_fts, rank) VALUES ('merge', ?)").run(BigInt(Math.max(1, Math.round(pages))));
+      // FTS5's documented test: a merge that did nothing changes fewer than two rows (https://sqlite.org/fts5.html#the_merge_command)
+      return (sqlite.prepare('SELECT total_changes()').pluck().get() as number) - before >= 2;
     })();
   } finally {
     sqlite.pragma('synchronous = FULL');
@@ -200,6 +243,9 @@ export function swapInSnapshot(sqlite: Database.Database, meta: SnapshotMeta, op
       writePreference(sqlite, FTS_PREFERENCE, { through: 0 } satisfies FtsProgress, meta.at);
     } else {
       sqlite.exec(FTS_FILL);
+      // a background build cut before its end (a crash, a new snapshot) left FTS5's automerge off: the index is
+      // complete here, so nothing else would turn it back on
+      setFtsAutomerge(sqlite, FTS_AUTOMERGE_DEFAULT);
       writePreference(sqlite, FTS_PREFERENCE, { through: null } satisfies FtsProgress, meta.at);
     }
     writeSyncState(sqlite, {

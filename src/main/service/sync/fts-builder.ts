@@ -8,10 +8,16 @@
  * 10^6-event replica with bench/sync/fts-live.ts: a batch's wait p50 44–50 ms behind chunks of p50 27 ms).
  * Here a chunk whose turn comes while live frames are queued gives its turn up (`livePending`): they are
  * applied first, and a frame waits for at most the chunk that was running when it arrived.
+ *
+ * FTS5's own merging is off while the build runs (buildFtsChunk sets `automerge=0`): after each chunk the
+ * builder merges in steps of its own (`ftsMergeStep`), each its own turn sized by time like the chunks, until a
+ * step finds nothing to merge (no level of 4 segments or more), then the next chunk. With FTS5's automerge the
+ * commit that flushed a segment paid merge work in proportion to its pages and the index's levels, all at once
+ * (docs/sync-client.md, "Live batches while the FTS index builds").
  */
 import type Database from 'better-sqlite3';
 import { connectionOf, type ConnectionLike, type ReplicaConnection } from '../store/connection';
-import { buildFtsChunk, ftsBuiltThrough } from '../store/replica-writes';
+import { buildFtsChunk, ftsBuiltThrough, ftsMergeStep } from '../store/replica-writes';
 
 /**
  * A trigram chunk of 1,000 events took 260–670 ms on a 10^6-event replica (measured), long enough to hold a
@@ -20,6 +26,14 @@ import { buildFtsChunk, ftsBuiltThrough } from '../store/replica-writes';
  */
 export const FTS_CHUNK_BUDGET_MS = 25;
 const FTS_CHUNK_FIRST_ROWS = 100;
+/** leaf pages of the first merge step (FTS5's own unit of merge work is 64) */
+const FTS_MERGE_FIRST_PAGES = 64;
+/**
+ * A step's time per page varies with what it merges (a level's end, the start of the next): sized by time alone
+ * after a cheap step it reached 2,000 pages and took 100–164 ms (0.05–0.08 ms a page on a 10^6 build), so it
+ * stays at 400 pages or fewer.
+ */
+export const FTS_MERGE_MAX_PAGES = 400;
 
 /** The events of the next FTS chunk, after one of `rows` events took `ms`. */
 export function ftsChunkRowsAfter(rows: number, ms: number, budgetMs = FTS_CHUNK_BUDGET_MS): number {
@@ -35,6 +49,12 @@ export interface FtsChunkDone {
   ms: number;
 }
 
+export interface FtsMergeDone {
+  /** the leaf pages the step aimed at */
+  pages: number;
+  ms: number;
+}
+
 export interface FtsBuilderOptions {
   /** the replica: a handle is read at every step (an image renamed into place replaces its connection) */
   sqlite: ConnectionLike;
@@ -44,9 +64,13 @@ export interface FtsBuilderOptions {
   mayRun?(): boolean;
   /** events per chunk, fixed; default sized by time (ftsChunkRowsAfter) */
   chunkRows?: number;
-  /** the time a chunk aims at when sized by time; default FTS_CHUNK_BUDGET_MS */
+  /** the time a chunk or merge step aims at when sized by time; default FTS_CHUNK_BUDGET_MS */
   budgetMs?: number;
+  /** the most leaf pages a merge step aims at; default FTS_MERGE_MAX_PAGES */
+  mergeMaxPages?: number;
   onChunk?(chunk: FtsChunkDone): void;
+  /** a merge step between chunks merged something */
+  onMerge?(step: FtsMergeDone): void;
   /** the index is complete */
   onDone(ms: number): void;
   /** a chunk threw: the build stops (text search reads the rest with LIKE) */
@@ -77,6 +101,9 @@ export class FtsBuilder {
     if (this.stopped || this.next || ftsBuiltThrough(this.db()) === null) return;
     const started = performance.now();
     let rows = this.opts.chunkRows ?? FTS_CHUNK_FIRST_ROWS;
+    let pages = Math.min(FTS_MERGE_FIRST_PAGES, this.opts.mergeMaxPages ?? FTS_MERGE_MAX_PAGES);
+    // merge steps are due after each chunk (and at a resumed start: the last run may have stopped between them)
+    let merging = true;
     const step = () => {
       this.next = null;
       if (this.stopped || this.opts.mayRun?.() === false) return;
@@ -85,8 +112,24 @@ export class FtsBuilder {
         this.next = setImmediate(step);
         return;
       }
-      let done: boolean;
       const t0 = performance.now();
+      if (merging) {
+        let merged: boolean;
+        try {
+          merged = ftsMergeStep(this.db(), pages);
+        } catch (err) {
+          this.opts.onError(err);
+          return;
+        }
+        const ms = performance.now() - t0;
+        if (merged) {
+          this.opts.onMerge?.({ pages, ms });
+          pages = Math.min(this.opts.mergeMaxPages ?? FTS_MERGE_MAX_PAGES, ftsChunkRowsAfter(pages, ms, this.opts.budgetMs));
+        } else merging = false;
+        this.next = setImmediate(step);
+        return;
+      }
+      let done: boolean;
       const before = ftsBuiltThrough(this.db()) ?? 0;
       try {
         done = buildFtsChunk(this.db(), rows);
@@ -106,8 +149,12 @@ export class FtsBuilder {
         ) as number;
         this.opts.onChunk({ rows: indexed, ms });
       }
+      // the last chunk turned FTS5's automerge back on: it merges what is left a bounded step per commit
       if (done) this.opts.onDone(performance.now() - started);
-      else this.next = setImmediate(step);
+      else {
+        merging = true;
+        this.next = setImmediate(step);
+      }
     };
     this.next = setImmediate(step);
   }

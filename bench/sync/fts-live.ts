@@ -309,6 +309,13 @@ console.log(
         const d = batches.filter((b) => b.due <= end);
         return d.length ? { batches: d.length, latency: f(d.map((b) => b.end - b.due)), wait: f(d.map((b) => b.start - b.due)) } : null;
       })(),
+      // the batches that arrived once the build had ended (FTS5's automerge back on, where a builder turns it off)
+      afterBuild: (() => {
+        if (!chunks.length || values.builder !== 'yielding' || ftsBuiltThrough(sqlite) !== null) return null;
+        const end = Math.max(...chunks.map((c) => c.start + c.ms));
+        const d = batches.filter((b) => b.due > end);
+        return d.length ? { batches: d.length, latency: f(d.map((b) => b.end - b.due)), wait: f(d.map((b) => b.start - b.due)), commit: f(d.map((b) => b.commit)) } : null;
+      })(),
       chunks: chunkMs.length ? { count: chunkMs.length, ms: f(chunkMs), over50: chunkMs.filter((m) => m > 50).length, over100: chunkMs.filter((m) => m > 100).length, rowsPerChunk: quantile(chunks.filter((c) => !c.merge).map((c) => c.rows), 0.5) } : null,
       mergeSteps: mergeMs.length ? { count: mergeMs.length, ms: f(mergeMs), over50: mergeMs.filter((m) => m > 50).length, over100: mergeMs.filter((m) => m > 100).length, totalMs: Math.round(mergeMs.reduce((a, m) => a + m, 0)) } : null,
       built: { rows: builtRows, from: fromThrough, rowsPerSecondCounted: Math.round(chunks.reduce((a, c) => a + c.rows, 0) / countedSeconds) },

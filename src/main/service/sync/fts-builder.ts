@@ -10,8 +10,9 @@
  * applied first, and a frame waits for at most the chunk that was running when it arrived.
  *
  * FTS5's own merging is off while the build runs (buildFtsChunk sets `automerge=0`): after each chunk the
- * builder merges in steps of its own (`ftsMergeStep`), each its own turn sized by time like the chunks, until a
- * step finds nothing to merge (no level of 4 segments or more), then the next chunk. With FTS5's automerge the
+ * builder merges in steps of its own (`ftsMergeStep`), each its own turn sized by time like the chunks and capped in
+ * pages (FTS_MERGE_MAX_PAGES), until a step finds nothing to merge (no level of 4 segments or more), then the next
+ * chunk. With FTS5's automerge the
  * commit that flushed a segment paid merge work in proportion to its pages and the index's levels, all at once
  * (docs/sync-client.md, "Live batches while the FTS index builds").
  */
@@ -30,10 +31,13 @@ const FTS_CHUNK_FIRST_ROWS = 100;
 const FTS_MERGE_FIRST_PAGES = 64;
 /**
  * A step's time per page varies with what it merges (a level's end, the start of the next): sized by time alone
- * after a cheap step it reached 2,000 pages and took 100–164 ms (0.05–0.08 ms a page on a 10^6 build), so it
- * stays at 400 pages or fewer.
+ * after a cheap step it reached 2,000 pages and took 100–164 ms (0.05–0.08 ms a page on a 10^6 build), so it is
+ * capped. On a copy of a 10^6-event replica with live batches at 100/s (bench/sync/fts-live.ts, load < 1.1) the
+ * steps' p99 was 50–51 ms at 800 pages, 37–43 at 400, 24–34 at 200, 19–25 at 100, the build 22–31 s at every cap;
+ * the maximum stayed 43–97 ms at every cap: FTS5 ends a step only between terms, so a common trigram's doclist in
+ * the largest segments is merged in one piece (sqlite3.c fts5IndexMergeLevel). 200: docs/sync-client.md.
  */
-export const FTS_MERGE_MAX_PAGES = 400;
+export const FTS_MERGE_MAX_PAGES = 200;
 
 /** The events of the next FTS chunk, after one of `rows` events took `ms`. */
 export function ftsChunkRowsAfter(rows: number, ms: number, budgetMs = FTS_CHUNK_BUDGET_MS): number {

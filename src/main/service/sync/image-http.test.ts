@@ -4,7 +4,7 @@
  * cut short, one longer than its Content-Length, or one that breaks is a cut download (UnavailableError).
  */
 import { createHash } from 'node:crypto';
-import fs, { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -155,6 +155,36 @@ describe.each([
     );
     await expect(receiveImageBody((await get(url, init())).body!, tempFile(), body.length - 1, () => undefined)).rejects.toThrow(UnavailableError);
   });
+});
+
+it('refuses a body longer than its Content-Length as soon as it goes past it, without writing the rest', async () => {
+  const total = 4 * 2 ** 20;
+  const { url, closed } = await serveSlowly(total, 32_768, 5);
+  const file = tempFile();
+  let received = 0;
+  const res = await nodeSnapshotGet(url, { headers: {}, signal: new AbortController().signal });
+  // told 100,000 bytes of a 4 MB body
+  const err = await receiveImageBody(res.body!, file, 100_000, (n) => (received = n), IMAGE_FLUSH_BYTES, 65_536).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(UnavailableError);
+  expect((err as Error).message).toMatch(/longer than its Content-Length 100000/);
+  expect(received).toBeLessThanOrEqual(100_000);
+  expect(statSync(file).size).toBeLessThanOrEqual(100_000);
+  // the server sees its client go away
+  await closed;
+});
+
+it('is a cut download when the file cannot be closed after the whole body (a delayed write error)', async () => {
+  const url = await serve((_req, res) => {
+    res.writeHead(200, { 'content-type': IMAGE_CONTENT_TYPE, 'content-length': String(body.length) });
+    res.end(body);
+  });
+  const close = fs.close.bind(fs);
+  vi.spyOn(fs, 'close').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) =>
+    close(fd, () => cb(Object.assign(new Error('EIO: i/o error, close'), { code: 'EIO' })))) as typeof fs.close);
+  const res = await nodeSnapshotGet(url, { headers: {}, signal: new AbortController().signal });
+  const err = await receiveImageBody(res.body!, tempFile(), body.length, () => undefined).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(UnavailableError);
+  expect((err as Error).message).toMatch(/could not be closed after 200000 bytes: EIO/);
 });
 
 it('flushes through a descriptor open for writing (Windows refuses FlushFileBuffers on a read-only one)', async () => {

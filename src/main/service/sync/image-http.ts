@@ -96,6 +96,7 @@ export async function receiveImageBody(
   const hash = createHash('sha256');
   const source = body instanceof Readable ? body : Readable.fromWeb(body as NodeWebReadableStream<Uint8Array>);
   let fd: number | null = null;
+  let closeError: Error | null = null;
   /** bytes on the file (written, not yet flushed) */
   let written = 0;
   let writing: Promise<void> | null = null;
@@ -134,6 +135,11 @@ export async function receiveImageBody(
     let gathered = 0;
     for await (const chunk of source as AsyncIterable<Uint8Array>) {
       bytes += chunk.byteLength;
+      // a body longer than its Content-Length is refused at once, not written to the end (it could fill the disk)
+      if (bytes > expectedBytes) {
+        fail(new Error(`the body is longer than its Content-Length ${expectedBytes}`));
+        break;
+      }
       hash.update(chunk);
       onBytes(bytes);
       parts.push(chunk);
@@ -160,8 +166,11 @@ export async function receiveImageBody(
     await writing;
     await flushing;
     await (flusher as FileHandle | null)?.close().catch(() => undefined);
-    if (fd !== null) await closeFile(fd);
+    if (fd !== null) closeError = await closeFile(fd);
   }
+  // reached only when the body was received whole: a close that fails then (a network folder reports a delayed
+  // write error only there) is a cut download too
+  if (closeError !== null) throw new UnavailableError(`the image file could not be closed after ${bytes} bytes: ${closeError.message}`);
   if (bytes !== expectedBytes) throw new UnavailableError(`the image download ended after ${bytes} bytes, its Content-Length says ${expectedBytes}`);
   return hash.digest('hex');
 }
@@ -171,8 +180,9 @@ function openFile(file: string, flags: string): Promise<number> {
   return new Promise((resolve, reject) => fs.open(file, flags, (err, fd) => (err ? reject(err) : resolve(fd))));
 }
 
-function closeFile(fd: number): Promise<void> {
-  return new Promise((resolve) => fs.close(fd, () => resolve()));
+/** fs.close as a promise of its error, or null: never rejects, so that a `finally` can always await it */
+function closeFile(fd: number): Promise<Error | null> {
+  return new Promise((resolve) => fs.close(fd, (err) => resolve(err ?? null)));
 }
 
 /** Writes `parts` at the descriptor's position, again from where a short write stopped; resolves with the bytes written. */

@@ -57,6 +57,11 @@ export interface ImageRouteOptions {
  * loopback (2.7 GB, 2 shared cores, noisy): median CPU per GB served 1.32 s with 1 MB pieces (41 downloads), 1.23 s
  * with 2 MB (19), 1.19 s with 4 MB (5); 64 KB 2.3 s. 2 MB: most of the gain for 1 MB more held per download
  * (docs/sync-client.md, "The image's body, received").
+ *
+ * The stall cut sees a client's progress once per piece (a piece leaves the response's buffer when its whole socket
+ * write completes), so a client that drains less than one piece per `stallTimeoutMs` — 2 MB / 30 s ≈ 70 KB/s by
+ * default, 35 KB/s with 1 MB pieces — is cut as stalled although it reads. It then takes the row snapshot in the same
+ * attempt (src/main/service/sync/sync-client.ts): at that rate a 10^6-event image (2.6 GB) would take ten hours.
  */
 export const IMAGE_READ_BYTES = 2 * 2 ** 20;
 

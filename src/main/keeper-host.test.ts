@@ -186,12 +186,19 @@ describe('image keeper supervisor', () => {
     expect(k.state).toBe('down');
     await vi.advanceTimersByTimeAsync(1000);
     expect(children).toHaveLength(5);
-    // stop() while waiting out the lock's interval forks nothing more
+    // locked again, then a failure past the lock (a refused sign-in), then locked again: each lock is told once
     children[4]!.emit('exit', KEEPER_EXIT.locked);
     expect(errors).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(300_000);
+    children[5]!.emit('exit', 1);
+    // the second ordinary failure in a row: the backoff's second step
+    await vi.advanceTimersByTimeAsync(2000);
+    children[6]!.emit('exit', KEEPER_EXIT.locked);
+    expect(errors).toHaveLength(3);
+    // stop() while waiting out the lock's interval forks nothing more
     await k.stop();
     await vi.advanceTimersByTimeAsync(600_000);
-    expect(children).toHaveLength(5);
+    expect(children).toHaveLength(7);
     expect(k.state).toBe('stopped');
   });
 

@@ -151,6 +151,8 @@ export function createKeeperSupervisor(opts: KeeperSupervisorOptions): KeeperSup
         logError(`the image keeper exited with code ${code}${why}; not starting it again, as it would fail the same way (desktops take the row snapshot)`);
         return 'give-up';
       }
+      // a keeper that got past the lock and failed otherwise: a later lock is news again
+      lockedLogged = false;
       state = 'down';
       log(`the image keeper exited with code ${code}${why}; starting it again in ${Math.round(restartInMs / 1000)} s (desktops take the row snapshot meanwhile)`);
       return 'restart';

@@ -254,4 +254,59 @@ describe('FTS build merges in steps of its own', () => {
     expect(ftsAutomerge(r.sqlite)).toBe(FTS_AUTOMERGE_DEFAULT);
     expectEqualsRebuild(r);
   });
+
+  it('the inline fill after a cut build runs with automerge on: its flushes merge as they go', async () => {
+    const r = replica();
+    await build(r, (seen) => seen.chunks >= 3);
+    expect(ftsAutomerge(r.sqlite)).toBe(0);
+    // a 64 KB hash of pending terms (FTS5's 'hashsize', 1 MB by default): the fill of EVENTS events flushes a segment
+    // several times, as a large snapshot's fill does every MB; FTS5 reads automerge at each flush
+    r.sqlite.prepare("INSERT INTO events_fts (events_fts, rank) VALUES ('hashsize', ?)").run(BigInt(65_536));
+    const stage = () =>
+      stageRows(r.sqlite, r.writer, 'events', Array.from({ length: EVENTS }, (_, i) => ({ key: `ev${i}`, v: 2, row: makeEvent(`ev${i}`, { title: `路面坑洼积水${i} 井盖缺失${i * 7}` }) })));
+    stage();
+    swapInSnapshot(r.sqlite, { scope: 'district', checkpoint: { epoch: 'ep', v: 9_999 }, referenceVersion: 'ep:9999', checksum: null, at: AT });
+    expect(ftsAutomerge(r.sqlite)).toBe(FTS_AUTOMERGE_DEFAULT);
+    // the flushes' segments were merged during the fill: no level holds FTS5's automerge threshold of them
+    expect(Math.max(...levels(r).map((l) => l.length))).toBeLessThan(FTS_AUTOMERGE_DEFAULT);
+    expectEqualsRebuild(r);
+    // the control: the same fill with automerge 0 leaves its flushes' segments unmerged on level 0
+    stage();
+    swapInSnapshot(r.sqlite, { scope: 'district', checkpoint: { epoch: 'ep', v: 10_000 }, referenceVersion: 'ep:10000', checksum: null, at: AT }, { deferFts: true });
+    r.sqlite.exec("INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 0)");
+    r.sqlite.exec(
+      "INSERT INTO events_fts (rowid, title, description, address) SELECT e.rid, e.title, json_extract(d.doc, '$.description'), e.address FROM events e JOIN events_doc d ON d.rid = e.rid",
+    );
+    expect(levels(r)[0]!.length).toBeGreaterThanOrEqual(FTS_AUTOMERGE_DEFAULT);
+  });
+
+  it('a complete index with automerge off (an image a keeper exported mid-build before this fix) gets it back at start', async () => {
+    const r = replica();
+    expect((await build(r)).done).toBe(true);
+    r.sqlite.exec("INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 0)");
+    expect(ftsAutomerge(r.sqlite)).toBe(0);
+    let finished = 0;
+    const errors: unknown[] = [];
+    const builder = new FtsBuilder({ sqlite: r.sqlite, livePending: () => false, onDone: () => (finished += 1), onError: (err) => errors.push(err) });
+    builder.start();
+    // at once, and no build: the index is complete
+    expect(ftsAutomerge(r.sqlite)).toBe(FTS_AUTOMERGE_DEFAULT);
+    expect(builder.running()).toBe(false);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(finished).toBe(0);
+    expect(errors).toEqual([]);
+    expect(ftsBuiltThrough(r.sqlite)).toBeNull();
+    expectEqualsRebuild(r);
+    builder.stop();
+  });
+
+  it('a build in progress keeps automerge off at start', async () => {
+    const r = replica();
+    expect((await build(r, (seen) => seen.chunks >= 3)).done).toBe(false);
+    const builder = new FtsBuilder({ sqlite: r.sqlite, livePending: () => false, onDone: () => undefined, onError: () => undefined });
+    builder.start();
+    expect(ftsAutomerge(r.sqlite)).toBe(0);
+    expect(builder.running()).toBe(true);
+    builder.stop();
+  });
 });

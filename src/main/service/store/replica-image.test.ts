@@ -27,7 +27,7 @@ import { OutboxStore } from '../outbox/outbox-store';
 import { eventDoc, iso, T0 } from './migrations/test-docs';
 import { openReplica, ReplicaFailed, type OpenReplicaOptions, type Replica } from './open';
 import { clientIdOf, readPreference, writePreference } from './preferences';
-import { applyBatch, FTS_PREFERENCE, stageRows, swapInSnapshot } from './replica-writes';
+import { applyBatch, buildFtsChunk, FTS_AUTOMERGE_DEFAULT, FTS_PREFERENCE, ftsAutomerge, ftsBuiltThrough, stageRows, swapInSnapshot } from './replica-writes';
 import {
   exportReplicaImage,
   fsyncFile,
@@ -357,6 +357,43 @@ describe('replica image', () => {
     // and once it is done, the connection takes another
     const info2 = await exportReplicaImage(keeper.sqlite, path.join(dir, 'again.sqlite'));
     await expect(switchInReplicaImage(r.sqlite, info2.file, { scope: 'district' })).resolves.toMatchObject({ cursor: { epoch: 'k1', v: 42 } });
+  });
+
+  it.each(['backup', 'vacuum'] as const)('exports (%s) mid-build with FTS5\'s automerge back on in the image only; the keeper\'s build goes on', async (method) => {
+    const dir = tempDir();
+    const keeper = replicaAt(path.join(dir, 'keeper.sqlite'));
+    snapshot(keeper, 'k2', 40, Array.from({ length: 40 }, (_, i) => withText(i + 1, 'in_progress')), { deferFts: true });
+    expect(buildFtsChunk(keeper.sqlite, 10)).toBe(false);
+    const through = ftsBuiltThrough(keeper.sqlite);
+    expect(through).toBeGreaterThan(0);
+    expect(ftsAutomerge(keeper.sqlite)).toBe(0);
+    const info = await exportReplicaImage(keeper.sqlite, path.join(dir, 'image.sqlite'), { method });
+    // the image: its mark as the keeper had it, automerge FTS5's default (an older desktop's builder never sets it),
+    // and the digest published is the file's with that change in it
+    expect(await sha256Of(info.file)).toBe(info.sha256);
+    const image = new Database(info.file, { readonly: true });
+    try {
+      expect(image.prepare("SELECT v FROM events_fts_config WHERE k = 'automerge'").pluck().get()).toBe(FTS_AUTOMERGE_DEFAULT);
+      expect(readPreference(image, FTS_PREFERENCE)).toEqual({ through });
+    } finally {
+      image.close();
+    }
+    // the keeper's own index: still off, and its build goes on to the end, which turns it on
+    expect(ftsAutomerge(keeper.sqlite)).toBe(0);
+    expect(ftsBuiltThrough(keeper.sqlite)).toBe(through);
+    while (!buildFtsChunk(keeper.sqlite, 10)) expect(ftsAutomerge(keeper.sqlite)).toBe(0);
+    expect(ftsAutomerge(keeper.sqlite)).toBe(FTS_AUTOMERGE_DEFAULT);
+    expect(fts(keeper.sqlite, '建设北路')).toHaveLength(40);
+    // a desktop of this build switches the image in and its builder turns automerge off again at its first chunk
+    const { r } = target(dir);
+    await switchInReplicaImage(r.sqlite, info.file, { scope: 'district' }, { check: 'quick' });
+    expect(ftsAutomerge(r.sqlite)).toBe(FTS_AUTOMERGE_DEFAULT);
+    expect(buildFtsChunk(r.sqlite, 10)).toBe(false);
+    expect(ftsAutomerge(r.sqlite)).toBe(0);
+    while (!buildFtsChunk(r.sqlite, 10));
+    expect(ftsAutomerge(r.sqlite)).toBe(FTS_AUTOMERGE_DEFAULT);
+    r.sqlite.exec("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')");
+    expect(fts(r.sqlite, '建设北路')).toHaveLength(40);
   });
 
   it('carries an image\'s unfinished FTS mark, so the target goes on building it', async () => {

@@ -46,7 +46,7 @@ import Database from 'better-sqlite3';
 import type { Cursor, SyncScope } from '../../../core/index';
 import { migrations as allMigrations, type Migration } from './migrations';
 import { ReplicaFailed, type Replica } from './open';
-import { FTS_PREFERENCE } from './replica-writes';
+import { FTS_AUTOMERGE_DEFAULT, FTS_PREFERENCE, setFtsAutomerge } from './replica-writes';
 import { readSyncState } from './sync-state';
 
 /** how a table of the replica's schema travels in an image */
@@ -175,7 +175,13 @@ export async function exportReplicaImage(db: Database.Database, file: string, op
       // DELETE here touches: a copy made by it, or one with any free page left, is VACUUMed — rebuilt from its
       // live rows only, so the image has no freelist page and no deleted cell content.
       copy.pragma('secure_delete = ON');
-      copy.transaction(() => emptyNonImageTables(copy))();
+      copy.transaction(() => {
+        emptyNonImageTables(copy);
+        // a keeper's build in progress has FTS5's automerge off (store/replica-writes.ts buildFtsChunk): the image
+        // does not carry that, since a desktop whose builder does not turn it back on (an older build, the same
+        // schema) would keep it off for good; a builder that wants it off sets it again at its first chunk
+        setFtsAutomerge(copy, FTS_AUTOMERGE_DEFAULT);
+      })();
       const free = copy.pragma('freelist_count', { simple: true }) as number;
       if (opts.method !== 'vacuum' || free > 0) copy.exec('VACUUM');
       if (opts.check !== false) {

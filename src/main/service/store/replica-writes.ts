@@ -196,9 +196,21 @@ export function ftsAutomerge(sqlite: Database.Database): number {
   return v ?? FTS_AUTOMERGE_DEFAULT;
 }
 
-function setFtsAutomerge(sqlite: Database.Database, value: number): void {
+/** Sets the FTS index's automerge (inside the caller's transaction, if any); also used on an exported image's copy. */
+export function setFtsAutomerge(sqlite: Database.Database, value: number): void {
   // a config write rewrites the index's structure record: only when it changes (FTS5 wants an integer, not a real)
   if (ftsAutomerge(sqlite) !== value) sqlite.prepare("INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', ?)").run(BigInt(value));
+}
+
+/**
+ * Puts FTS5's default automerge back on a complete index that has it off; true when it did. A complete index with
+ * automerge 0 comes from an image exported mid-build by a keeper and switched in by a build that never turned it
+ * back on (the builder returns early on a complete index): FTS5 would merge only at its crisis threshold.
+ */
+export function repairFtsAutomerge(sqlite: Database.Database): boolean {
+  if (ftsBuiltThrough(sqlite) !== null || ftsAutomerge(sqlite) === FTS_AUTOMERGE_DEFAULT) return false;
+  sqlite.transaction(() => setFtsAutomerge(sqlite, FTS_AUTOMERGE_DEFAULT))();
+  return true;
 }
 
 /**
@@ -242,10 +254,11 @@ export function swapInSnapshot(sqlite: Database.Database, meta: SnapshotMeta, op
     if (opts.deferFts) {
       writePreference(sqlite, FTS_PREFERENCE, { through: 0 } satisfies FtsProgress, meta.at);
     } else {
-      sqlite.exec(FTS_FILL);
       // a background build cut before its end (a crash, a new snapshot) left FTS5's automerge off: the index is
-      // complete here, so nothing else would turn it back on
+      // complete here, so nothing else would turn it back on; before the fill, which reads it at each flush of
+      // its pending terms (with 0 the fill's segments pile up on level 0 until FTS5's crisis merge)
       setFtsAutomerge(sqlite, FTS_AUTOMERGE_DEFAULT);
+      sqlite.exec(FTS_FILL);
       writePreference(sqlite, FTS_PREFERENCE, { through: null } satisfies FtsProgress, meta.at);
     }
     writeSyncState(sqlite, {

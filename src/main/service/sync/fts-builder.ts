@@ -18,7 +18,7 @@
  */
 import type Database from 'better-sqlite3';
 import { connectionOf, type ConnectionLike, type ReplicaConnection } from '../store/connection';
-import { buildFtsChunk, ftsBuiltThrough, ftsMergeStep } from '../store/replica-writes';
+import { buildFtsChunk, ftsBuiltThrough, ftsMergeStep, repairFtsAutomerge } from '../store/replica-writes';
 
 /**
  * A trigram chunk of 1,000 events took 260–670 ms on a 10^6-event replica (measured), long enough to hold a
@@ -100,9 +100,21 @@ export class FtsBuilder {
     return this.next !== null;
   }
 
-  /** Builds the index until it is complete; nothing to do when it is, or when a build runs. */
+  /**
+   * Builds the index until it is complete; nothing to do when it is (but FTS5's automerge put back on if it is
+   * off: `repairFtsAutomerge`), or when a build runs. Called at the service's start, at each (re)connection and
+   * after a snapshot or an image is switched in.
+   */
   start(): void {
-    if (this.stopped || this.next || ftsBuiltThrough(this.db()) === null) return;
+    if (this.stopped || this.next) return;
+    if (ftsBuiltThrough(this.db()) === null) {
+      try {
+        repairFtsAutomerge(this.db());
+      } catch (err) {
+        this.opts.onError(err);
+      }
+      return;
+    }
     const started = performance.now();
     let rows = this.opts.chunkRows ?? FTS_CHUNK_FIRST_ROWS;
     let pages = Math.min(FTS_MERGE_FIRST_PAGES, this.opts.mergeMaxPages ?? FTS_MERGE_MAX_PAGES);

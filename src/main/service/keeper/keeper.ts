@@ -213,6 +213,9 @@ export async function startKeeper(opts: KeeperOptions): Promise<Keeper> {
     if (stopped) return Promise.resolve(null);
     exporting ??= exportOnce().finally(() => {
       exporting = null;
+      // a check right after: the full-text index may have been completed while this export copied a partial one (its
+      // background build goes on between the export's steps), and that image is due at once, not at the next tick
+      if (!stopped) setImmediate(check);
     });
     return exporting;
   };

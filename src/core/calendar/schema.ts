@@ -56,11 +56,14 @@ export const CalendarSource = z.object({
   note: z.string().optional(),
 });
 
+/** the working calendar's zone when its file names none (Huadu, Guangzhou) */
+export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+
 const CalendarDataBase = z.object({
   id: z.string().min(1),
   name: z.string().min(1),
   /** informational IANA zone; the arithmetic uses utcOffsetMinutes (China has no DST) */
-  timeZone: z.string().default('Asia/Shanghai'),
+  timeZone: z.string().default(DEFAULT_TIME_ZONE),
   utcOffsetMinutes: z.number().int().min(-720).max(840).default(480),
   /** ISO weekdays that are rest days: 6 = Saturday, 7 = Sunday */
   weekendDays: z.array(z.number().int().min(1).max(7)).default([6, 7]),

@@ -57,3 +57,12 @@ describe('message catalogues', () => {
     expect(createI18n('en').errorText('timeout')).toBe('Request timed out');
   });
 });
+
+describe('formatTime', () => {
+  it("writes a time in the district's zone, not the machine's", () => {
+    // 16:17 Saturday UTC is 00:17 Sunday 29 November in Huadu
+    expect(createI18n('zh-CN').formatTime('2026-11-28T16:17:00Z')).toBe('2026/11/29 00:17');
+    expect(createI18n('en').formatTime('2026-11-28T16:17:00Z')).toBe('11/29/2026, 00:17');
+    expect(createI18n('en').formatTime('not a time')).toBe('not a time');
+  });
+});

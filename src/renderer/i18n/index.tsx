@@ -9,6 +9,7 @@ import { createContext, useContext, useMemo, type ReactNode } from 'react';
 import type { ErrorCode } from '../../core/errors';
 import { en } from './en';
 import { zhCN, type Messages } from './zh-cn';
+import { districtFormat } from '../shell/district-time';
 import type { Locale } from '../shell/preferences';
 
 export type { Messages } from './zh-cn';
@@ -30,13 +31,13 @@ export interface I18n {
 export function createI18n(locale: Locale): I18n {
   const t = catalogues[locale];
   const numberFormat = new Intl.NumberFormat(locale);
-  const timeFormat = new Intl.DateTimeFormat(locale, {
+  const timeFormat = districtFormat(locale, {
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
-    hour12: false,
+    hourCycle: 'h23', // not hour12: false, which says 24:05 after midnight in English
   });
   return {
     locale,

@@ -6,7 +6,8 @@ import { I18nProvider } from '../i18n';
 import { Clock } from './Clock';
 
 beforeEach(() => {
-  vi.useFakeTimers({ now: new Date(2024, 4, 1, 23, 59, 58) });
+  // 23:59:58 on 1 May 2024 in Huadu (UTC+8), whatever the machine's zone
+  vi.useFakeTimers({ now: Date.parse('2024-05-01T15:59:58Z') });
 });
 afterEach(() => {
   cleanup();
@@ -38,5 +39,17 @@ describe('Clock', () => {
     act(() => void vi.advanceTimersByTime(10_000));
     expect(time()).toBe('00:00:10');
     expect(commits).toBe(rendered);
+  });
+
+  it("shows the district's time and date, not the machine's (16:17 Saturday UTC is 00:17 Sunday in Huadu)", () => {
+    vi.setSystemTime(Date.parse('2026-11-28T16:17:00Z'));
+    render(
+      <I18nProvider locale="en">
+        <Clock />
+      </I18nProvider>,
+    );
+    const clock = screen.getByTestId('clock');
+    expect(clock.querySelector('.clock__time')!.textContent).toBe('00:17:00');
+    expect(clock.querySelector('.clock__date')!.textContent).toBe('Sun, 11/29/2026');
   });
 });

@@ -1,6 +1,7 @@
-/** Local date and time for the wall header: a control room always shows the time. */
+/** The district's date and time (see district-time.ts) for the wall header: a control room always shows the time. */
 import { useEffect, useRef } from 'react';
 import { useI18n } from '../i18n';
+import { districtFormat } from './district-time';
 
 // `toLocaleTimeString(locale, options)` builds an Intl formatter at every call (the wall's profile
 // showed the clock among its costs, once a second all day): one formatter per locale, kept
@@ -9,8 +10,8 @@ function formatsOf(locale: string) {
   let f = formats.get(locale);
   if (!f) {
     f = {
-      time: new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }),
-      date: new Intl.DateTimeFormat(locale, { year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short' }),
+      time: districtFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }),
+      date: districtFormat(locale, { year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short' }),
     };
     formats.set(locale, f);
   }

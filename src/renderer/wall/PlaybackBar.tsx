@@ -4,6 +4,7 @@
  * open at the moment shown (and which grid version is drawn).
  */
 import { useI18n } from '../i18n';
+import { startOfDistrictDay } from '../shell/district-time';
 import { formatDateTime } from './format';
 import { PLAYBACK_SPEEDS } from './playback';
 
@@ -87,12 +88,10 @@ export function PlaybackBar(p: PlaybackBarProps) {
   );
 }
 
-/** The period of a preset, relative to `now` (local midnight for "yesterday"). */
+/** The period of a preset, relative to `now` (the district's midnights for "yesterday"). */
 export function presetPeriod(preset: PlaybackPreset, now: number): { from: number; to: number } {
   if (preset === 'last24h') return { from: now - 86_400_000, to: now };
   if (preset === 'last7d') return { from: now - 7 * 86_400_000, to: now };
-  const d = new Date(now);
-  d.setHours(0, 0, 0, 0);
-  const to = d.getTime();
-  return { from: to - 86_400_000, to };
+  const to = startOfDistrictDay(now);
+  return { from: startOfDistrictDay(to - 1), to };
 }

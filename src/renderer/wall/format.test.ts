@@ -35,11 +35,19 @@ describe('panel formatting', () => {
   });
 
   it('words the hour after midnight as 00, in every locale (hour12: false says 24 in English)', () => {
-    const past = new Date(2024, 4, 1, 0, 5, 9).getTime();
+    const past = Date.parse('2024-04-30T16:05:09Z'); // 00:05:09 on 1 May in Huadu
     expect(formatClock(past, 'en')).toBe('00:05');
     expect(formatClock(past, 'en', true)).toBe('00:05:09');
     expect(formatClock(past, 'zh-CN')).toBe('00:05');
     expect(formatDateTime(past, 'en')).toContain('00:05');
+  });
+
+  it("words times in the district's zone, not the machine's", () => {
+    const t = Date.parse('2026-11-28T16:17:00Z'); // 16:17 Saturday UTC, 00:17 Sunday in Huadu
+    expect(formatClock(t, 'zh-CN')).toBe('00:17');
+    expect(formatClock(t, 'en', true)).toBe('00:17:00');
+    expect(formatDateTime(t, 'zh-CN')).toBe('2026/11/29 00:17');
+    expect(formatDateTime(t, 'en')).toBe('11/29/2026, 00:17');
   });
 
   it('words elapsed time in units', () => {

@@ -7,6 +7,7 @@
  * "+" delay once the deadline has passed.
  */
 import type { Rate } from '../../core/rpc/queries';
+import { districtFormat } from '../shell/district-time';
 
 export const DASH = '—';
 
@@ -49,14 +50,14 @@ export function formatCountdown(remainingMs: number): string {
   return past ? `+${body}` : body;
 }
 
-/** "14:05" in the wall's time zone (the browser's); seconds only when asked. */
+/** "14:05" in the district's time zone (not the browser's); seconds only when asked. */
 export function formatClock(ms: number, locale: string, seconds = false): string {
-  return dateFormat(`clock|${locale}|${seconds}`, () => new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), hourCycle: 'h23' })).format(ms);
+  return dateFormat(`clock|${locale}|${seconds}`, () => districtFormat(locale, { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), hourCycle: 'h23' })).format(ms);
 }
 
-/** "2024-05-01 14:05" for the playback slider. */
+/** "2024-05-01 14:05" in the district's time zone, for the playback slider. */
 export function formatDateTime(ms: number, locale: string): string {
-  return dateFormat(`datetime|${locale}`, () => new Intl.DateTimeFormat(locale, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })).format(ms);
+  return dateFormat(`datetime|${locale}`, () => districtFormat(locale, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })).format(ms);
 }
 
 /** Compact elapsed time for the ticker: "刚刚" / "5 分钟前" are in the catalogue; this gives minutes, hours. */

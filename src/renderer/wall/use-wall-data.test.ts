@@ -3,7 +3,7 @@ import { act, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FrameSync } from '../map/frame-sync';
 import type { RpcClient } from '../../core/rpc/wire';
-import { Signal, usePolledSignal, useSignalEvery, useStable } from './use-wall-data';
+import { Signal, useHour, usePolledSignal, useSignalEvery, useStable } from './use-wall-data';
 
 describe('useSignalEvery', () => {
   beforeEach(() => {
@@ -130,5 +130,27 @@ describe('usePolledSignal', () => {
     });
     expect(asked).toHaveLength(3);
     expect(asked[2]! - asked[1]!).toBe(2_000);
+  });
+});
+
+describe('useHour', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("is the district's hour, and turns at the district's next hour", () => {
+    // 16:17 Saturday UTC is 00:17 Sunday in Huadu: the wall's current hour is 0, whatever the machine's zone
+    vi.useFakeTimers({ now: Date.parse('2026-11-28T16:17:00Z'), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { result, unmount } = renderHook(() => useHour());
+    expect(result.current).toBe(0);
+    act(() => vi.advanceTimersByTime(42 * 60_000));
+    expect(result.current).toBe(0);
+    act(() => vi.advanceTimersByTime(60_000 + 50)); // the hook wakes 50 ms past the hour
+    expect(result.current).toBe(1);
+    act(() => vi.advanceTimersByTime(22 * 3_600_000));
+    expect(result.current).toBe(23);
+    act(() => vi.advanceTimersByTime(3_600_000));
+    expect(result.current).toBe(0);
+    unmount();
   });
 });

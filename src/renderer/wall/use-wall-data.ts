@@ -9,6 +9,7 @@ import { toRpcError, type RpcError } from '../../core/errors';
 import type { RequestArgs, RequestName, RequestResult } from '../../core/rpc/contract';
 import type { RpcClient } from '../../core/rpc/wire';
 import { mapFrameSync, type FrameSync } from '../map/frame-sync';
+import { districtHour, nextDistrictHour } from '../shell/district-time';
 import { EventStore } from './event-store';
 import { LiveFeed, type FeedChange, type FeedState } from './live-feed';
 import { PanelTick } from './panel-tick';
@@ -180,18 +181,17 @@ export function useNow(ms: number): number {
   return now;
 }
 
-/** The hour of the day (local), re-rendering at the turn of each hour only. */
+/** The district's hour of the day (see district-time.ts), re-rendering at the turn of each hour only. */
 export function useHour(): number {
-  const [hour, setHour] = useState(() => new Date().getHours());
+  const [hour, setHour] = useState(() => districtHour(Date.now()));
   useEffect(() => {
     let id: ReturnType<typeof setTimeout>;
     const arm = () => {
-      const d = new Date();
-      const next = new Date(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours() + 1).getTime();
+      const now = Date.now();
       id = setTimeout(() => {
-        setHour(new Date().getHours());
+        setHour(districtHour(Date.now()));
         arm();
-      }, next - d.getTime() + 50);
+      }, nextDistrictHour(now) - now + 50);
     };
     arm();
     return () => clearTimeout(id);

@@ -18,6 +18,7 @@ import { useDomain } from './domain';
 import { RowWindow } from './event-window';
 import { outboxBadge, useOutbox } from './outbox';
 import { formatCountdown, useNow } from './time';
+import { districtFields } from '../shell/district-time';
 
 export interface EventTableHandle {
   focus(): void;
@@ -67,11 +68,12 @@ export function statusTone(status: EventRow['status']): Tone {
   }
 }
 
-/** 03-09 14:05 in UTC+8 (the command center's clock), whatever the machine's zone. */
+/** 03-09 14:05 in the district's zone (the command center's clock), whatever the machine's zone. */
 export function shortTime(iso: string): string {
-  const d = new Date(Date.parse(iso) + 8 * 3_600_000).toISOString();
-  return `${d.slice(5, 10)} ${d.slice(11, 16)}`;
+  const d = districtFields(Date.parse(iso));
+  return `${two(d.month)}-${two(d.day)} ${two(d.hour)}:${two(d.minute)}`;
 }
+const two = (n: number) => String(n).padStart(2, '0');
 
 export function DeadlineCell({ deadline, clockStatus }: { deadline: string | null; clockStatus: EventRow['clockStatus'] }) {
   const now = useNow();

@@ -18,6 +18,7 @@ import type { Density, EventColumns, EventRow, Kpis, Playback } from '../../../c
 import type { GridStats, MapWorkers, ModuleFeature, ModuleFeatures, WallAlert } from '../../../core/rpc/wall';
 import { newEvent } from '../../../core/workflow/event';
 import { EventStatus } from '../../../core/workflow/states';
+import { districtFields, districtHour, startOfDistrictDay } from '../../shell/district-time';
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -195,21 +196,19 @@ function randomPointIn(grid: Grid, rng: Rng): LonLat {
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
 export function caseNo(ms: number, seq: number): string {
-  const d = new Date(ms);
-  return `HD${d.getFullYear()}${pad(d.getMonth() + 1, 2)}${pad(d.getDate(), 2)}${pad(seq % 10000, 4)}`;
+  const d = districtFields(ms);
+  return `HD${d.year}${pad(d.month, 2)}${pad(d.day, 2)}${pad(seq % 10000, 4)}`;
 }
 
-/** YYYY-MM-DD of `ms` in local time. */
+/** YYYY-MM-DD of `ms` in the district (see district-time.ts), as the data service counts days. */
 export function localDate(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1, 2)}-${pad(d.getDate(), 2)}`;
+  const d = districtFields(ms);
+  return `${d.year}-${pad(d.month, 2)}-${pad(d.day, 2)}`;
 }
 
-/** Midnight (local) of the day of `ms`. */
+/** The district's midnight of the day of `ms`. */
 export function dayStart(ms: number): number {
-  const d = new Date(ms);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
+  return startOfDistrictDay(ms);
 }
 
 /** An hour of the day drawn by the intake profile, at most `maxHour`. */
@@ -296,7 +295,7 @@ export function buildDemoWorld(tree: AreasTree, geometry: GridsGeometry, options
     // most open events are from the last days; a tail is older (and more often overdue)
     const ageDays = Math.min(14, -Math.log(1 - rng.float() * 0.999) * 2.2);
     let reportedAt = now - ageDays * 86_400_000;
-    if (reportedAt >= today) reportedAt = today + hourWeighted(rng, new Date(now).getHours()) * 3_600_000 + rng.range(0, 3_600_000);
+    if (reportedAt >= today) reportedAt = today + hourWeighted(rng, districtHour(now)) * 3_600_000 + rng.range(0, 3_600_000);
     if (reportedAt > now) reportedAt = now - rng.range(60_000, 1_800_000);
     addEvent(world, { reportedAt, status: rng.weighted(OPEN_STATUS_WEIGHTS), grid: rng.weighted(gridWeights) });
   }
@@ -305,8 +304,8 @@ export function buildDemoWorld(tree: AreasTree, geometry: GridsGeometry, options
   const intakeOpenToday = world.events.filter((e) => e.reportedAt >= today).length;
   const closedOfToday = Math.round(intakeOpenToday * 0.55);
   world.intakeToday = intakeOpenToday + closedOfToday;
-  for (const e of world.events) if (e.reportedAt >= today) world.hourlyToday[new Date(e.reportedAt).getHours()]!++;
-  const hourNow = new Date(now).getHours();
+  for (const e of world.events) if (e.reportedAt >= today) world.hourlyToday[districtHour(e.reportedAt)]!++;
+  const hourNow = districtHour(now);
   for (let k = 0; k < closedOfToday; k++) world.hourlyToday[hourWeighted(rng, hourNow)]!++;
   // a typical day of the last week: today's pace, along the same profile, give or take a tenth
   const soFar = HOURLY.slice(0, hourNow + 1).reduce((a, b) => a + b, 0);
@@ -716,7 +715,7 @@ export function simulateStep(world: DemoWorld, now: number, oneKey = false): { i
       ...(oneKey ? { source: 'one_key' as const, urgency: 'critical' as const } : {}),
     });
     world.intakeToday++;
-    world.hourlyToday[new Date(now).getHours()]!++;
+    world.hourlyToday[districtHour(now)]!++;
     world.byTownToday.set(grid.townCode, (world.byTownToday.get(grid.townCode) ?? 0) + 1);
     world.byCategoryToday.set(e.categoryCode, (world.byCategoryToday.get(e.categoryCode) ?? 0) + 1);
     world.bySourceToday.set(e.source, (world.bySourceToday.get(e.source) ?? 0) + 1);

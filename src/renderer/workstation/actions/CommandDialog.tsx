@@ -19,6 +19,7 @@ import { useI18n } from '../../i18n';
 import { categoryOptions, useDomain } from '../domain';
 import { useOutbox } from '../outbox';
 import { useSession } from '../session';
+import { parseDistrictDateTime } from '../../shell/district-time';
 import { currentTime } from '../time';
 import type { ActionSpec } from './catalogue';
 import { DialogFooter, PreviewLine, ReasonField, unitOptions, usePreview } from './command-form';
@@ -28,10 +29,10 @@ import { planDispatch } from './dispatch-plan';
 const SLA_UNITS: SlaUnit[] = ['working_days', 'working_hours', 'calendar_days', 'calendar_hours'];
 const SATISFACTION: SatisfactionLevel[] = ['satisfied', 'basically_satisfied', 'dissatisfied'];
 
-/** `2026-03-10T14:00` typed in a datetime-local field, read as UTC+8. */
+/** `2026-03-10T14:00` typed in a datetime-local field, read in the district's zone. */
 function localToIso(v: string): string | undefined {
   if (!v) return undefined;
-  const ms = Date.parse(`${v}:00+08:00`);
+  const ms = parseDistrictDateTime(v);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 

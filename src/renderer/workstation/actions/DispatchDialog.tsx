@@ -15,15 +15,18 @@ import { useI18n } from '../../i18n';
 import { useDomain } from '../domain';
 import { useOutbox } from '../outbox';
 import { useSession } from '../session';
+import { districtFields } from '../../shell/district-time';
 import { currentTime } from '../time';
 import { DialogFooter, PreviewLine, ReasonField, unitOptions, usePreview } from './command-form';
 import { planDispatch } from './dispatch-plan';
 
-const WEEKDAY_OF = (iso: string) => new Date(Date.parse(iso) + 8 * 3_600_000).getUTCDay() || 7;
+const two = (n: number) => String(n).padStart(2, '0');
 
+/** "03-10 Tue 14:00" in the district's zone (see district-time.ts); `weekdays` Monday first. */
 export function formatDeadline(d: Date, weekdays: readonly string[]): string {
-  const local = new Date(d.getTime() + 8 * 3_600_000).toISOString();
-  return `${local.slice(5, 10)} ${weekdays[WEEKDAY_OF(d.toISOString()) - 1]} ${local.slice(11, 16)}`;
+  const f = districtFields(d.getTime());
+  const isoWeekday = new Date(Date.UTC(f.year, f.month - 1, f.day)).getUTCDay() || 7;
+  return `${two(f.month)}-${two(f.day)} ${weekdays[isoWeekday - 1]} ${two(f.hour)}:${two(f.minute)}`;
 }
 
 export function DispatchDialog(props: { record: EventRecord; onClose: () => void; returnFocus?: () => HTMLElement | null }) {

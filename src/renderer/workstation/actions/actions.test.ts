@@ -16,6 +16,8 @@ import { parseDomainConfig } from '../../../core/workflow/domain-config';
 import { newEvent, type WorkflowEvent } from '../../../core/workflow/event';
 import type { Actor } from '../../../core/workflow/roles';
 import { availableActions } from './catalogue';
+import { shortTime } from '../EventTable';
+import { formatDeadline } from './DispatchDialog';
 import { planDispatch } from './dispatch-plan';
 
 const parsed = parseDomainConfig({ calendar, taxonomy, responsibility, workflow });
@@ -165,5 +167,15 @@ describe('planDispatch', () => {
 
   it('without configuration: no suggestion, no preview, nothing thrown', () => {
     expect(planDispatch(record(filed()), null, duty, at)).toMatchObject({ suggestion: null, leadUnitId: null, clocks: [] });
+  });
+});
+
+describe('formatDeadline', () => {
+  it("writes a deadline's date, weekday and time in the district's zone", () => {
+    const weekdays = ['一', '二', '三', '四', '五', '六', '日'];
+    // 16:17 Saturday UTC is 00:17 Sunday 29 November in Huadu
+    expect(formatDeadline(new Date('2026-11-28T16:17:00Z'), weekdays)).toBe('11-29 日 00:17');
+    expect(formatDeadline(new Date('2026-03-10T06:00:00Z'), weekdays)).toBe('03-10 二 14:00');
+    expect(shortTime('2026-11-28T16:17:00Z')).toBe('11-29 00:17');
   });
 });

@@ -28,6 +28,7 @@ import { applyBatches, buildFtsChunk, FTS_PREFERENCE, ftsBuiltThrough, type Batc
 import { readSyncState } from '../../src/main/service/store/sync-state';
 import { ftsChunkRowsAfter } from '../../src/main/service/sync/fts-builder';
 import { machineNote, quantile } from '../support/results';
+import { decodeFtsStructure } from '../../tests/support/fts-structure';
 
 const { values } = parseArgs({
   options: {
@@ -84,36 +85,10 @@ const structureRecord = sqlite.prepare('SELECT block FROM events_fts_data WHERE 
 const ftsStructure = (): string => {
   const b = structureRecord.get() as Buffer | undefined;
   if (!b) return '-';
-  let i = 4;
-  const v2 = b[4] === 0xff && b[5] === 0 && b[6] === 0 && b[7] === 1;
-  if (v2) i += 4;
-  const rd = (): number => {
-    let v = 0;
-    for (let k = 0; k < 8; k++) {
-      const c = b[i++]!;
-      v = v * 128 + (c & 0x7f);
-      if (!(c & 0x80)) return v;
-    }
-    return v * 256 + b[i++]!;
-  };
-  const nLevel = rd();
-  rd(); // segments
-  rd(); // write counter
-  const levels: string[] = [];
-  for (let l = 0; l < nLevel; l++) {
-    const nMerge = rd();
-    const nSeg = rd();
-    const pages: number[] = [];
-    for (let k = 0; k < nSeg; k++) {
-      rd(); // segment id
-      const first = rd();
-      const last = rd();
-      if (v2) for (let x = 0; x < 5; x++) rd(); // origins, tombstone pages and entries, entries
-      pages.push(last - first + 1);
-    }
-    if (nSeg) levels.push(`L${l}:${nSeg}${nMerge ? ` merging ${nMerge}` : ''} [${pages.join(',')}]`);
-  }
-  return levels.join(' ');
+  return decodeFtsStructure(b)
+    .map((l, n) => (l.segments.length ? `L${n}:${l.segments.length}${l.merging ? ` merging ${l.merging}` : ''} [${l.segments.map((g) => g.lastPage - g.firstPage + 1).join(',')}]` : ''))
+    .filter(Boolean)
+    .join(' ');
 };
 // t0 (the run's start) is set before the first commit
 const sinceStart = (at: number) => `${((at - t0) / 1000).toFixed(1)} s`;

@@ -20,6 +20,7 @@ import { RowWriter } from '../../../src/main/service/store/replicated-rows';
 import { readSyncState } from '../../../src/main/service/store/sync-state';
 import { FtsBuilder } from '../../../src/main/service/sync/fts-builder';
 import { makeEvent } from './feed-fixtures';
+import { decodeFtsStructure } from '../../support/fts-structure';
 
 const AT = '2026-11-27T00:00:00.000Z';
 const EVENTS = 2_000;
@@ -46,40 +47,10 @@ function live(r: ReturnType<typeof replica>, ops: (v: number) => SyncOp[]): void
   expect(res.applied).toBe(true);
 }
 
-/**
- * FTS5's structure record (events_fts_data id 10; sqlite3.c fts5StructureDecode): each level's segment ids, and how
- * many of them a merge that has begun (and goes on at the next step) takes.
- */
+/** each level's segment ids, and how many of them a merge that has begun (and goes on at the next step) takes */
 function structure(r: ReturnType<typeof replica>): { segments: number[]; merging: number }[] {
   const b = r.sqlite.prepare('SELECT block FROM events_fts_data WHERE id = 10').pluck().get() as Buffer | undefined;
-  if (!b) return [];
-  let i = 4;
-  const v2 = b[4] === 0xff && b[5] === 0 && b[6] === 0 && b[7] === 1;
-  if (v2) i += 4;
-  // SQLite's varint: 7 bits a byte, high bit set on all but the last, the 9th byte 8 bits
-  const rd = (): number => {
-    let v = 0;
-    for (let k = 0; k < 8; k++) {
-      const c = b[i++]!;
-      v = v * 128 + (c & 0x7f);
-      if (!(c & 0x80)) return v;
-    }
-    return v * 256 + b[i++]!;
-  };
-  const nLevel = rd();
-  rd(); // segments
-  rd(); // write counter
-  return Array.from({ length: nLevel }, () => {
-    const merging = rd();
-    const segments = Array.from({ length: rd() }, () => {
-      const id = rd();
-      rd(); // first leaf page
-      rd(); // last leaf page
-      if (v2) for (let x = 0; x < 5; x++) rd(); // origins, tombstone pages and entries, entries
-      return id;
-    });
-    return { segments, merging };
-  });
+  return b ? decodeFtsStructure(b).map((l) => ({ segments: l.segments.map((g) => g.id), merging: l.merging })) : [];
 }
 
 const levels = (r: ReturnType<typeof replica>): number[][] => structure(r).map((l) => l.segments);
